@@ -1,0 +1,42 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "nslab",
+    products: [
+        .executable(name: "runner", targets: ["Runner"]),
+        .executable(name: "nsprobe", targets: ["nsprobe"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Everything that runs between clone and exec, plus errno-preserving wrappers.
+        .target(
+            name: "CShim",
+            linkerSettings: [.linkedLibrary("cap")]
+        ),
+        // The probe: one static C program whose JSON report every check reads.
+        .executableTarget(
+            name: "nsprobe",
+            cSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.unsafeFlags(["-static-executable"])]
+        ),
+        .target(
+            name: "Experiments",
+            dependencies: ["CShim"]
+        ),
+        .executableTarget(
+            name: "Runner",
+            dependencies: [
+                "Experiments",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "ExperimentsTests",
+            dependencies: ["Experiments", "Runner", "nsprobe"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,95 @@
+// nslab's C shim: everything that must run between clone and exec, and thin wrappers that
+// keep errno. Functions return 0 or a value on success and -1 with errno set on failure; none
+// of them prints. Swift turns a failure into a typed error that names the call.
+#ifndef NSLAB_SHIM_H
+#define NSLAB_SHIM_H
+
+#include <sys/types.h>
+
+/// The step of the child's work that failed, sent back to the parent before the child exits.
+enum nslab_step {
+    NSLAB_STEP_READY = 0,      // not a failure: the child reached the sync point
+    NSLAB_STEP_CLONE,
+    NSLAB_STEP_SIGNALS,
+    NSLAB_STEP_PRCTL,
+    NSLAB_STEP_SETNS,
+    NSLAB_STEP_UNSHARE,
+    NSLAB_STEP_SYNC,
+    NSLAB_STEP_SETHOSTNAME,
+    NSLAB_STEP_SETDOMAINNAME,
+    NSLAB_STEP_MOUNT,
+    NSLAB_STEP_CHDIR,
+    NSLAB_STEP_DUP2,
+    NSLAB_STEP_EXECVE,
+};
+
+/// One mount(2) call, made in the child in order after the namespaces exist.
+struct nslab_mount {
+    const char *source;
+    const char *target;
+    const char *fstype;
+    unsigned long flags;
+    const char *data;
+};
+
+/// What the child is to become. Namespaces are joined first (setns, in order), then created:
+/// CLONE_NEWPID goes to clone(2) so that the program itself is pid 1; every other CLONE_NEW*
+/// flag goes to unshare(2) in the child, so the new namespaces are copies of the joined ones.
+struct nslab_spawn_spec {
+    const char *path;               // absolute path given to execve(2)
+    char *const *argv;
+    char *const *envp;
+    const char *cwd;                // NULL: inherit
+    int stdin_fd, stdout_fd, stderr_fd;
+    const int *join_fds;            // namespace fds for setns(fd, 0)
+    int join_count;
+    int namespace_flags;            // CLONE_NEW* flags
+    const char *hostname;           // NULL: leave as is
+    const char *domainname;         // NULL: leave as is
+    const struct nslab_mount *mounts;
+    int mount_count;
+};
+
+/// Which step failed, which item of it (the join fd or mount index), and the errno.
+struct nslab_failure {
+    int step;
+    int index;
+    int error;
+};
+
+/// A child stopped at its sync point, between namespace creation and the rest.
+struct nslab_child {
+    pid_t pid;
+    int release_fd;                 // parent writes here to let the child go on
+    int report_fd;                  // child reports a failure here; EOF means it exec'd
+};
+
+/// Clones the child and returns once it waits at the sync point (0), or has failed (-1, with
+/// *failure filled in and the child reaped). Signals stay blocked across clone so that no
+/// handler of the parent ever runs in the child.
+int nslab_spawn_start(const struct nslab_spawn_spec *spec, struct nslab_child *child,
+                      struct nslab_failure *failure);
+
+/// Lets the child go on and waits until it has exec'd (0) or failed (-1, child reaped).
+int nslab_spawn_release(struct nslab_child *child, struct nslab_failure *failure);
+
+/// Kills a child still waiting at its sync point and reaps it.
+void nslab_spawn_abort(struct nslab_child *child);
+
+/// errno-preserving wrappers for calls Swift cannot make directly (variadic or missing).
+int nslab_setns(int fd, int nstype);
+int nslab_unshare(int flags);
+int nslab_pidfd_open(pid_t pid);
+int nslab_set_child_subreaper(void);
+int nslab_set_parent_death_signal(int signal);
+
+/// "EPERM" for EPERM; NULL for an unknown number.
+const char *nslab_errno_name(int error);
+
+/// 1 if the calling process has `capability` in its effective set, 0 if not, -1 on error.
+int nslab_has_effective_capability(int capability);
+
+/// The libcap name of a capability ("cap_sys_admin") into buffer; -1 if unknown.
+int nslab_capability_name(int capability, char *buffer, size_t size);
+
+#endif

@@ -1,0 +1,208 @@
+// The child side of a spawn: clone, join and create namespaces, wait for the parent, then
+// name the host, mount, and exec. The child runs only async-signal-safe calls (no malloc, no
+// stdio, no Swift), reports a failure as one fixed-size record on a close-on-exec pipe, and
+// leaves with _exit. Modelled on apple/containerization's exec_command.c, and on runc's
+// nsexec.c for the sync point where a parent writes uid/gid maps.
+#define _GNU_SOURCE
+#include "nslab_shim.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int nslab_read_full(int fd, void *buffer, size_t size) {
+    size_t done = 0;
+    while (done < size) {
+        ssize_t n = read(fd, (char *)buffer + done, size - done);
+        if (n == 0) return (int)done;
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        done += (size_t)n;
+    }
+    return (int)done;
+}
+
+static void nslab_write_full(int fd, const void *buffer, size_t size) {
+    size_t done = 0;
+    while (done < size) {
+        ssize_t n = write(fd, (const char *)buffer + done, size - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;
+        done += (size_t)n;
+    }
+}
+
+static void nslab_reap(pid_t pid) {
+    while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR) {
+    }
+}
+
+// Reports which step failed and leaves. Never returns.
+__attribute__((noreturn)) static void nslab_child_fail(int report_fd, int step, int index) {
+    struct nslab_failure failure = {.step = step, .index = index, .error = errno};
+    nslab_write_full(report_fd, &failure, sizeof failure);
+    _exit(127);
+}
+
+// Moves `fd` onto `target`; an fd already in place gets its close-on-exec flag cleared.
+static int nslab_place_fd(int fd, int target) {
+    if (fd == target) {
+        int flags = fcntl(fd, F_GETFD);
+        return flags < 0 ? -1 : fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+    }
+    return dup2(fd, target) < 0 ? -1 : 0;
+}
+
+__attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec *spec,
+                                                  int report_fd, int release_fd) {
+    // The parent's handlers mean nothing here; the program starts with defaults and no mask.
+    struct sigaction dfl = {.sa_handler = SIG_DFL};
+    sigemptyset(&dfl.sa_mask);
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, NULL);
+    }
+    // Die with the parent, so that no experiment process outlives an interrupted runner.
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) nslab_child_fail(report_fd, NSLAB_STEP_PRCTL, 0);
+
+    for (int i = 0; i < spec->join_count; i++) {
+        if (setns(spec->join_fds[i], 0) < 0) nslab_child_fail(report_fd, NSLAB_STEP_SETNS, i);
+    }
+    int unshare_flags = spec->namespace_flags & ~CLONE_NEWPID;
+    if (unshare_flags != 0 && unshare(unshare_flags) < 0) {
+        nslab_child_fail(report_fd, NSLAB_STEP_UNSHARE, 0);
+    }
+
+    // Sync point: tell the parent we are ready, then wait for its word. EOF means the parent
+    // is gone or gave up, and the child leaves quietly.
+    struct nslab_failure ready = {.step = NSLAB_STEP_READY};
+    nslab_write_full(report_fd, &ready, sizeof ready);
+    char go;
+    if (nslab_read_full(release_fd, &go, 1) != 1) _exit(126);
+    close(release_fd);
+
+    if (spec->hostname != NULL && sethostname(spec->hostname, strlen(spec->hostname)) < 0) {
+        nslab_child_fail(report_fd, NSLAB_STEP_SETHOSTNAME, 0);
+    }
+    if (spec->domainname != NULL &&
+        setdomainname(spec->domainname, strlen(spec->domainname)) < 0) {
+        nslab_child_fail(report_fd, NSLAB_STEP_SETDOMAINNAME, 0);
+    }
+    for (int i = 0; i < spec->mount_count; i++) {
+        const struct nslab_mount *m = &spec->mounts[i];
+        if (mount(m->source, m->target, m->fstype, m->flags, m->data) < 0) {
+            nslab_child_fail(report_fd, NSLAB_STEP_MOUNT, i);
+        }
+    }
+    if (spec->cwd != NULL && chdir(spec->cwd) < 0) nslab_child_fail(report_fd, NSLAB_STEP_CHDIR, 0);
+
+    // stdio last, so that a failure above cannot be confused with the program's output.
+    // The sources are first moved above 2, so that placing one cannot clobber another.
+    int sources[3] = {spec->stdin_fd, spec->stdout_fd, spec->stderr_fd};
+    for (int i = 0; i < 3; i++) {
+        if (sources[i] < 3) {
+            sources[i] = fcntl(sources[i], F_DUPFD_CLOEXEC, 3);
+            if (sources[i] < 0) nslab_child_fail(report_fd, NSLAB_STEP_DUP2, i);
+        }
+    }
+    for (int i = 0; i < 3; i++) {
+        if (nslab_place_fd(sources[i], i) < 0) nslab_child_fail(report_fd, NSLAB_STEP_DUP2, i);
+    }
+
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execve(spec->path, spec->argv, spec->envp);
+    nslab_child_fail(report_fd, NSLAB_STEP_EXECVE, 0);
+}
+
+int nslab_spawn_start(const struct nslab_spawn_spec *spec, struct nslab_child *child,
+                      struct nslab_failure *failure) {
+    int report[2], release[2];
+    *failure = (struct nslab_failure){0};
+    if (pipe2(report, O_CLOEXEC) < 0) {
+        *failure = (struct nslab_failure){NSLAB_STEP_CLONE, 0, errno};
+        return -1;
+    }
+    if (pipe2(release, O_CLOEXEC) < 0) {
+        int saved = errno;
+        close(report[0]);
+        close(report[1]);
+        *failure = (struct nslab_failure){NSLAB_STEP_CLONE, 0, saved};
+        errno = saved;
+        return -1;
+    }
+
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
+    // clone(2) with fork semantics: a copy of this thread only, on a copy of its stack.
+    pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD | (spec->namespace_flags & CLONE_NEWPID),
+                               NULL, NULL, NULL, 0);
+    if (pid == 0) {
+        close(report[0]);
+        close(release[1]);
+        nslab_child(spec, report[1], release[0]);
+    }
+    int clone_errno = errno;
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    close(report[1]);
+    close(release[0]);
+    if (pid < 0) {
+        close(report[0]);
+        close(release[1]);
+        *failure = (struct nslab_failure){NSLAB_STEP_CLONE, 0, clone_errno};
+        errno = clone_errno;
+        return -1;
+    }
+
+    struct nslab_failure record;
+    int n = nslab_read_full(report[0], &record, sizeof record);
+    if (n == (int)sizeof record && record.step == NSLAB_STEP_READY) {
+        *child = (struct nslab_child){.pid = pid, .release_fd = release[1], .report_fd = report[0]};
+        return 0;
+    }
+    close(report[0]);
+    close(release[1]);
+    nslab_reap(pid);
+    *failure = n == (int)sizeof record ? record
+                                       : (struct nslab_failure){NSLAB_STEP_SYNC, 0, EPIPE};
+    errno = failure->error;
+    return -1;
+}
+
+int nslab_spawn_release(struct nslab_child *child, struct nslab_failure *failure) {
+    *failure = (struct nslab_failure){0};
+    char go = 1;
+    nslab_write_full(child->release_fd, &go, 1);
+    close(child->release_fd);
+    child->release_fd = -1;
+
+    struct nslab_failure record;
+    int n = nslab_read_full(child->report_fd, &record, sizeof record);
+    close(child->report_fd);
+    child->report_fd = -1;
+    if (n == 0) return 0;  // the pipe closed on exec
+    nslab_reap(child->pid);
+    *failure = n == (int)sizeof record ? record
+                                       : (struct nslab_failure){NSLAB_STEP_SYNC, 0, EPIPE};
+    errno = failure->error;
+    return -1;
+}
+
+void nslab_spawn_abort(struct nslab_child *child) {
+    kill(child->pid, SIGKILL);
+    if (child->release_fd >= 0) close(child->release_fd);
+    if (child->report_fd >= 0) close(child->report_fd);
+    child->release_fd = child->report_fd = -1;
+    nslab_reap(child->pid);
+}

@@ -1,0 +1,723 @@
+// nsprobe: reports the namespace world it runs in, and performs a few actions on request.
+//
+//   nsprobe [ACTION...] [-- COMMAND [ARG...]]
+//
+// Every action prints one line "@@NSPROBE@@ {json}" on stdout, so that the lines can be found
+// in whatever else a program prints. With no action the probe prints one report. After the
+// actions, "-- COMMAND" execs the command in the same process (same namespaces). Errors are
+// reported inside the JSON; the probe never crashes on a missing file or a refused call.
+// It is linked statically so that it also runs inside a bare busybox rootfs.
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/prctl.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MARKER "@@NSPROBE@@ "
+#define DEFAULT_HOLD_SECONDS 30
+
+// ---------------------------------------------------------------------------------------
+// One JSON line, built in a buffer and written with a single write(2).
+
+static char line[1 << 20];
+static size_t line_length;
+static int line_truncated;
+
+static void put(const char *text) {
+    size_t n = strlen(text);
+    if (line_length + n + 64 >= sizeof line) {  // keep room to close the object
+        line_truncated = 1;
+        return;
+    }
+    memcpy(line + line_length, text, n);
+    line_length += n;
+}
+
+static void putf(const char *format, ...) {
+    char buffer[512];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(buffer, sizeof buffer, format, args);
+    va_end(args);
+    put(buffer);
+}
+
+static void put_string(const char *text) {
+    char buffer[8];
+    put("\"");
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+        if (*c == '"' || *c == '\\') {
+            buffer[0] = '\\', buffer[1] = (char)*c, buffer[2] = 0;
+        } else if (*c < 0x20) {
+            snprintf(buffer, sizeof buffer, "\\u%04x", *c);
+        } else {
+            buffer[0] = (char)*c, buffer[1] = 0;
+        }
+        put(buffer);
+    }
+    put("\"");
+}
+
+static void put_key(const char *key) {
+    put(",");
+    put_string(key);
+    put(":");
+}
+
+static void begin(const char *event) {
+    line_length = 0;
+    line_truncated = 0;
+    put(MARKER "{\"event\":");
+    put_string(event);
+    putf(",\"pid\":%d", (int)getpid());
+}
+
+static void end(void) {
+    if (line_truncated) {
+        memcpy(line + line_length, ",\"truncated\":true", 17);
+        line_length += 17;
+    }
+    line[line_length++] = '}';
+    line[line_length++] = '\n';
+    size_t done = 0;
+    while (done < line_length) {
+        ssize_t n = write(STDOUT_FILENO, line + done, line_length - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        done += (size_t)n;
+    }
+}
+
+static void put_errno(int error) {
+    putf(",\"errno\":%d", error);
+    put_key("error");
+    put_string(error ? strerrorname_np(error) : "");
+}
+
+// Errors met while reporting, listed in the report's "errors" array.
+static char errors[8192];
+static size_t errors_length;
+
+static void note_error(const char *what, int error) {
+    char entry[512];
+    const char *name = strerrorname_np(error);
+    int n = snprintf(entry, sizeof entry, "%s{\"what\":\"%s\",\"error\":\"%s\"}",
+                     errors_length ? "," : "", what, name ? name : "unknown");
+    if (n > 0 && errors_length + (size_t)n < sizeof errors) {
+        memcpy(errors + errors_length, entry, (size_t)n);
+        errors_length += (size_t)n;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading the kernel's files.
+
+static char *read_file(const char *path, char *buffer, size_t size) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        note_error(path, errno);
+        return NULL;
+    }
+    size_t done = 0;
+    ssize_t n;
+    while (done + 1 < size && (n = read(fd, buffer + done, size - 1 - done)) != 0) {
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            note_error(path, errno);
+            close(fd);
+            return NULL;
+        }
+        done += (size_t)n;
+    }
+    buffer[done] = 0;
+    close(fd);
+    return buffer;
+}
+
+static char file_buffer[1 << 19];
+
+// The value after "Name:" in /proc/self/status, or NULL.
+static char *status_field(const char *status, const char *name, char *value, size_t size) {
+    size_t length = strlen(name);
+    for (const char *p = status; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+        if (strncmp(p, name, length) == 0 && p[length] == ':') {
+            p += length + 1;
+            while (*p == '\t' || *p == ' ') p++;
+            size_t n = strcspn(p, "\n");
+            if (n >= size) n = size - 1;
+            memcpy(value, p, n);
+            value[n] = 0;
+            return value;
+        }
+    }
+    return NULL;
+}
+
+static void put_status_fields(void) {
+    char value[256];
+    char *status = read_file("/proc/self/status", file_buffer, sizeof file_buffer);
+    put_key("nspid");
+    put("[");
+    if (status && status_field(status, "NSpid", value, sizeof value)) {
+        int first = 1;
+        for (char *word = strtok(value, " \t"); word; word = strtok(NULL, " \t")) {
+            putf("%s%s", first ? "" : ",", word);
+            first = 0;
+        }
+    }
+    put("]");
+    put_key("cap_eff");
+    put_string(status && status_field(status, "CapEff", value, sizeof value) ? value : "");
+}
+
+static const char *const namespace_names[] = {
+    "cgroup", "ipc", "mnt", "net", "pid", "pid_for_children",
+    "time", "time_for_children", "user", "uts",
+};
+
+static void put_namespaces(void) {
+    put_key("ns");
+    put("{");
+    int first = 1;
+    for (size_t i = 0; i < sizeof namespace_names / sizeof *namespace_names; i++) {
+        char path[64];
+        struct stat st;
+        snprintf(path, sizeof path, "/proc/self/ns/%s", namespace_names[i]);
+        if (stat(path, &st) < 0) {
+            if (errno != ENOENT) note_error(path, errno);
+            continue;
+        }
+        putf("%s\"%s\":%llu", first ? "" : ",", namespace_names[i],
+             (unsigned long long)st.st_ino);
+        first = 0;
+    }
+    put("}");
+}
+
+static void put_names(void) {
+    struct utsname names;
+    if (uname(&names) < 0) {
+        note_error("uname", errno);
+        return;
+    }
+    put_key("hostname");
+    put_string(names.nodename);
+    put_key("domainname");
+    put_string(names.domainname);
+}
+
+// /proc/sysvipc/{msg,shm,sem}: a header line, then "key id ..." per object.
+static void put_sysvipc_kind(const char *kind) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/sysvipc/%s", kind);
+    put_key(kind);
+    put("[");
+    char *text = read_file(path, file_buffer, sizeof file_buffer);
+    char *rest = text ? strchr(text, '\n') : NULL;
+    int first = 1;
+    while (rest && *++rest) {
+        long key, id;
+        if (sscanf(rest, "%ld %ld", &key, &id) == 2) {
+            putf("%s{\"key\":%ld,\"id\":%ld}", first ? "" : ",", key, id);
+            first = 0;
+        }
+        rest = strchr(rest, '\n');
+    }
+    put("]");
+}
+
+static void put_sysvipc(void) {
+    put_key("sysvipc");
+    put("{\"_\":0");
+    put_sysvipc_kind("msg");
+    put_sysvipc_kind("shm");
+    put_sysvipc_kind("sem");
+    put("}");
+}
+
+static int is_number(const char *name) {
+    if (!*name) return 0;
+    for (; *name; name++) {
+        if (*name < '0' || *name > '9') return 0;
+    }
+    return 1;
+}
+
+static void put_visible_pids(void) {
+    put_key("pids");
+    put("[");
+    DIR *proc = opendir("/proc");
+    if (!proc) {
+        note_error("/proc", errno);
+    } else {
+        int first = 1;
+        for (struct dirent *entry; (entry = readdir(proc));) {
+            if (!is_number(entry->d_name)) continue;
+            putf("%s%s", first ? "" : ",", entry->d_name);
+            first = 0;
+        }
+        closedir(proc);
+    }
+    put("]");
+}
+
+static void put_root_entries(void) {
+    put_key("root_entries");
+    put("[");
+    DIR *root = opendir("/");
+    if (!root) {
+        note_error("/", errno);
+    } else {
+        int first = 1;
+        for (struct dirent *entry; (entry = readdir(root));) {
+            if (!strcmp(entry->d_name, ".") || !strcmp(entry->d_name, "..")) continue;
+            if (!first) put(",");
+            put_string(entry->d_name);
+            first = 0;
+        }
+        closedir(root);
+    }
+    put("]");
+}
+
+// mountinfo(5): "id parent major:minor root mount-point options [optional...] - fstype source
+// super-options". The optional fields carry the propagation: shared:N, master:N, unbindable.
+static void put_mounts(void) {
+    put_key("mounts");
+    put("[");
+    char *text = read_file("/proc/self/mountinfo", file_buffer, sizeof file_buffer);
+    int first = 1;
+    for (char *saved = NULL, *entry = text ? strtok_r(text, "\n", &saved) : NULL; entry;
+         entry = strtok_r(NULL, "\n", &saved)) {
+        char *fields[64];
+        int count = 0;
+        for (char *s2 = NULL, *word = strtok_r(entry, " ", &s2); word && count < 64;
+             word = strtok_r(NULL, " ", &s2)) {
+            fields[count++] = word;
+        }
+        int dash = 6;
+        while (dash < count && strcmp(fields[dash], "-") != 0) dash++;
+        if (count < 6 || dash + 2 >= count) continue;
+        char propagation[256] = "";
+        for (int i = 6; i < dash; i++) {
+            if (propagation[0]) strncat(propagation, " ", sizeof propagation - strlen(propagation) - 1);
+            strncat(propagation, fields[i], sizeof propagation - strlen(propagation) - 1);
+        }
+        put(first ? "{" : ",{");
+        first = 0;
+        putf("\"id\":%s,\"parent\":%s", fields[0], fields[1]);
+        put_key("root");
+        put_string(fields[3]);
+        put_key("target");
+        put_string(fields[4]);
+        put_key("fstype");
+        put_string(fields[dash + 1]);
+        put_key("source");
+        put_string(fields[dash + 2]);
+        put_key("propagation");
+        put_string(propagation[0] ? propagation : "private");
+        put("}");
+    }
+    put("]");
+}
+
+static void put_file_text(const char *key, const char *path) {
+    put_key(key);
+    char *text = read_file(path, file_buffer, sizeof file_buffer);
+    if (text) {
+        put_string(text);
+    } else {
+        put("null");
+    }
+}
+
+static void put_interfaces(void) {
+    put_key("interfaces");
+    put("[");
+    struct ifaddrs *list = NULL;
+    if (getifaddrs(&list) < 0) {
+        note_error("getifaddrs", errno);
+    } else {
+        int first = 1;
+        // One entry per interface (the AF_PACKET entry), with its IPv4 addresses.
+        for (struct ifaddrs *a = list; a; a = a->ifa_next) {
+            if (!a->ifa_addr || a->ifa_addr->sa_family != AF_PACKET) continue;
+            put(first ? "{" : ",{");
+            first = 0;
+            put("\"name\":");
+            put_string(a->ifa_name);
+            putf(",\"up\":%s", (a->ifa_flags & IFF_UP) ? "true" : "false");
+            put(",\"addresses\":[");
+            int first_address = 1;
+            for (struct ifaddrs *b = list; b; b = b->ifa_next) {
+                if (!b->ifa_addr || b->ifa_addr->sa_family != AF_INET) continue;
+                if (strcmp(b->ifa_name, a->ifa_name) != 0) continue;
+                char address[INET_ADDRSTRLEN];
+                inet_ntop(AF_INET, &((struct sockaddr_in *)b->ifa_addr)->sin_addr, address,
+                          sizeof address);
+                if (!first_address) put(",");
+                put_string(address);
+                first_address = 0;
+            }
+            put("]}");
+        }
+        freeifaddrs(list);
+    }
+    put("]");
+}
+
+static double clock_seconds(clockid_t clock) {
+    struct timespec t;
+    if (clock_gettime(clock, &t) < 0) return -1;
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void action_report(void) {
+    errors_length = 0;
+    begin("report");
+    putf(",\"ppid\":%d,\"uid\":%d,\"gid\":%d", (int)getppid(), (int)getuid(), (int)getgid());
+    put_status_fields();
+    put_namespaces();
+    put_names();
+    put_sysvipc();
+    put_visible_pids();
+    put_root_entries();
+    put_mounts();
+    put_file_text("uid_map", "/proc/self/uid_map");
+    put_file_text("gid_map", "/proc/self/gid_map");
+    put_file_text("setgroups", "/proc/self/setgroups");
+    put_file_text("cgroup", "/proc/self/cgroup");
+    put_interfaces();
+    putf(",\"monotonic\":%.6f,\"boottime\":%.6f", clock_seconds(CLOCK_MONOTONIC),
+         clock_seconds(CLOCK_BOOTTIME));
+    put_key("errors");
+    put("[");
+    errors[errors_length] = 0;
+    put(errors);
+    put("]");
+    end();
+}
+
+// ---------------------------------------------------------------------------------------
+// Actions.
+
+// Prints "ready", then waits for a line (or EOF) on stdin, at most `seconds`. A probe that
+// is never released exits with 124, so a hold can never hang a run.
+static void action_hold(const char *argument) {
+    int seconds = argument ? atoi(argument) : DEFAULT_HOLD_SECONDS;
+    begin("ready");
+    end();
+    struct pollfd input = {.fd = STDIN_FILENO, .events = POLLIN};
+    const char *how = "timeout";
+    for (;;) {
+        int n = poll(&input, 1, seconds * 1000);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        char c;
+        ssize_t got = read(STDIN_FILENO, &c, 1);
+        if (got < 0 && errno == EINTR) continue;
+        if (got == 0 || (got < 0)) {
+            how = "eof";
+            break;
+        }
+        if (c == '\n') {
+            how = "line";
+            break;
+        }
+    }
+    begin("released");
+    put_key("how");
+    put_string(how);
+    end();
+    if (!strcmp(how, "timeout")) _exit(124);
+}
+
+static void action_make_ipc(const char *kind, const char *argument) {
+    key_t key = argument ? (key_t)strtol(argument, NULL, 0) : IPC_PRIVATE;
+    int id;
+    if (!strcmp(kind, "msg")) {
+        id = msgget(key, IPC_CREAT | 0600);
+    } else if (!strcmp(kind, "shm")) {
+        id = shmget(key, 4096, IPC_CREAT | 0600);
+    } else {
+        id = semget(key, 1, IPC_CREAT | 0600);
+    }
+    int error = id < 0 ? errno : 0;
+    begin("make-ipc");
+    put_key("kind");
+    put_string(kind);
+    putf(",\"key\":%ld,\"id\":%d", (long)key, id);
+    put_errno(error);
+    end();
+}
+
+static void action_sethostname(const char *name) {
+    int error = sethostname(name, strlen(name)) < 0 ? errno : 0;
+    begin("sethostname");
+    put_key("name");
+    put_string(name);
+    put_errno(error);
+    end();
+}
+
+// Makes an orphan: a child forks a grandchild and exits. The grandchild waits (bounded) for
+// the kernel to reparent it, signalled by its parent-death signal, and sends back the parent
+// it had and the one it got. This probe reaps the grandchild if it became its parent.
+static void action_orphan(void) {
+    int ready[2], result[2];
+    if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(result, O_CLOEXEC) < 0) {
+        begin("orphan");
+        put_errno(errno);
+        end();
+        return;
+    }
+    pid_t middle = fork();
+    if (middle == 0) {
+        pid_t parent = getpid();
+        pid_t grandchild = fork();
+        if (grandchild == 0) {
+            sigset_t usr1;
+            sigemptyset(&usr1);
+            sigaddset(&usr1, SIGUSR1);
+            sigprocmask(SIG_BLOCK, &usr1, NULL);
+            prctl(PR_SET_PDEATHSIG, SIGUSR1);
+            char go = 1;
+            (void)!write(ready[1], &go, 1);
+            if (getppid() == parent) {
+                struct timespec bound = {.tv_sec = 5};
+                sigtimedwait(&usr1, NULL, &bound);
+            }
+            int record[3] = {getpid(), parent, getppid()};
+            (void)!write(result[1], record, sizeof record);
+            _exit(0);
+        }
+        char go;
+        close(ready[1]);
+        (void)!read(ready[0], &go, 1);  // the grandchild is ready to notice its parent's death
+        _exit(0);
+    }
+    close(ready[0]);
+    close(ready[1]);
+    close(result[1]);
+    waitpid(middle, NULL, 0);
+    int record[3] = {0, 0, 0};
+    ssize_t n = read(result[0], record, sizeof record);
+    close(result[0]);
+    if (n == (ssize_t)sizeof record && record[2] == getpid()) waitpid(record[0], NULL, 0);
+    begin("orphan");
+    putf(",\"orphan\":%d,\"parent_before\":%d,\"parent_after\":%d,\"reaped_by_me\":%s",
+         record[0], record[1], record[2], record[2] == getpid() ? "true" : "false");
+    put_errno(n == (ssize_t)sizeof record ? 0 : EPIPE);
+    end();
+}
+
+static int signal_number(const char *name) {
+    if (!name || !strcmp(name, "KILL")) return SIGKILL;
+    if (!strcmp(name, "TERM")) return SIGTERM;
+    if (!strcmp(name, "INT")) return SIGINT;
+    if (!strcmp(name, "HUP")) return SIGHUP;
+    return atoi(name);
+}
+
+// The initial PID namespace has a fixed inode (PROC_PID_INIT_INO in the kernel's proc_ns.h).
+#define INITIAL_PID_NAMESPACE_INODE 0xEFFFFFFCULL
+
+static int in_initial_pid_namespace(void) {
+    struct stat st;
+    return stat("/proc/self/ns/pid", &st) < 0 || st.st_ino == INITIAL_PID_NAMESPACE_INODE;
+}
+
+// A child of this probe sends a signal to pid 1 of the probe's PID namespace, like
+// `kill -9 1` typed inside. Refused in the initial PID namespace: pid 1 there is the real
+// host's init.
+static void action_kill_init(const char *argument) {
+    int sig = signal_number(argument);
+    if (in_initial_pid_namespace()) {
+        begin("kill-init");
+        putf(",\"signal\":%d,\"sent\":false", sig);
+        put_key("refused");
+        put_string("in the initial PID namespace, pid 1 is the host's init");
+        put_errno(EPERM);
+        end();
+        return;
+    }
+    int result[2];
+    if (pipe2(result, O_CLOEXEC) < 0) return;
+    pid_t child = fork();
+    if (child == 0) {
+        int error = kill(1, sig) < 0 ? errno : 0;
+        (void)!write(result[1], &error, sizeof error);
+        _exit(0);
+    }
+    close(result[1]);
+    int error = ESRCH;
+    if (child < 0) error = errno;
+    else if (read(result[0], &error, sizeof error) != sizeof error) error = EPIPE;
+    close(result[0]);
+    if (child > 0) waitpid(child, NULL, 0);
+    int alive = kill(1, 0) == 0;
+    begin("kill-init");
+    putf(",\"signal\":%d,\"sent\":%s,\"sender\":%d,\"init_alive_after\":%s", sig,
+         error ? "false" : "true", (int)child, alive ? "true" : "false");
+    put_errno(error);
+    end();
+}
+
+// Forks `count` children that wait, bounded, until they are killed or their parent dies.
+static void action_spawn(const char *argument) {
+    int count = argument ? atoi(argument) : 1;
+    begin("spawn");
+    put(",\"children\":[");
+    for (int i = 0; i < count; i++) {
+        pid_t child = fork();
+        if (child == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            alarm(DEFAULT_HOLD_SECONDS);
+            for (;;) pause();
+        }
+        putf("%s%d", i ? "," : "", (int)child);
+    }
+    put("]");
+    end();
+}
+
+static void action_setns(const char *path) {
+    int fd = open(path ? path : "", O_RDONLY | O_CLOEXEC);
+    int error = fd < 0 ? errno : (setns(fd, 0) < 0 ? errno : 0);
+    if (fd >= 0) close(fd);
+    begin("setns");
+    put_key("path");
+    put_string(path ? path : "");
+    put_errno(error);
+    end();
+}
+
+// Forks a child that prints its own report; the probe waits for it.
+static void action_fork(void) {
+    pid_t child = fork();
+    if (child == 0) {
+        action_report();
+        _exit(0);
+    }
+    int error = child < 0 ? errno : 0;
+    int status = 0;
+    if (child > 0) waitpid(child, &status, 0);
+    begin("fork");
+    putf(",\"child\":%d,\"exit_status\":%d", (int)child, child > 0 ? WEXITSTATUS(status) : -1);
+    put_errno(error);
+    end();
+}
+
+static char process_state(pid_t pid) {
+    char path[64], text[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return '-';
+    ssize_t n = read(fd, text, sizeof text - 1);
+    close(fd);
+    if (n <= 0) return '-';
+    text[n] = 0;
+    char *paren = strrchr(text, ')');
+    return paren && paren[1] && paren[2] ? paren[2] : '?';
+}
+
+// A child exits; before reaping it the probe reads its state (Z, a zombie), then reaps it.
+static void action_zombie(void) {
+    pid_t child = fork();
+    if (child == 0) _exit(0);
+    if (child < 0) {
+        begin("zombie");
+        put_errno(errno);
+        end();
+        return;
+    }
+    siginfo_t info;
+    waitid(P_PID, (id_t)child, &info, WEXITED | WNOWAIT);  // exited, not yet reaped
+    char before = process_state(child);
+    waitpid(child, NULL, 0);
+    char after = process_state(child);
+    begin("zombie");
+    putf(",\"child\":%d,\"state_before_reaping\":\"%c\",\"state_after_reaping\":\"%c\"",
+         (int)child, before, after);
+    put_errno(0);
+    end();
+}
+
+static void action_write(const char *path) {
+    int fd = open(path ? path : "", O_WRONLY | O_APPEND | O_CLOEXEC);
+    int error = fd < 0 ? errno : 0;
+    if (fd >= 0) close(fd);
+    begin("write");
+    put_key("path");
+    put_string(path ? path : "");
+    put_errno(error);
+    end();
+}
+
+static void action_unknown(const char *word) {
+    begin("usage");
+    put_key("unknown_action");
+    put_string(word);
+    put_errno(EINVAL);
+    end();
+}
+
+int main(int argc, char **argv) {
+    int actions = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--")) {
+            if (actions == 0) action_report();
+            if (i + 1 >= argc) return 0;
+            execvp(argv[i + 1], &argv[i + 1]);
+            begin("exec");
+            put_key("command");
+            put_string(argv[i + 1]);
+            put_errno(errno);
+            end();
+            return 127;
+        }
+        char *word = argv[i];
+        char *argument = strchr(word, '=');
+        if (argument) *argument++ = 0;
+        actions++;
+        if (!strcmp(word, "report")) action_report();
+        else if (!strcmp(word, "hold")) action_hold(argument);
+        else if (!strcmp(word, "mkqueue")) action_make_ipc("msg", argument);
+        else if (!strcmp(word, "mkshm")) action_make_ipc("shm", argument);
+        else if (!strcmp(word, "mksem")) action_make_ipc("sem", argument);
+        else if (!strcmp(word, "sethostname")) action_sethostname(argument ? argument : "");
+        else if (!strcmp(word, "orphan")) action_orphan();
+        else if (!strcmp(word, "kill-init")) action_kill_init(argument);
+        else if (!strcmp(word, "spawn")) action_spawn(argument);
+        else if (!strcmp(word, "setns")) action_setns(argument);
+        else if (!strcmp(word, "fork")) action_fork();
+        else if (!strcmp(word, "zombie")) action_zombie();
+        else if (!strcmp(word, "write")) action_write(argument);
+        else {
+            action_unknown(word);
+            return 2;
+        }
+    }
+    if (actions == 0) action_report();
+    return 0;
+}
