@@ -11,6 +11,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
+int nslab_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
 int nslab_setns(int fd, int nstype) { return setns(fd, nstype); }
 
 int nslab_unshare(int flags) { return unshare(flags); }

@@ -77,6 +77,7 @@ int nslab_spawn_release(struct nslab_child *child, struct nslab_failure *failure
 void nslab_spawn_abort(struct nslab_child *child);
 
 /// errno-preserving wrappers for calls Swift cannot make directly (variadic or missing).
+int nslab_pipe_cloexec(int fds[2]);
 int nslab_setns(int fd, int nstype);
 int nslab_unshare(int flags);
 int nslab_pidfd_open(pid_t pid);

@@ -1,0 +1,27 @@
+/// Every experiment, in the order a course takes them.
+public enum Catalog {
+    public static let all: [Experiment] = [utsNamespace, ipcNamespace]
+
+    public static func experiment(_ id: String) -> Experiment? { all.first { $0.id == id } }
+
+    /// The known ids closest to `id`, for "did you mean …".
+    public static func suggestions(for id: String) -> [String] {
+        let scored = all.map { ($0.id, editDistance(id, $0.id)) }
+        let close = scored.filter { $0.1 <= max(2, id.count / 3) || $0.0.hasPrefix(id) || $0.0.contains(id) }
+        return close.sorted { $0.1 < $1.1 }.map(\.0)
+    }
+}
+
+/// Levenshtein distance between two strings.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    var previous = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+        var current = [i] + Array(repeating: 0, count: b.count)
+        for j in 1...max(b.count, 1) where !b.isEmpty {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = current
+    }
+    return a.isEmpty ? b.count : previous[b.count]
+}

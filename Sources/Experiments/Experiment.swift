@@ -1,0 +1,121 @@
+/// A lesson made runnable: requirements as data, then ordered steps that each run an "old
+/// namespace" and a "new namespace" process and check what the kernel shows.
+public struct Experiment: Sendable {
+    public let id: String
+    public let title: String
+    /// The namespaces the lesson is about.
+    public let namespaces: [Namespace]
+    public let minimumKernel: KernelVersion
+    /// Programs the steps run besides the probe (like LTP's needs_cmds).
+    public let needsCommands: [String]
+    /// The namespaces of the demo host: made by the runner before the first step, it plays the
+    /// host for the old side, so that nothing the steps do touches the real one.
+    public let demoHost: Set<Namespace>
+    public let steps: [Step]
+
+    public init(id: String, title: String, namespaces: [Namespace], minimumKernel: KernelVersion,
+                needsCommands: [String] = [], demoHost: Set<Namespace>, steps: [Step]) {
+        self.id = id
+        self.title = title
+        self.namespaces = namespaces
+        self.minimumKernel = minimumKernel
+        self.needsCommands = needsCommands
+        self.demoHost = demoHost
+        self.steps = steps
+    }
+}
+
+public struct Step: Sendable {
+    /// Matches the lesson section whose heading ends with `{#key}`.
+    public let key: String
+    public let title: String
+    /// What a student would type for the same effect.
+    public let shell: String
+    /// The system calls the step makes, as a man page would name them.
+    public let syscalls: [String]
+    public let action: @Sendable (Lab) throws -> StepOutcome
+
+    public init(_ key: String, _ title: String, shell: String, syscalls: [String],
+                action: @escaping @Sendable (Lab) throws -> StepOutcome) {
+        self.key = key
+        self.title = title
+        self.shell = shell
+        self.syscalls = syscalls
+        self.action = action
+    }
+}
+
+/// What one process of a step printed, shown next to the others.
+public struct Observation: Codable, Sendable, Equatable {
+    public let label: String
+    public let command: String
+    public let output: [String]
+
+    public init(_ label: String, command: String, output: [String]) {
+        self.label = label
+        self.command = command
+        self.output = output
+    }
+}
+
+/// One assertion, with what was expected and what the kernel showed.
+public struct Check: Codable, Sendable, Equatable {
+    public let name: String
+    public let expected: String
+    public let actual: String
+    public let passed: Bool
+
+    public init(_ name: String, expected: String, actual: String, passed: Bool) {
+        self.name = name
+        self.expected = expected
+        self.actual = actual
+        self.passed = passed
+    }
+
+    public static func equal<T: Equatable>(_ name: String, expected: T, actual: T?) -> Check {
+        Check(name, expected: "\(expected)", actual: actual.map { "\($0)" } ?? "(nothing)",
+              passed: actual == expected)
+    }
+
+    /// Passes when both values were seen and differ, like two namespace inodes.
+    public static func differ<T: Equatable>(_ name: String, old: T?, new: T?) -> Check {
+        Check(name, expected: "≠ \(old.map { "\($0)" } ?? "(nothing)")",
+              actual: new.map { "\($0)" } ?? "(nothing)",
+              passed: old != nil && new != nil && old != new)
+    }
+
+    public static func that(_ name: String, _ condition: Bool, expected: String, actual: String) -> Check {
+        Check(name, expected: expected, actual: actual, passed: condition)
+    }
+}
+
+public struct StepOutcome: Sendable {
+    public let observations: [Observation]
+    public let checks: [Check]
+
+    public init(observations: [Observation], checks: [Check]) {
+        self.observations = observations
+        self.checks = checks
+    }
+}
+
+/// A kernel release, compared numerically: "5.6" < "5.10".
+public struct KernelVersion: Comparable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
+    public let parts: [Int]
+
+    public init(_ text: String) {
+        parts = text.split(whereSeparator: { !$0.isNumber }).prefix(3).compactMap { Int($0) }
+    }
+
+    public init(stringLiteral value: String) { self.init(value) }
+
+    public static func < (a: KernelVersion, b: KernelVersion) -> Bool {
+        for i in 0..<max(a.parts.count, b.parts.count) {
+            let x = i < a.parts.count ? a.parts[i] : 0, y = i < b.parts.count ? b.parts[i] : 0
+            if x != y { return x < y }
+        }
+        return false
+    }
+
+    public var description: String { parts.map(String.init).joined(separator: ".") }
+}

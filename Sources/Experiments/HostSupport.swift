@@ -1,0 +1,54 @@
+import CShim
+import Glibc
+
+/// What this host offers, read from the kernel: release, capabilities, namespace kinds and
+/// their limits. `problems(for:)` turns an experiment's requirements into reasons it can't run.
+public struct HostSupport: Sendable {
+    public let kernel: KernelVersion
+    public let kernelRelease: String
+    public let hasSysAdmin: Bool
+    public let isRoot: Bool
+    public let probePath: String
+
+    public static func current(probePath: String = locateProbe()) -> HostSupport {
+        let release = (readTextFile("/proc/sys/kernel/osrelease") ?? "0").split(separator: "\n").first
+            .map(String.init) ?? "0"
+        let capSysAdmin: Int32 = 21
+        return HostSupport(kernel: KernelVersion(release), kernelRelease: release,
+                           hasSysAdmin: nslab_has_effective_capability(capSysAdmin) == 1,
+                           isRoot: geteuid() == 0, probePath: probePath)
+    }
+
+    /// Why `namespace` cannot be created here, or nil when it can.
+    public func problem(with namespace: Namespace) -> String? {
+        if access("/proc/self/ns/\(namespace.rawValue)", F_OK) != 0 {
+            return "the kernel has no \(namespace.rawValue) namespaces (/proc/self/ns/\(namespace.rawValue) is missing)"
+        }
+        if let limit = readTextFile(namespace.limitPath).flatMap({ Int($0.split(separator: "\n").first ?? "") }),
+            limit == 0
+        {
+            return "\(namespace.limitPath) is 0: creating \(namespace.rawValue) namespaces is switched off"
+        }
+        return nil
+    }
+
+    /// Every reason `experiment` cannot run on this host now; empty when it can.
+    public func problems(for experiment: Experiment) -> [String] {
+        var problems: [String] = []
+        if !hasSysAdmin {
+            problems.append("needs CAP_SYS_ADMIN: run it as root (sudo)")
+        }
+        if kernel < experiment.minimumKernel {
+            problems.append("needs Linux \(experiment.minimumKernel) or later; this is \(kernelRelease)")
+        }
+        let namespaces = Set(experiment.namespaces).union(experiment.demoHost)
+        problems += namespaces.sorted().compactMap { problem(with: $0) }
+        if access(probePath, X_OK) != 0 {
+            problems.append("the probe is missing at \(probePath): build it with `swift build`")
+        }
+        for command in experiment.needsCommands where resolveExecutable(command).map({ access($0, X_OK) == 0 }) != true {
+            problems.append("needs the command `\(command)`, which is not installed")
+        }
+        return problems
+    }
+}

@@ -1,0 +1,158 @@
+/// ipc-namespace: seeds 001, 002 and 004. System V message queues, shared memory segments
+/// and semaphore sets belong to an IPC namespace; none crosses into another.
+public let ipcNamespace = Experiment(
+    id: "ipc-namespace",
+    title: "IPC namespace: System V message queues, shared memory and semaphores",
+    namespaces: [.ipc],
+    minimumKernel: "2.6.19",
+    needsCommands: ["sh", "ipcmk", "ipcs", "ipcrm"],
+    demoHost: [.ipc],
+    steps: [
+        Step("new-namespace", "A new IPC namespace",
+             shell: "readlink /proc/self/ns/ipc; unshare --ipc readlink /proc/self/ns/ipc",
+             syscalls: ["unshare(CLONE_NEWIPC)"]) { lab in
+            let old = try lab.probe(.demoHost, then: ["readlink", "/proc/self/ns/ipc"])
+            let new = try lab.probe(.new([.ipc]), then: ["readlink", "/proc/self/ns/ipc"])
+            return StepOutcome(
+                observations: [old.observation("old namespace"), new.observation("new namespace")],
+                checks: [
+                    .differ("ipc namespace inode of the new process", old: try old.report.inode(.ipc),
+                            new: try new.report.inode(.ipc)),
+                ])
+        },
+
+        Step("queue-from-outside", "A queue made outside is not visible inside",
+             shell: "ipcmk -Q; ipcs -q; unshare --ipc ipcs -q",
+             syscalls: ["msgget(IPC_PRIVATE, IPC_CREAT)", "unshare(CLONE_NEWIPC)"]) { lab in
+            let made = try lab.run(.demoHost, ["ipcmk", "-Q"])
+            let queue = createdID(in: made.output)
+            let old = try lab.probe(.demoHost, then: ["ipcs", "-q"])
+            let new = try lab.probe(.new([.ipc]), then: ["ipcs", "-q"])
+            let oldReport = try old.report
+            return StepOutcome(
+                observations: [
+                    Observation("old namespace", command: "ipcmk -Q; ipcs -q", output: made.output + old.output),
+                    new.observation("new namespace"),
+                ],
+                checks: [
+                    .that("the old namespace sees the queue it made", queue.map { oldReport.has(.msg, id: $0) } ?? false,
+                          expected: "msqid \(queue.map(String.init) ?? "?") listed", actual: oldReport.listing(.msg)),
+                    .equal("message queues the new namespace sees", expected: "none", actual: try new.report.listing(.msg)),
+                ])
+        },
+
+        Step("queue-from-inside", "A queue made inside is not visible outside",
+             shell: "unshare --ipc sh -c 'ipcmk -Q; ipcs -q' & ipcs -q",
+             syscalls: ["unshare(CLONE_NEWIPC)", "msgget(key, IPC_CREAT)"]) { lab in
+            let inside = try lab.startProbe(.new([.ipc]), ["mkqueue=\(insideKey)", "report", "hold"],
+                                            then: ["ipcs", "-q"])
+            let outside = try lab.probe(.demoHost, then: ["ipcs", "-q"])  // while the queue exists
+            inside.send()
+            let new = try lab.finish(inside, shown: "nsprobe mkqueue=\(hex(insideKey)); ipcs -q")
+            let afterwards = try lab.probe(.demoHost)
+            return StepOutcome(
+                observations: [outside.observation("old namespace"), new.observation("new namespace")],
+                checks: [
+                    .that("the new namespace sees its queue", try new.report.has(.msg, key: insideKey),
+                          expected: "key \(hex(insideKey)) listed", actual: try new.report.listing(.msg)),
+                    .that("the old namespace does not see it", try !outside.report.has(.msg, key: insideKey),
+                          expected: "key \(hex(insideKey)) not listed", actual: try outside.report.listing(.msg)),
+                    .that("nor after the new namespace is gone", try !afterwards.report.has(.msg, key: insideKey),
+                          expected: "key \(hex(insideKey)) not listed", actual: try afterwards.report.listing(.msg)),
+                ])
+        },
+
+        Step("shm-and-sem", "Shared memory and semaphores are per namespace too",
+             shell: "ipcmk -M 4096; ipcmk -S 1; unshare --ipc ipcs -m -s",
+             syscalls: ["shmget(IPC_PRIVATE, 4096, IPC_CREAT)", "semget(IPC_PRIVATE, 1, IPC_CREAT)",
+                        "unshare(CLONE_NEWIPC)", "shmget(key, 4096, IPC_CREAT)", "semget(key, 1, IPC_CREAT)"]) { lab in
+            let made = try lab.run(.demoHost, ["sh", "-c", "ipcmk -M 4096 && ipcmk -S 1"])
+            let inside = try lab.startProbe(.new([.ipc]), ["mkshm=\(insideKey)", "mksem=\(insideKey)", "report", "hold"],
+                                            then: ["ipcs", "-m", "-s"])
+            let outside = try lab.probe(.demoHost, then: ["ipcs", "-m", "-s"])
+            inside.send()
+            let new = try lab.finish(inside, shown: "nsprobe mkshm=\(hex(insideKey)) mksem=\(hex(insideKey)); ipcs -m -s")
+            let oldReport = try outside.report, newReport = try new.report
+            let onlyOwn = "key \(hex(insideKey)) only"
+            return StepOutcome(
+                observations: [
+                    Observation("old namespace", command: "ipcmk -M 4096; ipcmk -S 1; ipcs -m -s",
+                                output: made.output + outside.output),
+                    new.observation("new namespace"),
+                ],
+                checks: [
+                    .that("the old namespace sees its segment and semaphore set",
+                          oldReport.sysvipc.shm.count == 1 && oldReport.sysvipc.sem.count == 1,
+                          expected: "1 segment, 1 set", actual: "\(oldReport.listing(.shm)); \(oldReport.listing(.sem))"),
+                    .equal("segments the new namespace sees", expected: onlyOwn, actual: newReport.onlyKey(.shm, insideKey)),
+                    .equal("semaphore sets the new namespace sees", expected: onlyOwn, actual: newReport.onlyKey(.sem, insideKey)),
+                    .that("the old namespace sees none of the new one's", !oldReport.has(.shm, key: insideKey) &&
+                            !oldReport.has(.sem, key: insideKey),
+                          expected: "key \(hex(insideKey)) not listed",
+                          actual: "\(oldReport.listing(.shm)); \(oldReport.listing(.sem))"),
+                ])
+        },
+
+        Step("cleanup", "Remove what the old namespace made",
+             shell: "ipcrm --all; ipcs",
+             syscalls: ["msgctl(IPC_RMID)", "shmctl(IPC_RMID)", "semctl(IPC_RMID)"]) { lab in
+            let removed = try lab.run(.demoHost, ["ipcrm", "--all"])
+            let after = try lab.probe(.demoHost, then: ["ipcs"])
+            let report = try after.report
+            return StepOutcome(
+                observations: [Observation("old namespace", command: "ipcrm --all; ipcs",
+                                           output: removed.output + after.output)],
+                checks: SysVKind.allCases.map {
+                    .equal("\($0.title) left in the old namespace", expected: "none", actual: report.listing($0))
+                })
+        },
+    ])
+
+/// The key the new namespace's objects get: "NSLB" in ASCII.
+private let insideKey = 0x4e53_4c42
+
+private func hex(_ key: Int) -> String { "0x" + String(key, radix: 16) }
+
+/// The id in ipcmk(1)'s "Message queue id: 3" (or "Shared memory id: 3").
+private func createdID(in output: [String]) -> Int? {
+    output.lazy.compactMap { line in line.split(separator: ":").last.flatMap { Int($0.trimmingWhitespace) } }.first
+}
+
+enum SysVKind: CaseIterable {
+    case msg, shm, sem
+
+    var title: String {
+        switch self {
+        case .msg: "message queues"
+        case .shm: "shared memory segments"
+        case .sem: "semaphore sets"
+        }
+    }
+}
+
+extension ProbeReport {
+    func objects(_ kind: SysVKind) -> [IPCObject] {
+        switch kind {
+        case .msg: sysvipc.msg
+        case .shm: sysvipc.shm
+        case .sem: sysvipc.sem
+        }
+    }
+
+    func has(_ kind: SysVKind, key: Int) -> Bool { objects(kind).contains { $0.key == key } }
+    func has(_ kind: SysVKind, id: Int) -> Bool { objects(kind).contains { $0.id == id } }
+
+    /// "none", or "key 0x4e534c42 id 0, ..." as the probe saw them.
+    func listing(_ kind: SysVKind) -> String {
+        let objects = objects(kind)
+        return objects.isEmpty ? "none"
+            : objects.map { "key 0x\(String(UInt32(truncatingIfNeeded: $0.key), radix: 16)) id \($0.id)" }
+                .joined(separator: ", ")
+    }
+
+    /// "key 0x… only" when the one object seen has `key`; else the listing.
+    func onlyKey(_ kind: SysVKind, _ key: Int) -> String {
+        let objects = objects(kind)
+        return objects.count == 1 && objects[0].key == key ? "key \(hex(key)) only" : listing(kind)
+    }
+}

@@ -1,0 +1,176 @@
+import CShim
+import Glibc
+
+/// Where a step's process runs: in the demo host (the "old namespace"), or in new namespaces
+/// made from it, with the names and mounts the child sets up before exec.
+public struct Placement: Sendable {
+    public var create: Set<Namespace>
+    public var hostname: String?
+    public var domainname: String?
+    public var mounts: [MountCall]
+
+    public static let demoHost = Placement(create: [], mounts: [])
+
+    public static func new(_ namespaces: Set<Namespace>, hostname: String? = nil, domainname: String? = nil,
+                           mounts: [MountCall] = []) -> Placement {
+        Placement(create: namespaces, hostname: hostname, domainname: domainname, mounts: mounts)
+    }
+
+    public var label: String { create.isEmpty ? "old namespace" : "new namespace" }
+}
+
+/// A process that ran to its end: what it printed, the probe's part of it, how it ended.
+public struct FinishedProcess: Sendable {
+    public let command: String
+    public let lines: [String]
+    public let probe: ProbeOutput
+    public let termination: Termination
+
+    /// The first probe report; throws when the probe printed none.
+    public var report: ProbeReport {
+        get throws { try probe.report() }
+    }
+
+    /// What the process printed besides the probe's lines.
+    public var output: [String] { probe.otherLines }
+
+    /// The process's output under `label`, for display next to the others.
+    public func observation(_ label: String) -> Observation {
+        Observation(label, command: command, output: output)
+    }
+}
+
+/// The runner's workbench for one experiment: it owns the demo host and every process a step
+/// starts, and kills and reaps whatever is left when the experiment ends.
+public final class Lab {
+    public let probePath: String
+    /// Bound for any single wait: a failure, never a way to wait for success.
+    public let timeout: Double
+    private let demoHostNamespaces: Set<Namespace>
+    private var demoHost: ChildProcess?
+    private var demoHostFiles: [String] = []
+    private var started: [ChildProcess] = []
+
+    public init(probePath: String, demoHost: Set<Namespace>, timeout: Double = 10) {
+        self.probePath = probePath
+        self.demoHostNamespaces = demoHost
+        self.timeout = timeout
+    }
+
+    deinit { close() }
+
+    /// The demo host's pid in the runner's PID namespace, starting it if needed.
+    public func demoHostPID() throws -> pid_t {
+        try startDemoHost()
+        return demoHost!.pid
+    }
+
+    /// Starts a process and returns at once; the lab reaps it at the end if the step did not.
+    public func start(_ placement: Placement, _ arguments: [String]) throws -> ChildProcess {
+        try startDemoHost()
+        var spec = ProcessSpec(arguments)
+        spec.join = demoHostFiles
+        spec.create = placement.create
+        spec.hostname = placement.hostname
+        spec.domainname = placement.domainname
+        spec.mounts = placement.mounts
+        let child = try spawn(spec)
+        started.append(child)
+        return child
+    }
+
+    /// Runs a process to its end and returns what it printed.
+    public func run(_ placement: Placement, _ arguments: [String], shown: String? = nil) throws -> FinishedProcess {
+        try finish(start(placement, arguments), shown: shown)
+    }
+
+    /// Reads a started process's output to its end and reaps it.
+    public func finish(_ child: ChildProcess, shown: String? = nil) throws -> FinishedProcess {
+        let termination = try child.finish(timeout: timeout)
+        return FinishedProcess(command: shown ?? child.command, lines: child.lines,
+                               probe: ProbeOutput(lines: child.lines), termination: termination)
+    }
+
+    /// Runs the probe with `actions` (none: one report), then, if given, execs `command` in the
+    /// same process, so that the command's output comes from the namespaces the probe saw.
+    public func probe(_ placement: Placement, _ actions: [String] = ["report"], then command: [String] = [])
+        throws -> FinishedProcess
+    {
+        try run(placement, probeArguments(actions, then: command),
+                shown: command.isEmpty ? (["nsprobe"] + actions).joined(separator: " ") : shellWords(command))
+    }
+
+    /// Starts the probe with `actions` and returns it running (for holds).
+    public func startProbe(_ placement: Placement, _ actions: [String], then command: [String] = [])
+        throws -> ChildProcess
+    {
+        let child = try start(placement, probeArguments(actions, then: command))
+        if actions.contains(where: { $0.hasPrefix("hold") }) {
+            try child.awaitHold(timeout: timeout)
+        }
+        return child
+    }
+
+    public func probeArguments(_ actions: [String], then command: [String]) -> [String] {
+        [probePath] + actions + (command.isEmpty ? [] : ["--"] + command)
+    }
+
+    /// `sh -c 'a; b'` for ["sh", "-c", "a; b"]: words with spaces are quoted.
+    func shellWords(_ words: [String]) -> String {
+        words.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+    }
+
+    /// Kills and reaps every process still running, the demo host last.
+    public func close() {
+        for child in started.reversed() where child.termination == nil {
+            kill(child.pid, SIGKILL)
+            _ = try? child.wait(timeout: timeout)
+        }
+        started.removeAll()
+        if let demoHost {
+            demoHost.closeInput()  // releases its hold
+            if (try? demoHost.wait(timeout: timeout)) == nil { kill(demoHost.pid, SIGKILL) }
+        }
+        demoHost = nil
+    }
+
+    private func startDemoHost() throws {
+        guard demoHost == nil else { return }
+        var spec = ProcessSpec([probePath, "hold=86400"])
+        spec.create = demoHostNamespaces
+        if demoHostNamespaces.contains(.mnt) { spec.mounts = [.makeRootPrivate] }
+        let host = try spawn(spec)
+        try host.awaitHold(timeout: timeout)
+        demoHost = host
+        demoHostFiles = demoHostNamespaces.sorted().map { "/proc/\(host.pid)/ns/\($0.rawValue)" }
+    }
+}
+
+/// Reaps `pid`, a child of this process, waiting at most `timeout` seconds; kills it then.
+@discardableResult
+public func reap(_ pid: pid_t, timeout: Double, command: String) throws -> Termination {
+    let pidfd = nslab_pidfd_open(pid)
+    defer { if pidfd >= 0 { Glibc.close(pidfd) } }
+    if pidfd >= 0 {
+        var poller = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+        let deadline = Deadline(seconds: timeout)
+        while true {
+            let ready = poll(&poller, 1, deadline.remainingMilliseconds)
+            if ready > 0 || (ready < 0 && errno != EINTR) { break }
+            if ready == 0 {
+                kill(pid, SIGKILL)
+                _ = try? waitBlocking(pid)
+                throw LabError("\(command) (pid \(pid)) did not exit within \(Int(timeout)) s; killed")
+            }
+        }
+    }
+    return try waitBlocking(pid)
+}
+
+private func waitBlocking(_ pid: pid_t) throws -> Termination {
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 {
+        if errno != EINTR { throw SystemCallError("waitpid(\(pid))", errno: errno) }
+    }
+    return Termination(waitStatus: status)
+}

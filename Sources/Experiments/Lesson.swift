@@ -1,0 +1,90 @@
+import Glibc
+
+/// A lesson file: a title, an intro, then sections. A section whose heading ends with
+/// `{#key}` belongs to the step with that key; the others are background, kept in place.
+public struct Lesson: Sendable, Equatable {
+    public struct Section: Sendable, Equatable {
+        public let title: String
+        public let key: String?
+        public let body: String
+    }
+
+    public let title: String
+    public let intro: String
+    public let sections: [Section]
+
+    public init(markdown: String) {
+        var title = "", intro: [Substring] = [], sections: [Section] = []
+        var current: (title: String, key: String?, lines: [Substring])?
+        var inFence = false
+        func flush() {
+            if let c = current { sections.append(Section(title: c.title, key: c.key, body: Lesson.trim(c.lines))) }
+        }
+        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("```") { inFence.toggle() }
+            if !inFence && title.isEmpty && current == nil && line.hasPrefix("# ") {
+                title = String(line.dropFirst(2))
+            } else if !inFence && line.hasPrefix("## ") {
+                flush()
+                let (heading, key) = Lesson.splitKey(line.dropFirst(3))
+                current = (heading, key, [])
+            } else if current != nil {
+                current!.lines.append(line)
+            } else {
+                intro.append(line)
+            }
+        }
+        flush()
+        self.title = title
+        self.intro = Lesson.trim(intro)
+        self.sections = sections
+    }
+
+    /// The section of step `key`, if the lesson has one.
+    public func section(for key: String) -> Section? { sections.first { $0.key == key } }
+
+    /// The unkeyed sections that come right before step `key`'s section (or all trailing
+    /// unkeyed sections, for a nil key): background that --explain prints in its place.
+    public func background(before key: String?) -> [Section] {
+        let end = key.flatMap { k in sections.firstIndex { $0.key == k } } ?? sections.count
+        var start = end
+        while start > 0 && sections[start - 1].key == nil { start -= 1 }
+        return Array(sections[start..<end])
+    }
+
+    /// Reads lessons/<id>.md (or <id>.zh.md for Chinese), looking in $NSLAB_LESSONS, then in a
+    /// `lessons` folder beside or above the executable, then in the current directory.
+    public static func load(id: String, language: String = "en") throws -> Lesson {
+        let file = language == "en" ? "\(id).md" : "\(id).\(language).md"
+        for directory in searchPath() {
+            if let text = readTextFile("\(directory)/\(file)") { return Lesson(markdown: text) }
+        }
+        throw LabError("no lesson file \(file) in \(searchPath().joined(separator: ", "))")
+    }
+
+    static func searchPath() -> [String] {
+        if let path = getenv("NSLAB_LESSONS") { return [String(cString: path)] }
+        var directories: [String] = []
+        var directory = executableDirectory()
+        for _ in 0..<5 {
+            directories.append("\(directory)/lessons")
+            guard let slash = directory.lastIndex(of: "/"), slash != directory.startIndex else { break }
+            directory = String(directory[..<slash])
+        }
+        return directories + ["lessons"]
+    }
+
+    private static func splitKey(_ heading: Substring) -> (String, String?) {
+        guard heading.hasSuffix("}"), let open = heading.ranges(of: " {#").last else {
+            return (String(heading), nil)
+        }
+        return (String(heading[..<open.lowerBound]), String(heading[open.upperBound...].dropLast()))
+    }
+
+    private static func trim(_ lines: [Substring]) -> String {
+        var lines = lines
+        while lines.first?.allSatisfy(\.isWhitespace) == true { lines.removeFirst() }
+        while lines.last?.allSatisfy(\.isWhitespace) == true { lines.removeLast() }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,346 @@
+import CShim
+import Glibc
+
+/// One mount(2) call, made by the child after its namespaces exist.
+public struct MountCall: Sendable, CustomStringConvertible {
+    public var source: String?
+    public var target: String
+    public var fstype: String?
+    public var flags: UInt
+    public var data: String?
+
+    public init(source: String?, target: String, fstype: String? = nil, flags: UInt = 0, data: String? = nil) {
+        self.source = source
+        self.target = target
+        self.fstype = fstype
+        self.flags = flags
+        self.data = data
+    }
+
+    /// `mount --make-rprivate /`: nothing mounted below / propagates back to the parent.
+    public static let makeRootPrivate = MountCall(source: nil, target: "/", flags: UInt(MS_REC | MS_PRIVATE))
+    /// `mount -t proc proc /proc`: a /proc that shows the current PID namespace.
+    public static let freshProc = MountCall(source: "proc", target: "/proc", fstype: "proc",
+                                            flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC))
+
+    public var description: String {
+        "mount(\(source ?? "NULL"), \(target), \(fstype ?? "NULL"), \(MountCall.flagNames(flags)))"
+    }
+
+    static func flagNames(_ flags: UInt) -> String {
+        let names: [(UInt, String)] = [
+            (UInt(MS_REC), "MS_REC"), (UInt(MS_PRIVATE), "MS_PRIVATE"), (UInt(MS_SLAVE), "MS_SLAVE"),
+            (UInt(MS_SHARED), "MS_SHARED"), (UInt(MS_BIND), "MS_BIND"), (UInt(MS_RDONLY), "MS_RDONLY"),
+            (UInt(MS_NOSUID), "MS_NOSUID"), (UInt(MS_NODEV), "MS_NODEV"), (UInt(MS_NOEXEC), "MS_NOEXEC"),
+        ]
+        let set = names.filter { flags & $0.0 != 0 }.map(\.1)
+        return set.isEmpty ? "0" : set.joined(separator: "|")
+    }
+}
+
+/// What a child is to become: namespaces to join and to create, names, mounts, then a program.
+public struct ProcessSpec: Sendable {
+    public var arguments: [String]
+    public var environment: [String]
+    /// Namespace files to join with setns(2), in order, before creating any.
+    public var join: [String] = []
+    public var create: Set<Namespace> = []
+    public var hostname: String?
+    public var domainname: String?
+    public var mounts: [MountCall] = []
+    public var workingDirectory: String?
+
+    public init(_ arguments: [String], environment: [String] = ProcessSpec.defaultEnvironment) {
+        self.arguments = arguments
+        self.environment = environment
+    }
+
+    public static let defaultEnvironment = [
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C",
+    ]
+}
+
+/// How a child ended.
+public enum Termination: Equatable, Sendable, CustomStringConvertible {
+    case exited(Int32)
+    case signaled(Int32)
+
+    init(waitStatus status: Int32) {
+        let signal = status & 0x7f
+        self = signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal)
+    }
+
+    public var description: String {
+        switch self {
+        case .exited(let code): "exit \(code)"
+        case .signaled(let signal): "killed by \(signalName(signal))"
+        }
+    }
+}
+
+public func signalName(_ signal: Int32) -> String {
+    switch signal {
+    case SIGKILL: "SIGKILL"
+    case SIGTERM: "SIGTERM"
+    case SIGINT: "SIGINT"
+    case SIGHUP: "SIGHUP"
+    case SIGUSR1: "SIGUSR1"
+    case SIGPIPE: "SIGPIPE"
+    case SIGALRM: "SIGALRM"
+    default: "signal \(signal)"
+    }
+}
+
+/// A running child: its pid, a pipe to its stdin and one from its stdout and stderr.
+public final class ChildProcess {
+    public let pid: pid_t
+    public let command: String
+    private var input: Int32
+    private var output: Int32
+    private var buffer: [UInt8] = []
+    private var outputEnded = false
+    public private(set) var termination: Termination?
+    /// Everything read so far, marker lines included.
+    public private(set) var lines: [String] = []
+
+    init(pid: pid_t, command: String, input: Int32, output: Int32) {
+        self.pid = pid
+        self.command = command
+        self.input = input
+        self.output = output
+    }
+
+    deinit {
+        if termination == nil {
+            kill(pid, SIGKILL)
+            _ = try? wait(timeout: 5)
+        }
+        closeInput()
+        if output >= 0 { close(output) }
+    }
+
+    /// Writes one line to the child's stdin (a probe's `hold` goes on).
+    public func send(_ line: String = "") {
+        guard input >= 0 else { return }
+        let bytes = Array((line + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(input, $0.baseAddress, $0.count) }
+    }
+
+    public func closeInput() {
+        if input >= 0 { close(input) }
+        input = -1
+    }
+
+    /// The next line of output, or nil at end of output. Throws when `timeout` passes first.
+    public func readLine(timeout: Double) throws -> String? {
+        let deadline = Deadline(seconds: timeout)
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                buffer.removeSubrange(...newline)
+                lines.append(line)
+                return line
+            }
+            if outputEnded {
+                guard !buffer.isEmpty else { return nil }
+                let line = String(decoding: buffer, as: UTF8.self)
+                buffer.removeAll()
+                lines.append(line)
+                return line
+            }
+            try fill(until: deadline)
+        }
+    }
+
+    /// Reads lines until one satisfies `predicate`; throws on end of output or timeout.
+    @discardableResult
+    public func readLine(until predicate: (String) -> Bool, timeout: Double) throws -> String {
+        let deadline = Deadline(seconds: timeout)
+        while let line = try readLine(timeout: deadline.remaining) {
+            if predicate(line) { return line }
+        }
+        throw LabError("\(command) ended before printing what was awaited")
+    }
+
+    /// Reads all output up to end of file, then reaps the child.
+    public func finish(timeout: Double) throws -> Termination {
+        let deadline = Deadline(seconds: timeout)
+        closeInput()
+        while try readLine(timeout: deadline.remaining) != nil {}
+        return try wait(timeout: deadline.remaining)
+    }
+
+    /// Reaps the child, waiting at most `timeout` seconds; then kills it and throws.
+    @discardableResult
+    public func wait(timeout: Double) throws -> Termination {
+        if let termination { return termination }
+        let ended = try reap(pid, timeout: timeout, command: command)
+        termination = ended
+        return ended
+    }
+
+    private func fill(until deadline: Deadline) throws {
+        var poller = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&poller, 1, deadline.remainingMilliseconds)
+        if ready < 0 && errno == EINTR { return }
+        if ready <= 0 {
+            throw LabError("\(command) printed nothing more within the time allowed")
+        }
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let count = chunk.withUnsafeMutableBytes { read(output, $0.baseAddress, $0.count) }
+        if count < 0 {
+            if errno == EINTR || errno == EAGAIN { return }
+            throw SystemCallError("read(output of \(command))", errno: errno)
+        }
+        if count == 0 { outputEnded = true }
+        buffer.append(contentsOf: chunk[..<count])
+    }
+}
+
+/// A point in time on CLOCK_MONOTONIC, to bound waits for failure (never to wait for success).
+public struct Deadline {
+    let end: Double
+
+    public init(seconds: Double) { end = Deadline.now() + seconds }
+
+    public static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    public var remaining: Double { max(0, end - Deadline.now()) }
+    var remainingMilliseconds: Int32 { Int32(min(remaining * 1000, Double(Int32.max)).rounded(.up)) }
+}
+
+/// Starts `spec`: clones, joins and creates namespaces in the C shim, lets `atSyncPoint` act
+/// while the child waits (write maps, observe), then lets it name the host, mount and exec.
+/// A failure of any step throws the call that failed, with its arguments.
+public func spawn(_ spec: ProcessSpec, atSyncPoint: (pid_t) throws -> Void = { _ in }) throws -> ChildProcess {
+    guard let program = spec.arguments.first, let path = resolveExecutable(program) else {
+        throw SystemCallError("execve(\(spec.arguments.first ?? ""))", errno: ENOENT)
+    }
+    var stdinPipe: [Int32] = [-1, -1], outputPipe: [Int32] = [-1, -1]
+    try check("pipe2(O_CLOEXEC)") { nslab_pipe_cloexec(&stdinPipe) }
+    do {
+        try check("pipe2(O_CLOEXEC)") { nslab_pipe_cloexec(&outputPipe) }
+    } catch {
+        close(stdinPipe[0]); close(stdinPipe[1])
+        throw error
+    }
+    defer {
+        close(stdinPipe[0])
+        close(outputPipe[1])
+    }
+    var joinFDs: [Int32] = []
+    defer { joinFDs.forEach { close($0) } }
+    for file in spec.join {
+        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            close(stdinPipe[1]); close(outputPipe[0])
+            throw SystemCallError("open(\(file))", errno: errno)
+        }
+        joinFDs.append(fd)
+    }
+
+    let strings = CStrings()
+    let argv = strings.array(spec.arguments)
+    let envp = strings.array(spec.environment)
+    let mounts = spec.mounts.map {
+        nslab_mount(source: strings.optional($0.source), target: strings.optional($0.target),
+                    fstype: strings.optional($0.fstype), flags: $0.flags, data: strings.optional($0.data))
+    }
+    var child = nslab_child()
+    var failure = nslab_failure()
+    let command = spec.arguments.joined(separator: " ")
+
+    let started = joinFDs.withUnsafeBufferPointer { joins in
+        mounts.withUnsafeBufferPointer { mountCalls in
+            var cSpec = nslab_spawn_spec(
+                path: strings.optional(path), argv: argv, envp: envp,
+                cwd: strings.optional(spec.workingDirectory),
+                stdin_fd: stdinPipe[0], stdout_fd: outputPipe[1], stderr_fd: outputPipe[1],
+                join_fds: joins.baseAddress, join_count: Int32(joins.count),
+                namespace_flags: Namespace.flags(spec.create),
+                hostname: strings.optional(spec.hostname), domainname: strings.optional(spec.domainname),
+                mounts: mountCalls.baseAddress, mount_count: Int32(mountCalls.count))
+            return nslab_spawn_start(&cSpec, &child, &failure)
+        }
+    }
+    guard started == 0 else {
+        close(stdinPipe[1]); close(outputPipe[0])
+        throw describe(failure, spec: spec, path: path)
+    }
+    do {
+        try atSyncPoint(child.pid)
+    } catch {
+        nslab_spawn_abort(&child)
+        close(stdinPipe[1]); close(outputPipe[0])
+        throw error
+    }
+    guard nslab_spawn_release(&child, &failure) == 0 else {
+        close(stdinPipe[1]); close(outputPipe[0])
+        throw describe(failure, spec: spec, path: path)
+    }
+    return ChildProcess(pid: child.pid, command: command, input: stdinPipe[1], output: outputPipe[0])
+}
+
+/// Names the call that failed in the child, from the spec that asked for it.
+private func describe(_ failure: nslab_failure, spec: ProcessSpec, path: String) -> SystemCallError {
+    let index = Int(failure.index)
+    let call: String
+    switch nslab_step(UInt32(failure.step)) {
+    case NSLAB_STEP_CLONE: call = "clone(\(Namespace.flagNames(spec.create.intersection([.pid]))))"
+    case NSLAB_STEP_PRCTL: call = "prctl(PR_SET_PDEATHSIG, SIGKILL)"
+    case NSLAB_STEP_SETNS: call = "setns(\(index < spec.join.count ? spec.join[index] : "?"))"
+    case NSLAB_STEP_UNSHARE: call = "unshare(\(Namespace.flagNames(spec.create.subtracting([.pid]))))"
+    case NSLAB_STEP_SETHOSTNAME: call = "sethostname(\(spec.hostname ?? ""))"
+    case NSLAB_STEP_SETDOMAINNAME: call = "setdomainname(\(spec.domainname ?? ""))"
+    case NSLAB_STEP_MOUNT: call = index < spec.mounts.count ? spec.mounts[index].description : "mount(?)"
+    case NSLAB_STEP_CHDIR: call = "chdir(\(spec.workingDirectory ?? ""))"
+    case NSLAB_STEP_DUP2: call = "dup2(\(index))"
+    case NSLAB_STEP_EXECVE: call = "execve(\(path))"
+    default: call = "sync with the child"
+    }
+    return SystemCallError(call, errno: failure.error)
+}
+
+/// The absolute path of `program`: itself when it has a slash, else found on PATH.
+func resolveExecutable(_ program: String) -> String? {
+    if program.contains("/") { return program }
+    let path = ProcessSpec.defaultEnvironment[0].dropFirst("PATH=".count)
+    for directory in path.split(separator: ":") {
+        let candidate = "\(directory)/\(program)"
+        if access(candidate, X_OK) == 0 { return candidate }
+    }
+    return nil
+}
+
+/// C strings that live as long as this object.
+private final class CStrings {
+    private var owned: [UnsafeMutablePointer<CChar>] = []
+    private var arrays: [UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>] = []
+
+    func optional(_ string: String?) -> UnsafePointer<CChar>? {
+        guard let string, let copy = strdup(string) else { return nil }
+        owned.append(copy)
+        return UnsafePointer(copy)
+    }
+
+    func array(_ strings: [String]) -> UnsafePointer<UnsafeMutablePointer<CChar>?> {
+        let array = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: strings.count + 1)
+        for (i, string) in strings.enumerated() {
+            let copy = strdup(string)!
+            owned.append(copy)
+            array[i] = copy
+        }
+        array[strings.count] = nil
+        arrays.append(array)
+        return UnsafePointer(array)
+    }
+
+    deinit {
+        owned.forEach { free($0) }
+        arrays.forEach { $0.deallocate() }
+    }
+}

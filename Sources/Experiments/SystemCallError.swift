@@ -1,0 +1,35 @@
+import CShim
+import Glibc
+
+/// A system call that failed, named with its arguments: "mount(proc, /proc, proc, 0): EPERM".
+public struct SystemCallError: Error, Equatable, CustomStringConvertible, Sendable {
+    public let call: String
+    public let errno: Int32
+
+    public init(_ call: String, errno: Int32) {
+        self.call = call
+        self.errno = errno
+    }
+
+    public var errnoName: String { Experiments.errnoName(errno) }
+    public var description: String { "\(call): \(errnoName)" }
+}
+
+/// The symbolic name of an errno value: "EPERM".
+public func errnoName(_ number: Int32) -> String {
+    nslab_errno_name(number).map { String(cString: $0) } ?? "errno \(number)"
+}
+
+/// Calls `body` and throws a SystemCallError naming `call` when it returns -1.
+@discardableResult
+func check(_ call: @autoclosure () -> String, _ body: () -> Int32) throws(SystemCallError) -> Int32 {
+    let result = body()
+    if result == -1 { throw SystemCallError(call(), errno: errno) }
+    return result
+}
+
+/// An experiment could not go on: a timeout, a probe that printed no report, a bad setup.
+public struct LabError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,69 @@
+/// uts-namespace: seeds 001, 002 and 004. A new UTS namespace has its own hostname and NIS
+/// domain name; a name set in the wrong process renames the host.
+public let utsNamespace = Experiment(
+    id: "uts-namespace",
+    title: "UTS namespace: hostname and NIS domain name",
+    namespaces: [.uts],
+    minimumKernel: "2.6.19",
+    needsCommands: ["sh", "hostname"],
+    demoHost: [.uts],
+    steps: [
+        Step("new-namespace", "A new UTS namespace",
+             shell: "readlink /proc/self/ns/uts; unshare --uts readlink /proc/self/ns/uts",
+             syscalls: ["unshare(CLONE_NEWUTS)"]) { lab in
+            let old = try lab.probe(.demoHost, then: ["readlink", "/proc/self/ns/uts"])
+            let new = try lab.probe(.new([.uts]), then: ["readlink", "/proc/self/ns/uts"])
+            return StepOutcome(
+                observations: [old.observation("old namespace"), new.observation("new namespace")],
+                checks: [
+                    .differ("uts namespace inode of the new process", old: try old.report.inode(.uts),
+                            new: try new.report.inode(.uts)),
+                ])
+        },
+
+        Step("set-names", "Set the hostname and NIS domain name inside",
+             shell: "unshare --uts sh -c 'hostname container; domainname nslab.example; hostname; hostname --nis'",
+             syscalls: ["unshare(CLONE_NEWUTS)", "sethostname(\"container\")", "setdomainname(\"nslab.example\")"]) { lab in
+            let show = ["sh", "-c", "hostname; hostname --nis"]
+            let new = try lab.probe(.new([.uts], hostname: "container", domainname: "nslab.example"), then: show)
+            let old = try lab.probe(.demoHost, then: show)
+            let oldReport = try old.report, newReport = try new.report
+            return StepOutcome(
+                observations: [old.observation("old namespace"), new.observation("new namespace")],
+                checks: [
+                    .equal("hostname inside", expected: "container", actual: newReport.hostname),
+                    .equal("NIS domain name inside", expected: "nslab.example", actual: newReport.domainname),
+                    .that("hostname outside is not the new one", oldReport.hostname != "container",
+                          expected: "≠ container", actual: oldReport.hostname ?? "(nothing)"),
+                    .that("NIS domain name outside is not the new one", oldReport.domainname != "nslab.example",
+                          expected: "≠ nslab.example", actual: oldReport.domainname ?? "(nothing)"),
+                ])
+        },
+
+        Step("set-too-late", "The pitfall: naming the host after the child started",
+             shell: "unshare --uts sleep 60 & hostname container   # the parent renames its own host",
+             syscalls: ["unshare(CLONE_NEWUTS)", "sethostname(\"container\") in the parent"]) { lab in
+            // The child starts first, holding; then the parent, still in the demo host, calls
+            // sethostname. Seed 004's Go program does this after cmd.Start().
+            let child = try lab.startProbe(.new([.uts]), ["hold", "report"])
+            let parent = try lab.probe(.demoHost, ["report", "sethostname=container", "report"])
+            child.send()
+            let childOutput = try lab.finish(child)
+            let before = try parent.probe.report(0), after = try parent.probe.report(1)
+            let childReport = try childOutput.report
+            return StepOutcome(
+                observations: [
+                    Observation("parent, old namespace", command: "hostname container",
+                                output: ["hostname before: \(before.hostname ?? "")",
+                                         "hostname after:  \(after.hostname ?? "")"]),
+                    Observation("child, new namespace", command: "hostname",
+                                output: [childReport.hostname ?? ""]),
+                ],
+                checks: [
+                    .equal("the demo host was renamed by its own process", expected: "container",
+                           actual: after.hostname),
+                    .equal("the child kept the name copied at clone time", expected: before.hostname ?? "",
+                           actual: childReport.hostname),
+                ])
+        },
+    ])

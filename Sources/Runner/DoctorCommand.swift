@@ -1,0 +1,49 @@
+import ArgumentParser
+import Experiments
+import Glibc
+
+struct DoctorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor", abstract: "Say what this host supports, and what to change to run every experiment.")
+
+    func run() throws {
+        let host = HostSupport.current()
+        let style = Style.forStandardOutput()
+        var blocking = false
+        func line(_ ok: Bool, _ what: String, _ advice: String = "", blocks: Bool = true) {
+            let mark = ok ? style.pass(" ok ") : (blocks ? style.fail("FAIL") : style.dim("note"))
+            print("\(mark) \(what)\(ok || advice.isEmpty ? "" : " — " + advice)")
+            if !ok && blocks { blocking = true }
+        }
+
+        line(true, "kernel \(host.kernelRelease)")
+        line(host.hasSysAdmin, "CAP_SYS_ADMIN in the effective set (root)", "run the runner as root, e.g. with sudo")
+        for namespace in Namespace.allCases {
+            let problem = host.problem(with: namespace)
+            let limit = readTextFile(namespace.limitPath)?.split(separator: "\n").first.map(String.init) ?? "?"
+            line(problem == nil, "\(namespace.rawValue) namespaces (\(namespace.limitPath) = \(limit))",
+                 problem.map { "\($0); as root: sysctl -w user.max_\(namespace == .mnt ? "mnt" : namespace.rawValue)_namespaces=10000" } ?? "",
+                 blocks: Catalog.all.contains { $0.namespaces.contains(namespace) || $0.demoHost.contains(namespace) })
+        }
+        if let unprivileged = readTextFile("/proc/sys/kernel/unprivileged_userns_clone") {
+            line(unprivileged.hasPrefix("1"), "unprivileged user namespaces (kernel.unprivileged_userns_clone)",
+                 "needed only for the rootless lessons: sysctl -w kernel.unprivileged_userns_clone=1", blocks: false)
+        }
+        line(access(host.probePath, X_OK) == 0, "probe at \(host.probePath)", "build it: swift build")
+        let busyboxPath = (["/bin/busybox", "/usr/bin/busybox"] as [String]).first { access($0, X_OK) == 0 }
+        line(busyboxPath != nil, "busybox for the pivot_root rootfs", "apt-get install busybox-static", blocks: false)
+        line(access("/usr/include/sys/capability.h", F_OK) == 0, "libcap headers (libcap-dev), needed to build",
+             "apt-get install libcap-dev", blocks: false)
+        for experiment in Catalog.all {
+            for command in experiment.needsCommands where !commandExists(command) {
+                line(false, "command `\(command)` for \(experiment.id)", "install the package that provides it")
+            }
+        }
+        if blocking { throw Exit.hostCannot }
+    }
+
+    private func commandExists(_ command: String) -> Bool {
+        let directories: [String] = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+        return directories.contains { access("\($0)/\(command)", X_OK) == 0 }
+    }
+}

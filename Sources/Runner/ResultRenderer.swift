@@ -1,0 +1,86 @@
+import Experiments
+
+/// Text for a run: concise by default (one line per check); with --explain, the lesson
+/// section, the shell equivalent, the syscalls and the old/new output side by side.
+struct ResultRenderer {
+    let style: Style
+    let explain: Bool
+
+    func header(_ experiment: Experiment, lesson: Lesson?) -> String {
+        var lines = [style.bold("\(experiment.id) — \(experiment.title)")]
+        if explain, let lesson {
+            lines += ["", LessonRenderer(style: style).body(lesson.intro)]
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func stepHeader(_ step: Step, number: Int, of count: Int, lesson: Lesson?) -> String {
+        guard explain else { return "" }
+        var lines = ["", style.bold(style.accent("── Step \(number)/\(count) · \(step.title) ".padded(to: min(style.width, 80))
+            .replacingSpaces(after: "\(step.title) "))), ""]
+        if let lesson {
+            let renderer = LessonRenderer(style: style)
+            let isLast = step.key == hostUnchangedKey
+            for section in lesson.background(before: isLast ? nil : step.key) {
+                lines += [renderer.render(section), ""]
+            }
+            if let section = lesson.section(for: step.key) {
+                lines += [renderer.body(section.body), ""]
+            }
+        }
+        if !step.shell.isEmpty { lines.append("  " + style.dim("shell:   ") + "$ " + step.shell) }
+        if !step.syscalls.isEmpty { lines.append("  " + style.dim("syscall: ") + step.syscalls.joined(separator: ", ")) }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    func stepBody(_ result: StepResult) -> String {
+        var lines: [String] = []
+        if explain && !result.observations.isEmpty {
+            lines += [""] + observations(result.observations) + [""]
+        }
+        for check in result.checks {
+            lines.append(checkLine(check, key: result.key))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    func checkLine(_ check: Check, key: String) -> String {
+        let mark = check.passed ? style.pass("PASS") : style.fail("FAIL")
+        let detail = check.passed ? check.actual : "expected \(check.expected), got \(check.actual)"
+        return "  \(mark)  \(explain ? "" : style.dim("[\(key)]") + " ")\(check.name): \(detail)"
+    }
+
+    /// Two observations side by side when both fit; otherwise one under the other.
+    func observations(_ observations: [Observation]) -> [String] {
+        let blocks = observations.map { o in
+            [style.bold(o.label), style.dim("$ " + o.command)] + (o.output.isEmpty ? [style.dim("(no output)")] : o.output)
+        }
+        let plain = observations.map { o in [o.label, "$ " + o.command] + (o.output.isEmpty ? ["(no output)"] : o.output) }
+        let column = (style.width - 5) / 2
+        if blocks.count == 2, plain.allSatisfy({ $0.allSatisfy { $0.columns <= column } }) {
+            let rows = max(blocks[0].count, blocks[1].count)
+            return (0..<rows).map { i in
+                let left = i < blocks[0].count ? blocks[0][i] : "", right = i < blocks[1].count ? blocks[1][i] : ""
+                let leftWidth = i < plain[0].count ? plain[0][i].columns : 0
+                return "  " + left + String(repeating: " ", count: max(0, column - leftWidth)) + " │ " + right
+            }
+        }
+        return Array(blocks.flatMap { block in block.map { "  " + $0 } + [""] }.dropLast())
+    }
+
+    func summary(_ result: ExperimentResult) -> String {
+        let verdict = result.passed ? style.pass("passed") : style.fail("FAILED")
+        let failed = result.failedCount
+        return "\(explain ? "\n" : "")\(result.id): \(verdict) — \(result.checkCount - failed)/\(result.checkCount) checks"
+            + " in \(Int((result.seconds * 1000).rounded())) ms\n"
+    }
+}
+
+private extension String {
+    /// "── Step 1 · Title ─────": fills the padding after `prefix` with rules.
+    func replacingSpaces(after prefix: String) -> String {
+        guard let range = ranges(of: prefix).first else { return self }
+        let tail = self[range.upperBound...]
+        return String(self[..<range.upperBound]) + String(repeating: "─", count: tail.count)
+    }
+}

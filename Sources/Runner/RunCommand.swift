@@ -1,0 +1,115 @@
+import ArgumentParser
+import Experiments
+import FoundationEssentials
+import Glibc
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run experiments: old and new namespace side by side, then the checks.")
+
+    @Argument(help: "Experiment ids, or `all`.")
+    var ids: [String]
+
+    @Flag(help: "Print each step's lesson section, commands and output before its checks.")
+    var explain = false
+
+    @Flag(help: "Wait for Enter between steps.")
+    var step = false
+
+    @Flag(help: "Print the results as JSON instead of text.")
+    var json = false
+
+    @Option(help: "Also write the results as JUnit XML to this file.")
+    var junit: String?
+
+    @OptionGroup var language: LanguageOption
+
+    func run() throws {
+        let chosen = try experiments(named: ids)
+        let host = HostSupport.current()
+        let style = Style.forStandardOutput()
+        let renderer = ResultRenderer(style: style, explain: explain)
+        var results: [ExperimentResult] = []
+        var unrunnable: [(String, [String])] = []
+
+        for experiment in chosen {
+            let problems = host.problems(for: experiment)
+            guard problems.isEmpty else {
+                unrunnable.append((experiment.id, problems))
+                printError("cannot run \(experiment.id) on this host: \(problems.joined(separator: "; "))")
+                continue
+            }
+            let lesson = explain ? try? Lesson.load(id: experiment.id, language: language.lang) : nil
+            var hooks = RunHooks()
+            var stepNumber = 0
+            if !json {
+                print(renderer.header(experiment, lesson: lesson))
+                hooks.willRun = { step in
+                    stepNumber += 1
+                    if self.step && stepNumber > 1 { waitForEnter() }
+                    print(renderer.stepHeader(step, number: stepNumber, of: experiment.steps.count + 1, lesson: lesson),
+                          terminator: "")
+                    fflush(nil)
+                }
+                hooks.didRun = { print(renderer.stepBody($0), terminator: "") }
+            }
+            let result = Experiments.run(experiment, probePath: host.probePath, hooks: hooks)
+            results.append(result)
+            if !json { print(renderer.summary(result)) }
+        }
+
+        if json {
+            print(try encodeJSON(RunReport(experiments: results, unrunnable: unrunnable.map { .init(id: $0.0, reasons: $0.1) })))
+        }
+        if let junit {
+            try writeFile(junit, JUnit.document(results, unrunnable: unrunnable))
+        }
+        if results.contains(where: { !$0.passed }) { throw Exit.failed }
+        if !unrunnable.isEmpty { throw Exit.hostCannot }
+    }
+}
+
+struct RunReport: Encodable {
+    struct Unrunnable: Codable {
+        let id: String
+        let reasons: [String]
+    }
+    let experiments: [ExperimentResult]
+    let unrunnable: [Unrunnable]
+    var passed: Bool { unrunnable.isEmpty && experiments.allSatisfy(\.passed) }
+
+    enum CodingKeys: CodingKey { case experiments, unrunnable, passed }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(experiments, forKey: .experiments)
+        try container.encode(unrunnable, forKey: .unrunnable)
+        try container.encode(passed, forKey: .passed)
+    }
+}
+
+/// Waits for a line on stdin; goes on at end of input.
+func waitForEnter() {
+    print("Press Enter for the next step (Ctrl-C stops; nothing is left behind)… ", terminator: "")
+    fflush(nil)
+    _ = readLine()
+}
+
+/// Writes `text` to `path` through a temporary file and rename, so that a failure leaves
+/// any earlier file intact.
+func writeFile(_ path: String, _ text: String) throws {
+    let temporary = "\(path).tmp-\(getpid())"
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else {
+        printError("cannot write \(path): \(errnoName(errno))")
+        throw Exit.usage
+    }
+    let bytes = Array(text.utf8)
+    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    close(fd)
+    guard written == bytes.count, rename(temporary, path) == 0 else {
+        unlink(temporary)
+        printError("cannot write \(path): \(errnoName(errno))")
+        throw Exit.usage
+    }
+}

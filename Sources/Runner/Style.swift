@@ -1,0 +1,64 @@
+import Glibc
+
+/// Terminal styling: colour only on a terminal, never with NO_COLOR set (no-color.org) or
+/// TERM=dumb; the width comes from the terminal, else $COLUMNS, else 100.
+struct Style {
+    let colour: Bool
+    let width: Int
+
+    static func forStandardOutput() -> Style {
+        let terminal = isatty(STDOUT_FILENO) == 1
+        let noColour = getenv("NO_COLOR").map { $0.pointee != 0 } ?? false
+        let dumb = getenv("TERM").map { String(cString: $0) == "dumb" } ?? false
+        var size = winsize()
+        var width = 100
+        if terminal && ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 20 {
+            width = Int(size.ws_col)
+        } else if let columns = getenv("COLUMNS").flatMap({ Int(String(cString: $0)) }), columns > 20 {
+            width = columns
+        }
+        return Style(colour: terminal && !noColour && !dumb, width: width)
+    }
+
+    private func paint(_ code: String, _ text: String) -> String {
+        colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    }
+
+    func bold(_ text: String) -> String { paint("1", text) }
+    func dim(_ text: String) -> String { paint("2", text) }
+    func pass(_ text: String) -> String { paint("32", text) }
+    func fail(_ text: String) -> String { paint("31", text) }
+    func accent(_ text: String) -> String { paint("36", text) }
+}
+
+extension String {
+    /// Pads with spaces to `width` terminal columns (CJK characters take two).
+    func padded(to width: Int) -> String {
+        let missing = width - columns
+        return missing > 0 ? self + String(repeating: " ", count: missing) : self
+    }
+
+    /// Terminal columns: two for East Asian wide characters, one otherwise.
+    var columns: Int {
+        unicodeScalars.reduce(0) { total, scalar in
+            let wide = (0x1100...0x115F).contains(scalar.value) || (0x2E80...0xA4CF).contains(scalar.value)
+                || (0xAC00...0xD7A3).contains(scalar.value) || (0xF900...0xFAFF).contains(scalar.value)
+                || (0xFE30...0xFE4F).contains(scalar.value) || (0xFF00...0xFF60).contains(scalar.value)
+                || (0xFFE0...0xFFE6).contains(scalar.value)
+            return total + (wide ? 2 : 1)
+        }
+    }
+
+    /// Cuts to at most `width` columns, marking the cut with "…".
+    func truncated(to width: Int) -> String {
+        guard columns > width else { return self }
+        var result = "", used = 0
+        for character in self {
+            let w = String(character).columns
+            if used + w > width - 1 { break }
+            result.append(character)
+            used += w
+        }
+        return result + "…"
+    }
+}
