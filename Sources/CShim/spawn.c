@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -63,6 +64,32 @@ static int nslab_place_fd(int fd, int target) {
     return dup2(fd, target) < 0 ? -1 : 0;
 }
 
+// The namespace kinds unshare(2) creates, and the /proc/self/ns link that shows each.
+static const struct {
+    int flag;
+    const char *link;
+} nslab_kinds[] = {
+    {CLONE_NEWCGROUP, "/proc/self/ns/cgroup"}, {CLONE_NEWIPC, "/proc/self/ns/ipc"},
+    {CLONE_NEWNS, "/proc/self/ns/mnt"},        {CLONE_NEWNET, "/proc/self/ns/net"},
+    {CLONE_NEWTIME, "/proc/self/ns/time_for_children"},
+    {CLONE_NEWUSER, "/proc/self/ns/user"},     {CLONE_NEWUTS, "/proc/self/ns/uts"},
+};
+#define NSLAB_KINDS (int)(sizeof nslab_kinds / sizeof *nslab_kinds)
+
+// Records the inode of each namespace `flags` asks for, so that the child can tell a kernel
+// that made them from one that only returned 0. Names and mounts come only after that proof,
+// so a pretending kernel can never make the child rename or mount on the real host.
+static void nslab_namespace_inodes(int flags, ino_t inodes[], int report_fd) {
+    for (int i = 0; i < NSLAB_KINDS; i++) {
+        struct stat st;
+        if (!(flags & nslab_kinds[i].flag)) continue;
+        if (stat(nslab_kinds[i].link, &st) < 0) {
+            nslab_child_fail(report_fd, NSLAB_STEP_VERIFY, nslab_kinds[i].flag);
+        }
+        inodes[i] = st.st_ino;
+    }
+}
+
 __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec *spec,
                                                   int report_fd, int release_fd) {
     // The parent's handlers mean nothing here; the program starts with defaults and no mask.
@@ -77,9 +104,22 @@ __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec 
     for (int i = 0; i < spec->join_count; i++) {
         if (setns(spec->join_fds[i], 0) < 0) nslab_child_fail(report_fd, NSLAB_STEP_SETNS, i);
     }
+    if ((spec->namespace_flags & CLONE_NEWPID) && getpid() != 1) {
+        errno = 0;
+        nslab_child_fail(report_fd, NSLAB_STEP_VERIFY, CLONE_NEWPID);
+    }
     int unshare_flags = spec->namespace_flags & ~CLONE_NEWPID;
-    if (unshare_flags != 0 && unshare(unshare_flags) < 0) {
-        nslab_child_fail(report_fd, NSLAB_STEP_UNSHARE, 0);
+    if (unshare_flags != 0) {
+        ino_t before[NSLAB_KINDS], after[NSLAB_KINDS];
+        nslab_namespace_inodes(unshare_flags, before, report_fd);
+        if (unshare(unshare_flags) < 0) nslab_child_fail(report_fd, NSLAB_STEP_UNSHARE, 0);
+        nslab_namespace_inodes(unshare_flags, after, report_fd);
+        for (int i = 0; i < NSLAB_KINDS; i++) {
+            if ((unshare_flags & nslab_kinds[i].flag) && before[i] == after[i]) {
+                errno = 0;
+                nslab_child_fail(report_fd, NSLAB_STEP_VERIFY, nslab_kinds[i].flag);
+            }
+        }
     }
 
     // Sync point: tell the parent we are ready, then wait for its word. EOF means the parent

@@ -7,8 +7,9 @@ public enum Catalog {
     /// The known ids closest to `id`, for "did you mean …".
     public static func suggestions(for id: String) -> [String] {
         let scored = all.map { ($0.id, editDistance(id, $0.id)) }
-        let close = scored.filter { $0.1 <= max(2, id.count / 3) || $0.0.hasPrefix(id) || $0.0.contains(id) }
-        return close.sorted { $0.1 < $1.1 }.map(\.0)
+        let close = scored.filter { $0.1 <= max(2, id.count / 3) || $0.0.contains(id) }
+        guard let best = close.map(\.1).min() else { return [] }
+        return close.filter { $0.1 == best }.map(\.0)
     }
 }
 

@@ -49,6 +49,8 @@ public struct ProcessSpec: Sendable {
     public var domainname: String?
     public var mounts: [MountCall] = []
     public var workingDirectory: String?
+    /// A file for stderr (created or truncated); nil sends stderr to the output pipe.
+    public var standardErrorFile: String?
 
     public init(_ arguments: [String], environment: [String] = ProcessSpec.defaultEnvironment) {
         self.arguments = arguments
@@ -234,6 +236,15 @@ public func spawn(_ spec: ProcessSpec, atSyncPoint: (pid_t) throws -> Void = { _
     }
     var joinFDs: [Int32] = []
     defer { joinFDs.forEach { close($0) } }
+    var errorFD = outputPipe[1]
+    if let file = spec.standardErrorFile {
+        errorFD = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        if errorFD < 0 {
+            close(stdinPipe[1]); close(outputPipe[0])
+            throw SystemCallError("open(\(file))", errno: errno)
+        }
+    }
+    defer { if errorFD != outputPipe[1] { close(errorFD) } }
     for file in spec.join {
         let fd = open(file, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
@@ -259,7 +270,7 @@ public func spawn(_ spec: ProcessSpec, atSyncPoint: (pid_t) throws -> Void = { _
             var cSpec = nslab_spawn_spec(
                 path: strings.optional(path), argv: argv, envp: envp,
                 cwd: strings.optional(spec.workingDirectory),
-                stdin_fd: stdinPipe[0], stdout_fd: outputPipe[1], stderr_fd: outputPipe[1],
+                stdin_fd: stdinPipe[0], stdout_fd: outputPipe[1], stderr_fd: errorFD,
                 join_fds: joins.baseAddress, join_count: Int32(joins.count),
                 namespace_flags: Namespace.flags(spec.create),
                 hostname: strings.optional(spec.hostname), domainname: strings.optional(spec.domainname),
@@ -294,6 +305,14 @@ private func describe(_ failure: nslab_failure, spec: ProcessSpec, path: String)
     case NSLAB_STEP_PRCTL: call = "prctl(PR_SET_PDEATHSIG, SIGKILL)"
     case NSLAB_STEP_SETNS: call = "setns(\(index < spec.join.count ? spec.join[index] : "?"))"
     case NSLAB_STEP_UNSHARE: call = "unshare(\(Namespace.flagNames(spec.create.subtracting([.pid]))))"
+    case NSLAB_STEP_VERIFY:
+        let namespace = Namespace.allCases.first { $0.cloneFlag == failure.index }
+        let link = namespace.map { $0 == .time ? "time_for_children" : $0.rawValue } ?? "?"
+        let flag = namespace?.flagName ?? "?"
+        let made = namespace == .pid ? "clone(\(flag))" : "unshare(\(flag))"
+        if failure.error != 0 { return SystemCallError("stat(/proc/self/ns/\(link))", errno: failure.error) }
+        let effect = namespace == .pid ? "the child is not pid 1" : "/proc/self/ns/\(link) did not change"
+        return SystemCallError(made, errno: 0, detail: "returned success but \(effect): no new namespace")
     case NSLAB_STEP_SETHOSTNAME: call = "sethostname(\(spec.hostname ?? ""))"
     case NSLAB_STEP_SETDOMAINNAME: call = "setdomainname(\(spec.domainname ?? ""))"
     case NSLAB_STEP_MOUNT: call = index < spec.mounts.count ? spec.mounts[index].description : "mount(?)"

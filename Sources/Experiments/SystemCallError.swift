@@ -5,14 +5,17 @@ import Glibc
 public struct SystemCallError: Error, Equatable, CustomStringConvertible, Sendable {
     public let call: String
     public let errno: Int32
+    /// Said instead of the errno name, for a call that "succeeded" without effect.
+    public let detail: String?
 
-    public init(_ call: String, errno: Int32) {
+    public init(_ call: String, errno: Int32, detail: String? = nil) {
         self.call = call
         self.errno = errno
+        self.detail = detail
     }
 
     public var errnoName: String { Experiments.errnoName(errno) }
-    public var description: String { "\(call): \(errnoName)" }
+    public var description: String { "\(call): \(detail ?? errnoName)" }
 }
 
 /// The symbolic name of an errno value: "EPERM".

@@ -14,6 +14,7 @@ enum nslab_step {
     NSLAB_STEP_PRCTL,
     NSLAB_STEP_SETNS,
     NSLAB_STEP_UNSHARE,
+    NSLAB_STEP_VERIFY,         // a namespace call returned 0 but /proc/self/ns shows no change
     NSLAB_STEP_SYNC,
     NSLAB_STEP_SETHOSTNAME,
     NSLAB_STEP_SETDOMAINNAME,
@@ -50,7 +51,8 @@ struct nslab_spawn_spec {
     int mount_count;
 };
 
-/// Which step failed, which item of it (the join fd or mount index), and the errno.
+/// Which step failed, which item of it (the join fd, mount index, or for VERIFY the CLONE_NEW*
+/// flag that made no new namespace), and the errno (0 for VERIFY when stat worked).
 struct nslab_failure {
     int step;
     int index;

@@ -1,0 +1,172 @@
+import Foundation
+import Glibc
+import Testing
+
+@testable import Experiments
+
+@Suite("runner: commands, exit codes, JSON and errors", .serialized)
+struct RunnerCommandTests {
+    @Test func listShowsEveryExperimentAndWhetherItCanRun() throws {
+        let result = try runner("list")
+        #expect(result.exitCode == 0)
+        for experiment in Catalog.all { #expect(result.output.contains(experiment.id)) }
+
+        let json = try runner("list", "--json")
+        #expect(json.exitCode == 0)
+        let entries = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]]
+        #expect(entries?.map { $0["id"] as? String } == Catalog.all.map(\.id))
+        #expect(entries?.allSatisfy { $0["runnable"] as? Bool == true && $0["minimum_kernel"] is String } == true)
+    }
+
+    @Test("an unknown id is exit 2 with a suggestion", arguments: [
+        ("uts", "uts-namespace"), ("ipc-namespce", "ipc-namespace"), ("utsnamespace", "uts-namespace"),
+    ])
+    func unknownIdSuggests(given: String, suggested: String) throws {
+        let result = try runner("run", given)
+        #expect(result.exitCode == 2)
+        #expect(result.errors == "runner: unknown experiment '\(given)': did you mean \(suggested)?\n")
+        #expect(result.output.isEmpty)
+    }
+
+    @Test("bad usage is one line on stderr and exit 2", arguments: [
+        ["run"], ["run", "uts-namespace", "--lang", "fr"], ["run", "--no-such-flag", "uts-namespace"], ["frobnicate"],
+        ["lesson", "nothing-like-this"],
+    ])
+    func badUsage(arguments: [String]) throws {
+        let result = try runCommand([runnerPath] + arguments)
+        #expect(result.exitCode == 2)
+        #expect(result.errors.hasPrefix("runner: "))
+        #expect(result.errors.split(separator: "\n").count == 1, "\(result.errors)")
+    }
+
+    @Test func helpIsExitZero() throws {
+        let result = try runner("--help")
+        #expect(result.exitCode == 0)
+        #expect(result.output.contains("USAGE"))
+    }
+
+    @Test func runPrintsOneLinePerCheckAndExitsZero() throws {
+        try requireRoot()
+        let result = try expectHostUnchanged { try runner("run", "uts-namespace") }
+        #expect(result.exitCode == 0)
+        let checks = result.output.split(separator: "\n").filter { $0.hasPrefix("  PASS") || $0.hasPrefix("  FAIL") }
+        #expect(checks.count == 8)
+        #expect(checks.allSatisfy { $0.hasPrefix("  PASS") })
+        #expect(!result.output.contains("\u{1B}["), "no colour when stdout is not a terminal")
+    }
+
+    @Test func explainPrintsTheLessonCommandsAndBothSides() throws {
+        try requireRoot()
+        let result = try runner("run", "uts-namespace", "--explain")
+        #expect(result.exitCode == 0)
+        let lesson = try Lesson.load(id: "uts-namespace")
+        #expect(result.output.contains(lesson.intro.split(separator: "\n")[0]))
+        #expect(result.output.contains("$ readlink /proc/self/ns/uts"))
+        #expect(result.output.contains("syscall: unshare(CLONE_NEWUTS)"))
+        #expect(result.output.contains("old namespace"))
+        #expect(result.output.contains("│ container"))
+        #expect(!result.output.contains("{#"))
+    }
+
+    @Test func explainInChineseUsesTheChineseLesson() throws {
+        try requireRoot()
+        let result = try runner("run", "ipc-namespace", "--explain", "--lang", "zh")
+        #expect(result.exitCode == 0)
+        let lesson = try Lesson.load(id: "ipc-namespace", language: "zh")
+        #expect(result.output.contains(try #require(lesson.section(for: "cleanup")).body.split(separator: "\n")[0]))
+    }
+
+    @Test func jsonAndJUnitDescribeEveryCheck() throws {
+        try requireRoot()
+        let junit = try TemporaryFile()
+        let result = try runner("run", "all", "--json", "--junit", junit.path)
+        #expect(result.exitCode == 0)
+        let document = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
+        #expect(document?["passed"] as? Bool == true)
+        let experiments = document?["experiments"] as? [[String: Any]]
+        #expect(experiments?.map { $0["id"] as? String } == Catalog.all.map(\.id))
+        let steps = experiments?.first?["steps"] as? [[String: Any]]
+        let check = (steps?.first?["checks"] as? [[String: Any]])?.first
+        #expect(Set(check?.keys.map { $0 } ?? []) == ["name", "expected", "actual", "passed"])
+        let xml = readTextFile(junit.path) ?? ""
+        #expect(xml.hasPrefix("<?xml"))
+        #expect(xml.contains("<testsuite name=\"uts-namespace\" tests=\"8\" failures=\"0\""))
+    }
+
+    @Test func lessonRendersWithoutKeysInBothLanguages() throws {
+        for language in ["en", "zh"] {
+            let result = try runner("lesson", "uts-namespace", "--lang", language)
+            #expect(result.exitCode == 0)
+            #expect(result.output.hasPrefix(try Lesson.load(id: "uts-namespace", language: language).title))
+            #expect(!result.output.contains("{#"))
+            #expect(!result.output.contains("```"))
+        }
+    }
+
+    @Test func doctorSaysWhatThisHostSupports() throws {
+        try requireRoot()
+        let result = try runner("doctor")
+        #expect(result.exitCode == 0)
+        #expect(result.output.contains("CAP_SYS_ADMIN"))
+        #expect(result.output.contains("/proc/sys/user/max_uts_namespaces"))
+    }
+
+    @Test func withoutRootTheRunnerExitsThreeAndSaysWhy() throws {
+        try requireRoot()
+        let result = try runCommand(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
+                                     runnerPath, "run", "uts-namespace"])
+        #expect(result.exitCode == 3)
+        #expect(result.errors.contains("needs CAP_SYS_ADMIN"))
+    }
+
+    @Test func namespacesSwitchedOffByTheirLimitAreExitThree() throws {
+        try requireRoot()
+        // The limit is per user namespace: set to 0 inside a new one, the real host's is untouched.
+        let result = try expectHostUnchanged {
+            try runCommand(["unshare", "--user", "--map-root-user", "sh", "-c",
+                            "echo 0 > /proc/sys/user/max_uts_namespaces && exec \"$0\" run uts-namespace", runnerPath])
+        }
+        #expect(result.exitCode == 3)
+        #expect(result.errors.contains("max_uts_namespaces is 0"))
+    }
+
+    @Test func aKernelThatRefusesMidRunFailsTheStepWithTheErrno() throws {
+        try requireRoot()
+        // One UTS namespace allowed: the demo host gets it, the step's new one is refused.
+        let result = try expectHostUnchanged {
+            try runCommand(["unshare", "--user", "--map-root-user", "sh", "-c",
+                            "echo 1 > /proc/sys/user/max_uts_namespaces && exec \"$0\" run uts-namespace", runnerPath])
+        }
+        #expect(result.exitCode == 1)
+        #expect(result.output.contains("unshare(CLONE_NEWUTS): ENOSPC"))
+    }
+
+    @Test func aKernelThatOnlyPretendsFailsEveryExperimentAndSaysWhy() throws {
+        try requireRoot()
+        let library = try buildPretendKernel()
+        let result = try expectHostUnchanged {
+            try runCommand([runnerPath, "run", "all"],
+                           environment: ProcessSpec.defaultEnvironment + ["LD_PRELOAD=\(library.path)"])
+        }
+        #expect(result.exitCode == 1)
+        for experiment in Catalog.all { #expect(result.output.contains("\(experiment.id): FAILED")) }
+        #expect(result.output.contains("returned success but /proc/self/ns/"))
+        #expect(!result.output.contains("passed —"))
+    }
+}
+
+/// Builds fixtures/pretend-kernel into a shared library for LD_PRELOAD.
+func buildPretendKernel() throws -> TemporaryFile {
+    let library = try TemporaryFile()
+    let source = sourceRoot() + "/fixtures/pretend-kernel/pretend.c"
+    let result = try runCommand(["cc", "-shared", "-fPIC", "-o", library.path, source, "-ldl"])
+    try #require(result.exitCode == 0, "cc failed: \(result.output) \(result.errors)")
+    return library
+}
+
+/// The package's root folder, from this file's path.
+func sourceRoot(_ file: String = #filePath) -> String {
+    var parts = file.split(separator: "/", omittingEmptySubsequences: false)
+    parts.removeLast(3)  // Tests/ExperimentsTests/<file>
+    return parts.joined(separator: "/")
+}

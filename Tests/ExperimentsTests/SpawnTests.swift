@@ -1,0 +1,68 @@
+import Glibc
+import Testing
+
+@testable import Experiments
+
+@Suite("spawn: clone, namespaces and exec in the C shim")
+struct SpawnTests {
+    @Test func runsAProgramAndCapturesItsOutput() throws {
+        let child = try spawn(ProcessSpec(["sh", "-c", "echo out; echo err >&2; exit 3"]))
+        #expect(try child.finish(timeout: 10) == .exited(3))
+        #expect(child.lines == ["out", "err"])
+    }
+
+    @Test func aMissingProgramNamesExecveAndTheErrno() throws {
+        #expect(throws: SystemCallError("execve(/nonexistent/nsprobe)", errno: ENOENT)) {
+            try spawn(ProcessSpec(["/nonexistent/nsprobe"]))
+        }
+        let error = #expect(throws: SystemCallError.self) { try spawn(ProcessSpec(["no-such-command-here"])) }
+        #expect(error?.description == "execve(no-such-command-here): ENOENT")
+    }
+
+    @Test func aFailedMountNamesTheCallAndItsArguments() throws {
+        try requireRoot()
+        var spec = ProcessSpec(["true"])
+        spec.create = [.mnt]
+        spec.mounts = [.makeRootPrivate, MountCall(source: "none", target: "/nonexistent-target", fstype: "tmpfs")]
+        let error = #expect(throws: SystemCallError.self) { try spawn(spec) }
+        #expect(error?.description == "mount(none, /nonexistent-target, tmpfs, 0): ENOENT")
+    }
+
+    @Test func aFailedSetnsNamesTheFile() throws {
+        var spec = ProcessSpec(["true"])
+        spec.join = ["/dev/null"]
+        let error = #expect(throws: SystemCallError.self) { try spawn(spec) }
+        #expect(error?.description == "setns(/dev/null): EINVAL")
+    }
+
+    @Test func theParentActsAtTheSyncPointWhileTheChildWaitsInItsNewNamespace() throws {
+        try requireRoot()
+        var spec = ProcessSpec(["sh", "-c", "hostname"])
+        spec.create = [.uts]
+        spec.hostname = "synced"
+        var seenAtSyncPoint: String?
+        let child = try spawn(spec) { pid in
+            // The namespace exists already; the name is set only after the parent's word.
+            seenAtSyncPoint = inodeLink("/proc/\(pid)/ns/uts")
+        }
+        #expect(try child.finish(timeout: 10) == .exited(0))
+        #expect(child.lines == ["synced"])
+        #expect(seenAtSyncPoint?.hasPrefix("uts:[") == true)
+        #expect(seenAtSyncPoint != inodeLink("/proc/self/ns/uts"))
+    }
+
+    @Test func aWaitIsBoundedAndKillsTheChildWhenTheBoundPasses() throws {
+        let child = try spawn(ProcessSpec([probePath, "hold=30"]))
+        try child.awaitHold(timeout: 10)
+        #expect(throws: LabError.self) { try child.wait(timeout: 0.2) }
+        #expect(child.termination == nil || child.termination == .signaled(SIGKILL))
+        #expect(kill(child.pid, 0) == -1)  // reaped: the pid is gone
+    }
+}
+
+/// readlink(2) of a namespace link: "uts:[4026531838]".
+func inodeLink(_ path: String) -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    let count = readlink(path, &buffer, buffer.count - 1)
+    return count > 0 ? String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+}
