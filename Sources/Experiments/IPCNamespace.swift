@@ -11,8 +11,8 @@ public let ipcNamespace = Experiment(
         Step("new-namespace", "A new IPC namespace",
              shell: "readlink /proc/self/ns/ipc; unshare --ipc readlink /proc/self/ns/ipc",
              syscalls: ["unshare(CLONE_NEWIPC)"]) { lab in
-            let old = try lab.probe(.demoHost, then: ["readlink", "/proc/self/ns/ipc"])
-            let new = try lab.probe(.new([.ipc]), then: ["readlink", "/proc/self/ns/ipc"])
+            let sides = try lab.probe([.demoHost, .new([.ipc])], then: ["readlink", "/proc/self/ns/ipc"])
+            let old = sides[0], new = sides[1]
             return StepOutcome(
                 observations: [old.observation("old namespace"), new.observation("new namespace")],
                 checks: [
@@ -26,8 +26,8 @@ public let ipcNamespace = Experiment(
              syscalls: ["msgget(IPC_PRIVATE, IPC_CREAT)", "unshare(CLONE_NEWIPC)"]) { lab in
             let made = try lab.run(.demoHost, ["ipcmk", "-Q"])
             let queue = createdID(in: made.output)
-            let old = try lab.probe(.demoHost, then: ["ipcs", "-q"])
-            let new = try lab.probe(.new([.ipc]), then: ["ipcs", "-q"])
+            let sides = try lab.probe([.demoHost, .new([.ipc])], then: ["ipcs", "-q"])
+            let old = sides[0], new = sides[1]
             let oldReport = try old.report
             return StepOutcome(
                 observations: [

@@ -100,6 +100,16 @@ public final class Lab {
                 shown: command.isEmpty ? (["nsprobe"] + actions).joined(separator: " ") : shellWords(command))
     }
 
+    /// Runs the probe (then `command`) in each placement at once, side by side, and returns
+    /// what each printed, in the order given.
+    public func probe(_ placements: [Placement], _ actions: [String] = ["report"], then command: [String] = [])
+        throws -> [FinishedProcess]
+    {
+        let shown = command.isEmpty ? (["nsprobe"] + actions).joined(separator: " ") : shellWords(command)
+        let children = try placements.map { try start($0, probeArguments(actions, then: command)) }
+        return try children.map { try finish($0, shown: shown) }
+    }
+
     /// Starts the probe with `actions` and returns it running (for holds).
     public func startProbe(_ placement: Placement, _ actions: [String], then command: [String] = [])
         throws -> ChildProcess

@@ -11,8 +11,8 @@ public let utsNamespace = Experiment(
         Step("new-namespace", "A new UTS namespace",
              shell: "readlink /proc/self/ns/uts; unshare --uts readlink /proc/self/ns/uts",
              syscalls: ["unshare(CLONE_NEWUTS)"]) { lab in
-            let old = try lab.probe(.demoHost, then: ["readlink", "/proc/self/ns/uts"])
-            let new = try lab.probe(.new([.uts]), then: ["readlink", "/proc/self/ns/uts"])
+            let sides = try lab.probe([.demoHost, .new([.uts])], then: ["readlink", "/proc/self/ns/uts"])
+            let old = sides[0], new = sides[1]
             return StepOutcome(
                 observations: [old.observation("old namespace"), new.observation("new namespace")],
                 checks: [
@@ -24,9 +24,9 @@ public let utsNamespace = Experiment(
         Step("set-names", "Set the hostname and NIS domain name inside",
              shell: "unshare --uts sh -c 'hostname container; domainname nslab.example; hostname; hostname --nis'",
              syscalls: ["unshare(CLONE_NEWUTS)", "sethostname(\"container\")", "setdomainname(\"nslab.example\")"]) { lab in
-            let show = ["sh", "-c", "hostname; hostname --nis"]
-            let new = try lab.probe(.new([.uts], hostname: "container", domainname: "nslab.example"), then: show)
-            let old = try lab.probe(.demoHost, then: show)
+            let sides = try lab.probe([.demoHost, .new([.uts], hostname: "container", domainname: "nslab.example")],
+                                      then: ["sh", "-c", "hostname; hostname --nis"])
+            let old = sides[0], new = sides[1]
             let oldReport = try old.report, newReport = try new.report
             return StepOutcome(
                 observations: [old.observation("old namespace"), new.observation("new namespace")],

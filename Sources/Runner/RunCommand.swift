@@ -90,7 +90,7 @@ struct RunReport: Encodable {
 
 /// Waits for a line on stdin; goes on at end of input.
 func waitForEnter() {
-    print("Press Enter for the next step (Ctrl-C stops; nothing is left behind)… ", terminator: "")
+    print("Press Enter for the next step (Ctrl-C stops; nothing is left behind).")
     fflush(nil)
     _ = readLine()
 }

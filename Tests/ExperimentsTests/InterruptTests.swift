@@ -1,0 +1,55 @@
+import CShim
+import Glibc
+import Testing
+
+@testable import Experiments
+
+@Suite("an interrupted run leaves nothing behind", .serialized)
+struct InterruptTests {
+    @Test("killed while paused between steps, with objects in its demo host", arguments: [SIGINT, SIGTERM, SIGKILL])
+    func interruptedRun(signal: Int32) throws {
+        try requireRoot()
+        let before = HostState.read()
+        let runnerProcess = try spawn(ProcessSpec([runnerPath, "run", "ipc-namespace", "--step"]))
+        let prompt = { (line: String) in line.hasPrefix("Press Enter") }
+        try runnerProcess.readLine(until: prompt, timeout: 20)  // paused after step 1
+        runnerProcess.send()
+        try runnerProcess.readLine(until: prompt, timeout: 20)  // paused after step 2
+        // Step 2 left a message queue, made by ipcmk, in the demo host.
+        #expect(runnerProcess.lines.contains { $0.contains("PASS  [queue-from-outside] the old namespace sees the queue") })
+        let left = descendants(of: runnerProcess.pid)
+        #expect(!left.isEmpty, "the demo host runs while the runner waits")
+        let pidfds = left.map { nslab_pidfd_open($0) }
+
+        kill(runnerProcess.pid, signal)
+        #expect(try runnerProcess.wait(timeout: 10) == .signaled(signal))
+        for (pid, pidfd) in zip(left, pidfds) where pidfd >= 0 {
+            // Readable once the process has exited; the bound only marks a failure.
+            var poller = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+            #expect(poll(&poller, 1, 10_000) == 1, "pid \(pid) outlived the runner")
+            close(pidfd)
+        }
+        #expect(before.differences(to: HostState.read()) == [])
+    }
+}
+
+/// Every process below `root`, read from /proc/*/stat.
+func descendants(of root: pid_t) -> [pid_t] {
+    var parents: [pid_t: pid_t] = [:]
+    guard let proc = opendir("/proc") else { return [] }
+    defer { closedir(proc) }
+    while let entry = readdir(proc) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        guard let pid = pid_t(name), let stat = readTextFile("/proc/\(pid)/stat"),
+              let close = stat.lastIndex(of: ")") else { continue }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        if fields.count > 1, let parent = pid_t(fields[1]) { parents[pid] = parent }
+    }
+    var found: [pid_t] = [], frontier = [root]
+    while let next = frontier.popLast() {
+        let children = parents.filter { $0.value == next }.map(\.key)
+        found += children
+        frontier += children
+    }
+    return found
+}

@@ -1,0 +1,76 @@
+import Testing
+
+@testable import Experiments
+
+@Suite("lessons: markdown a teacher edits, matched to steps by key")
+struct LessonTests {
+    @Test("every step has its section, in English and Chinese, in step order", arguments: Catalog.all.map(\.id))
+    func sectionsMatchSteps(id: String) throws {
+        let experiment = try #require(Catalog.experiment(id))
+        for language in ["en", "zh"] {
+            let lesson = try Lesson.load(id: id, language: language)
+            #expect(!lesson.title.isEmpty && !lesson.intro.isEmpty)
+            let keys = lesson.sections.compactMap(\.key)
+            #expect(keys == experiment.steps.map(\.key), "\(id) \(language)")
+            for section in lesson.sections { #expect(!section.body.isEmpty, "\(id) \(language): \(section.title)") }
+        }
+    }
+
+    @Test func parsesTitleIntroKeysAndBackground() {
+        let lesson = Lesson(markdown: """
+            # Title
+
+            Intro line.
+
+            ## Background
+            Why.
+
+            ## First step {#first}
+            Do this.
+            ```sh
+            ## not a heading inside a fence
+            ```
+
+            ## Further reading
+            man pages
+            """)
+        #expect(lesson.title == "Title")
+        #expect(lesson.intro == "Intro line.")
+        #expect(lesson.sections.map(\.title) == ["Background", "First step", "Further reading"])
+        #expect(lesson.sections.map(\.key) == [nil, "first", nil])
+        #expect(lesson.section(for: "first")?.body.contains("## not a heading inside a fence") == true)
+        #expect(lesson.background(before: "first").map(\.title) == ["Background"])
+        #expect(lesson.background(before: nil).map(\.title) == ["Further reading"])
+    }
+
+    @Test func aMissingLessonSaysWhereItLooked() {
+        let error = #expect(throws: LabError.self) { try Lesson.load(id: "no-such-lesson") }
+        #expect(error?.description.hasPrefix("no lesson file no-such-lesson.md in ") == true)
+    }
+
+    @Test func kernelVersionsCompareNumerically() {
+        #expect(KernelVersion("5.6") < KernelVersion("5.10"))
+        #expect(KernelVersion("6.18.44-fc-v657") > KernelVersion("2.6.19"))
+        #expect(!(KernelVersion("3.8") < KernelVersion("3.8.0")))
+    }
+
+    @Test func suggestionsPickTheClosestIds() {
+        #expect(Catalog.suggestions(for: "pid") == Catalog.all.filter { $0.id.contains("pid") }.map(\.id))
+        #expect(Catalog.suggestions(for: "uts-namespcae") == ["uts-namespace"])
+        #expect(Catalog.suggestions(for: "zzzzzzzz") == [])
+    }
+}
+
+@Suite("the docs tell the truth")
+struct DocumentationTests {
+    @Test func ciRunsTheTestCommandThatTheReadmeGives() throws {
+        let readme = try #require(readTextFile(sourceRoot() + "/README.md"))
+        let ci = try #require(readTextFile(sourceRoot() + "/.ci/run"))
+        let commands = readme.split(separator: "\n").filter { $0.hasPrefix("apt-get update") }
+        #expect(commands.count == 2, "exactly two set-up commands")
+        #expect(commands.first?.hasSuffix("runner run all") == true)
+        let testCommand = try #require(commands.last)
+        #expect(testCommand.hasSuffix("swift test"))
+        #expect(ci.split(separator: "\n").contains(testCommand))
+    }
+}
