@@ -1,6 +1,6 @@
 /// Every experiment, in the order a course takes them.
 public enum Catalog {
-    public static let all: [Experiment] = [utsNamespace, ipcNamespace]
+    public static let all: [Experiment] = [utsNamespace, ipcNamespace, pidNamespace]
 
     public static func experiment(_ id: String) -> Experiment? { all.first { $0.id == id } }
 

@@ -73,15 +73,20 @@ public struct Check: Codable, Sendable, Equatable {
     }
 
     public static func equal<T: Equatable>(_ name: String, expected: T, actual: T?) -> Check {
-        Check(name, expected: "\(expected)", actual: actual.map { "\($0)" } ?? "(nothing)",
-              passed: actual == expected)
+        Check(name, expected: text(expected), actual: text(actual as Any), passed: actual == expected)
     }
 
     /// Passes when both values were seen and differ, like two namespace inodes.
     public static func differ<T: Equatable>(_ name: String, old: T?, new: T?) -> Check {
-        Check(name, expected: "≠ \(old.map { "\($0)" } ?? "(nothing)")",
-              actual: new.map { "\($0)" } ?? "(nothing)",
+        Check(name, expected: "≠ \(text(old as Any))", actual: text(new as Any),
               passed: old != nil && new != nil && old != new)
+    }
+
+    /// A value as a student reads it: optionals unwrapped, nil as "(nothing)".
+    static func text(_ value: Any) -> String {
+        let mirror = Mirror(reflecting: value)
+        guard mirror.displayStyle == .optional else { return "\(value)" }
+        return mirror.children.first.map { text($0.value) } ?? "(nothing)"
     }
 
     public static func that(_ name: String, _ condition: Bool, expected: String, actual: String) -> Check {

@@ -21,6 +21,8 @@ public struct Placement: Sendable {
 
 /// A process that ran to its end: what it printed, the probe's part of it, how it ended.
 public struct FinishedProcess: Sendable {
+    /// Its pid in the runner's PID namespace.
+    public let pid: pid_t
     public let command: String
     public let lines: [String]
     public let probe: ProbeOutput
@@ -60,9 +62,9 @@ public final class Lab {
     deinit { close() }
 
     /// The demo host's pid in the runner's PID namespace, starting it if needed.
-    public func demoHostPID() throws -> pid_t {
+    public func demoHostPID() throws -> pid_t? {
         try startDemoHost()
-        return demoHost!.pid
+        return demoHost?.pid
     }
 
     /// Starts a process and returns at once; the lab reaps it at the end if the step did not.
@@ -74,7 +76,7 @@ public final class Lab {
         spec.hostname = placement.hostname
         spec.domainname = placement.domainname
         spec.mounts = placement.mounts
-        let child = try spawn(spec)
+        let child = try spawn(spec, command: shellWords(arguments))
         started.append(child)
         return child
     }
@@ -87,7 +89,7 @@ public final class Lab {
     /// Reads a started process's output to its end and reaps it.
     public func finish(_ child: ChildProcess, shown: String? = nil) throws -> FinishedProcess {
         let termination = try child.finish(timeout: timeout)
-        return FinishedProcess(command: shown ?? child.command, lines: child.lines,
+        return FinishedProcess(pid: child.pid, command: shown ?? child.command, lines: child.lines,
                                probe: ProbeOutput(lines: child.lines), termination: termination)
     }
 
@@ -125,9 +127,13 @@ public final class Lab {
         [probePath] + actions + (command.isEmpty ? [] : ["--"] + command)
     }
 
-    /// `sh -c 'a; b'` for ["sh", "-c", "a; b"]: words with spaces are quoted.
+    /// The command as a shell would take it: the probe as `nsprobe`, words quoted where needed.
     func shellWords(_ words: [String]) -> String {
-        words.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+        words.enumerated().map { index, word in
+            if index == 0 && word == probePath { return "nsprobe" }
+            let plain = !word.isEmpty && word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+%@".contains($0) }
+            return plain ? word : "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+        }.joined(separator: " ")
     }
 
     /// Kills and reaps every process still running, the demo host last.
@@ -144,8 +150,12 @@ public final class Lab {
         demoHost = nil
     }
 
+    /// The processes this lab started that have not been reaped yet.
+    public var unreaped: [ChildProcess] { started.filter { $0.termination == nil } }
+
     private func startDemoHost() throws {
-        guard demoHost == nil else { return }
+        // No demo host is needed when the old side may run in the runner's own namespaces.
+        guard demoHost == nil, !demoHostNamespaces.isEmpty else { return }
         var spec = ProcessSpec([probePath, "hold=86400"])
         spec.create = demoHostNamespaces
         if demoHostNamespaces.contains(.mnt) { spec.mounts = [.makeRootPrivate] }

@@ -218,7 +218,9 @@ public struct Deadline {
 /// Starts `spec`: clones, joins and creates namespaces in the C shim, lets `atSyncPoint` act
 /// while the child waits (write maps, observe), then lets it name the host, mount and exec.
 /// A failure of any step throws the call that failed, with its arguments.
-public func spawn(_ spec: ProcessSpec, atSyncPoint: (pid_t) throws -> Void = { _ in }) throws -> ChildProcess {
+public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid_t) throws -> Void = { _ in })
+    throws -> ChildProcess
+{
     guard let program = spec.arguments.first, let path = resolveExecutable(program) else {
         throw SystemCallError("execve(\(spec.arguments.first ?? ""))", errno: ENOENT)
     }
@@ -263,7 +265,7 @@ public func spawn(_ spec: ProcessSpec, atSyncPoint: (pid_t) throws -> Void = { _
     }
     var child = nslab_child()
     var failure = nslab_failure()
-    let command = spec.arguments.joined(separator: " ")
+    let command = command ?? spec.arguments.joined(separator: " ")
 
     let started = joinFDs.withUnsafeBufferPointer { joins in
         mounts.withUnsafeBufferPointer { mountCalls in

@@ -39,6 +39,32 @@ struct ExperimentTests {
         #expect(!outside.observations[1].output.contains { $0.hasPrefix("0x") })
     }
 
+    @Test func pidShowsPidOneOrphansAdoptedAndNoForkIntoADeadNamespace() throws {
+        try requireRoot()
+        let result = run(pidNamespace, probePath: probePath)
+        func step(_ key: String) throws -> StepResult { try #require(result.steps.first { $0.key == key }) }
+        #expect(try step("pid-one").observations[1].output.first == "$$ = 1")
+        #expect(try step("proc-remount").observations[1].output.dropFirst().first?.split(separator: " ").first == "1")
+        #expect(try step("orphans").observations[1].output.last == "new parent: 1, which reaped it")
+        #expect(try step("kill-from-parent").observations[1].output.last == "after: no process left")
+        #expect(try step("dead-namespace").observations[0].output.last == "fork() into the dead namespace: ENOMEM")
+        #expect(try step("zombies").checks.allSatisfy(\.passed))
+    }
+
+    @Test func noProcessOfAnExperimentOutlivesIt() throws {
+        try requireRoot()
+        let initialPIDNamespace: UInt64 = 0xEFFF_FFFC
+        for experiment in Catalog.all {
+            let before = Set(ProcessTable.pids())
+            _ = run(experiment, probePath: probePath)
+            let appeared = Set(ProcessTable.pids()).subtracting(before)
+            // Tests run one at a time (swift test --no-parallel): nothing else of ours runs now.
+            #expect(ProcessTable.descendants(of: getpid()) == [], "\(experiment.id)")
+            #expect(appeared.filter { ProcessTable.namespaceInode($0, .pid) != initialPIDNamespace } == [],
+                    "\(experiment.id) left a process in a PID namespace")
+        }
+    }
+
     @Test func aProbeThatCannotStartFailsTheStepWithTheErrnoAndThePath() throws {
         try requireRoot()
         let result = expectHostUnchanged { run(utsNamespace, probePath: "/nonexistent/nsprobe") }

@@ -17,7 +17,7 @@ struct InterruptTests {
         try runnerProcess.readLine(until: prompt, timeout: 20)  // paused after step 2
         // Step 2 left a message queue, made by ipcmk, in the demo host.
         #expect(runnerProcess.lines.contains { $0.contains("PASS  [queue-from-outside] the old namespace sees the queue") })
-        let left = descendants(of: runnerProcess.pid)
+        let left = ProcessTable.descendants(of: runnerProcess.pid)
         #expect(!left.isEmpty, "the demo host runs while the runner waits")
         let pidfds = left.map { nslab_pidfd_open($0) }
 
@@ -31,25 +31,4 @@ struct InterruptTests {
         }
         #expect(before.differences(to: HostState.read()) == [])
     }
-}
-
-/// Every process below `root`, read from /proc/*/stat.
-func descendants(of root: pid_t) -> [pid_t] {
-    var parents: [pid_t: pid_t] = [:]
-    guard let proc = opendir("/proc") else { return [] }
-    defer { closedir(proc) }
-    while let entry = readdir(proc) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        guard let pid = pid_t(name), let stat = readTextFile("/proc/\(pid)/stat"),
-              let close = stat.lastIndex(of: ")") else { continue }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        if fields.count > 1, let parent = pid_t(fields[1]) { parents[pid] = parent }
-    }
-    var found: [pid_t] = [], frontier = [root]
-    while let next = frontier.popLast() {
-        let children = parents.filter { $0.value == next }.map(\.key)
-        found += children
-        frontier += children
-    }
-    return found
 }

@@ -70,7 +70,7 @@ struct DocumentationTests {
         #expect(commands.count == 2, "exactly two set-up commands")
         #expect(commands.first?.hasSuffix("runner run all") == true)
         let testCommand = try #require(commands.last)
-        #expect(testCommand.hasSuffix("swift test"))
+        #expect(testCommand.hasSuffix("swift test --no-parallel"))
         #expect(ci.split(separator: "\n").contains(testCommand))
     }
 }

@@ -1,0 +1,221 @@
+import Glibc
+
+/// pid-namespace: seeds 000, 001, 002 and 004. A new PID namespace numbers its processes from
+/// 1; its pid 1 adopts orphans, shrugs off signals it has no handler for, and takes the whole
+/// namespace with it when it dies. The old side runs in the runner's own PID namespace.
+public let pidNamespace = Experiment(
+    id: "pid-namespace",
+    title: "PID namespace: pid 1, /proc, orphans, kill -9 and joining",
+    namespaces: [.pid, .mnt],
+    minimumKernel: "3.8",
+    needsCommands: ["sh", "grep", "ps", "nsenter"],
+    demoHost: [],
+    steps: [
+        Step("pid-one", "The first process of a new PID namespace is pid 1",
+             shell: "unshare --pid --fork sh -c 'echo $$; grep NSpid /proc/self/status'",
+             syscalls: ["clone(CLONE_NEWPID)"]) { lab in
+            let show = ["sh", "-c", "echo \"\\$\\$ = $$\"; exec grep NSpid /proc/self/status"]
+            let sides = try lab.probe([.demoHost, .new([.pid])], then: show)
+            let old = sides[0], new = sides[1]
+            let oldReport = try old.report, newReport = try new.report
+            return StepOutcome(
+                observations: [old.observation("old namespace"), new.observation("new namespace")],
+                checks: [
+                    .differ("pid namespace inode of the new process", old: oldReport.inode(.pid), new: newReport.inode(.pid)),
+                    .equal("getpid() inside", expected: 1, actual: newReport.pid),
+                    .equal("NSpid: its pid outside, then inside", expected: "\(new.pid) 1",
+                           actual: newReport.nspid.map(String.init).joined(separator: " ")),
+                    .equal("getpid() of the old process is its pid in the runner's namespace",
+                           expected: Int(old.pid), actual: oldReport.pid),
+                ])
+        },
+
+        Step("proc-remount", "ps reads /proc: mount a fresh one to see only the namespace",
+             shell: "unshare --pid --fork ps -e; unshare --pid --fork --mount-proc ps -e -o pid,ppid,cmd",
+             syscalls: ["clone(CLONE_NEWPID)", "unshare(CLONE_NEWNS)", "mount(NULL, /, NULL, MS_REC|MS_PRIVATE)",
+                        "mount(proc, /proc, proc, MS_NOSUID|MS_NODEV|MS_NOEXEC)"]) { lab in
+            let hostMounts = HostState.read().mounts
+            let ps = ["ps", "-e", "-o", "pid,ppid,cmd"]
+            let sides = try lab.probe([.new([.pid]), .new([.pid, .mnt], mounts: [.makeRootPrivate, .freshProc])], then: ps)
+            let hostProc = sides[0], freshProc = sides[1]
+            let hostView = try hostProc.report, freshView = try freshProc.report
+            return StepOutcome(
+                observations: [
+                    Observation("new PID namespace, host's /proc", command: hostProc.command,
+                                output: abbreviated(hostProc.output, to: 6)),
+                    freshProc.observation("new PID and mount namespaces, fresh /proc"),
+                ],
+                checks: [
+                    .that("with the host's /proc, the runner's processes still show", hostView.pids.contains(Int(getpid())),
+                          expected: "pid \(getpid()) listed", actual: "\(hostView.pids.count) pids listed"),
+                    .equal("with a fresh /proc, the pids listed", expected: [1], actual: freshView.pids),
+                    .that("the host's mounts did not change", HostState.read().mounts == hostMounts,
+                          expected: "unchanged", actual: HostState.read().mounts == hostMounts ? "unchanged" : "changed"),
+                ])
+        },
+
+        Step("orphans", "Orphans are adopted by pid 1 of their namespace",
+             shell: "unshare --pid --fork --mount-proc sh -c '(sleep 1 &); sleep 2; ps -o pid,ppid,cmd'",
+             syscalls: ["fork()", "exit()", "prctl(PR_SET_PDEATHSIG)", "getppid()"]) { lab in
+            let sides = try lab.probe([.demoHost, .new([.pid])], ["orphan"])
+            let old = try sides[0].probe.event("orphan"), new = try sides[1].probe.event("orphan")
+            // The old side's orphan was adopted by the runner, a child subreaper: reap it.
+            if let orphan = old.orphan, old.parentAfter == Int(getpid()) {
+                try reap(pid_t(orphan), timeout: lab.timeout, command: "orphan \(orphan)")
+            }
+            return StepOutcome(
+                observations: [
+                    Observation("old namespace", command: "nsprobe orphan", output: describeOrphan(old)),
+                    Observation("new namespace", command: "nsprobe orphan", output: describeOrphan(new)),
+                ],
+                checks: [
+                    .equal("new parent of the orphan inside", expected: 1, actual: new.parentAfter),
+                    .equal("pid 1 reaped it", expected: true, actual: new.reapedByMe),
+                    .equal("new parent of the orphan outside: the runner, a child subreaper",
+                           expected: Int(getpid()), actual: old.parentAfter),
+                ])
+        },
+
+        Step("kill-from-inside", "kill -9 1 from inside: init survives",
+             shell: "unshare --pid --fork --mount-proc sh -c 'sh -c \"kill -9 1; kill -TERM 1\"; echo alive'",
+             syscalls: ["kill(1, SIGTERM)", "kill(1, SIGKILL)"]) { lab in
+            let new = try lab.probe(.new([.pid, .mnt], mounts: [.makeRootPrivate, .freshProc]),
+                                    ["kill-init=TERM", "kill-init=KILL", "report"])
+            let kills = new.probe.events.filter { $0.event == "kill-init" }
+            let lines = kills.map { "a child of pid 1: kill(1, \(signalName(Int32($0.signal ?? 0)))) = "
+                + "\($0.failed ? $0.error ?? "" : "0"); pid 1 \($0.initAliveAfter == true ? "still alive" : "gone")" }
+            return StepOutcome(
+                observations: [Observation("new namespace", command: new.command,
+                                           output: lines + ["pid 1 then reported and exited: \(new.termination)"])],
+                checks: kills.map { kill in
+                    .that("kill(1, \(signalName(Int32(kill.signal ?? 0)))) succeeded and init lived on",
+                          kill.sent == true && kill.initAliveAfter == true,
+                          expected: "sent, init alive", actual: "\(kill.sent == true ? "sent" : kill.error ?? "not sent"), "
+                            + "init \(kill.initAliveAfter == true ? "alive" : "dead")")
+                } + [
+                    .equal("init ended on its own", expected: Termination.exited(0), actual: new.termination),
+                    .that("init reported after both signals", (try? new.report) != nil,
+                          expected: "a report", actual: (try? new.report) == nil ? "none" : "a report"),
+                ])
+        },
+
+        Step("kill-from-parent", "SIGKILL of init from the parent namespace ends the whole namespace",
+             shell: "unshare --pid --fork --mount-proc sh -c 'sleep 60 & sleep 60 & sleep 60' & kill -9 $!",
+             syscalls: ["kill(init, SIGKILL)", "waitpid(init)"]) { lab in
+            let initProcess = try lab.startProbe(.new([.pid, .mnt], mounts: [.makeRootPrivate, .freshProc]),
+                                                 ["spawn=3", "report", "hold"])
+            let inside = ProbeOutput(lines: initProcess.lines)
+            let namespace = try inside.report().inode(.pid) ?? 0
+            let before = ProcessTable.members(of: .pid, inode: namespace)
+            kill(initProcess.pid, SIGKILL)
+            let ended = try initProcess.wait(timeout: lab.timeout)
+            let after = ProcessTable.members(of: .pid, inode: namespace)
+            return StepOutcome(
+                observations: [
+                    Observation("inside, before", command: "nsprobe spawn=3 report",
+                                output: ["pids: " + (try inside.report().pids.map(String.init).joined(separator: " "))]),
+                    Observation("the runner's view", command: "kill -9 \(initProcess.pid)",
+                                output: ["before: \(before.map(String.init).joined(separator: " "))",
+                                         "init: \(ended)",
+                                         "after: \(after.isEmpty ? "no process left" : after.map(String.init).joined(separator: " "))"]),
+                ],
+                checks: [
+                    .equal("processes in the namespace before", expected: 4, actual: before.count),
+                    .equal("init", expected: Termination.signaled(SIGKILL), actual: ended),
+                    .equal("processes in the namespace after init died", expected: 0, actual: after.count),
+                ])
+        },
+
+        Step("setns", "Joining with setns: only the children enter",
+             shell: "nsenter --pid --target PID sh -c 'echo $$ $PPID'",
+             syscalls: ["setns(fd, CLONE_NEWPID)", "fork()", "getppid()"]) { lab in
+            let target = try lab.startProbe(.new([.pid, .mnt], mounts: [.makeRootPrivate, .freshProc]), ["report", "hold"])
+            let targetNamespace = try ProbeOutput(lines: target.lines).report().inode(.pid)
+            let nsFile = "/proc/\(target.pid)/ns/pid"
+            let joiner = try lab.probe(.demoHost, ["report", "setns=\(nsFile)", "report", "fork"])
+            let nsenter = try lab.run(.demoHost, ["nsenter", "--pid", "--target", "\(target.pid)",
+                                                  "sh", "-c", "echo \"\\$\\$ = $$, \\$PPID = $PPID\""])
+            target.send()
+            _ = try lab.finish(target)
+            let before = try joiner.probe.report(0), after = try joiner.probe.report(1), child = try joiner.probe.report(2)
+            // "$$ = 3, $PPID = 0" → (3, 0)
+            let numbers = (nsenter.output.first ?? "").split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+            let nsenterShell = (pid: numbers.first, ppid: numbers.dropFirst().first)
+            return StepOutcome(
+                observations: [
+                    Observation("the caller of setns", command: "nsprobe setns=\(nsFile) fork", output: [
+                        "pid ns before: \(before.link(.pid)), pid_for_children: pid:[\(before.ns["pid_for_children"] ?? 0)]",
+                        "pid ns after:  \(after.link(.pid)), pid_for_children: pid:[\(after.ns["pid_for_children"] ?? 0)]",
+                        "its child: pid \(child.pid), ppid \(child.ppid), \(child.link(.pid))",
+                    ]),
+                    nsenter.observation("nsenter"),
+                ],
+                checks: [
+                    .equal("the caller's own pid namespace after setns", expected: before.inode(.pid), actual: after.inode(.pid)),
+                    .equal("the caller's pid_for_children after setns", expected: targetNamespace, actual: after.ns["pid_for_children"]),
+                    .equal("the pid namespace of the child it forked", expected: targetNamespace, actual: child.inode(.pid)),
+                    .equal("getppid() in that child (its parent is outside)", expected: 0, actual: child.ppid),
+                    .that("nsenter's shell: not pid 1, and its parent is outside", nsenterShell.pid != 1 && nsenterShell.ppid == 0,
+                          expected: "$$ ≠ 1, $PPID = 0", actual: nsenter.output.first ?? "(nothing)"),
+                ])
+        },
+
+        Step("dead-namespace", "No fork into a namespace whose init has died",
+             shell: "nsenter --pid --target PID true   # after PID, the init, was killed",
+             syscalls: ["setns(fd, CLONE_NEWPID)", "kill(init, SIGKILL)", "fork() = ENOMEM"]) { lab in
+            let initProcess = try lab.startProbe(.new([.pid]), ["hold"])
+            let joiner = try lab.startProbe(.demoHost, ["fork", "setns=/proc/\(initProcess.pid)/ns/pid", "hold", "fork"])
+            kill(initProcess.pid, SIGKILL)
+            let ended = try initProcess.wait(timeout: lab.timeout)
+            joiner.send()
+            let joined = try lab.finish(joiner)
+            let setns = try joined.probe.event("setns")
+            let forks = joined.probe.events.filter { $0.event == "fork" }
+            let forkBefore = forks.first, fork = forks.count > 1 ? forks[1] : nil
+            return StepOutcome(
+                observations: [Observation("the caller of setns", command: joined.command, output: [
+                    "fork() in its own namespace: \(forkBefore.map { $0.failed ? $0.error ?? "" : "pid \($0.child ?? 0)" } ?? "?")",
+                    "setns(/proc/\(initProcess.pid)/ns/pid): \(setns.failed ? setns.error ?? "" : "0")",
+                    "init \(initProcess.pid): \(ended)",
+                    "fork() into the dead namespace: \(fork.map { $0.failed ? $0.error ?? "" : "pid \($0.child ?? 0)" } ?? "?")",
+                ])],
+                checks: [
+                    .equal("fork() in its own namespace", expected: "success", actual: forkBefore.map { $0.failed ? $0.error : "success" }),
+                    .equal("setns into the live namespace", expected: "success", actual: setns.failed ? setns.error : "success"),
+                    .equal("init", expected: Termination.signaled(SIGKILL), actual: ended),
+                    .equal("fork() after init died", expected: "ENOMEM", actual: fork?.error),
+                ])
+        },
+
+        Step("zombies", "A child that nobody waits for is a zombie",
+             shell: "unshare --pid --fork --mount-proc sh -c 'true & sleep 1; ps -o pid,stat,cmd'",
+             syscalls: ["fork()", "waitid(WEXITED|WNOWAIT)", "waitpid()"]) { lab in
+            let new = try lab.probe(.new([.pid, .mnt], mounts: [.makeRootPrivate, .freshProc]), ["zombie"])
+            let zombie = try new.probe.event("zombie")
+            let left = lab.unreaped
+            return StepOutcome(
+                observations: [Observation("new namespace", command: new.command, output: [
+                    "child \(zombie.child ?? 0) exited; before waitpid: state \(zombie.stateBeforeReaping ?? "?")",
+                    "after waitpid: \(zombie.stateAfterReaping == "-" ? "gone from /proc" : "state \(zombie.stateAfterReaping ?? "?")")",
+                ])],
+                checks: [
+                    .equal("state of the exited, unreaped child", expected: "Z", actual: zombie.stateBeforeReaping),
+                    .equal("after waitpid", expected: "gone", actual: zombie.stateAfterReaping == "-" ? "gone" : zombie.stateAfterReaping),
+                    .that("every process the experiment started has been reaped", left.isEmpty, expected: "none left",
+                          actual: left.isEmpty ? "none left" : left.map { "\($0.pid) \(ProcessTable.state($0.pid).map(String.init) ?? "?")" }
+                            .joined(separator: ", ")),
+                ])
+        },
+    ])
+
+/// "orphan 4: parent 3 exited; new parent 1 (reaped it)".
+private func describeOrphan(_ event: ProbeEvent) -> [String] {
+    guard !event.failed else { return ["orphan: \(event.error ?? "")"] }
+    return ["orphan \(event.orphan ?? 0): its parent \(event.parentBefore ?? 0) exited",
+            "new parent: \(event.parentAfter ?? 0)\(event.reapedByMe == true ? ", which reaped it" : "")"]
+}
+
+/// The first `count` lines, and how many more there were.
+func abbreviated(_ lines: [String], to count: Int) -> [String] {
+    lines.count <= count ? lines : Array(lines.prefix(count)) + ["… \(lines.count - count) more lines"]
+}

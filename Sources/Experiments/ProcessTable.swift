@@ -1,0 +1,57 @@
+import Glibc
+
+/// What /proc shows of processes, read by the runner from its own PID namespace.
+public enum ProcessTable {
+    /// Every pid in /proc.
+    public static func pids() -> [pid_t] {
+        guard let proc = opendir("/proc") else { return [] }
+        defer { closedir(proc) }
+        var pids: [pid_t] = []
+        while let entry = readdir(proc) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if let pid = pid_t(name) { pids.append(pid) }
+        }
+        return pids.sorted()
+    }
+
+    /// The inode of /proc/<pid>/ns/<namespace>, or nil when the process is gone.
+    public static func namespaceInode(_ pid: pid_t, _ namespace: Namespace) -> UInt64? {
+        var info = stat()
+        return stat("/proc/\(pid)/ns/\(namespace.rawValue)", &info) == 0 ? UInt64(info.st_ino) : nil
+    }
+
+    /// The pids of the processes whose `namespace` has inode `inode`.
+    public static func members(of namespace: Namespace, inode: UInt64) -> [pid_t] {
+        pids().filter { namespaceInode($0, namespace) == inode }
+    }
+
+    /// The state letter of /proc/<pid>/stat (R, S, Z, …), or nil when the process is gone.
+    public static func state(_ pid: pid_t) -> Character? {
+        statFields(pid)?.first?.first
+    }
+
+    /// The parent pid of /proc/<pid>/stat, or nil when the process is gone.
+    public static func parent(_ pid: pid_t) -> pid_t? {
+        statFields(pid).flatMap { $0.count > 1 ? pid_t($0[1]) : nil }
+    }
+
+    /// Every process below `root`.
+    public static func descendants(of root: pid_t) -> [pid_t] {
+        let parents = Dictionary(uniqueKeysWithValues: pids().compactMap { pid in parent(pid).map { (pid, $0) } })
+        var found: [pid_t] = [], frontier = [root]
+        while let next = frontier.popLast() {
+            let children = parents.filter { $0.value == next }.map(\.key)
+            found += children
+            frontier += children
+        }
+        return found
+    }
+
+    /// The fields of /proc/<pid>/stat after the command name: state, ppid, …
+    private static func statFields(_ pid: pid_t) -> [Substring]? {
+        guard let stat = readTextFile("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }
+        return stat[stat.index(after: close)...].split(separator: " ")
+    }
+}
