@@ -8,18 +8,7 @@ public let ipcNamespace = Experiment(
     needsCommands: ["sh", "ipcmk", "ipcs", "ipcrm"],
     demoHost: [.ipc],
     steps: [
-        Step("new-namespace", "A new IPC namespace",
-             shell: "readlink /proc/self/ns/ipc; unshare --ipc readlink /proc/self/ns/ipc",
-             syscalls: ["unshare(CLONE_NEWIPC)"]) { lab in
-            let sides = try lab.probe([.demoHost, .new([.ipc])], then: ["readlink", "/proc/self/ns/ipc"])
-            let old = sides[0], new = sides[1]
-            return StepOutcome(
-                observations: [old.observation("old namespace"), new.observation("new namespace")],
-                checks: [
-                    .differ("ipc namespace inode of the new process", old: try old.report.inode(.ipc),
-                            new: try new.report.inode(.ipc)),
-                ])
-        },
+        .newNamespace(.ipc, "A new IPC namespace"),
 
         Step("queue-from-outside", "A queue made outside is not visible inside",
              shell: "ipcmk -Q; ipcs -q; unshare --ipc ipcs -q",

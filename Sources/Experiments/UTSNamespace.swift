@@ -8,18 +8,7 @@ public let utsNamespace = Experiment(
     needsCommands: ["sh", "hostname"],
     demoHost: [.uts],
     steps: [
-        Step("new-namespace", "A new UTS namespace",
-             shell: "readlink /proc/self/ns/uts; unshare --uts readlink /proc/self/ns/uts",
-             syscalls: ["unshare(CLONE_NEWUTS)"]) { lab in
-            let sides = try lab.probe([.demoHost, .new([.uts])], then: ["readlink", "/proc/self/ns/uts"])
-            let old = sides[0], new = sides[1]
-            return StepOutcome(
-                observations: [old.observation("old namespace"), new.observation("new namespace")],
-                checks: [
-                    .differ("uts namespace inode of the new process", old: try old.report.inode(.uts),
-                            new: try new.report.inode(.uts)),
-                ])
-        },
+        .newNamespace(.uts, "A new UTS namespace"),
 
         Step("set-names", "Set the hostname and NIS domain name inside",
              shell: "unshare --uts sh -c 'hostname container; domainname nslab.example; hostname; hostname --nis'",

@@ -1,0 +1,20 @@
+extension Step {
+    /// The first step of a chapter: a process made with the namespace's flag has a different
+    /// /proc/self/ns link from the old side's. Both sides read it with readlink(1); the check
+    /// compares the inodes the probe saw.
+    public static func newNamespace(_ namespace: Namespace, _ title: String) -> Step {
+        let link = "/proc/self/ns/\(namespace.rawValue)"
+        let option = namespace == .mnt ? "--mount" : "--\(namespace.rawValue)"
+        return Step("new-namespace", title, shell: "readlink \(link); unshare \(option) readlink \(link)",
+                    syscalls: ["unshare(\(namespace.flagName))"]) { lab in
+            let sides = try lab.probe([.demoHost, .new([namespace])], then: ["readlink", link])
+            let old = sides[0], new = sides[1]
+            return StepOutcome(
+                observations: [old.observation("old namespace"), new.observation("new namespace")],
+                checks: [
+                    .differ("\(namespace.rawValue) namespace inode of the new process",
+                            old: try old.report.inode(namespace), new: try new.report.inode(namespace)),
+                ])
+        }
+    }
+}
