@@ -39,6 +39,15 @@ struct RunnerCommandTests {
         #expect(result.errors.split(separator: "\n").count == 1, "\(result.errors)")
     }
 
+    @Test("colour on a terminal only, and never with NO_COLOR", arguments: [(false, true), (true, false)])
+    func colour(noColor: Bool, expectColour: Bool) throws {
+        // script(1) gives the runner a pseudo-terminal as stdout.
+        let environment = ProcessSpec.defaultEnvironment + (noColor ? ["NO_COLOR=1"] : []) + ["TERM=xterm"]
+        let result = try runCommand(["script", "-qec", "\(runnerPath) list", "/dev/null"], environment: environment)
+        #expect(result.exitCode == 0)
+        #expect(result.output.contains("\u{1B}[") == expectColour)
+    }
+
     @Test func helpIsExitZero() throws {
         let result = try runner("--help")
         #expect(result.exitCode == 0)
@@ -113,10 +122,16 @@ struct RunnerCommandTests {
 
     @Test func withoutRootTheRunnerExitsThreeAndSaysWhy() throws {
         try requireRoot()
+        // A copy in a fresh /tmp folder, so that user nobody can reach it wherever the checkout is.
+        var template = Array("/tmp/nslab-nobody-XXXXXX".utf8CString)
+        let directory = String(cString: try #require(mkdtemp(&template)))
+        defer { _ = try? runCommand(["rm", "-rf", directory]) }
+        chmod(directory, 0o755)
+        #expect(try runCommand(["cp", runnerPath, probePath, directory]).exitCode == 0)
         let result = try runCommand(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
-                                     runnerPath, "run", "uts-namespace"])
+                                     "\(directory)/runner", "run", "uts-namespace"])
         #expect(result.exitCode == 3)
-        #expect(result.errors.contains("needs CAP_SYS_ADMIN"))
+        #expect(result.errors.contains("needs CAP_SYS_ADMIN"), "\(result.errors)")
     }
 
     @Test("a namespace limit refuses: 0 before the run is exit 3, 1 mid-run fails the step", arguments: [
