@@ -83,15 +83,19 @@ public let ipcNamespace = Experiment(
         },
 
         Step("cleanup", "Remove what the old namespace made",
-             shell: "ipcrm --all; ipcs",
+             shell: "ipcrm -q MSQID -m SHMID -s SEMID; ipcs",
              syscalls: ["msgctl(IPC_RMID)", "shmctl(IPC_RMID)", "semctl(IPC_RMID)"]) { lab in
-            let removed = try lab.run(.demoHost, ["ipcrm", "--all"])
+            let made = try lab.probe(.demoHost).report
+            let removeByID = SysVKind.allCases.flatMap { kind in made.objects(kind).flatMap { [kind.ipcrmOption, "\($0.id)"] } }
+            let removed = try lab.run(.demoHost, ["ipcrm"] + removeByID)
             let after = try lab.probe(.demoHost, then: ["ipcs"])
             let report = try after.report
             return StepOutcome(
-                observations: [Observation("old namespace", command: "ipcrm --all; ipcs",
+                observations: [Observation("old namespace", command: "\(removed.command); ipcs",
                                            output: removed.output + after.output)],
-                checks: SysVKind.allCases.map {
+                checks: [
+                    .equal("objects ipcrm removed", expected: 3, actual: removeByID.count / 2),
+                ] + SysVKind.allCases.map {
                     .equal("\($0.title) left in the old namespace", expected: "none", actual: report.listing($0))
                 })
         },
@@ -109,6 +113,15 @@ private func createdID(in output: [String]) -> Int? {
 
 enum SysVKind: CaseIterable {
     case msg, shm, sem
+
+    /// ipcrm(1)'s option that removes an object of this kind by id.
+    var ipcrmOption: String {
+        switch self {
+        case .msg: "-q"
+        case .shm: "-m"
+        case .sem: "-s"
+        }
+    }
 
     var title: String {
         switch self {
