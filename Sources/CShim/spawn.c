@@ -93,10 +93,13 @@ static void nslab_namespace_inodes(int flags, ino_t inodes[], int report_fd) {
 __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec *spec,
                                                   int report_fd, int release_fd) {
     // The parent's handlers mean nothing here; the program starts with defaults and no mask.
-    struct sigaction dfl = {.sa_handler = SIG_DFL};
-    sigemptyset(&dfl.sa_mask);
-    for (int sig = 1; sig < NSIG; sig++) {
-        if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, NULL);
+    // The raw call also resets the signals glibc reserves for itself (32, 33), which its
+    // sigaction() refuses to touch. An all-zero kernel sigaction is SIG_DFL, empty mask.
+    unsigned long default_action[4] = {0};
+    for (int sig = 1; sig <= 64; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP) {
+            syscall(SYS_rt_sigaction, sig, default_action, NULL, 64 / 8);  // the kernel's sigset size
+        }
     }
     // Die with the parent, so that no experiment process outlives an interrupted runner.
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) nslab_child_fail(report_fd, NSLAB_STEP_PRCTL, 0);

@@ -121,7 +121,8 @@ public final class ChildProcess {
         if output >= 0 { close(output) }
     }
 
-    /// Writes one line to the child's stdin (a probe's `hold` goes on).
+    /// Writes one line to the child's stdin (a probe's `hold` goes on). A child that has gone
+    /// makes this a no-op: the write fails with EPIPE, since spawn ignores SIGPIPE.
     public func send(_ line: String = "") {
         guard input >= 0 else { return }
         let bytes = Array((line + "\n").utf8)
@@ -221,6 +222,7 @@ public struct Deadline {
 public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid_t) throws -> Void = { _ in })
     throws -> ChildProcess
 {
+    ignoreBrokenPipes
     guard let program = spec.arguments.first, let path = resolveExecutable(program) else {
         throw SystemCallError("execve(\(spec.arguments.first ?? ""))", errno: ENOENT)
     }
@@ -297,6 +299,10 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     }
     return ChildProcess(pid: child.pid, command: command, input: stdinPipe[1], output: outputPipe[0])
 }
+
+/// A write to the stdin of a child that died must fail with EPIPE, not kill the runner. The
+/// shim resets every signal to its default in the child, so programs still get SIGPIPE.
+private let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
 /// Names the call that failed in the child, from the spec that asked for it.
 private func describe(_ failure: nslab_failure, spec: ProcessSpec, path: String) -> SystemCallError {

@@ -51,6 +51,23 @@ struct SpawnTests {
         #expect(seenAtSyncPoint != inodeLink("/proc/self/ns/uts"))
     }
 
+    @Test func writingToAChildThatDiedDoesNotKillTheRunner() throws {
+        let child = try spawn(ProcessSpec([probePath, "hold=0"]))  // gives up at once
+        #expect(try child.wait(timeout: 10) == .exited(124))
+        child.send("too late")  // EPIPE, not SIGPIPE
+    }
+
+    @Test func aChildStartsWithNoSignalIgnoredOrBlocked() throws {
+        let child = try spawn(ProcessSpec([probePath, "hold=10"]))
+        try child.awaitHold(timeout: 10)
+        let status = readTextFile("/proc/\(child.pid)/status") ?? ""
+        child.send()
+        #expect(try child.finish(timeout: 10) == .exited(0))
+        let fields = status.split(separator: "\n").filter { $0.hasPrefix("SigIgn:") || $0.hasPrefix("SigBlk:") }
+        #expect(fields.count == 2)
+        #expect(fields.allSatisfy { $0.hasSuffix("\t0000000000000000") }, "\(fields)")
+    }
+
     @Test func aWaitIsBoundedAndKillsTheChildWhenTheBoundPasses() throws {
         let child = try spawn(ProcessSpec([probePath, "hold=30"]))
         try child.awaitHold(timeout: 10)
