@@ -7,7 +7,8 @@ struct ResultRenderer {
     let explain: Bool
 
     func header(_ experiment: Experiment, lesson: Lesson?) -> String {
-        var lines = [style.bold("\(experiment.id) — \(experiment.title)")]
+        // With a lesson, titles come from it, in the lesson's language.
+        var lines = [style.bold("\(experiment.id) — \(lesson?.title ?? experiment.title)")]
         if explain, let lesson {
             lines += ["", LessonRenderer(style: style).body(lesson.intro)]
         }
@@ -16,8 +17,9 @@ struct ResultRenderer {
 
     func stepHeader(_ step: Step, number: Int, of count: Int, lesson: Lesson?) -> String {
         guard explain else { return "" }
-        var lines = ["", style.bold(style.accent("── Step \(number)/\(count) · \(step.title) ".padded(to: min(style.width, 80))
-            .replacingSpaces(after: "\(step.title) "))), ""]
+        let title = lesson?.section(for: step.key)?.title ?? step.title
+        var lines = ["", style.bold(style.accent("── Step \(number)/\(count) · \(title) ".padded(to: min(style.width, 80))
+            .replacingSpaces(after: "\(title) "))), ""]
         if let lesson {
             let renderer = LessonRenderer(style: style)
             let isLast = step.key == hostUnchangedKey
