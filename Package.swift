@@ -5,7 +5,6 @@ let package = Package(
     name: "nslab",
     products: [
         .executable(name: "runner", targets: ["Runner"]),
-        .executable(name: "nsprobe", targets: ["nsprobe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -16,12 +15,14 @@ let package = Package(
             name: "CShim",
             linkerSettings: [.linkedLibrary("cap")]
         ),
-        // The probe: one static C program whose JSON report every check reads.
-        .executableTarget(
+        // The probe: one static C program whose JSON report every check reads. Built by the
+        // plugin with cc -static and shipped beside the runner as this target's resource.
+        .target(
             name: "nsprobe",
-            cSettings: [.unsafeFlags(["-O2"])],
-            linkerSettings: [.unsafeFlags(["-static-executable"])]
+            exclude: ["nsprobe.c"],
+            plugins: ["BuildProbe"]
         ),
+        .plugin(name: "BuildProbe", capability: .buildTool()),
         .target(
             name: "Experiments",
             dependencies: ["CShim"]
@@ -30,6 +31,7 @@ let package = Package(
             name: "Runner",
             dependencies: [
                 "Experiments",
+                "nsprobe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

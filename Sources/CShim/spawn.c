@@ -13,7 +13,9 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <linux/close_range.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -62,6 +64,18 @@ static int nslab_place_fd(int fd, int target) {
         return flags < 0 ? -1 : fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
     }
     return dup2(fd, target) < 0 ? -1 : 0;
+}
+
+// Marks every fd from `first` up close-on-exec: close_range(2) where the kernel has it
+// (5.11), else fcntl on each fd below the limit.
+static void nslab_mark_fds_cloexec(int first) {
+    if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+    struct rlimit limit;
+    int end = getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < 65536 ? (int)limit.rlim_cur : 65536;
+    for (int fd = first; fd < end; fd++) {
+        int flags = fcntl(fd, F_GETFD);
+        if (flags >= 0) fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+    }
 }
 
 // The namespace kinds unshare(2) creates, and the /proc/self/ns link that shows each.
@@ -160,6 +174,10 @@ __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec 
     for (int i = 0; i < 3; i++) {
         if (nslab_place_fd(sources[i], i) < 0) nslab_child_fail(report_fd, NSLAB_STEP_DUP2, i);
     }
+
+    // Only stdio crosses exec: whatever else the runner had open (an fd its own caller
+    // passed down, say) must not reach a probe or a student's program.
+    nslab_mark_fds_cloexec(3);
 
     sigset_t none;
     sigemptyset(&none);

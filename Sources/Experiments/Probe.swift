@@ -45,6 +45,7 @@ public struct ProbeReport: Codable, Sendable, Equatable {
     public let domainname: String?
     public let sysvipc: SysVIPC
     public let pids: [Int]
+    public let fds: [Int]
     public let rootEntries: [String]
     public let mounts: [MountEntry]
     public let uidMap: String?
@@ -157,10 +158,13 @@ public struct ProbeOutput: Sendable {
     }()
 }
 
-/// Where the probe binary is: $NSLAB_PROBE, else beside the running executable.
+/// Where the probe binary is: $NSLAB_PROBE, else where SwiftPM puts it beside the running
+/// executable (the nsprobe target's resources), else right beside it (a copied install).
 public func locateProbe() -> String {
     if let path = getenv("NSLAB_PROBE") { return String(cString: path) }
-    return "\(executableDirectory())/nsprobe"
+    let directory = executableDirectory()
+    let candidates = ["\(directory)/nslab_nsprobe.resources/nsprobe", "\(directory)/nsprobe"]
+    return candidates.first { access($0, X_OK) == 0 } ?? candidates[0]
 }
 
 /// The directory of /proc/self/exe.

@@ -77,6 +77,22 @@ struct ProbeTests {
         #expect(event.refused != nil)
     }
 
+    @Test func theProbeReportsWithoutProcInABareRoot() throws {
+        try requireRoot()
+        // A root with nothing but the probe: no /proc, no libc, no loader.
+        var template = Array("/tmp/nslab-bare-root-XXXXXX".utf8CString)
+        let root = String(cString: try #require(mkdtemp(&template)))
+        defer { _ = try? runCommand(["rm", "-rf", root]) }
+        #expect(try runCommand(["cp", probePath, "\(root)/nsprobe"]).exitCode == 0)
+        let result = try runCommand(["chroot", root, "/nsprobe", "report", "write=/x"])
+        #expect(result.exitCode == 0)
+        let output = ProbeOutput(lines: result.output.split(separator: "\n").map(String.init))
+        let report = try output.report()
+        #expect(report.rootEntries == ["nsprobe"])
+        #expect(report.errors.contains { $0.what == "/proc/self/status" && $0.error == "ENOENT" })
+        #expect(try output.event("write").error == "ENOENT")
+    }
+
     @Test func theProbeIsStaticallyLinked() throws {
         // A static ELF has no PT_INTERP program header: it needs no loader, so it runs in a
         // bare busybox rootfs after pivot_root.

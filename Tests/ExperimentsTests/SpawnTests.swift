@@ -57,6 +57,14 @@ struct SpawnTests {
         child.send("too late")  // EPIPE, not SIGPIPE
     }
 
+    @Test func onlyStdioCrossesExec() throws {
+        let stray = open("/dev/null", O_RDONLY)  // not close-on-exec, like an fd a caller passed down
+        defer { close(stray) }
+        let child = try spawn(ProcessSpec([probePath]))
+        #expect(try child.finish(timeout: 10) == .exited(0))
+        #expect(try ProbeOutput(lines: child.lines).report().fds == [0, 1, 2])
+    }
+
     @Test func aChildStartsWithNoSignalIgnoredOrBlocked() throws {
         let child = try spawn(ProcessSpec([probePath, "hold=10"]))
         try child.awaitHold(timeout: 10)

@@ -6,7 +6,7 @@ import Testing
 /// The built products beside the test bundle: runner and nsprobe.
 let productsDirectory = executableDirectory()
 let runnerPath = "\(productsDirectory)/runner"
-let probePath = "\(productsDirectory)/nsprobe"
+let probePath = locateProbe()
 
 /// What a command printed and how it ended.
 struct CommandResult {

@@ -281,6 +281,25 @@ static void put_visible_pids(void) {
     put("]");
 }
 
+// The fds open in this process (the one used to list them left out).
+static void put_open_fds(void) {
+    put_key("fds");
+    put("[");
+    DIR *fds = opendir("/proc/self/fd");
+    if (!fds) {
+        note_error("/proc/self/fd", errno);
+    } else {
+        int first = 1;
+        for (struct dirent *entry; (entry = readdir(fds));) {
+            if (!is_number(entry->d_name) || atoi(entry->d_name) == dirfd(fds)) continue;
+            putf("%s%s", first ? "" : ",", entry->d_name);
+            first = 0;
+        }
+        closedir(fds);
+    }
+    put("]");
+}
+
 static void put_root_entries(void) {
     put_key("root_entries");
     put("[");
@@ -401,6 +420,7 @@ static void action_report(void) {
     put_names();
     put_sysvipc();
     put_visible_pids();
+    put_open_fds();
     put_root_entries();
     put_mounts();
     put_file_text("uid_map", "/proc/self/uid_map");
