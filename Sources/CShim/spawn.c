@@ -104,6 +104,29 @@ static void nslab_namespace_inodes(int flags, ino_t inodes[], int report_fd) {
     }
 }
 
+// Proves a join by the kernel's own word: the namespace the fd names must now be the one
+// /proc/self/ns shows for that type. Old-side steps rename and remove things in the demo
+// host; they must never do it on the real host because a setns only pretended to work.
+static void nslab_verify_joined(int fd, int type, int index, int report_fd) {
+    const char *link = NULL;
+    for (int k = 0; k < NSLAB_KINDS; k++) {
+        if (nslab_kinds[k].flag == type) link = nslab_kinds[k].link;
+    }
+    if (type == CLONE_NEWTIME) link = "/proc/self/ns/time";  // setns moves the caller itself
+    struct stat joined, now;
+    if (link == NULL) {
+        errno = EINVAL;
+        nslab_child_fail(report_fd, NSLAB_STEP_VERIFY_JOIN, index);
+    }
+    if (fstat(fd, &joined) < 0 || stat(link, &now) < 0) {
+        nslab_child_fail(report_fd, NSLAB_STEP_VERIFY_JOIN, index);
+    }
+    if (joined.st_ino != now.st_ino || joined.st_dev != now.st_dev) {
+        errno = 0;
+        nslab_child_fail(report_fd, NSLAB_STEP_VERIFY_JOIN, index);
+    }
+}
+
 __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec *spec,
                                                   int report_fd, int release_fd) {
     // The parent's handlers mean nothing here; the program starts with defaults and no mask.
@@ -119,7 +142,10 @@ __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec 
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) nslab_child_fail(report_fd, NSLAB_STEP_PRCTL, 0);
 
     for (int i = 0; i < spec->join_count; i++) {
-        if (setns(spec->join_fds[i], 0) < 0) nslab_child_fail(report_fd, NSLAB_STEP_SETNS, i);
+        if (setns(spec->join_fds[i], spec->join_types[i]) < 0) {
+            nslab_child_fail(report_fd, NSLAB_STEP_SETNS, i);
+        }
+        nslab_verify_joined(spec->join_fds[i], spec->join_types[i], i, report_fd);
     }
     if ((spec->namespace_flags & CLONE_NEWPID) && getpid() != 1) {
         errno = 0;

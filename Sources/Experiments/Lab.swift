@@ -50,7 +50,7 @@ public final class Lab {
     public let timeout: Double
     private let demoHostNamespaces: Set<Namespace>
     private var demoHost: ChildProcess?
-    private var demoHostFiles: [String] = []
+    private var demoHostFiles: [NamespaceFile] = []
     private var started: [ChildProcess] = []
 
     public init(probePath: String, demoHost: Set<Namespace>, timeout: Double = 10) {
@@ -162,7 +162,7 @@ public final class Lab {
         let host = try spawn(spec)
         try host.awaitHold(timeout: timeout)
         demoHost = host
-        demoHostFiles = demoHostNamespaces.sorted().map { "/proc/\(host.pid)/ns/\($0.rawValue)" }
+        demoHostFiles = demoHostNamespaces.sorted().map { NamespaceFile("/proc/\(host.pid)/ns/\($0.rawValue)", $0) }
     }
 }
 

@@ -38,12 +38,23 @@ public struct MountCall: Sendable, CustomStringConvertible {
     }
 }
 
+/// A namespace to join: its file (/proc/PID/ns/uts) and its kind.
+public struct NamespaceFile: Sendable, Equatable {
+    public let path: String
+    public let namespace: Namespace
+
+    public init(_ path: String, _ namespace: Namespace) {
+        self.path = path
+        self.namespace = namespace
+    }
+}
+
 /// What a child is to become: namespaces to join and to create, names, mounts, then a program.
 public struct ProcessSpec: Sendable {
     public var arguments: [String]
     public var environment: [String]
-    /// Namespace files to join with setns(2), in order, before creating any.
-    public var join: [String] = []
+    /// Namespaces to join with setns(2), in order, before creating any; never a PID one.
+    public var join: [NamespaceFile] = []
     public var create: Set<Namespace> = []
     public var hostname: String?
     public var domainname: String?
@@ -238,8 +249,14 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
         close(stdinPipe[0])
         close(outputPipe[1])
     }
+    if let pid = spec.join.first(where: { $0.namespace == .pid }) {
+        close(stdinPipe[1]); close(outputPipe[0])
+        throw SystemCallError("setns(\(pid.path), CLONE_NEWPID)", errno: EINVAL,
+                              detail: "not supported: it would move only the child's children")
+    }
     var joinFDs: [Int32] = []
     defer { joinFDs.forEach { close($0) } }
+    let joinTypes = spec.join.map { $0.namespace.cloneFlag }
     var errorFD = outputPipe[1]
     if let file = spec.standardErrorFile {
         errorFD = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
@@ -250,10 +267,10 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     }
     defer { if errorFD != outputPipe[1] { close(errorFD) } }
     for file in spec.join {
-        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        let fd = open(file.path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             close(stdinPipe[1]); close(outputPipe[0])
-            throw SystemCallError("open(\(file))", errno: errno)
+            throw SystemCallError("open(\(file.path))", errno: errno)
         }
         joinFDs.append(fd)
     }
@@ -270,17 +287,17 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     let command = command ?? spec.arguments.joined(separator: " ")
 
     let started = joinFDs.withUnsafeBufferPointer { joins in
-        mounts.withUnsafeBufferPointer { mountCalls in
+        joinTypes.withUnsafeBufferPointer { types in mounts.withUnsafeBufferPointer { mountCalls in
             var cSpec = nslab_spawn_spec(
                 path: strings.optional(path), argv: argv, envp: envp,
                 cwd: strings.optional(spec.workingDirectory),
                 stdin_fd: stdinPipe[0], stdout_fd: outputPipe[1], stderr_fd: errorFD,
-                join_fds: joins.baseAddress, join_count: Int32(joins.count),
+                join_fds: joins.baseAddress, join_types: types.baseAddress, join_count: Int32(joins.count),
                 namespace_flags: Namespace.flags(spec.create),
                 hostname: strings.optional(spec.hostname), domainname: strings.optional(spec.domainname),
                 mounts: mountCalls.baseAddress, mount_count: Int32(mountCalls.count))
             return nslab_spawn_start(&cSpec, &child, &failure)
-        }
+        } }
     }
     guard started == 0 else {
         close(stdinPipe[1]); close(outputPipe[0])
@@ -311,7 +328,15 @@ private func describe(_ failure: nslab_failure, spec: ProcessSpec, path: String)
     switch nslab_step(UInt32(failure.step)) {
     case NSLAB_STEP_CLONE: call = "clone(\(Namespace.flagNames(spec.create.intersection([.pid]))))"
     case NSLAB_STEP_PRCTL: call = "prctl(PR_SET_PDEATHSIG, SIGKILL)"
-    case NSLAB_STEP_SETNS: call = "setns(\(index < spec.join.count ? spec.join[index] : "?"))"
+    case NSLAB_STEP_SETNS, NSLAB_STEP_VERIFY_JOIN:
+        let file = index < spec.join.count ? spec.join[index] : nil
+        let joined = "setns(\(file?.path ?? "?"), \(file?.namespace.flagName ?? "?"))"
+        guard nslab_step(UInt32(failure.step)) == NSLAB_STEP_VERIFY_JOIN, failure.error == 0 else {
+            call = joined
+            break
+        }
+        return SystemCallError(joined, errno: 0,
+                               detail: "returned success but /proc/self/ns/\(file?.namespace.rawValue ?? "?") shows another namespace")
     case NSLAB_STEP_UNSHARE: call = "unshare(\(Namespace.flagNames(spec.create.subtracting([.pid]))))"
     case NSLAB_STEP_VERIFY:
         let namespace = Namespace.allCases.first { $0.cloneFlag == failure.index }

@@ -163,13 +163,28 @@ struct RunnerCommandTests {
         #expect(result.output.contains("returned success but /proc/self/ns/"))
         #expect(!result.output.contains("passed —"))
     }
+
+    @Test func aJoinThatOnlyPretendsNeverLetsTheOldSideTouchTheRealHost() throws {
+        try requireRoot()
+        // The demo host is real, but joining it is faked: the old side would run on the real
+        // host, where set-too-late renames and cleanup removes. The shim must stop it first.
+        let library = try buildPretendKernel(["-DPRETEND_ONLY_SETNS"])
+        for id in ["uts-namespace", "ipc-namespace"] {
+            let result = try expectHostUnchanged {
+                try runCommand([runnerPath, "run", id],
+                               environment: ProcessSpec.defaultEnvironment + ["LD_PRELOAD=\(library.path)"])
+            }
+            #expect(result.exitCode == 1)
+            #expect(result.output.contains("returned success but /proc/self/ns/"), "\(result.output)")
+        }
+    }
 }
 
 /// Builds fixtures/pretend-kernel into a shared library for LD_PRELOAD.
-func buildPretendKernel() throws -> TemporaryFile {
+func buildPretendKernel(_ options: [String] = []) throws -> TemporaryFile {
     let library = try TemporaryFile()
     let source = sourceRoot() + "/fixtures/pretend-kernel/pretend.c"
-    let result = try runCommand(["cc", "-shared", "-fPIC", "-o", library.path, source, "-ldl"])
+    let result = try runCommand(["cc", "-shared", "-fPIC"] + options + ["-o", library.path, source, "-ldl"])
     try #require(result.exitCode == 0, "cc failed: \(result.output) \(result.errors)")
     return library
 }

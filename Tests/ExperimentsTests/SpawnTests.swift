@@ -30,9 +30,20 @@ struct SpawnTests {
 
     @Test func aFailedSetnsNamesTheFile() throws {
         var spec = ProcessSpec(["true"])
-        spec.join = ["/dev/null"]
+        spec.join = [NamespaceFile("/dev/null", .uts)]
         let error = #expect(throws: SystemCallError.self) { try spawn(spec) }
-        #expect(error?.description == "setns(/dev/null): EINVAL")
+        #expect(error?.description == "setns(/dev/null, CLONE_NEWUTS): EINVAL")
+    }
+
+    @Test func aJoinIsCheckedAgainstTheKindItClaims() throws {
+        try requireRoot()
+        var spec = ProcessSpec(["true"])
+        spec.join = [NamespaceFile("/proc/self/ns/ipc", .uts)]  // the kernel refuses the wrong type
+        let error = #expect(throws: SystemCallError.self) { try spawn(spec) }
+        #expect(error?.description == "setns(/proc/self/ns/ipc, CLONE_NEWUTS): EINVAL")
+        spec.join = [NamespaceFile("/proc/self/ns/pid", .pid)]
+        let refused = #expect(throws: SystemCallError.self) { try spawn(spec) }
+        #expect(refused?.detail?.contains("only the child's children") == true)
     }
 
     @Test func theParentActsAtTheSyncPointWhileTheChildWaitsInItsNewNamespace() throws {

@@ -46,7 +46,7 @@ final class TemporaryFile {
         let fd = mkstemp(&template)
         guard fd >= 0 else { throw SystemCallError("mkstemp", errno: errno) }
         close(fd)
-        path = String(cString: template)
+        path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
     deinit { unlink(path) }

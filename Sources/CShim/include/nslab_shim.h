@@ -13,6 +13,7 @@ enum nslab_step {
     NSLAB_STEP_SIGNALS,
     NSLAB_STEP_PRCTL,
     NSLAB_STEP_SETNS,
+    NSLAB_STEP_VERIFY_JOIN,    // setns returned 0 but /proc/self/ns does not show that namespace
     NSLAB_STEP_UNSHARE,
     NSLAB_STEP_VERIFY,         // a namespace call returned 0 but /proc/self/ns shows no change
     NSLAB_STEP_SYNC,
@@ -36,13 +37,15 @@ struct nslab_mount {
 /// What the child is to become. Namespaces are joined first (setns, in order), then created:
 /// CLONE_NEWPID goes to clone(2) so that the program itself is pid 1; every other CLONE_NEW*
 /// flag goes to unshare(2) in the child, so the new namespaces are copies of the joined ones.
+/// A PID namespace cannot be joined here: setns(2) would move only the child's children.
 struct nslab_spawn_spec {
     const char *path;               // absolute path given to execve(2)
     char *const *argv;
     char *const *envp;
     const char *cwd;                // NULL: inherit
     int stdin_fd, stdout_fd, stderr_fd;
-    const int *join_fds;            // namespace fds for setns(fd, 0)
+    const int *join_fds;            // namespace fds for setns(fd, type)
+    const int *join_types;          // the CLONE_NEW* type of each (never CLONE_NEWPID)
     int join_count;
     int namespace_flags;            // CLONE_NEW* flags
     const char *hostname;           // NULL: leave as is
