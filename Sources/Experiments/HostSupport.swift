@@ -10,6 +10,9 @@ public struct HostSupport: Sendable {
     public let isRoot: Bool
     public let probePath: String
 
+    /// What the runner itself needs: pidfd_open(2), which bounds every wait for a child.
+    public static let runnerMinimumKernel: KernelVersion = "5.3"
+
     public static func current(probePath: String = locateProbe()) -> HostSupport {
         let release = (readTextFile("/proc/sys/kernel/osrelease") ?? "0").split(separator: "\n").first
             .map(String.init) ?? "0"
@@ -38,7 +41,9 @@ public struct HostSupport: Sendable {
         if !hasSysAdmin {
             problems.append("needs CAP_SYS_ADMIN: run it as root (sudo)")
         }
-        if kernel < experiment.minimumKernel {
+        if kernel < HostSupport.runnerMinimumKernel {
+            problems.append("the runner needs Linux \(HostSupport.runnerMinimumKernel) or later for pidfd_open(2); this is \(kernelRelease)")
+        } else if kernel < experiment.minimumKernel {
             problems.append("needs Linux \(experiment.minimumKernel) or later; this is \(kernelRelease)")
         }
         let namespaces = Set(experiment.namespaces).union(experiment.demoHost)

@@ -4,7 +4,7 @@ public let ipcNamespace = Experiment(
     id: "ipc-namespace",
     title: "IPC namespace: System V message queues, shared memory and semaphores",
     namespaces: [.ipc],
-    minimumKernel: "2.6.19",
+    minimumKernel: "3.0",  // setns(2) and /proc/PID/ns links
     needsCommands: ["sh", "ipcmk", "ipcs", "ipcrm"],
     demoHost: [.ipc],
     steps: [

@@ -145,7 +145,7 @@ public final class Lab {
         started.removeAll()
         if let demoHost {
             demoHost.closeInput()  // releases its hold
-            if (try? demoHost.wait(timeout: timeout)) == nil { kill(demoHost.pid, SIGKILL) }
+            _ = try? demoHost.wait(timeout: timeout)  // killed and reaped if it does not go
         }
         demoHost = nil
     }
@@ -166,7 +166,15 @@ public final class Lab {
     }
 }
 
-/// Reaps `pid`, a child of this process, waiting at most `timeout` seconds; kills it then.
+/// A wait that reached its bound: the child was killed and reaped, and ended like this.
+public struct WaitTimedOut: Error, CustomStringConvertible, Sendable {
+    public let termination: Termination
+    public let description: String
+}
+
+/// Reaps `pid`, a child of this process, waiting at most `timeout` seconds; then kills it,
+/// reaps it and throws WaitTimedOut. The bound needs pidfd_open(2) (Linux 5.3, which the
+/// runner requires).
 @discardableResult
 public func reap(_ pid: pid_t, timeout: Double, command: String) throws -> Termination {
     let pidfd = nslab_pidfd_open(pid)
@@ -179,8 +187,8 @@ public func reap(_ pid: pid_t, timeout: Double, command: String) throws -> Termi
             if ready > 0 || (ready < 0 && errno != EINTR) { break }
             if ready == 0 {
                 kill(pid, SIGKILL)
-                _ = try? waitBlocking(pid)
-                throw LabError("\(command) (pid \(pid)) did not exit within \(Int(timeout)) s; killed")
+                throw WaitTimedOut(termination: try waitBlocking(pid),
+                                   description: "\(command) (pid \(pid)) did not exit within \(Int(timeout)) s; killed")
             }
         }
     }

@@ -7,7 +7,7 @@ public let pidNamespace = Experiment(
     id: "pid-namespace",
     title: "PID namespace: pid 1, /proc, orphans, kill -9 and joining",
     namespaces: [.pid, .mnt],
-    minimumKernel: "3.8",
+    minimumKernel: "4.12",  // /proc/PID/ns/pid_for_children
     needsCommands: ["sh", "grep", "ps", "nsenter"],
     demoHost: [],
     steps: [

@@ -188,9 +188,14 @@ public final class ChildProcess {
     @discardableResult
     public func wait(timeout: Double) throws -> Termination {
         if let termination { return termination }
-        let ended = try reap(pid, timeout: timeout, command: command)
-        termination = ended
-        return ended
+        do {
+            let ended = try reap(pid, timeout: timeout, command: command)
+            termination = ended
+            return ended
+        } catch let timedOut as WaitTimedOut {
+            termination = timedOut.termination  // reaped: its pid may belong to another process now
+            throw timedOut
+        }
     }
 
     private func fill(until deadline: Deadline) throws {

@@ -4,7 +4,7 @@ public let utsNamespace = Experiment(
     id: "uts-namespace",
     title: "UTS namespace: hostname and NIS domain name",
     namespaces: [.uts],
-    minimumKernel: "2.6.19",
+    minimumKernel: "3.0",  // setns(2) and /proc/PID/ns links
     needsCommands: ["sh", "hostname"],
     demoHost: [.uts],
     steps: [
