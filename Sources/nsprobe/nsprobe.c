@@ -35,11 +35,12 @@
 
 #define MARKER "@@NSPROBE@@ "
 #define DEFAULT_HOLD_SECONDS 30
+#define MAX_HOLD_SECONDS (7 * 24 * 3600)
 
 // ---------------------------------------------------------------------------------------
 // One JSON line, built in a buffer and written with a single write(2).
 
-static char line[1 << 20];
+static char line[8 << 20];
 static size_t line_length;
 static int line_truncated;
 
@@ -94,8 +95,11 @@ static void begin(const char *event) {
 
 static void end(void) {
     if (line_truncated) {
-        memcpy(line + line_length, ",\"truncated\":true", 17);
-        line_length += 17;
+        // Cut in the middle of a value: keep only what is sure to be valid JSON.
+        char *event_end = strstr(line, ",\"pid\":");
+        line_length = event_end ? (size_t)(event_end - line) : 0;
+        line_truncated = 0;
+        putf(",\"pid\":%d,\"truncated\":true", (int)getpid());
     }
     line[line_length++] = '}';
     line[line_length++] = '\n';
@@ -109,28 +113,45 @@ static void end(void) {
 }
 
 static void put_errno(int error) {
+    const char *name = error ? strerrorname_np(error) : "";
     putf(",\"errno\":%d", error);
     put_key("error");
-    put_string(error ? strerrorname_np(error) : "");
+    put_string(name ? name : "unknown");
 }
 
 // Errors met while reporting, listed in the report's "errors" array.
-static char errors[8192];
-static size_t errors_length;
+static struct {
+    char what[256];
+    int error;
+} errors[32];
+static int error_count;
 
 static void note_error(const char *what, int error) {
-    char entry[512];
-    const char *name = strerrorname_np(error);
-    int n = snprintf(entry, sizeof entry, "%s{\"what\":\"%s\",\"error\":\"%s\"}",
-                     errors_length ? "," : "", what, name ? name : "unknown");
-    if (n > 0 && errors_length + (size_t)n < sizeof errors) {
-        memcpy(errors + errors_length, entry, (size_t)n);
-        errors_length += (size_t)n;
+    if (error_count < (int)(sizeof errors / sizeof *errors)) {
+        snprintf(errors[error_count].what, sizeof errors[0].what, "%s", what);
+        errors[error_count++].error = error;
     }
+}
+
+static void put_errors(void) {
+    put_key("errors");
+    put("[");
+    for (int i = 0; i < error_count; i++) {
+        const char *name = strerrorname_np(errors[i].error);
+        put(i ? ",{\"what\":" : "{\"what\":");
+        put_string(errors[i].what);
+        put(",\"error\":");
+        put_string(name ? name : "unknown");
+        put("}");
+    }
+    put("]");
 }
 
 // ---------------------------------------------------------------------------------------
 // Reading the kernel's files.
+
+// Set while a report is built again without its long lists.
+static int lean;
 
 static char *read_file(const char *path, char *buffer, size_t size) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -151,10 +172,11 @@ static char *read_file(const char *path, char *buffer, size_t size) {
     }
     buffer[done] = 0;
     close(fd);
+    if (done + 1 >= size) note_error(path, EFBIG);  // read only its first part
     return buffer;
 }
 
-static char file_buffer[1 << 19];
+static char file_buffer[4 << 20];
 
 // The value after "Name:" in /proc/self/status, or NULL.
 static char *status_field(const char *status, const char *name, char *value, size_t size) {
@@ -266,6 +288,10 @@ static int is_number(const char *name) {
 static void put_visible_pids(void) {
     put_key("pids");
     put("[");
+    if (lean) {
+        put("]");
+        return;
+    }
     DIR *proc = opendir("/proc");
     if (!proc) {
         note_error("/proc", errno);
@@ -285,6 +311,10 @@ static void put_visible_pids(void) {
 static void put_open_fds(void) {
     put_key("fds");
     put("[");
+    if (lean) {
+        put("]");
+        return;
+    }
     DIR *fds = opendir("/proc/self/fd");
     if (!fds) {
         note_error("/proc/self/fd", errno);
@@ -303,6 +333,10 @@ static void put_open_fds(void) {
 static void put_root_entries(void) {
     put_key("root_entries");
     put("[");
+    if (lean) {
+        put("]");
+        return;
+    }
     DIR *root = opendir("/");
     if (!root) {
         note_error("/", errno);
@@ -324,6 +358,10 @@ static void put_root_entries(void) {
 static void put_mounts(void) {
     put_key("mounts");
     put("[");
+    if (lean) {
+        put("]");
+        return;
+    }
     char *text = read_file("/proc/self/mountinfo", file_buffer, sizeof file_buffer);
     int first = 1;
     for (char *saved = NULL, *entry = text ? strtok_r(text, "\n", &saved) : NULL; entry;
@@ -373,6 +411,10 @@ static void put_file_text(const char *key, const char *path) {
 static void put_interfaces(void) {
     put_key("interfaces");
     put("[");
+    if (lean) {
+        put("]");
+        return;
+    }
     struct ifaddrs *list = NULL;
     if (getifaddrs(&list) < 0) {
         note_error("getifaddrs", errno);
@@ -411,8 +453,7 @@ static double clock_seconds(clockid_t clock) {
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static void action_report(void) {
-    errors_length = 0;
+static void build_report(void) {
     begin("report");
     putf(",\"ppid\":%d,\"uid\":%d,\"gid\":%d", (int)getppid(), (int)getuid(), (int)getgid());
     put_status_fields();
@@ -430,11 +471,21 @@ static void action_report(void) {
     put_interfaces();
     putf(",\"monotonic\":%.6f,\"boottime\":%.6f", clock_seconds(CLOCK_MONOTONIC),
          clock_seconds(CLOCK_BOOTTIME));
-    put_key("errors");
-    put("[");
-    errors[errors_length] = 0;
-    put(errors);
-    put("]");
+    put_errors();
+}
+
+// One report line. A world too large for one line (thousands of mounts) is reported again
+// with its long lists left empty and an EFBIG error, so the line stays valid JSON.
+static void action_report(void) {
+    error_count = 0;
+    build_report();
+    if (line_truncated) {
+        lean = 1;
+        error_count = 0;
+        note_error("report too large: pids, fds, root_entries, mounts, interfaces left out", EFBIG);
+        build_report();
+        lean = 0;
+    }
     end();
 }
 
@@ -443,20 +494,26 @@ static void action_report(void) {
 
 // Prints "ready", then waits for a line (or EOF) on stdin, at most `seconds`. A probe that
 // is never released exits with 124, so a hold can never hang a run.
+static double clock_seconds(clockid_t clock);
+
 static void action_hold(const char *argument) {
-    int seconds = argument ? atoi(argument) : DEFAULT_HOLD_SECONDS;
+    long seconds = argument ? strtol(argument, NULL, 10) : DEFAULT_HOLD_SECONDS;
+    if (seconds < 0) seconds = 0;
+    if (seconds > MAX_HOLD_SECONDS) seconds = MAX_HOLD_SECONDS;
+    double deadline = clock_seconds(CLOCK_MONOTONIC) + (double)seconds;
     begin("ready");
     end();
     struct pollfd input = {.fd = STDIN_FILENO, .events = POLLIN};
     const char *how = "timeout";
     for (;;) {
-        int n = poll(&input, 1, seconds * 1000);
+        double left = deadline - clock_seconds(CLOCK_MONOTONIC);
+        int n = left <= 0 ? 0 : poll(&input, 1, (int)(left * 1000) + 1);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         char c;
         ssize_t got = read(STDIN_FILENO, &c, 1);
         if (got < 0 && errno == EINTR) continue;
-        if (got == 0 || (got < 0)) {
+        if (got <= 0) {
             how = "eof";
             break;
         }
@@ -512,9 +569,16 @@ static void action_orphan(void) {
         return;
     }
     pid_t middle = fork();
+    if (middle < 0) {
+        int error = errno;
+        begin("orphan");
+        put_errno(error);
+        end();
+        return;
+    }
     if (middle == 0) {
         pid_t parent = getpid();
-        pid_t grandchild = fork();
+        pid_t grandchild = fork();  // on failure the middle exits and the read below sees EOF
         if (grandchild == 0) {
             sigset_t usr1;
             sigemptyset(&usr1);
@@ -568,31 +632,39 @@ static int in_initial_pid_namespace(void) {
 }
 
 // A child of this probe sends a signal to pid 1 of the probe's PID namespace, like
-// `kill -9 1` typed inside. Refused in the initial PID namespace: pid 1 there is the real
-// host's init.
+// `kill -9 1` typed inside. Only when the probe itself is that pid 1: it never signals an init
+// it does not stand for (the host's, or a container's that a CI job runs in).
 static void action_kill_init(const char *argument) {
     int sig = signal_number(argument);
-    if (in_initial_pid_namespace()) {
+    if (getpid() != 1 || in_initial_pid_namespace()) {
         begin("kill-init");
         putf(",\"signal\":%d,\"sent\":false", sig);
         put_key("refused");
-        put_string("in the initial PID namespace, pid 1 is the host's init");
+        put_string("the probe sends kill-init only as pid 1 of a new PID namespace");
         put_errno(EPERM);
         end();
         return;
     }
     int result[2];
-    if (pipe2(result, O_CLOEXEC) < 0) return;
+    if (pipe2(result, O_CLOEXEC) < 0) {
+        int error = errno;
+        begin("kill-init");
+        putf(",\"signal\":%d,\"sent\":false", sig);
+        put_errno(error);
+        end();
+        return;
+    }
     pid_t child = fork();
+    int error = child < 0 ? errno : ESRCH;
     if (child == 0) {
-        int error = kill(1, sig) < 0 ? errno : 0;
-        (void)!write(result[1], &error, sizeof error);
+        int sent = kill(1, sig) < 0 ? errno : 0;
+        (void)!write(result[1], &sent, sizeof sent);
         _exit(0);
     }
     close(result[1]);
-    int error = ESRCH;
-    if (child < 0) error = errno;
-    else if (read(result[0], &error, sizeof error) != sizeof error) error = EPIPE;
+    if (child < 0) {
+        // error is fork's
+    } else if (read(result[0], &error, sizeof error) != sizeof error) error = EPIPE;
     close(result[0]);
     if (child > 0) waitpid(child, NULL, 0);
     int alive = kill(1, 0) == 0;
@@ -615,9 +687,17 @@ static void action_spawn(const char *argument) {
             alarm(DEFAULT_HOLD_SECONDS);
             for (;;) pause();
         }
+        if (child < 0) {
+            int error = errno;
+            put("]");
+            put_errno(error);
+            end();
+            return;
+        }
         putf("%s%d", i ? "," : "", (int)child);
     }
     put("]");
+    put_errno(0);
     end();
 }
 
