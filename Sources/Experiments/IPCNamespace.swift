@@ -12,7 +12,7 @@ public let ipcNamespace = Experiment(
 
         Step("queue-from-outside", "A queue made outside is not visible inside",
              shell: "ipcmk -Q; ipcs -q; unshare --ipc ipcs -q",
-             syscalls: ["msgget(IPC_PRIVATE, IPC_CREAT)", "unshare(CLONE_NEWIPC)"]) { lab in
+             syscalls: ["msgget(random key, IPC_CREAT)", "unshare(CLONE_NEWIPC)"]) { lab in
             let made = try lab.run(.demoHost, ["ipcmk", "-Q"])
             let queue = createdID(in: made.output)
             let sides = try lab.probe([.demoHost, .new([.ipc])], then: ["ipcs", "-q"])
@@ -53,7 +53,7 @@ public let ipcNamespace = Experiment(
 
         Step("shm-and-sem", "Shared memory and semaphores are per namespace too",
              shell: "ipcmk -M 4096; ipcmk -S 1; unshare --ipc ipcs -m -s",
-             syscalls: ["shmget(IPC_PRIVATE, 4096, IPC_CREAT)", "semget(IPC_PRIVATE, 1, IPC_CREAT)",
+             syscalls: ["shmget(random key, 4096, IPC_CREAT)", "semget(random key, 1, IPC_CREAT)",
                         "unshare(CLONE_NEWIPC)", "shmget(key, 4096, IPC_CREAT)", "semget(key, 1, IPC_CREAT)"]) { lab in
             let made = try lab.run(.demoHost, ["sh", "-c", "ipcmk -M 4096 && ipcmk -S 1"])
             let inside = try lab.startProbe(.new([.ipc]), ["mkshm=\(insideKey)", "mksem=\(insideKey)", "report", "hold"],
@@ -85,6 +85,7 @@ public let ipcNamespace = Experiment(
         Step("cleanup", "Remove what the old namespace made",
              shell: "ipcrm -q MSQID -m SHMID -s SEMID; ipcs",
              syscalls: ["msgctl(IPC_RMID)", "shmctl(IPC_RMID)", "semctl(IPC_RMID)"]) { lab in
+            // What the old side made in the steps before: a queue, a segment, a semaphore set.
             let made = try lab.probe(.demoHost).report
             let removeByID = SysVKind.allCases.flatMap { kind in made.objects(kind).flatMap { [kind.ipcrmOption, "\($0.id)"] } }
             let removed = try lab.run(.demoHost, ["ipcrm"] + removeByID)
@@ -94,7 +95,9 @@ public let ipcNamespace = Experiment(
                 observations: [Observation("old namespace", command: "\(removed.command); ipcs",
                                            output: removed.output + after.output)],
                 checks: [
-                    .equal("objects ipcrm removed", expected: 3, actual: removeByID.count / 2),
+                    .equal("objects the old namespace had made", expected: "1 queue, 1 segment, 1 set",
+                           actual: "\(made.sysvipc.msg.count) queue, \(made.sysvipc.shm.count) segment, \(made.sysvipc.sem.count) set"),
+                    .equal("ipcrm", expected: Termination.exited(0), actual: removed.termination),
                 ] + SysVKind.allCases.map {
                     .equal("\($0.title) left in the old namespace", expected: "none", actual: report.listing($0))
                 })

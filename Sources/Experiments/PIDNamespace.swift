@@ -87,7 +87,10 @@ public let pidNamespace = Experiment(
             return StepOutcome(
                 observations: [Observation("new namespace", command: new.command,
                                            output: lines + ["pid 1 then reported and exited: \(new.termination)"])],
-                checks: kills.map { kill in
+                checks: [
+                    .equal("signals sent to pid 1 from inside", expected: "SIGTERM SIGKILL",
+                           actual: kills.map { signalName(Int32($0.signal ?? 0)) }.joined(separator: " ")),
+                ] + kills.map { kill in
                     .that("kill(1, \(signalName(Int32(kill.signal ?? 0)))) succeeded and init lived on",
                           kill.sent == true && kill.initAliveAfter == true,
                           expected: "sent, init alive", actual: "\(kill.sent == true ? "sent" : kill.error ?? "not sent"), "

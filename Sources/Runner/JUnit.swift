@@ -40,6 +40,10 @@ enum JUnit {
             case ">": escaped += "&gt;"
             case "\"": escaped += "&quot;"
             case "\n": escaped += "&#10;"
+            case "\t": escaped += "&#9;"
+            // XML 1.0 allows no other control character, not even as a reference.
+            case _ where character.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f }:
+                escaped += "\u{FFFD}"
             default: escaped.append(character)
             }
         }

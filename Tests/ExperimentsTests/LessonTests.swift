@@ -1,6 +1,7 @@
 import Testing
 
 @testable import Experiments
+@testable import Runner
 
 @Suite("lessons: markdown a teacher edits, matched to steps by key")
 struct LessonTests {
@@ -58,6 +59,14 @@ struct LessonTests {
         #expect(Catalog.suggestions(for: "pid") == Catalog.all.filter { $0.id.contains("pid") }.map(\.id))
         #expect(Catalog.suggestions(for: "uts-namespcae") == ["uts-namespace"])
         #expect(Catalog.suggestions(for: "zzzzzzzz") == [])
+    }
+}
+
+@Suite("rendering")
+struct RenderingTests {
+    @Test func junitAttributesAreValidXMLWhateverAProgramPrinted() {
+        #expect(JUnit.attribute("a<b & \"c\"\n\u{1B}[31mred\u{1B}[0m\tend") ==
+                "\"a&lt;b &amp; &quot;c&quot;&#10;\u{FFFD}[31mred\u{FFFD}[0m&#9;end\"")
     }
 }
 

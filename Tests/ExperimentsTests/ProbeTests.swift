@@ -70,11 +70,18 @@ struct ProbeTests {
         #expect(try unknown.event("usage").error == "EINVAL")
     }
 
-    @Test func killInitIsRefusedInTheInitialPIDNamespace() throws {
-        let (_, output) = try probe(["kill-init"])
-        let event = try output.event("kill-init")
-        #expect(event.sent == false)
-        #expect(event.refused != nil)
+    @Test func killInitIsRefusedUnlessTheProbeIsThatInit() throws {
+        let (_, output) = try probe(["kill-init"])  // the initial PID namespace: the host's init
+        #expect(try output.event("kill-init").sent == false)
+        try requireRoot()
+        // In a new PID namespace, but as pid 2: pid 1 is a shell the probe does not stand for.
+        var spec = ProcessSpec(["sh", "-c", "\"$0\" kill-init=TERM; echo shell alive", probePath])
+        spec.create = [.pid]
+        let child = try spawn(spec)
+        #expect(try child.finish(timeout: 10) == .exited(0))
+        let event = try ProbeOutput(lines: child.lines).event("kill-init")
+        #expect(event.sent == false && event.refused != nil)
+        #expect(child.lines.last == "shell alive")
     }
 
     @Test func theProbeReportsWithoutProcInABareRoot() throws {

@@ -59,7 +59,7 @@ struct RunnerCommandTests {
         let result = try expectHostUnchanged { try runner("run", "uts-namespace") }
         #expect(result.exitCode == 0)
         let checks = result.output.split(separator: "\n").filter { $0.hasPrefix("  PASS") || $0.hasPrefix("  FAIL") }
-        #expect(checks.count == 8)
+        #expect(checks.count == 9)
         #expect(checks.allSatisfy { $0.hasPrefix("  PASS") })
         #expect(!result.output.contains("\u{1B}["), "no colour when stdout is not a terminal")
     }
@@ -99,7 +99,7 @@ struct RunnerCommandTests {
         #expect(Set(check?.keys.map { $0 } ?? []) == ["name", "expected", "actual", "passed"])
         let xml = readTextFile(junit.path) ?? ""
         #expect(xml.hasPrefix("<?xml"))
-        #expect(xml.contains("<testsuite name=\"uts-namespace\" tests=\"8\" failures=\"0\""))
+        #expect(xml.contains("<testsuite name=\"uts-namespace\" tests=\"9\" failures=\"0\""))
     }
 
     @Test func lessonRendersWithoutKeysInBothLanguages() throws {
