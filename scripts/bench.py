@@ -57,7 +57,7 @@ def main():
         sys.exit("bench: run as root: the experiments create namespaces")
     if not os.path.exists(args.runner):
         subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True)
-    probe = os.path.join(os.path.dirname(args.runner), "nsprobe")
+    probe = os.path.join(os.path.dirname(args.runner), "nslab_nsprobe.resources", "nsprobe")
 
     probe_ms, _ = measure([probe], args.runs)
     print(f"probe start (nsprobe report): {probe_ms:.2f} ms   runs per figure: {args.runs}")

@@ -53,15 +53,15 @@ struct ExperimentTests {
 
     @Test func noProcessOfAnExperimentOutlivesIt() throws {
         try requireRoot()
-        let initialPIDNamespace: UInt64 = 0xEFFF_FFFC
         for experiment in Catalog.all {
-            let before = Set(ProcessTable.pids())
-            _ = run(experiment, probePath: probePath)
-            let appeared = Set(ProcessTable.pids()).subtracting(before)
-            // Tests run one at a time (swift test --no-parallel): nothing else of ours runs now.
-            #expect(ProcessTable.descendants(of: getpid()) == [], "\(experiment.id)")
-            #expect(appeared.filter { ProcessTable.namespaceInode($0, .pid) != initialPIDNamespace } == [],
-                    "\(experiment.id) left a process in a PID namespace")
+            #expect(ProcessTable.descendants(of: getpid()) == [])
+            let result = run(experiment, probePath: probePath)
+            // run() makes this process a child subreaper, so every process the experiment
+            // made, orphans included, stays below it in /proc until reaped: zombies too.
+            // (Tests run one at a time, swift test --no-parallel: nothing else of ours runs.)
+            let left = ProcessTable.descendants(of: getpid())
+            #expect(left == [], "\(experiment.id) left \(left.map { "\($0) \(ProcessTable.state($0).map(String.init) ?? "")" })")
+            #expect(result.steps.last?.checks.last?.passed == true, "the runner's own leftover check agrees")
         }
     }
 
