@@ -33,7 +33,7 @@ public let ipcNamespace = Experiment(
         Step("queue-from-inside", "A queue made inside is not visible outside",
              shell: "unshare --ipc sh -c 'ipcmk -Q; ipcs -q' & ipcs -q",
              syscalls: ["unshare(CLONE_NEWIPC)", "msgget(key, IPC_CREAT)"]) { lab in
-            let inside = try lab.startProbe(.new([.ipc]), ["mkqueue=\(insideKey)", "report", "hold"],
+            let inside = try lab.startProbe(.new([.ipc]), ["mkqueue=\(hex(insideKey))", "report", "hold"],
                                             then: ["ipcs", "-q"])
             let outside = try lab.probe(.demoHost, then: ["ipcs", "-q"])  // while the queue exists
             inside.send()
@@ -56,7 +56,7 @@ public let ipcNamespace = Experiment(
              syscalls: ["shmget(random key, 4096, IPC_CREAT)", "semget(random key, 1, IPC_CREAT)",
                         "unshare(CLONE_NEWIPC)", "shmget(key, 4096, IPC_CREAT)", "semget(key, 1, IPC_CREAT)"]) { lab in
             let made = try lab.run(.demoHost, ["sh", "-c", "ipcmk -M 4096 && ipcmk -S 1"])
-            let inside = try lab.startProbe(.new([.ipc]), ["mkshm=\(insideKey)", "mksem=\(insideKey)", "report", "hold"],
+            let inside = try lab.startProbe(.new([.ipc]), ["mkshm=\(hex(insideKey))", "mksem=\(hex(insideKey))", "report", "hold"],
                                             then: ["ipcs", "-m", "-s"])
             let outside = try lab.probe(.demoHost, then: ["ipcs", "-m", "-s"])
             inside.send()

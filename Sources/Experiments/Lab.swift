@@ -15,8 +15,6 @@ public struct Placement: Sendable {
                            mounts: [MountCall] = []) -> Placement {
         Placement(create: namespaces, hostname: hostname, domainname: domainname, mounts: mounts)
     }
-
-    public var label: String { create.isEmpty ? "old namespace" : "new namespace" }
 }
 
 /// A process that ran to its end: what it printed, the probe's part of it, how it ended.
@@ -61,12 +59,6 @@ public final class Lab {
 
     deinit { close() }
 
-    /// The demo host's pid in the runner's PID namespace, starting it if needed.
-    public func demoHostPID() throws -> pid_t? {
-        try startDemoHost()
-        return demoHost?.pid
-    }
-
     /// Starts a process and returns at once; the lab reaps it at the end if the step did not.
     public func start(_ placement: Placement, _ arguments: [String]) throws -> ChildProcess {
         try startDemoHost()
@@ -98,8 +90,7 @@ public final class Lab {
     public func probe(_ placement: Placement, _ actions: [String] = ["report"], then command: [String] = [])
         throws -> FinishedProcess
     {
-        try run(placement, probeArguments(actions, then: command),
-                shown: command.isEmpty ? (["nsprobe"] + actions).joined(separator: " ") : shellWords(command))
+        try probe([placement], actions, then: command)[0]
     }
 
     /// Runs the probe (then `command`) in each placement at once, side by side, and returns
@@ -107,12 +98,11 @@ public final class Lab {
     public func probe(_ placements: [Placement], _ actions: [String] = ["report"], then command: [String] = [])
         throws -> [FinishedProcess]
     {
-        let shown = command.isEmpty ? (["nsprobe"] + actions).joined(separator: " ") : shellWords(command)
         let children = try placements.map { try start($0, probeArguments(actions, then: command)) }
-        return try children.map { try finish($0, shown: shown) }
+        return try children.map { try finish($0, shown: shownCommand(actions, then: command)) }
     }
 
-    /// Starts the probe with `actions` and returns it running (for holds).
+    /// Starts the probe with `actions` and returns it running; with a hold, once it is ready.
     public func startProbe(_ placement: Placement, _ actions: [String], then command: [String] = [])
         throws -> ChildProcess
     {
@@ -123,8 +113,13 @@ public final class Lab {
         return child
     }
 
-    public func probeArguments(_ actions: [String], then command: [String]) -> [String] {
+    func probeArguments(_ actions: [String], then command: [String]) -> [String] {
         [probePath] + actions + (command.isEmpty ? [] : ["--"] + command)
+    }
+
+    /// What a student would type: the command the probe execs, or else the probe's actions.
+    func shownCommand(_ actions: [String], then command: [String]) -> String {
+        shellWords(command.isEmpty ? [probePath] + actions : command)
     }
 
     /// The command as a shell would take it: the probe as `nsprobe`, words quoted where needed.
