@@ -110,17 +110,28 @@ public final class ChildProcess {
     public let command: String
     private var input: Int32
     private var output: Int32
+    /// Readable once the child has exited: output then ends when the pipe is empty, even if
+    /// a process the child left behind still holds the pipe open.
+    private let exitNotice: Int32
     private var buffer: [UInt8] = []
+    private var bufferStart = 0  // lines before this index were handed out already
     private var outputEnded = false
+    private var keptBytes = 0
     public private(set) var termination: Termination?
-    /// Everything read so far, marker lines included.
+    /// Everything read so far, marker lines included, up to `ChildProcess.outputLimit` bytes.
     public private(set) var lines: [String] = []
+    /// Whether output past the limit was read and dropped.
+    public private(set) var outputCut = false
+
+    /// Output kept per process: a program that prints without end cannot exhaust the runner.
+    public static let outputLimit = 1 << 20
 
     init(pid: pid_t, command: String, input: Int32, output: Int32) {
         self.pid = pid
         self.command = command
         self.input = input
         self.output = output
+        exitNotice = nslab_pidfd_open(pid)
     }
 
     deinit {
@@ -130,6 +141,7 @@ public final class ChildProcess {
         }
         closeInput()
         if output >= 0 { close(output) }
+        if exitNotice >= 0 { close(exitNotice) }
     }
 
     /// Writes one line to the child's stdin (a probe's `hold` goes on). A child that has gone
@@ -149,18 +161,16 @@ public final class ChildProcess {
     public func readLine(timeout: Double) throws -> String? {
         let deadline = Deadline(seconds: timeout)
         while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = String(decoding: buffer[..<newline], as: UTF8.self)
-                buffer.removeSubrange(...newline)
-                lines.append(line)
-                return line
+            if let newline = buffer[bufferStart...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffer[bufferStart..<newline], as: UTF8.self)
+                bufferStart = newline + 1
+                return keep(line)
             }
             if outputEnded {
-                guard !buffer.isEmpty else { return nil }
-                let line = String(decoding: buffer, as: UTF8.self)
-                buffer.removeAll()
-                lines.append(line)
-                return line
+                guard bufferStart < buffer.count else { return nil }
+                let line = String(decoding: buffer[bufferStart...], as: UTF8.self)
+                bufferStart = buffer.count
+                return keep(line)
             }
             try fill(until: deadline)
         }
@@ -198,12 +208,27 @@ public final class ChildProcess {
         }
     }
 
+    private func keep(_ line: String) -> String {
+        keptBytes += line.utf8.count + 1
+        if keptBytes <= ChildProcess.outputLimit {
+            lines.append(line)
+        } else {
+            outputCut = true
+        }
+        return line
+    }
+
     private func fill(until deadline: Deadline) throws {
-        var poller = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&poller, 1, deadline.remainingMilliseconds)
+        var pollers = [pollfd(fd: output, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: exitNotice, events: Int16(POLLIN), revents: 0)]
+        let ready = poll(&pollers, exitNotice >= 0 ? 2 : 1, deadline.remainingMilliseconds)
         if ready < 0 && errno == EINTR { return }
         if ready <= 0 {
             throw LabError("\(command) printed nothing more within the time allowed")
+        }
+        if pollers[0].revents == 0 {  // exited, and the pipe is empty now
+            outputEnded = true
+            return
         }
         var chunk = [UInt8](repeating: 0, count: 65536)
         let count = chunk.withUnsafeMutableBytes { read(output, $0.baseAddress, $0.count) }
@@ -212,6 +237,8 @@ public final class ChildProcess {
             throw SystemCallError("read(output of \(command))", errno: errno)
         }
         if count == 0 { outputEnded = true }
+        buffer.removeSubrange(..<bufferStart)  // once per read, not once per line
+        bufferStart = 0
         buffer.append(contentsOf: chunk[..<count])
     }
 }

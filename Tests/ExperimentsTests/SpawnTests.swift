@@ -11,6 +11,23 @@ struct SpawnTests {
         #expect(child.lines == ["out", "err"])
     }
 
+    @Test func outputEndsWhenTheChildExitsEvenIfSomethingItLeftHoldsThePipe() throws {
+        // The background sleep keeps the output pipe open; it is a stray, not a clock.
+        let child = try spawn(ProcessSpec(["sh", "-c", "sleep 30 & echo $!"]))
+        #expect(try child.finish(timeout: 10) == .exited(0))  // would throw at the bound
+        let stray = try #require(child.lines.first.flatMap { pid_t($0) })
+        kill(stray, SIGKILL)
+        if ProcessTable.parent(stray) == getpid() { try reap(stray, timeout: 10, command: "sleep") }
+    }
+
+    @Test func outputIsKeptUpToItsLimitAndTheRestDrained() throws {
+        let child = try spawn(ProcessSpec(["sh", "-c", "head -c 3000000 /dev/zero | tr '\\0' 'y' | fold -w 99"]))
+        #expect(try child.finish(timeout: 30) == .exited(0))
+        #expect(child.outputCut)
+        #expect(child.lines.reduce(0) { $0 + $1.utf8.count + 1 } <= ChildProcess.outputLimit)
+        #expect(child.lines.count > 10_000)
+    }
+
     @Test func aMissingProgramNamesExecveAndTheErrno() throws {
         #expect(throws: SystemCallError("execve(/nonexistent/nsprobe)", errno: ENOENT)) {
             try spawn(ProcessSpec(["/nonexistent/nsprobe"]))
