@@ -285,73 +285,35 @@ static int is_number(const char *name) {
     return 1;
 }
 
-static void put_visible_pids(void) {
-    put_key("pids");
+// The entries of `path` as a JSON array under `key`: numbers as numbers (pids, fds), other
+// names as strings; "." and ".." and the fd used for the listing itself are left out.
+static void put_directory(const char *key, const char *path) {
+    put_key(key);
     put("[");
     if (lean) {
         put("]");
         return;
     }
-    DIR *proc = opendir("/proc");
-    if (!proc) {
-        note_error("/proc", errno);
-    } else {
-        int first = 1;
-        for (struct dirent *entry; (entry = readdir(proc));) {
-            if (!is_number(entry->d_name)) continue;
-            putf("%s%s", first ? "" : ",", entry->d_name);
-            first = 0;
-        }
-        closedir(proc);
+    DIR *directory = opendir(path);
+    if (!directory) {
+        note_error(path, errno);
+        put("]");
+        return;
     }
+    int first = 1, numbers_only = strcmp(key, "root_entries") != 0, fds = !strcmp(key, "fds");
+    for (struct dirent *entry; (entry = readdir(directory));) {
+        const char *name = entry->d_name;
+        if (!strcmp(name, ".") || !strcmp(name, "..")) continue;
+        if (numbers_only && !is_number(name)) continue;
+        if (fds && atoi(name) == dirfd(directory)) continue;
+        if (!first) put(",");
+        if (numbers_only) put(name); else put_string(name);
+        first = 0;
+    }
+    closedir(directory);
     put("]");
 }
 
-// The fds open in this process (the one used to list them left out).
-static void put_open_fds(void) {
-    put_key("fds");
-    put("[");
-    if (lean) {
-        put("]");
-        return;
-    }
-    DIR *fds = opendir("/proc/self/fd");
-    if (!fds) {
-        note_error("/proc/self/fd", errno);
-    } else {
-        int first = 1;
-        for (struct dirent *entry; (entry = readdir(fds));) {
-            if (!is_number(entry->d_name) || atoi(entry->d_name) == dirfd(fds)) continue;
-            putf("%s%s", first ? "" : ",", entry->d_name);
-            first = 0;
-        }
-        closedir(fds);
-    }
-    put("]");
-}
-
-static void put_root_entries(void) {
-    put_key("root_entries");
-    put("[");
-    if (lean) {
-        put("]");
-        return;
-    }
-    DIR *root = opendir("/");
-    if (!root) {
-        note_error("/", errno);
-    } else {
-        int first = 1;
-        for (struct dirent *entry; (entry = readdir(root));) {
-            if (!strcmp(entry->d_name, ".") || !strcmp(entry->d_name, "..")) continue;
-            if (!first) put(",");
-            put_string(entry->d_name);
-            first = 0;
-        }
-        closedir(root);
-    }
-    put("]");
-}
 
 // mountinfo(5): "id parent major:minor root mount-point options [optional...] - fstype source
 // super-options". The optional fields carry the propagation: shared:N, master:N, unbindable.
@@ -460,9 +422,9 @@ static void build_report(void) {
     put_namespaces();
     put_names();
     put_sysvipc();
-    put_visible_pids();
-    put_open_fds();
-    put_root_entries();
+    put_directory("pids", "/proc");           // the pids this /proc shows
+    put_directory("fds", "/proc/self/fd");   // only stdio, when the spawner is careful
+    put_directory("root_entries", "/");
     put_mounts();
     put_file_text("uid_map", "/proc/self/uid_map");
     put_file_text("gid_map", "/proc/self/gid_map");

@@ -60,6 +60,16 @@ struct ProbeTests {
         #expect(report.sysvipc.sem.map(\.key) == [0x1234])
     }
 
+    @Test func pidsListsEveryProcessOfAFreshProc() throws {
+        try requireRoot()
+        var spec = ProcessSpec([probePath, "spawn=3", "report"])
+        spec.create = [.pid, .mnt]
+        spec.mounts = [.makeRootPrivate, .freshProc]
+        let child = try spawn(spec)
+        #expect(try child.finish(timeout: 10) == .exited(0))
+        #expect(try ProbeOutput(lines: child.lines).report().pids == [1, 2, 3, 4])
+    }
+
     @Test func errorsAreReportedNotCrashedOn() throws {
         let (status, output) = try probe(["write=/nonexistent/file", "setns=/nonexistent/ns"])
         #expect(status == .exited(0))
