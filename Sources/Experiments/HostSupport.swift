@@ -51,7 +51,7 @@ public struct HostSupport: Sendable {
         if access(probePath, X_OK) != 0 {
             problems.append("the probe is missing at \(probePath): build it with `swift build`")
         }
-        for command in experiment.needsCommands where resolveExecutable(command).map({ access($0, X_OK) == 0 }) != true {
+        for command in experiment.needsCommands where resolveExecutable(command) == nil {
             problems.append("needs the command `\(command)`, which is not installed")
         }
         return problems

@@ -33,11 +33,10 @@ public let ipcNamespace = Experiment(
         Step("queue-from-inside", "A queue made inside is not visible outside",
              shell: "unshare --ipc sh -c 'ipcmk -Q; ipcs -q' & ipcs -q",
              syscalls: ["unshare(CLONE_NEWIPC)", "msgget(key, IPC_CREAT)"]) { lab in
-            let inside = try lab.startProbe(.new([.ipc]), ["mkqueue=\(hex(insideKey))", "report", "hold"],
-                                            then: ["ipcs", "-q"])
-            let outside = try lab.probe(.demoHost, then: ["ipcs", "-q"])  // while the queue exists
-            inside.send()
-            let new = try lab.finish(inside, shown: "nsprobe mkqueue=\(hex(insideKey)); ipcs -q")
+            let (new, outside) = try lab.probe(.new([.ipc]), ["mkqueue=\(hex(insideKey))", "report", "hold"],
+                                               then: ["ipcs", "-q"], shown: "nsprobe mkqueue=\(hex(insideKey)); ipcs -q") { _ in
+                try lab.probe(.demoHost, then: ["ipcs", "-q"])  // while the queue exists
+            }
             let afterwards = try lab.probe(.demoHost)
             return StepOutcome(
                 observations: [outside.observation("old namespace"), new.observation("new namespace")],
@@ -56,11 +55,11 @@ public let ipcNamespace = Experiment(
              syscalls: ["shmget(random key, 4096, IPC_CREAT)", "semget(random key, 1, IPC_CREAT)",
                         "unshare(CLONE_NEWIPC)", "shmget(key, 4096, IPC_CREAT)", "semget(key, 1, IPC_CREAT)"]) { lab in
             let made = try lab.run(.demoHost, ["sh", "-c", "ipcmk -M 4096 && ipcmk -S 1"])
-            let inside = try lab.startProbe(.new([.ipc]), ["mkshm=\(hex(insideKey))", "mksem=\(hex(insideKey))", "report", "hold"],
-                                            then: ["ipcs", "-m", "-s"])
-            let outside = try lab.probe(.demoHost, then: ["ipcs", "-m", "-s"])
-            inside.send()
-            let new = try lab.finish(inside, shown: "nsprobe mkshm=\(hex(insideKey)) mksem=\(hex(insideKey)); ipcs -m -s")
+            let (new, outside) = try lab.probe(.new([.ipc]), ["mkshm=\(hex(insideKey))", "mksem=\(hex(insideKey))", "report", "hold"],
+                                               then: ["ipcs", "-m", "-s"],
+                                               shown: "nsprobe mkshm=\(hex(insideKey)) mksem=\(hex(insideKey)); ipcs -m -s") { _ in
+                try lab.probe(.demoHost, then: ["ipcs", "-m", "-s"])
+            }
             let oldReport = try outside.report, newReport = try new.report
             let onlyOwn = "key \(hex(insideKey)) only"
             return StepOutcome(

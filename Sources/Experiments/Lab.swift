@@ -113,6 +113,19 @@ public final class Lab {
         return child
     }
 
+    /// Runs the probe with `actions`, which include one `hold`: `meanwhile` gets the held
+    /// process and runs while it waits there; then the probe goes on to its end. Returns what
+    /// the probe printed and what `meanwhile` returned.
+    public func probe<T>(_ placement: Placement, _ actions: [String], then command: [String] = [],
+                         shown: String? = nil, whileHolding meanwhile: (ChildProcess) throws -> T)
+        throws -> (held: FinishedProcess, meanwhile: T)
+    {
+        let child = try startProbe(placement, actions, then: command)
+        let value = try meanwhile(child)
+        child.send()
+        return (try finish(child, shown: shown ?? shownCommand(actions, then: command)), value)
+    }
+
     func probeArguments(_ actions: [String], then command: [String]) -> [String] {
         [probePath] + actions + (command.isEmpty ? [] : ["--"] + command)
     }
@@ -174,6 +187,11 @@ public struct WaitTimedOut: Error, CustomStringConvertible, Sendable {
 public func reap(_ pid: pid_t, timeout: Double, command: String) throws -> Termination {
     let pidfd = nslab_pidfd_open(pid)
     defer { if pidfd >= 0 { Glibc.close(pidfd) } }
+    return try reap(pid, pidfd: pidfd, timeout: timeout, command: command)
+}
+
+/// The same with a pidfd the caller holds (-1: wait without a bound).
+func reap(_ pid: pid_t, pidfd: Int32, timeout: Double, command: String) throws -> Termination {
     if pidfd >= 0 {
         var poller = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
         let deadline = Deadline(seconds: timeout)

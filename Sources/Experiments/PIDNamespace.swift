@@ -36,9 +36,10 @@ public let pidNamespace = Experiment(
                         "mount(proc, /proc, proc, MS_NOSUID|MS_NODEV|MS_NOEXEC)"]) { lab in
             let hostMounts = HostState.read().mounts
             let ps = ["ps", "-e", "-o", "pid,ppid,cmd"]
-            let sides = try lab.probe([.new([.pid]), .new([.pid, .mnt], mounts: [.makeRootPrivate, .freshProc])], then: ps)
+            let sides = try lab.probe([.new([.pid]), freshPIDNamespace], then: ps)
             let hostProc = sides[0], freshProc = sides[1]
             let hostView = try hostProc.report, freshView = try freshProc.report
+            let mountsUnchanged = HostState.read().mounts == hostMounts
             return StepOutcome(
                 observations: [
                     Observation("new PID namespace, host's /proc", command: hostProc.command,
@@ -49,8 +50,8 @@ public let pidNamespace = Experiment(
                     .that("with the host's /proc, the runner's processes still show", hostView.pids.contains(Int(getpid())),
                           expected: "pid \(getpid()) listed", actual: "\(hostView.pids.count) pids listed"),
                     .equal("with a fresh /proc, the pids listed", expected: [1], actual: freshView.pids),
-                    .that("the host's mounts did not change", HostState.read().mounts == hostMounts,
-                          expected: "unchanged", actual: HostState.read().mounts == hostMounts ? "unchanged" : "changed"),
+                    .that("the host's mounts did not change", mountsUnchanged,
+                          expected: "unchanged", actual: mountsUnchanged ? "unchanged" : "changed"),
                 ])
         },
 
@@ -79,7 +80,7 @@ public let pidNamespace = Experiment(
         Step("kill-from-inside", "kill -9 1 from inside: init survives",
              shell: "unshare --pid --fork --mount-proc sh -c 'sh -c \"kill -9 1; kill -TERM 1\"; echo alive'",
              syscalls: ["kill(1, SIGTERM)", "kill(1, SIGKILL)"]) { lab in
-            let new = try lab.probe(.new([.pid, .mnt], mounts: [.makeRootPrivate, .freshProc]),
+            let new = try lab.probe(freshPIDNamespace,
                                     ["kill-init=TERM", "kill-init=KILL", "report"])
             let kills = new.probe.events.filter { $0.event == "kill-init" }
             let lines = kills.map { "a child of pid 1: kill(1, \(signalName(Int32($0.signal ?? 0)))) = "
@@ -105,7 +106,7 @@ public let pidNamespace = Experiment(
         Step("kill-from-parent", "SIGKILL of init from the parent namespace ends the whole namespace",
              shell: "unshare --pid --fork --mount-proc sh -c 'sleep 60 & sleep 60 & sleep 60' & kill -9 $!",
              syscalls: ["kill(init, SIGKILL)", "waitpid(init)"]) { lab in
-            let initProcess = try lab.startProbe(.new([.pid, .mnt], mounts: [.makeRootPrivate, .freshProc]),
+            let initProcess = try lab.startProbe(freshPIDNamespace,
                                                  ["spawn=3", "report", "hold"])
             let inside = ProbeOutput(lines: initProcess.lines)
             let namespace = try inside.report().inode(.pid) ?? 0
@@ -132,14 +133,13 @@ public let pidNamespace = Experiment(
         Step("setns", "Joining with setns: only the children enter",
              shell: "nsenter --pid --target PID sh -c 'echo $$ $PPID'",
              syscalls: ["setns(fd, CLONE_NEWPID)", "fork()", "getppid()"]) { lab in
-            let target = try lab.startProbe(.new([.pid, .mnt], mounts: [.makeRootPrivate, .freshProc]), ["report", "hold"])
-            let targetNamespace = try ProbeOutput(lines: target.lines).report().inode(.pid)
+            let (target, (joiner, nsenter)) = try lab.probe(freshPIDNamespace, ["report", "hold"]) { target in
+                (try lab.probe(.demoHost, ["report", "setns=/proc/\(target.pid)/ns/pid", "report", "fork"]),
+                 try lab.run(.demoHost, ["nsenter", "--pid", "--target", "\(target.pid)",
+                                         "sh", "-c", "echo \"\\$\\$ = $$, \\$PPID = $PPID\""]))
+            }
+            let targetNamespace = try target.report.inode(.pid)
             let nsFile = "/proc/\(target.pid)/ns/pid"
-            let joiner = try lab.probe(.demoHost, ["report", "setns=\(nsFile)", "report", "fork"])
-            let nsenter = try lab.run(.demoHost, ["nsenter", "--pid", "--target", "\(target.pid)",
-                                                  "sh", "-c", "echo \"\\$\\$ = $$, \\$PPID = $PPID\""])
-            target.send()
-            _ = try lab.finish(target)
             let before = try joiner.probe.report(0), after = try joiner.probe.report(1), child = try joiner.probe.report(2)
             // "$$ = 3, $PPID = 0" → (3, 0)
             let numbers = (nsenter.output.first ?? "").split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
@@ -167,11 +167,10 @@ public let pidNamespace = Experiment(
              shell: "nsenter --pid --target PID true   # after PID, the init, was killed",
              syscalls: ["setns(fd, CLONE_NEWPID)", "kill(init, SIGKILL)", "fork() = ENOMEM"]) { lab in
             let initProcess = try lab.startProbe(.new([.pid]), ["hold"])
-            let joiner = try lab.startProbe(.demoHost, ["fork", "setns=/proc/\(initProcess.pid)/ns/pid", "hold", "fork"])
-            kill(initProcess.pid, SIGKILL)
-            let ended = try initProcess.wait(timeout: lab.timeout)
-            joiner.send()
-            let joined = try lab.finish(joiner)
+            let (joined, ended) = try lab.probe(.demoHost, ["fork", "setns=/proc/\(initProcess.pid)/ns/pid", "hold", "fork"]) { _ in
+                kill(initProcess.pid, SIGKILL)
+                return try initProcess.wait(timeout: lab.timeout)
+            }
             let setns = try joined.probe.event("setns")
             let forks = joined.probe.events.filter { $0.event == "fork" }
             let forkBefore = forks.first, fork = forks.count > 1 ? forks[1] : nil
@@ -193,7 +192,7 @@ public let pidNamespace = Experiment(
         Step("zombies", "A child that nobody waits for is a zombie",
              shell: "unshare --pid --fork --mount-proc sh -c 'true & sleep 1; ps -o pid,stat,cmd'",
              syscalls: ["fork()", "waitid(WEXITED|WNOWAIT)", "waitpid()"]) { lab in
-            let new = try lab.probe(.new([.pid, .mnt], mounts: [.makeRootPrivate, .freshProc]), ["zombie"])
+            let new = try lab.probe(freshPIDNamespace, ["zombie"])
             let zombie = try new.probe.event("zombie")
             let left = lab.unreaped
             return StepOutcome(
@@ -210,6 +209,9 @@ public let pidNamespace = Experiment(
                 ])
         },
     ])
+
+/// New PID and mount namespaces, the mounts made private, then a /proc of the new namespace.
+private let freshPIDNamespace = Placement.new([.pid, .mnt], mounts: [.makeRootPrivate, .freshProc])
 
 /// "orphan 4: parent 3 exited; new parent 1 (reaped it)".
 private func describeOrphan(_ event: ProbeEvent) -> [String] {

@@ -199,7 +199,7 @@ public final class ChildProcess {
     public func wait(timeout: Double) throws -> Termination {
         if let termination { return termination }
         do {
-            let ended = try reap(pid, timeout: timeout, command: command)
+            let ended = try reap(pid, pidfd: exitNotice, timeout: timeout, command: command)
             termination = ended
             return ended
         } catch let timedOut as WaitTimedOut {
@@ -269,22 +269,23 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     guard let program = spec.arguments.first, let path = resolveExecutable(program) else {
         throw SystemCallError("execve(\(spec.arguments.first ?? ""))", errno: ENOENT)
     }
-    var stdinPipe: [Int32] = [-1, -1], outputPipe: [Int32] = [-1, -1]
-    try check("pipe2(O_CLOEXEC)") { nslab_pipe_cloexec(&stdinPipe) }
-    do {
-        try check("pipe2(O_CLOEXEC)") { nslab_pipe_cloexec(&outputPipe) }
-    } catch {
-        close(stdinPipe[0]); close(stdinPipe[1])
-        throw error
-    }
-    defer {
-        close(stdinPipe[0])
-        close(outputPipe[1])
-    }
     if let pid = spec.join.first(where: { $0.namespace == .pid }) {
-        close(stdinPipe[1]); close(outputPipe[0])
         throw SystemCallError("setns(\(pid.path), CLONE_NEWPID)", errno: EINVAL,
                               detail: "not supported: it would move only the child's children")
+    }
+    // The child's ends close when this returns; the parent's ends go to the ChildProcess,
+    // or close too when anything fails on the way.
+    var handedOver = false
+    var stdinPipe: [Int32] = [-1, -1], outputPipe: [Int32] = [-1, -1]
+    try check("pipe2(O_CLOEXEC)") { nslab_pipe_cloexec(&stdinPipe) }
+    defer {
+        close(stdinPipe[0])
+        if !handedOver { close(stdinPipe[1]) }
+    }
+    try check("pipe2(O_CLOEXEC)") { nslab_pipe_cloexec(&outputPipe) }
+    defer {
+        close(outputPipe[1])
+        if !handedOver { close(outputPipe[0]) }
     }
     var joinFDs: [Int32] = []
     defer { joinFDs.forEach { close($0) } }
@@ -292,18 +293,12 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     var errorFD = outputPipe[1]
     if let file = spec.standardErrorFile {
         errorFD = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        if errorFD < 0 {
-            close(stdinPipe[1]); close(outputPipe[0])
-            throw SystemCallError("open(\(file))", errno: errno)
-        }
+        if errorFD < 0 { throw SystemCallError("open(\(file))", errno: errno) }
     }
     defer { if errorFD != outputPipe[1] { close(errorFD) } }
     for file in spec.join {
         let fd = open(file.path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            close(stdinPipe[1]); close(outputPipe[0])
-            throw SystemCallError("open(\(file.path))", errno: errno)
-        }
+        if fd < 0 { throw SystemCallError("open(\(file.path))", errno: errno) }
         joinFDs.append(fd)
     }
 
@@ -331,21 +326,15 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
             return nslab_spawn_start(&cSpec, &child, &failure)
         } }
     }
-    guard started == 0 else {
-        close(stdinPipe[1]); close(outputPipe[0])
-        throw describe(failure, spec: spec, path: path)
-    }
+    guard started == 0 else { throw describe(failure, spec: spec, path: path) }
     do {
         try atSyncPoint(child.pid)
     } catch {
         nslab_spawn_abort(&child)
-        close(stdinPipe[1]); close(outputPipe[0])
         throw error
     }
-    guard nslab_spawn_release(&child, &failure) == 0 else {
-        close(stdinPipe[1]); close(outputPipe[0])
-        throw describe(failure, spec: spec, path: path)
-    }
+    guard nslab_spawn_release(&child, &failure) == 0 else { throw describe(failure, spec: spec, path: path) }
+    handedOver = true
     return ChildProcess(pid: child.pid, command: command, input: stdinPipe[1], output: outputPipe[0])
 }
 
@@ -390,7 +379,7 @@ private func describe(_ failure: nslab_failure, spec: ProcessSpec, path: String)
 }
 
 /// The absolute path of `program`: itself when it has a slash, else found on PATH.
-func resolveExecutable(_ program: String) -> String? {
+public func resolveExecutable(_ program: String) -> String? {
     if program.contains("/") { return program }
     let path = ProcessSpec.defaultEnvironment[0].dropFirst("PATH=".count)
     for directory in path.split(separator: ":") {

@@ -16,11 +16,10 @@ public let utsNamespace = Experiment(
             let show = ["sh", "-c", "hostname; hostname --nis"]
             let before = try lab.probe(.demoHost).report
             // The old side looks while the new namespace has its names, not before.
-            let inside = try lab.startProbe(.new([.uts], hostname: "container", domainname: "nslab.example"),
-                                            ["report", "hold"], then: show)
-            let old = try lab.probe(.demoHost, then: show)
-            inside.send()
-            let new = try lab.finish(inside, shown: lab.shellWords(show))
+            let (new, old) = try lab.probe(.new([.uts], hostname: "container", domainname: "nslab.example"),
+                                           ["report", "hold"], then: show) { _ in
+                try lab.probe(.demoHost, then: show)
+            }
             let oldReport = try old.report, newReport = try new.report
             return StepOutcome(
                 observations: [old.observation("old namespace"), new.observation("new namespace")],
@@ -37,10 +36,9 @@ public let utsNamespace = Experiment(
              syscalls: ["unshare(CLONE_NEWUTS)", "sethostname(\"container\") in the parent"]) { lab in
             // The child starts first, holding; then the parent, still in the demo host, calls
             // sethostname. Seed 004's Go program does this after cmd.Start().
-            let child = try lab.startProbe(.new([.uts]), ["hold", "report"])
-            let parent = try lab.probe(.demoHost, ["report", "sethostname=container", "report"])
-            child.send()
-            let childOutput = try lab.finish(child)
+            let (childOutput, parent) = try lab.probe(.new([.uts]), ["hold", "report"]) { _ in
+                try lab.probe(.demoHost, ["report", "sethostname=container", "report"])
+            }
             let before = try parent.probe.report(0), after = try parent.probe.report(1)
             let childReport = try childOutput.report
             return StepOutcome(

@@ -35,15 +35,10 @@ struct DoctorCommand: ParsableCommand {
         line(access("/usr/include/sys/capability.h", F_OK) == 0, "libcap headers (libcap-dev), needed to build",
              "apt-get install libcap-dev", blocks: false)
         for experiment in Catalog.all {
-            for command in experiment.needsCommands where !commandExists(command) {
+            for command in experiment.needsCommands where resolveExecutable(command) == nil {
                 line(false, "command `\(command)` for \(experiment.id)", "install the package that provides it")
             }
         }
         if blocking { throw Exit.hostCannot }
-    }
-
-    private func commandExists(_ command: String) -> Bool {
-        let directories: [String] = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
-        return directories.contains { access("\($0)/\(command)", X_OK) == 0 }
     }
 }

@@ -285,15 +285,18 @@ static int is_number(const char *name) {
     return 1;
 }
 
+// Opens the array `key`; in a lean report it stays empty and this returns 0.
+static int begin_long_list(const char *key) {
+    put_key(key);
+    put("[");
+    if (lean) put("]");
+    return !lean;
+}
+
 // The entries of `path` as a JSON array under `key`: numbers as numbers (pids, fds), other
 // names as strings; "." and ".." and the fd used for the listing itself are left out.
 static void put_directory(const char *key, const char *path) {
-    put_key(key);
-    put("[");
-    if (lean) {
-        put("]");
-        return;
-    }
+    if (!begin_long_list(key)) return;
     DIR *directory = opendir(path);
     if (!directory) {
         note_error(path, errno);
@@ -318,12 +321,7 @@ static void put_directory(const char *key, const char *path) {
 // mountinfo(5): "id parent major:minor root mount-point options [optional...] - fstype source
 // super-options". The optional fields carry the propagation: shared:N, master:N, unbindable.
 static void put_mounts(void) {
-    put_key("mounts");
-    put("[");
-    if (lean) {
-        put("]");
-        return;
-    }
+    if (!begin_long_list("mounts")) return;
     char *text = read_file("/proc/self/mountinfo", file_buffer, sizeof file_buffer);
     int first = 1;
     for (char *saved = NULL, *entry = text ? strtok_r(text, "\n", &saved) : NULL; entry;
@@ -371,12 +369,7 @@ static void put_file_text(const char *key, const char *path) {
 }
 
 static void put_interfaces(void) {
-    put_key("interfaces");
-    put("[");
-    if (lean) {
-        put("]");
-        return;
-    }
+    if (!begin_long_list("interfaces")) return;
     struct ifaddrs *list = NULL;
     if (getifaddrs(&list) < 0) {
         note_error("getifaddrs", errno);
