@@ -7,6 +7,18 @@
 // actions, "-- COMMAND" execs the command in the same process (same namespaces). Errors are
 // reported inside the JSON; the probe never crashes on a missing file or a refused call.
 // It is linked statically so that it also runs inside a bare busybox rootfs.
+//
+// Actions: report, hold[=SECONDS], orphan, spawn[=N], fork, zombie, write=PATH and setns=PATH
+// only look, make processes or move the probe; these change a namespace's state, so guarded:
+//   mkqueue=KEY, mkshm=KEY, mksem=KEY   a SysV IPC object          (ipc namespace)
+//   sethostname=NAME                    the hostname               (uts namespace)
+//   kill-init[=SIG]                     a signal to pid 1          (pid namespace)
+// The runner must only ever change namespaces it made (README: "Nothing is done to your real
+// machine"), so a guarded action acts only when the namespace the probe is in at that moment
+// (its /proc/self/ns inode) is listed in NSLAB_OWNED, "kind:inode,..." that the runner's shim
+// sets to the namespaces it made in this run and proved by inode. Otherwise it does nothing
+// and its event says EPERM and why, in "refused". kill-init also needs the probe to be pid 1
+// of a new PID namespace. Run by hand, without NSLAB_OWNED, the probe changes nothing.
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -447,6 +459,45 @@ static void action_report(void) {
 // ---------------------------------------------------------------------------------------
 // Actions.
 
+// 1 when the probe's `kind` namespace (a /proc/self/ns link name), as it is now, is listed in
+// NSLAB_OWNED ("uts:4026532178,ipc:4026532179": the namespaces the runner made in this run).
+// Else 0, and `why` says why in one sentence. Malformed entries are skipped.
+static int namespace_owned(const char *kind, const char **why) {
+    static char reason[256];
+    char path[64];
+    struct stat st;
+    snprintf(path, sizeof path, "/proc/self/ns/%s", kind);
+    if (stat(path, &st) < 0) {
+        const char *name = strerrorname_np(errno);
+        snprintf(reason, sizeof reason,
+                 "the %s namespace cannot be shown made by the runner: %s: %s", kind, path,
+                 name ? name : "unknown");
+        *why = reason;
+        return 0;
+    }
+    const char *owned = getenv("NSLAB_OWNED");
+    size_t length = strlen(kind);
+    for (const char *entry = owned; entry && *entry;) {
+        size_t n = strcspn(entry, ",");
+        // "kind:" then 1 to 19 digits (no overflow); anything else is skipped.
+        if (n > length + 1 && n < length + 21 && !strncmp(entry, kind, length) &&
+            entry[length] == ':') {
+            unsigned long long inode = 0;
+            size_t i = length + 1;
+            while (i < n && entry[i] >= '0' && entry[i] <= '9') {
+                inode = inode * 10 + (unsigned)(entry[i++] - '0');
+            }
+            if (i == n && inode == (unsigned long long)st.st_ino) return 1;
+        }
+        entry += n + (entry[n] == ',');
+    }
+    snprintf(reason, sizeof reason, "%s namespace %llu was not made by the runner in this run (%s)",
+             kind, (unsigned long long)st.st_ino,
+             owned ? "not in NSLAB_OWNED" : "NSLAB_OWNED is not set");
+    *why = reason;
+    return 0;
+}
+
 // Prints "ready", then waits for a line (or EOF) on stdin, at most `seconds`. A probe that
 // is never released exits with 124, so a hold can never hang a run.
 static double clock_seconds(clockid_t clock);
@@ -486,6 +537,18 @@ static void action_hold(const char *argument) {
 
 static void action_make_ipc(const char *kind, const char *argument) {
     key_t key = argument ? (key_t)strtol(argument, NULL, 0) : IPC_PRIVATE;
+    const char *why;
+    if (!namespace_owned("ipc", &why)) {
+        begin("make-ipc");
+        put_key("kind");
+        put_string(kind);
+        putf(",\"key\":%ld,\"id\":-1", (long)key);
+        put_key("refused");
+        put_string(why);
+        put_errno(EPERM);
+        end();
+        return;
+    }
     int id;
     if (!strcmp(kind, "msg")) {
         id = msgget(key, IPC_CREAT | 0600);
@@ -504,10 +567,16 @@ static void action_make_ipc(const char *kind, const char *argument) {
 }
 
 static void action_sethostname(const char *name) {
-    int error = sethostname(name, strlen(name)) < 0 ? errno : 0;
+    const char *why;
+    int owned = namespace_owned("uts", &why);
+    int error = !owned ? EPERM : sethostname(name, strlen(name)) < 0 ? errno : 0;
     begin("sethostname");
     put_key("name");
     put_string(name);
+    if (!owned) {
+        put_key("refused");
+        put_string(why);
+    }
     put_errno(error);
     end();
 }
@@ -587,15 +656,17 @@ static int in_initial_pid_namespace(void) {
 }
 
 // A child of this probe sends a signal to pid 1 of the probe's PID namespace, like
-// `kill -9 1` typed inside. Only when the probe itself is that pid 1: it never signals an init
-// it does not stand for (the host's, or a container's that a CI job runs in).
+// `kill -9 1` typed inside. Only when the probe itself is that pid 1, in a PID namespace listed
+// in NSLAB_OWNED: it never signals an init it does not stand for (the host's, or a container's
+// that a CI job runs in).
 static void action_kill_init(const char *argument) {
     int sig = signal_number(argument);
-    if (getpid() != 1 || in_initial_pid_namespace()) {
+    const char *why = "the probe sends kill-init only as pid 1 of a new PID namespace";
+    if (getpid() != 1 || in_initial_pid_namespace() || !namespace_owned("pid", &why)) {
         begin("kill-init");
         putf(",\"signal\":%d,\"sent\":false", sig);
         put_key("refused");
-        put_string("the probe sends kill-init only as pid 1 of a new PID namespace");
+        put_string(why);
         put_errno(EPERM);
         end();
         return;

@@ -1,0 +1,215 @@
+import Glibc
+import Testing
+
+@testable import Experiments
+
+/// The probe changes a namespace's state (hostname, SysV IPC objects, a signal to init) only
+/// when that namespace is listed, by inode, in NSLAB_OWNED: the namespaces the runner made.
+/// Each test runs the probe in a throwaway namespace made by `unshare`, so the real machine
+/// stays as it was even if the guard is broken, and each asserts on the kernel's state.
+@Suite("nsprobe: changes only namespaces listed in NSLAB_OWNED")
+struct ProbeGuardTests {
+    /// What one run printed: the probe's lines, and the shell's own lines apart.
+    struct Run {
+        let output: ProbeOutput
+        let errors: String
+        /// `uname -n` in the throwaway namespace before and after the probe ran.
+        let before: String?
+        let after: String?
+        let probeExit: String?
+    }
+
+    /// Runs `nsprobe ACTIONS... report` in a new `kind` namespace (`unshare --KIND`), with
+    /// NSLAB_OWNED set to `owned`, every "{new}" in it replaced by that new namespace's
+    /// inode, or unset when `owned` is nil. The variable is set inside the command line, as
+    /// the spawner replaces any NSLAB_OWNED given in the child's environment.
+    private func probeInThrowaway(_ kind: String, owned: String?, _ actions: [String]) throws -> Run {
+        try requireRoot()
+        let script = """
+            new=$(stat -L -c %i /proc/self/ns/\(kind)) || exit 97
+            echo "before: $(uname -n)"
+            unset NSLAB_OWNED
+            if [ "$1" = set ]; then NSLAB_OWNED=$(printf '%s' "$2" | sed "s/{new}/$new/g"); export NSLAB_OWNED; fi
+            shift 2
+            "$0" "$@" report
+            echo "probe exit: $?"
+            echo "after: $(uname -n)"
+            """
+        let arguments = ["unshare", "--\(kind)", "sh", "-c", script, probePath,
+                         owned == nil ? "unset" : "set", owned ?? ""] + actions
+        let result = try expectHostUnchanged { try runCommand(arguments) }
+        #expect(result.status == .exited(0), "\(result.errors)")
+        let output = ProbeOutput(lines: result.output.split(separator: "\n").map(String.init))
+        func shell(_ prefix: String) -> String? {
+            output.otherLines.first { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
+        }
+        return Run(output: output, errors: result.errors, before: shell("before: "),
+                   after: shell("after: "), probeExit: shell("probe exit: "))
+    }
+
+    /// The inode of this test process's `kind` namespace: one the throwaway run did not make.
+    private func myInode(_ kind: String) throws -> UInt64 {
+        var st = stat()
+        try #require(stat("/proc/self/ns/\(kind)", &st) == 0)
+        return UInt64(st.st_ino)
+    }
+
+    /// The event was refused with EPERM and a reason naming the namespace and NSLAB_OWNED.
+    private func expectRefused(_ event: ProbeEvent, _ kind: String, because reason: String,
+                               sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(event.errno == Int(EPERM), sourceLocation: sourceLocation)
+        #expect(event.error == "EPERM", sourceLocation: sourceLocation)
+        let refused = event.refused ?? ""
+        #expect(refused.hasPrefix("\(kind) namespace ") && refused.contains("was not made by the runner"),
+                "\(refused)", sourceLocation: sourceLocation)
+        #expect(refused.hasSuffix("(\(reason))"), "\(refused)", sourceLocation: sourceLocation)
+    }
+
+    /// The probe exited 0 and printed only valid JSON events (every other line is the shell's).
+    private func expectClean(_ run: Run, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(run.probeExit == "0", sourceLocation: sourceLocation)
+        #expect(run.errors == "", sourceLocation: sourceLocation)
+        #expect(run.output.otherLines.count == 3, "\(run.output.otherLines)", sourceLocation: sourceLocation)
+    }
+
+    // MARK: sethostname, in `unshare --uts`
+
+    private func expectHostnameRefused(_ run: Run, because reason: String,
+                                       sourceLocation: SourceLocation = #_sourceLocation) throws {
+        expectClean(run, sourceLocation: sourceLocation)
+        expectRefused(try run.output.event("sethostname"), "uts", because: reason, sourceLocation: sourceLocation)
+        let before = try #require(run.before, sourceLocation: sourceLocation)
+        #expect(before != "decoy", sourceLocation: sourceLocation)
+        #expect(run.after == before, sourceLocation: sourceLocation)
+        #expect(try run.output.report().hostname == before, sourceLocation: sourceLocation)
+    }
+
+    @Test func sethostnameIsRefusedWithoutNSLABOwned() throws {
+        let run = try probeInThrowaway("uts", owned: nil, ["sethostname=decoy"])
+        try expectHostnameRefused(run, because: "NSLAB_OWNED is not set")
+    }
+
+    @Test func sethostnameIsRefusedWithAnEmptyNSLABOwned() throws {
+        let run = try probeInThrowaway("uts", owned: "", ["sethostname=decoy"])
+        try expectHostnameRefused(run, because: "not in NSLAB_OWNED")
+    }
+
+    @Test func sethostnameWorksInAnOwnedUTSNamespace() throws {
+        let run = try probeInThrowaway("uts", owned: "uts:{new}", ["sethostname=decoy"])
+        expectClean(run)
+        let event = try run.output.event("sethostname")
+        #expect(event.errno == 0 && event.refused == nil, "\(event)")
+        #expect(try run.output.report().hostname == "decoy")
+        #expect(run.after == "decoy")
+        #expect(run.before != "decoy")
+    }
+
+    @Test func sethostnameIsRefusedWhenNSLABOwnedListsAnotherUTSNamespace() throws {
+        let run = try probeInThrowaway("uts", owned: "uts:\(try myInode("uts"))", ["sethostname=decoy"])
+        try expectHostnameRefused(run, because: "not in NSLAB_OWNED")
+    }
+
+    @Test func theInodeCountsOnlyUnderItsOwnKind() throws {
+        // The right inode, listed as another kind ("pid_for_children" also starts with "pid").
+        let run = try probeInThrowaway("uts", owned: "ipc:{new},net:{new},uts_:{new},ut:{new}",
+                                       ["sethostname=decoy"])
+        try expectHostnameRefused(run, because: "not in NSLAB_OWNED")
+    }
+
+    /// Malformed values; "long list" and "long number" stand for 60,000-character ones.
+    @Test(arguments: ["uts:", "garbage", "uts:12x", "uts:{new}x", "uts: {new}", "uts:-{new}",
+                      "uts:{new}{new}{new}", ",,,", ":{new}", "uts{new}", "uts:{new}:",
+                      "long list", "long number"])
+    func aMalformedNSLABOwnedIsRefusedNotCrashedOn(owned: String) throws {
+        let value = switch owned {
+        case "long list": String(repeating: "uts:1,", count: 10_000)
+        case "long number": "uts:" + String(repeating: "9", count: 60_000)
+        default: owned
+        }
+        let run = try probeInThrowaway("uts", owned: value, ["sethostname=decoy"])
+        try expectHostnameRefused(run, because: "not in NSLAB_OWNED")
+    }
+
+    @Test func malformedEntriesAreSkippedAndAGoodOneStillCounts() throws {
+        let run = try probeInThrowaway("uts", owned: "garbage,,uts:12x,uts:,ipc:1,uts:{new}",
+                                       ["sethostname=decoy"])
+        expectClean(run)
+        #expect(try run.output.event("sethostname").errno == 0)
+        #expect(try run.output.report().hostname == "decoy")
+    }
+
+    // MARK: mkqueue, in `unshare --ipc`
+
+    private func expectQueueRefused(_ run: Run, because reason: String,
+                                    sourceLocation: SourceLocation = #_sourceLocation) throws {
+        expectClean(run, sourceLocation: sourceLocation)
+        let event = try run.output.event("make-ipc")
+        expectRefused(event, "ipc", because: reason, sourceLocation: sourceLocation)
+        #expect(event.kind == "msg" && event.key == 0x1234 && event.id == -1, sourceLocation: sourceLocation)
+        #expect(try run.output.report().sysvipc.msg == [], sourceLocation: sourceLocation)
+    }
+
+    @Test func mkqueueIsRefusedWithoutNSLABOwned() throws {
+        let run = try probeInThrowaway("ipc", owned: nil, ["mkqueue=0x1234"])
+        try expectQueueRefused(run, because: "NSLAB_OWNED is not set")
+    }
+
+    @Test func mkqueueWorksInAnOwnedIPCNamespace() throws {
+        let run = try probeInThrowaway("ipc", owned: "uts:1,ipc:{new}", ["mkqueue=0x1234"])
+        expectClean(run)
+        let event = try run.output.event("make-ipc")
+        #expect(event.errno == 0 && event.refused == nil && (event.id ?? -1) >= 0, "\(event)")
+        #expect(try run.output.report().sysvipc.msg.map(\.key) == [0x1234])
+    }
+
+    @Test func mkqueueIsRefusedWhenNSLABOwnedListsAnotherIPCNamespace() throws {
+        let run = try probeInThrowaway("ipc", owned: "ipc:\(try myInode("ipc")),uts:{new}", ["mkqueue=0x1234"])
+        try expectQueueRefused(run, because: "not in NSLAB_OWNED")
+    }
+
+    @Test func mkshmAndMksemAreGuardedToo() throws {
+        let refused = try probeInThrowaway("ipc", owned: "uts:{new}", ["mkshm=0x1234", "mksem=0x1234"])
+        expectClean(refused)
+        for event in refused.output.events.filter({ $0.event == "make-ipc" }) {
+            expectRefused(event, "ipc", because: "not in NSLAB_OWNED")
+        }
+        #expect(refused.output.events.filter { $0.event == "make-ipc" }.count == 2)
+        let report = try refused.output.report()
+        #expect(report.sysvipc.shm == [] && report.sysvipc.sem == [])
+
+        let owned = try probeInThrowaway("ipc", owned: "ipc:{new}", ["mkshm=0x1234", "mksem=0x1234"])
+        expectClean(owned)
+        let made = try owned.output.report()
+        #expect(made.sysvipc.shm.map(\.key) == [0x1234] && made.sysvipc.sem.map(\.key) == [0x1234])
+    }
+}
+
+extension ProbeGuardTests {
+    // MARK: kill-init, as pid 1 of `unshare --pid --fork --mount-proc`
+
+    @Test(arguments: [false, true])
+    func killInitIsSentOnlyInAnOwnedPIDNamespace(owned: Bool) throws {
+        try requireRoot()
+        let script = """
+            unset NSLAB_OWNED
+            if [ "$1" = set ]; then export NSLAB_OWNED="pid:$(stat -L -c %i /proc/self/ns/pid)"; fi
+            exec "$0" kill-init=TERM report
+            """
+        let result = try expectHostUnchanged {
+            try runCommand(["unshare", "--pid", "--fork", "--mount-proc", "sh", "-c", script, probePath,
+                            owned ? "set" : "unset"])
+        }
+        #expect(result.status == .exited(0) && result.errors == "", "\(result.errors)")
+        let output = ProbeOutput(lines: result.output.split(separator: "\n").map(String.init))
+        let event = try output.event("kill-init")
+        #expect(event.pid == 1)
+        #expect(event.sent == owned)
+        if owned {
+            #expect(event.errno == 0 && event.refused == nil && event.initAliveAfter == true, "\(event)")
+        } else {
+            #expect(event.error == "EPERM" && event.refused?.hasSuffix("(NSLAB_OWNED is not set)") == true,
+                    "\(event)")
+        }
+        #expect(try output.report().pid == 1)  // init went on
+    }
+}
