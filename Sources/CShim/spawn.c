@@ -78,17 +78,27 @@ static void nslab_mark_fds_cloexec(int first) {
     }
 }
 
-// The namespace kinds unshare(2) creates, and the /proc/self/ns link that shows each.
+// The namespace kinds, the /proc/self/ns link that shows the one a process is in (for time,
+// the one its children get: unshare(2) moves only them) and the name NSLAB_OWNED gives it.
 static const struct {
     int flag;
     const char *link;
+    const char *name;
 } nslab_kinds[] = {
-    {CLONE_NEWCGROUP, "/proc/self/ns/cgroup"}, {CLONE_NEWIPC, "/proc/self/ns/ipc"},
-    {CLONE_NEWNS, "/proc/self/ns/mnt"},        {CLONE_NEWNET, "/proc/self/ns/net"},
-    {CLONE_NEWTIME, "/proc/self/ns/time_for_children"},
-    {CLONE_NEWUSER, "/proc/self/ns/user"},     {CLONE_NEWUTS, "/proc/self/ns/uts"},
+    {CLONE_NEWCGROUP, "/proc/self/ns/cgroup", "cgroup"}, {CLONE_NEWIPC, "/proc/self/ns/ipc", "ipc"},
+    {CLONE_NEWNS, "/proc/self/ns/mnt", "mnt"},           {CLONE_NEWNET, "/proc/self/ns/net", "net"},
+    {CLONE_NEWPID, "/proc/self/ns/pid", "pid"},
+    {CLONE_NEWTIME, "/proc/self/ns/time_for_children", "time"},
+    {CLONE_NEWUSER, "/proc/self/ns/user", "user"},       {CLONE_NEWUTS, "/proc/self/ns/uts", "uts"},
 };
 #define NSLAB_KINDS (int)(sizeof nslab_kinds / sizeof *nslab_kinds)
+
+static int nslab_kind_index(int flag) {
+    for (int i = 0; i < NSLAB_KINDS; i++) {
+        if (nslab_kinds[i].flag == flag) return i;
+    }
+    return -1;
+}
 
 // Records the inode of each namespace `flags` asks for, so that the child can tell a kernel
 // that made them from one that only returned 0. Names and mounts come only after that proof,
@@ -104,15 +114,16 @@ static void nslab_namespace_inodes(int flags, ino_t inodes[], int report_fd) {
     }
 }
 
-// Proves a join by the kernel's own word: the namespace the fd names must now be the one
-// /proc/self/ns shows for that type. Old-side steps rename and remove things in the demo
-// host; they must never do it on the real host because a setns only pretended to work.
-static void nslab_verify_joined(int fd, int type, int index, int report_fd) {
-    const char *link = NULL;
-    for (int k = 0; k < NSLAB_KINDS; k++) {
-        if (nslab_kinds[k].flag == type) link = nslab_kinds[k].link;
-    }
-    if (type == CLONE_NEWTIME) link = "/proc/self/ns/time";  // setns moves the caller itself
+// Proves a join by the kernel's own word: the fd must name the namespace its owner reported
+// (`expected`, the demo host's probe read it from its own /proc/self/ns), and /proc/self/ns
+// must now show that namespace. The first half catches a /proc that belongs to another PID
+// namespace, where /proc/PID is some other process; the second, a setns that only pretends.
+// Old-side steps rename and remove things in the demo host, never anywhere else.
+static void nslab_verify_joined(int fd, int type, unsigned long long expected, int index,
+                                int report_fd) {
+    int kind = nslab_kind_index(type);
+    // setns(CLONE_NEWTIME) moves the caller itself, so its link is "time", not the children's.
+    const char *link = type == CLONE_NEWTIME ? "/proc/self/ns/time" : kind >= 0 ? nslab_kinds[kind].link : NULL;
     struct stat joined, now;
     if (link == NULL) {
         errno = EINVAL;
@@ -121,10 +132,43 @@ static void nslab_verify_joined(int fd, int type, int index, int report_fd) {
     if (fstat(fd, &joined) < 0 || stat(link, &now) < 0) {
         nslab_child_fail(report_fd, NSLAB_STEP_VERIFY_JOIN, index);
     }
-    if (joined.st_ino != now.st_ino || joined.st_dev != now.st_dev) {
-        errno = 0;
-        nslab_child_fail(report_fd, NSLAB_STEP_VERIFY_JOIN, index);
+    unsigned long long found = joined.st_ino != expected ? joined.st_ino : now.st_ino;
+    if (found != expected || joined.st_dev != now.st_dev) {
+        struct nslab_failure failure = {NSLAB_STEP_VERIFY_JOIN, index, 0, found};
+        nslab_write_full(report_fd, &failure, sizeof failure);
+        _exit(127);
     }
+}
+
+// "12345" into `out`, returning the end. Async-signal-safe: no stdio in the child.
+static char *nslab_put_number(char *out, char *end, unsigned long long value) {
+    char digits[24];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+    while (n > 0 && out < end) *out++ = digits[--n];
+    return out;
+}
+
+// Fills the NSLAB_OWNED entry of envp with the namespace of each kind in `owned` that this
+// process is in now: every one was joined and proved, or created and proved, above.
+static void nslab_fill_owned(const struct nslab_spawn_spec *spec, int owned) {
+    if (spec->owned_env == NULL) return;
+    char *out = spec->owned_env, *end = spec->owned_env + spec->owned_env_size - 1;
+    for (const char *p = NSLAB_OWNED_PREFIX; *p && out < end; p++) *out++ = *p;
+    int first = 1;
+    for (int i = 0; i < NSLAB_KINDS; i++) {
+        struct stat st;
+        if (!(owned & nslab_kinds[i].flag) || stat(nslab_kinds[i].link, &st) < 0) continue;
+        if (!first && out < end) *out++ = ',';
+        for (const char *p = nslab_kinds[i].name; *p && out < end; p++) *out++ = *p;
+        if (out < end) *out++ = ':';
+        out = nslab_put_number(out, end, st.st_ino);
+        first = 0;
+    }
+    *out = 0;
 }
 
 __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec *spec,
@@ -141,16 +185,19 @@ __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec 
     // Die with the parent, so that no experiment process outlives an interrupted runner.
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) nslab_child_fail(report_fd, NSLAB_STEP_PRCTL, 0);
 
+    int owned = 0;  // the kinds proved to be the runner's, for NSLAB_OWNED
     for (int i = 0; i < spec->join_count; i++) {
         if (setns(spec->join_fds[i], spec->join_types[i]) < 0) {
             nslab_child_fail(report_fd, NSLAB_STEP_SETNS, i);
         }
-        nslab_verify_joined(spec->join_fds[i], spec->join_types[i], i, report_fd);
+        nslab_verify_joined(spec->join_fds[i], spec->join_types[i], spec->join_inodes[i], i, report_fd);
+        owned |= spec->join_types[i];
     }
     if ((spec->namespace_flags & CLONE_NEWPID) && getpid() != 1) {
         errno = 0;
         nslab_child_fail(report_fd, NSLAB_STEP_VERIFY, CLONE_NEWPID);
     }
+    owned |= spec->namespace_flags;
     int unshare_flags = spec->namespace_flags & ~CLONE_NEWPID;
     if (unshare_flags != 0) {
         ino_t before[NSLAB_KINDS], after[NSLAB_KINDS];
@@ -164,6 +211,7 @@ __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec 
             }
         }
     }
+    nslab_fill_owned(spec, owned);
 
     // Sync point: tell the parent we are ready, then wait for its word. EOF means the parent
     // is gone or gave up, and the child leaves quietly.
@@ -217,14 +265,14 @@ int nslab_spawn_start(const struct nslab_spawn_spec *spec, struct nslab_child *c
     int report[2], release[2];
     *failure = (struct nslab_failure){0};
     if (pipe2(report, O_CLOEXEC) < 0) {
-        *failure = (struct nslab_failure){NSLAB_STEP_CLONE, 0, errno};
+        *failure = (struct nslab_failure){NSLAB_STEP_PIPE, 0, errno, 0};
         return -1;
     }
     if (pipe2(release, O_CLOEXEC) < 0) {
         int saved = errno;
         close(report[0]);
         close(report[1]);
-        *failure = (struct nslab_failure){NSLAB_STEP_CLONE, 0, saved};
+        *failure = (struct nslab_failure){NSLAB_STEP_PIPE, 0, saved, 0};
         errno = saved;
         return -1;
     }
@@ -247,7 +295,7 @@ int nslab_spawn_start(const struct nslab_spawn_spec *spec, struct nslab_child *c
     if (pid < 0) {
         close(report[0]);
         close(release[1]);
-        *failure = (struct nslab_failure){NSLAB_STEP_CLONE, 0, clone_errno};
+        *failure = (struct nslab_failure){NSLAB_STEP_CLONE, 0, clone_errno, 0};
         errno = clone_errno;
         return -1;
     }
@@ -262,7 +310,7 @@ int nslab_spawn_start(const struct nslab_spawn_spec *spec, struct nslab_child *c
     close(release[1]);
     nslab_reap(pid);
     *failure = n == (int)sizeof record ? record
-                                       : (struct nslab_failure){NSLAB_STEP_SYNC, 0, EPIPE};
+                                       : (struct nslab_failure){NSLAB_STEP_SYNC, 0, EPIPE, 0};
     errno = failure->error;
     return -1;
 }
@@ -281,7 +329,7 @@ int nslab_spawn_release(struct nslab_child *child, struct nslab_failure *failure
     if (n == 0) return 0;  // the pipe closed on exec
     nslab_reap(child->pid);
     *failure = n == (int)sizeof record ? record
-                                       : (struct nslab_failure){NSLAB_STEP_SYNC, 0, EPIPE};
+                                       : (struct nslab_failure){NSLAB_STEP_SYNC, 0, EPIPE, 0};
     errno = failure->error;
     return -1;
 }

@@ -6,7 +6,11 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/capability.h>
+#include <sys/signalfd.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -15,15 +19,33 @@
 
 int nslab_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
-int nslab_setns(int fd, int nstype) { return setns(fd, nstype); }
-
-int nslab_unshare(int flags) { return unshare(flags); }
-
 int nslab_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 
 int nslab_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
 
-int nslab_set_parent_death_signal(int signal) { return prctl(PR_SET_PDEATHSIG, signal, 0, 0, 0); }
+int nslab_interrupts_signalfd(void) {
+    sigset_t interrupts;
+    sigemptyset(&interrupts);
+    sigaddset(&interrupts, SIGINT);
+    sigaddset(&interrupts, SIGTERM);
+    sigaddset(&interrupts, SIGHUP);
+    if (pthread_sigmask(SIG_BLOCK, &interrupts, NULL) != 0) return -1;
+    return signalfd(-1, &interrupts, SFD_CLOEXEC);
+}
+
+int nslab_read_signal(int fd) {
+    struct signalfd_siginfo info;
+    ssize_t n;
+    while ((n = read(fd, &info, sizeof info)) < 0 && errno == EINTR) {
+    }
+    return n == (ssize_t)sizeof info ? (int)info.ssi_signo : -1;
+}
+
+int nslab_is_procfs(int fd) {
+    struct statfs info;
+    if (fstatfs(fd, &info) < 0) return -1;
+    return info.f_type == PROC_SUPER_MAGIC;
+}
 
 const char *nslab_errno_name(int error) { return strerrorname_np(error); }
 
@@ -36,18 +58,4 @@ int nslab_has_effective_capability(int capability) {
     cap_free(caps);
     errno = saved;
     return rc < 0 ? -1 : value == CAP_SET;
-}
-
-int nslab_capability_name(int capability, char *buffer, size_t size) {
-    char *name = cap_to_name((cap_value_t)capability);
-    if (name == NULL) return -1;
-    size_t length = strlen(name);
-    int fits = length < size;
-    if (fits) memcpy(buffer, name, length + 1);
-    cap_free(name);
-    if (!fits) {
-        errno = ERANGE;
-        return -1;
-    }
-    return 0;
 }

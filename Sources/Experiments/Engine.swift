@@ -1,6 +1,19 @@
 import CShim
 import Glibc
 
+/// How a step or an experiment ended. Like LTP's TPASS, TFAIL and TBROK: `broken` means the
+/// runner itself could not carry out a step (a spawn error, a missing probe, a timeout, no
+/// fds left), so nothing was judged; `fail` means the kernel showed something else than the
+/// lesson says, or refused the namespaces it needs.
+public enum Verdict: String, Codable, Sendable, Comparable {
+    case pass, fail, broken
+
+    public static func < (a: Verdict, b: Verdict) -> Bool {
+        let order: [Verdict] = [.pass, .fail, .broken]
+        return order.firstIndex(of: a)! < order.firstIndex(of: b)!
+    }
+}
+
 public struct StepResult: Codable, Sendable {
     public let key: String
     public let title: String
@@ -8,9 +21,25 @@ public struct StepResult: Codable, Sendable {
     public let syscalls: [String]
     public let observations: [Observation]
     public let checks: [Check]
+    /// Why the runner could not carry out the step, when it could not.
+    public let broken: String?
+    public let verdict: Verdict
     public let seconds: Double
 
-    public var passed: Bool { checks.allSatisfy(\.passed) }
+    public init(key: String, title: String, shell: String, syscalls: [String], observations: [Observation],
+                checks: [Check], broken: String? = nil, seconds: Double) {
+        self.key = key
+        self.title = title
+        self.shell = shell
+        self.syscalls = syscalls
+        self.observations = observations
+        self.checks = checks
+        self.broken = broken
+        self.seconds = seconds
+        verdict = broken != nil ? .broken : checks.allSatisfy(\.passed) ? .pass : .fail
+    }
+
+    public var passed: Bool { verdict == .pass }
     public var firstFailure: Check? { checks.first { !$0.passed } }
 }
 
@@ -18,9 +47,18 @@ public struct ExperimentResult: Codable, Sendable {
     public let id: String
     public let title: String
     public let steps: [StepResult]
+    public let verdict: Verdict
     public let seconds: Double
 
-    public var passed: Bool { steps.allSatisfy(\.passed) }
+    public init(id: String, title: String, steps: [StepResult], seconds: Double) {
+        self.id = id
+        self.title = title
+        self.steps = steps
+        self.seconds = seconds
+        verdict = steps.map(\.verdict).max() ?? .pass
+    }
+
+    public var passed: Bool { verdict == .pass }
     public var checkCount: Int { steps.reduce(0) { $0 + $1.checks.count } }
     public var failedCount: Int { steps.reduce(0) { $0 + $1.checks.filter { !$0.passed }.count } }
 }
@@ -35,9 +73,10 @@ public struct RunHooks {
 /// The key of the final pseudo-step every experiment ends with.
 public let hostUnchangedKey = "host-unchanged"
 
-/// Runs every step of `experiment` in a fresh lab, in order. A step that throws fails with the
-/// error as its one check, and the run goes on. Last comes the check that the real host is
-/// as it was found.
+/// Runs every step of `experiment` in a fresh lab, in order. A step that throws is broken,
+/// or fails when the kernel refused its namespaces, and the run goes on. Last comes the check
+/// that the namespaces the runner runs in are as they were found: every change belongs in
+/// the demo host or in new namespaces. The runner runs this inside its sandbox (Sandbox.swift).
 public func run(_ experiment: Experiment, probePath: String = locateProbe(), hooks: RunHooks = RunHooks())
     -> ExperimentResult
 {
@@ -50,23 +89,27 @@ public func run(_ experiment: Experiment, probePath: String = locateProbe(), hoo
     for step in experiment.steps {
         hooks.willRun(step)
         let stepStarted = Deadline.now()
-        let outcome: StepOutcome
+        var outcome = StepOutcome(observations: [], checks: [])
+        var broken: String?
         do {
             outcome = try step.action(lab)
-        } catch {
+        } catch let error as SystemCallError where error.kernelRefused {
             outcome = StepOutcome(observations: [], checks: [
-                Check("the step ran", expected: "no error", actual: "\(error)", passed: false)
+                Check("the kernel made and joined the namespaces the step needs", expected: "yes",
+                      actual: "\(error)", passed: false),
             ])
+        } catch {
+            broken = "\(error)"
         }
         let result = StepResult(key: step.key, title: step.title, shell: step.shell, syscalls: step.syscalls,
-                                observations: outcome.observations, checks: outcome.checks,
+                                observations: outcome.observations, checks: outcome.checks, broken: broken,
                                 seconds: Deadline.now() - stepStarted)
         results.append(result)
         hooks.didRun(result)
     }
     lab.close()
 
-    let hostStep = Step(hostUnchangedKey, "The real host is as it was", shell: "", syscalls: []) { _ in
+    let hostStep = Step(hostUnchangedKey, "Nothing changed outside the experiment's namespaces", shell: "", syscalls: []) { _ in
         fatalError("never run")
     }
     hooks.willRun(hostStep)
@@ -78,7 +121,7 @@ public func run(_ experiment: Experiment, probePath: String = locateProbe(), hoo
     let hostResult = StepResult(
         key: hostUnchangedKey, title: hostStep.title, shell: "", syscalls: [], observations: [],
         checks: [
-            Check.that("hostname, domainname, SysV IPC, mounts and network devices of the real host",
+            Check.that("hostname, domainname, SysV IPC, mounts and network devices where the runner runs",
                        differences.isEmpty, expected: "unchanged",
                        actual: differences.isEmpty ? "unchanged" : differences.joined(separator: "; ")),
             Check.that("processes of the experiment still running, or zombies", leftBehind.isEmpty, expected: "none",

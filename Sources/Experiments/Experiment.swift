@@ -11,16 +11,33 @@ public struct Experiment: Sendable {
     /// The namespaces of the demo host: made by the runner before the first step, it plays the
     /// host for the old side, so that nothing the steps do touches the real one.
     public let demoHost: Set<Namespace>
+    /// The smallest /proc/sys/user/max_<kind>_namespaces under which the whole run passes,
+    /// for each kind it makes more than the sandbox's one of: the sandbox's, the demo host's
+    /// and the most alive at once.
+    public let namespaceBudget: [Namespace: Int]
+
+    /// The budget of every kind, the sandbox's one included.
+    public var namespacesNeeded: [Namespace: Int] {
+        var needed = Dictionary(uniqueKeysWithValues: Sandbox.namespaces.map { ($0, 1) })
+        for namespace in demoHost { needed[namespace] = max(needed[namespace] ?? 0, 2) }
+        return needed.merging(namespaceBudget) { max($0, $1) }
+    }
+    /// What the steps could leave on a host, were a guard to fail: the real host is checked
+    /// for exactly these after the run.
+    public let footprint: Footprint
     public let steps: [Step]
 
     public init(id: String, title: String, namespaces: [Namespace], minimumKernel: KernelVersion,
-                needsCommands: [String] = [], demoHost: Set<Namespace>, steps: [Step]) {
+                needsCommands: [String] = [], demoHost: Set<Namespace>, namespaceBudget: [Namespace: Int],
+                footprint: Footprint = Footprint(), steps: [Step]) {
         self.id = id
         self.title = title
         self.namespaces = namespaces
         self.minimumKernel = minimumKernel
         self.needsCommands = needsCommands
         self.demoHost = demoHost
+        self.namespaceBudget = namespaceBudget
+        self.footprint = footprint
         self.steps = steps
     }
 }

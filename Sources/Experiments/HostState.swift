@@ -1,68 +1,154 @@
+import CShim
 import Glibc
 
 /// The contents of a file, or nil if it cannot be read. For the kernel's small text files.
 public func readTextFile(_ path: String) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
+    try? readKernelFile(path, requireProc: false)
+}
+
+/// The contents of a file; with `requireProc`, only if it is a file of procfs, so that a
+/// file mounted over it cannot stand in for what the kernel shows.
+func readKernelFile(_ path: String, requireProc: Bool) throws(SystemCallError) -> String {
+    let fd = try check("open(\(path))") { open(path, O_RDONLY | O_CLOEXEC) }
     defer { close(fd) }
+    if requireProc {
+        guard try check("fstatfs(\(path))", { nslab_is_procfs(fd) }) == 1 else {
+            throw SystemCallError("fstatfs(\(path))", errno: 0, detail: "not a procfs file: something is mounted over it")
+        }
+    }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 16384)
     while true {
         let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         if count < 0 && errno == EINTR { continue }
-        if count <= 0 { break }
+        if count < 0 { throw SystemCallError("read(\(path))", errno: errno) }
+        if count == 0 { break }
         bytes.append(contentsOf: chunk[..<count])
     }
     return String(decoding: bytes, as: UTF8.self)
 }
 
-/// What the real host shows of the state experiments must never change, read from the
-/// kernel by the runner itself: names, SysV IPC objects, mounts and network devices.
-public struct HostState: Equatable, Sendable {
-    public let hostname: String
-    public let domainname: String
-    public let sysvipc: [String]
-    public let mounts: [String]
-    public let links: [String]
+/// A System V IPC object as /proc/sysvipc lists it.
+public struct SysVObject: Hashable, Sendable, CustomStringConvertible {
+    public let kind: String
+    public let key: Int
+    public let id: Int
+    public var description: String { "\(kind) key 0x\(String(UInt32(truncatingIfNeeded: key), radix: 16)) id \(id)" }
+}
 
-    public static func read() -> HostState {
-        // These files show the UTS namespace of the reader: the runner's, the real host's.
-        func name(_ file: String) -> String {
-            (readTextFile("/proc/sys/kernel/\(file)") ?? "").split(separator: "\n").first.map(String.init) ?? ""
-        }
-        return HostState(
-            hostname: name("hostname"),
-            domainname: name("domainname"),
-            sysvipc: ["msg", "shm", "sem"].flatMap { kind in
-                // Skip the header; key and id identify an object.
-                (readTextFile("/proc/sysvipc/\(kind)") ?? "").split(separator: "\n").dropFirst().map {
-                    "\(kind) " + $0.split(separator: " ").prefix(2).joined(separator: " ")
-                }
-            },
-            mounts: (readTextFile("/proc/self/mountinfo") ?? "").split(separator: "\n").map {
-                // Mount point, propagation, filesystem and source; ids may be reused.
-                let fields = $0.split(separator: " ")
-                return fields.count > 4 ? fields[4...].joined(separator: " ") : String($0)
-            }.sorted(),
-            links: (readTextFile("/proc/net/dev") ?? "").split(separator: "\n").dropFirst(2).compactMap {
-                $0.split(separator: ":").first.map { $0.trimmingWhitespace }
-            }.sorted()
-        )
+/// What a run could leave behind in the host it runs in, were a guard to fail: the names it
+/// sets, the SysV IPC keys it chooses, the links and mount points it makes. The real host is
+/// compared on these alone, so that what other processes do there never fails a run.
+public struct Footprint: Sendable {
+    public var names: Set<String> = []
+    public var ipcKeys: Set<Int> = []
+    public var links: Set<String> = []
+    public var mountPoints: Set<String> = []
+
+    public init(names: Set<String> = [], ipcKeys: Set<Int> = [], links: Set<String> = [], mountPoints: Set<String> = []) {
+        self.names = names
+        self.ipcKeys = ipcKeys
+        self.links = links
+        self.mountPoints = mountPoints
     }
 
-    /// One line per difference between `self` (before) and `after`; empty when identical.
-    public func differences(to after: HostState) -> [String] {
-        var lines: [String] = []
-        if hostname != after.hostname { lines.append("hostname \(hostname) → \(after.hostname)") }
-        if domainname != after.domainname { lines.append("domainname \(domainname) → \(after.domainname)") }
-        func compare(_ name: String, _ old: [String], _ new: [String]) {
-            let added = new.filter { !old.contains($0) }, removed = old.filter { !new.contains($0) }
-            if !added.isEmpty { lines.append("\(name) added: \(added.joined(separator: ", "))") }
-            if !removed.isEmpty { lines.append("\(name) removed: \(removed.joined(separator: ", "))") }
+    public func union(_ other: Footprint) -> Footprint {
+        Footprint(names: names.union(other.names), ipcKeys: ipcKeys.union(other.ipcKeys),
+                  links: links.union(other.links), mountPoints: mountPoints.union(other.mountPoints))
+    }
+}
+
+/// What a host shows of the state experiments must never change, read from the kernel by
+/// the runner itself: names, SysV IPC objects, mounts and network devices. Names come from
+/// uname(2) and links from netlink (if_nameindex(3)), which no mount can hide; the rest from
+/// procfs files that are proved to be procfs. A read that fails is kept as such: it can never
+/// compare as "unchanged".
+public struct HostState: Sendable {
+    public let hostname: String?
+    public let domainname: String?
+    public let sysvipc: Set<SysVObject>?
+    /// "mount point, propagation, filesystem, source" of each line of mountinfo (ids are reused).
+    public let mounts: [String]?
+    public let links: Set<String>?
+    /// What could not be read, with the call and errno: "open(/proc/sysvipc/msg): ENOENT".
+    public let unreadable: [String]
+
+    public static func read() -> HostState {
+        var unreadable: [String] = []
+        func attempt<T>(_ body: () throws(SystemCallError) -> T) -> T? {
+            do { return try body() } catch {
+                unreadable.append(error.description)
+                return nil
+            }
         }
-        compare("SysV IPC", sysvipc, after.sysvipc)
-        compare("mounts", mounts, after.mounts)
-        compare("network devices", links, after.links)
+        var names = utsname()
+        let named = attempt { () throws(SystemCallError) in try check("uname") { uname(&names) } } != nil
+        func field<T>(_ value: T) -> String {
+            withUnsafeBytes(of: value) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        }
+        let sysvipc = attempt { () throws(SystemCallError) -> Set<SysVObject> in
+            var objects: Set<SysVObject> = []
+            for kind in ["msg", "shm", "sem"] {
+                // After the header: key and id identify an object.
+                for line in try readKernelFile("/proc/sysvipc/\(kind)", requireProc: true).split(separator: "\n").dropFirst() {
+                    let fields = line.split(separator: " ")
+                    if fields.count > 1, let key = Int(fields[0]), let id = Int(fields[1]) {
+                        objects.insert(SysVObject(kind: kind, key: key, id: id))
+                    }
+                }
+            }
+            return objects
+        }
+        let mounts = attempt { () throws(SystemCallError) in
+            try readKernelFile("/proc/self/mountinfo", requireProc: true).split(separator: "\n").map {
+                let fields = $0.split(separator: " ")
+                return fields.count > 4 ? fields[4...].joined(separator: " ") : String($0)
+            }.sorted()
+        }
+        let links = attempt { () throws(SystemCallError) -> Set<String> in
+            guard let list = if_nameindex() else { throw SystemCallError("if_nameindex", errno: errno) }
+            defer { if_freenameindex(list) }
+            var names: Set<String> = []
+            var entry = list
+            while entry.pointee.if_index != 0 {
+                names.insert(String(cString: entry.pointee.if_name))
+                entry += 1
+            }
+            return names
+        }
+        return HostState(hostname: named ? field(names.nodename) : nil, domainname: named ? field(names.__domainname) : nil,
+                         sysvipc: sysvipc, mounts: mounts, links: links, unreadable: unreadable)
+    }
+
+    /// One line per difference between `self` (before) and `after`; empty when identical and
+    /// every read worked.
+    public func differences(to after: HostState) -> [String] {
+        differences(to: after, within: nil)
+    }
+
+    /// The differences that the run itself could have made, as `footprint` says; nil: all.
+    public func differences(to after: HostState, within footprint: Footprint?) -> [String] {
+        var lines = (unreadable + after.unreadable).map { "could not read: \($0)" }
+        func name(_ label: String, _ old: String?, _ new: String?) {
+            guard let old, let new, old != new else { return }
+            if footprint.map({ $0.names.contains(new) }) ?? true { lines.append("\(label) \(old) → \(new)") }
+        }
+        func compare<T: Hashable & CustomStringConvertible>(_ label: String, _ old: [T]?, _ new: [T]?, ours: (T) -> Bool) {
+            guard let old, let new else { return }
+            let before = Set(old), now = Set(new)
+            let added = new.filter { !before.contains($0) && (footprint == nil || ours($0)) }
+            let removed = old.filter { !now.contains($0) && (footprint == nil || ours($0)) }
+            if !added.isEmpty { lines.append("\(label) added: \(added.map(\.description).joined(separator: ", "))") }
+            if !removed.isEmpty { lines.append("\(label) removed: \(removed.map(\.description).joined(separator: ", "))") }
+        }
+        name("hostname", hostname, after.hostname)
+        name("domainname", domainname, after.domainname)
+        compare("SysV IPC", sysvipc.map { $0.sorted { $0.description < $1.description } },
+                after.sysvipc.map { $0.sorted { $0.description < $1.description } }) { footprint?.ipcKeys.contains($0.key) ?? true }
+        compare("mounts", mounts, after.mounts) { line in
+            footprint?.mountPoints.contains(String(line.prefix { $0 != " " })) ?? true
+        }
+        compare("network devices", links?.sorted(), after.links?.sorted()) { footprint?.links.contains($0) ?? true }
         return lines
     }
 }

@@ -22,14 +22,17 @@ public struct HostSupport: Sendable {
                            isRoot: geteuid() == 0, probePath: probePath)
     }
 
+    /// /proc/sys/user/max_<kind>_namespaces as this process's user namespace sets it.
+    public func limit(of namespace: Namespace) -> Int? {
+        readTextFile(namespace.limitPath).flatMap { Int($0.split(separator: "\n").first ?? "") }
+    }
+
     /// Why `namespace` cannot be created here, or nil when it can.
     public func problem(with namespace: Namespace) -> String? {
         if access("/proc/self/ns/\(namespace.rawValue)", F_OK) != 0 {
             return "the kernel has no \(namespace.rawValue) namespaces (/proc/self/ns/\(namespace.rawValue) is missing)"
         }
-        if let limit = readTextFile(namespace.limitPath).flatMap({ Int($0.split(separator: "\n").first ?? "") }),
-            limit == 0
-        {
+        if limit(of: namespace) == 0 {
             return "\(namespace.limitPath) is 0: creating \(namespace.rawValue) namespaces is switched off"
         }
         return nil
@@ -37,10 +40,7 @@ public struct HostSupport: Sendable {
 
     /// Every reason `experiment` cannot run on this host now; empty when it can.
     public func problems(for experiment: Experiment) -> [String] {
-        var problems: [String] = []
-        if !hasSysAdmin {
-            problems.append("needs CAP_SYS_ADMIN: run it as root (sudo)")
-        }
+        var problems = Sandbox.problems(self)
         if kernel < HostSupport.runnerMinimumKernel {
             problems.append("the runner needs Linux \(HostSupport.runnerMinimumKernel) or later for pidfd_open(2); this is \(kernelRelease)")
         } else if kernel < experiment.minimumKernel {
@@ -48,6 +48,11 @@ public struct HostSupport: Sendable {
         }
         let namespaces = Set(experiment.namespaces).union(experiment.demoHost)
         problems += namespaces.sorted().compactMap { problem(with: $0) }
+        for (namespace, needed) in experiment.namespacesNeeded.sorted(by: { $0.key < $1.key }) {
+            if let limit = limit(of: namespace), limit > 0, limit < needed {
+                problems.append("\(namespace.limitPath) is \(limit); this experiment needs \(needed)")
+            }
+        }
         if access(probePath, X_OK) != 0 {
             problems.append("the probe is missing at \(probePath): build it with `swift build`")
         }

@@ -7,6 +7,8 @@ public let ipcNamespace = Experiment(
     minimumKernel: "3.0",  // setns(2) and /proc/PID/ns links
     needsCommands: ["sh", "ipcmk", "ipcs", "ipcrm"],
     demoHost: [.ipc],
+    namespaceBudget: [.ipc: 3],  // the sandbox's, the demo host's, the new one
+    footprint: Footprint(ipcKeys: [insideKey]),
     steps: [
         .newNamespace(.ipc, "A new IPC namespace"),
 

@@ -49,6 +49,7 @@ public final class Lab {
     private let demoHostNamespaces: Set<Namespace>
     private var demoHost: ChildProcess?
     private var demoHostFiles: [NamespaceFile] = []
+    private var demoHostFailure: (any Error)?
     private var started: [ChildProcess] = []
 
     public init(probePath: String, demoHost: Set<Namespace>, timeout: Double = 10) {
@@ -144,7 +145,8 @@ public final class Lab {
         }.joined(separator: " ")
     }
 
-    /// Kills and reaps every process still running, the demo host last.
+    /// Kills and reaps every process still running, the demo host last, then whatever they
+    /// left behind: orphans the runner adopted (it is their subreaper) and their children.
     public func close() {
         for child in started.reversed() where child.termination == nil {
             kill(child.pid, SIGKILL)
@@ -156,6 +158,7 @@ public final class Lab {
             _ = try? demoHost.wait(timeout: timeout)  // killed and reaped if it does not go
         }
         demoHost = nil
+        ProcessTable.killAndReapDescendants(timeout: timeout)
     }
 
     /// The processes this lab started that have not been reaped yet.
@@ -163,14 +166,34 @@ public final class Lab {
 
     private func startDemoHost() throws {
         // No demo host is needed when the old side may run in the runner's own namespaces.
-        guard demoHost == nil, !demoHostNamespaces.isEmpty else { return }
-        var spec = ProcessSpec([probePath, "hold=86400"])
+        guard !demoHostNamespaces.isEmpty, demoHostFiles.isEmpty else { return }
+        // Made once: a demo host that failed is never half-used (the old side would then run
+        // beside the runner), every later step fails the same way.
+        if let demoHostFailure { throw demoHostFailure }
+        do {
+            try makeDemoHost()
+        } catch {
+            demoHostFailure = error
+            throw error
+        }
+    }
+
+    private func makeDemoHost() throws {
+        var spec = ProcessSpec([probePath, "report", "hold=86400"])
         spec.create = demoHostNamespaces
         if demoHostNamespaces.contains(.mnt) { spec.mounts = [.makeRootPrivate] }
-        let host = try spawn(spec)
-        try host.awaitHold(timeout: timeout)
+        let host = try spawn(spec, command: "the demo host (nsprobe report hold)")
         demoHost = host
-        demoHostFiles = demoHostNamespaces.sorted().map { NamespaceFile("/proc/\(host.pid)/ns/\($0.rawValue)", $0) }
+        try host.awaitHold(timeout: timeout)
+        // Every join is checked against what the demo host itself read from /proc/self/ns:
+        // the namespace a step joins is the one the runner made, whatever /proc/PID shows.
+        let report = try ProbeOutput(lines: host.lines).report()
+        demoHostFiles = try demoHostNamespaces.sorted().map { namespace in
+            guard let inode = report.inode(namespace) else {
+                throw LabError("the demo host's probe reported no \(namespace.rawValue) namespace")
+            }
+            return NamespaceFile("/proc/\(host.pid)/ns/\(namespace.rawValue)", namespace, inode: inode)
+        }
     }
 }
 

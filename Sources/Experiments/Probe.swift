@@ -169,11 +169,7 @@ public func locateProbe() -> String {
 
 /// The directory of /proc/self/exe.
 public func executableDirectory() -> String {
-    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    guard count > 0 else { return "." }
-    let path = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    guard let slash = path.lastIndex(of: "/") else { return "." }
+    guard let path = try? executablePath(), let slash = path.lastIndex(of: "/") else { return "." }
     return String(path[..<slash])
 }
 

@@ -49,6 +49,21 @@ public enum ProcessTable {
         return found
     }
 
+    /// Kills every process below this one and reaps those that are its children, until none
+    /// is left: orphans re-parented to the runner (its subreaper, or pid 1 of its sandbox),
+    /// and theirs. Each wait is bounded by `timeout`.
+    public static func killAndReapDescendants(timeout: Double) {
+        let me = getpid()
+        for _ in 0..<8 {
+            let left = descendants(of: me)
+            if left.isEmpty { return }
+            left.forEach { kill($0, SIGKILL) }
+            for pid in left where parent(pid) == me {
+                _ = try? reap(pid, timeout: timeout, command: "pid \(pid)")
+            }
+        }
+    }
+
     /// The fields of /proc/<pid>/stat after the command name: state, ppid, …
     private static func statFields(_ pid: pid_t) -> [Substring]? {
         guard let stat = readTextFile("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }

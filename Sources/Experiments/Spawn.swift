@@ -38,14 +38,17 @@ public struct MountCall: Sendable, CustomStringConvertible {
     }
 }
 
-/// A namespace to join: its file (/proc/PID/ns/uts) and its kind.
+/// A namespace to join: its file (/proc/PID/ns/uts), its kind, and the inode its owner
+/// reported for it. The child joins it only if the file names exactly that namespace.
 public struct NamespaceFile: Sendable, Equatable {
     public let path: String
     public let namespace: Namespace
+    public let inode: UInt64
 
-    public init(_ path: String, _ namespace: Namespace) {
+    public init(_ path: String, _ namespace: Namespace, inode: UInt64) {
         self.path = path
         self.namespace = namespace
+        self.inode = inode
     }
 }
 
@@ -59,9 +62,10 @@ public struct ProcessSpec: Sendable {
     public var hostname: String?
     public var domainname: String?
     public var mounts: [MountCall] = []
-    public var workingDirectory: String?
     /// A file for stderr (created or truncated); nil sends stderr to the output pipe.
     public var standardErrorFile: String?
+    /// The child gets the runner's own stdin, stdout and stderr instead of pipes.
+    public var inheritsStandardIO = false
 
     public init(_ arguments: [String], environment: [String] = ProcessSpec.defaultEnvironment) {
         self.arguments = arguments
@@ -112,7 +116,7 @@ public final class ChildProcess {
     private var output: Int32
     /// Readable once the child has exited: output then ends when the pipe is empty, even if
     /// a process the child left behind still holds the pipe open.
-    private let exitNotice: Int32
+    private(set) var exitNotice: Int32
     private var buffer: [UInt8] = []
     private var bufferStart = 0  // lines before this index were handed out already
     private var outputEnded = false
@@ -126,12 +130,13 @@ public final class ChildProcess {
     /// Output kept per process: a program that prints without end cannot exhaust the runner.
     public static let outputLimit = 1 << 20
 
-    init(pid: pid_t, command: String, input: Int32, output: Int32) {
+    init(pid: pid_t, command: String, input: Int32, output: Int32, exitNotice: Int32) {
         self.pid = pid
         self.command = command
         self.input = input
         self.output = output
-        exitNotice = nslab_pidfd_open(pid)
+        self.exitNotice = exitNotice
+        outputEnded = output < 0
     }
 
     deinit {
@@ -139,9 +144,7 @@ public final class ChildProcess {
             kill(pid, SIGKILL)
             _ = try? wait(timeout: 5)
         }
-        closeInput()
-        if output >= 0 { close(output) }
-        if exitNotice >= 0 { close(exitNotice) }
+        releaseDescriptors()
     }
 
     /// Writes one line to the child's stdin (a probe's `hold` goes on). A child that has gone
@@ -198,6 +201,8 @@ public final class ChildProcess {
     @discardableResult
     public func wait(timeout: Double) throws -> Termination {
         if let termination { return termination }
+        // Once reaped, the child's fds go: a long experiment must not hold them all.
+        defer { if termination != nil { releaseDescriptors() } }
         do {
             let ended = try reap(pid, pidfd: exitNotice, timeout: timeout, command: command)
             termination = ended
@@ -206,6 +211,24 @@ public final class ChildProcess {
             termination = timedOut.termination  // reaped: its pid may belong to another process now
             throw timedOut
         }
+    }
+
+    /// Keeps what the pipe still holds, without waiting, then closes every fd of this child.
+    private func releaseDescriptors() {
+        closeInput()
+        if output >= 0 {
+            // The child is gone: what it wrote is in the pipe now. The drain is bounded, since
+            // a stray it left behind may still be writing.
+            for _ in 0..<64 where !outputEnded {
+                if (try? fill(until: Deadline(seconds: 0))) == nil { break }
+            }
+            while case .some(.some) = try? readLine(timeout: 0) {}
+            close(output)
+            output = -1
+            outputEnded = true
+        }
+        if exitNotice >= 0 { close(exitNotice) }
+        exitNotice = -1
     }
 
     private func keep(_ line: String) -> String {
@@ -277,34 +300,39 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     // or close too when anything fails on the way.
     var handedOver = false
     var stdinPipe: [Int32] = [-1, -1], outputPipe: [Int32] = [-1, -1]
-    try check("pipe2(O_CLOEXEC)") { nslab_pipe_cloexec(&stdinPipe) }
     defer {
-        close(stdinPipe[0])
-        if !handedOver { close(stdinPipe[1]) }
+        [stdinPipe[0], outputPipe[1]].filter { $0 >= 0 }.forEach { close($0) }
+        if !handedOver { [stdinPipe[1], outputPipe[0]].filter { $0 >= 0 }.forEach { close($0) } }
     }
-    try check("pipe2(O_CLOEXEC)") { nslab_pipe_cloexec(&outputPipe) }
-    defer {
-        close(outputPipe[1])
-        if !handedOver { close(outputPipe[0]) }
+    var childIO: [Int32]
+    if spec.inheritsStandardIO {
+        childIO = [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO]
+    } else {
+        try check("pipe2(O_CLOEXEC)") { nslab_pipe_cloexec(&stdinPipe) }
+        try check("pipe2(O_CLOEXEC)") { nslab_pipe_cloexec(&outputPipe) }
+        childIO = [stdinPipe[0], outputPipe[1], outputPipe[1]]
     }
+    if let file = spec.standardErrorFile {
+        childIO[2] = try check("open(\(file), O_WRONLY|O_CREAT|O_TRUNC)") {
+            open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        }
+    }
+    defer { if spec.standardErrorFile != nil { close(childIO[2]) } }
     var joinFDs: [Int32] = []
     defer { joinFDs.forEach { close($0) } }
-    let joinTypes = spec.join.map { $0.namespace.cloneFlag }
-    var errorFD = outputPipe[1]
-    if let file = spec.standardErrorFile {
-        errorFD = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        if errorFD < 0 { throw SystemCallError("open(\(file))", errno: errno) }
-    }
-    defer { if errorFD != outputPipe[1] { close(errorFD) } }
     for file in spec.join {
-        let fd = open(file.path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw SystemCallError("open(\(file.path))", errno: errno) }
-        joinFDs.append(fd)
+        joinFDs.append(try check("open(\(file.path))") { open(file.path, O_RDONLY | O_CLOEXEC) })
     }
+    let joinTypes = spec.join.map { $0.namespace.cloneFlag }
+    let joinInodes = spec.join.map { CUnsignedLongLong($0.inode) }
 
     let strings = CStrings()
     let argv = strings.array(spec.arguments)
-    let envp = strings.array(spec.environment)
+    // The child writes the namespaces it proved into this entry; one given by the caller is
+    // replaced, so a program can never be told it owns a namespace it does not.
+    let ownedEntry = NSLAB_OWNED_PREFIX + String(repeating: " ", count: Int(NSLAB_OWNED_SIZE) - NSLAB_OWNED_PREFIX.utf8.count)
+    let environment = spec.environment.filter { !$0.hasPrefix(NSLAB_OWNED_PREFIX) }
+    let envp = strings.array(environment + [ownedEntry])
     let mounts = spec.mounts.map {
         nslab_mount(source: strings.optional($0.source), target: strings.optional($0.target),
                     fstype: strings.optional($0.fstype), flags: $0.flags, data: strings.optional($0.data))
@@ -314,16 +342,18 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     let command = command ?? spec.arguments.joined(separator: " ")
 
     let started = joinFDs.withUnsafeBufferPointer { joins in
-        joinTypes.withUnsafeBufferPointer { types in mounts.withUnsafeBufferPointer { mountCalls in
-            var cSpec = nslab_spawn_spec(
-                path: strings.optional(path), argv: argv, envp: envp,
-                cwd: strings.optional(spec.workingDirectory),
-                stdin_fd: stdinPipe[0], stdout_fd: outputPipe[1], stderr_fd: errorFD,
-                join_fds: joins.baseAddress, join_types: types.baseAddress, join_count: Int32(joins.count),
-                namespace_flags: Namespace.flags(spec.create),
-                hostname: strings.optional(spec.hostname), domainname: strings.optional(spec.domainname),
-                mounts: mountCalls.baseAddress, mount_count: Int32(mountCalls.count))
-            return nslab_spawn_start(&cSpec, &child, &failure)
+        joinTypes.withUnsafeBufferPointer { types in joinInodes.withUnsafeBufferPointer { inodes in
+            mounts.withUnsafeBufferPointer { mountCalls in
+                var cSpec = nslab_spawn_spec(
+                    path: strings.optional(path), argv: argv, envp: envp, cwd: nil,
+                    stdin_fd: childIO[0], stdout_fd: childIO[1], stderr_fd: childIO[2],
+                    join_fds: joins.baseAddress, join_types: types.baseAddress, join_inodes: inodes.baseAddress,
+                    join_count: Int32(joins.count), namespace_flags: Namespace.flags(spec.create),
+                    hostname: strings.optional(spec.hostname), domainname: strings.optional(spec.domainname),
+                    mounts: mountCalls.baseAddress, mount_count: Int32(mountCalls.count),
+                    owned_env: envp[environment.count], owned_env_size: NSLAB_OWNED_SIZE)
+                return nslab_spawn_start(&cSpec, &child, &failure)
+            }
         } }
     }
     guard started == 0 else { throw describe(failure, spec: spec, path: path) }
@@ -334,31 +364,51 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
         throw error
     }
     guard nslab_spawn_release(&child, &failure) == 0 else { throw describe(failure, spec: spec, path: path) }
+    // Every wait for the child is bounded through its pidfd; without one, none could be.
+    let exitNotice = nslab_pidfd_open(child.pid)
+    if exitNotice < 0 {
+        let error = errno
+        kill(child.pid, SIGKILL)
+        _ = try? reap(child.pid, pidfd: -1, timeout: 0, command: command)
+        throw SystemCallError("pidfd_open(\(child.pid))", errno: error)
+    }
     handedOver = true
-    return ChildProcess(pid: child.pid, command: command, input: stdinPipe[1], output: outputPipe[0])
+    return ChildProcess(pid: child.pid, command: command, input: stdinPipe[1], output: outputPipe[0],
+                        exitNotice: exitNotice)
 }
 
 /// A write to the stdin of a child that died must fail with EPIPE, not kill the runner. The
 /// shim resets every signal to its default in the child, so programs still get SIGPIPE.
 private let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
-/// Names the call that failed in the child, from the spec that asked for it.
+/// Names the call that failed in the child, from the spec that asked for it. A failure to
+/// make or join a namespace is the kernel's refusal (the isolation the lesson asserts is not
+/// there); any other is the runner's own trouble.
 private func describe(_ failure: nslab_failure, spec: ProcessSpec, path: String) -> SystemCallError {
     let index = Int(failure.index)
-    let call: String
-    switch nslab_step(UInt32(failure.step)) {
-    case NSLAB_STEP_CLONE: call = "clone(\(Namespace.flagNames(spec.create.intersection([.pid]))))"
-    case NSLAB_STEP_PRCTL: call = "prctl(PR_SET_PDEATHSIG, SIGKILL)"
-    case NSLAB_STEP_SETNS, NSLAB_STEP_VERIFY_JOIN:
-        let file = index < spec.join.count ? spec.join[index] : nil
-        let joined = "setns(\(file?.path ?? "?"), \(file?.namespace.flagName ?? "?"))"
-        guard nslab_step(UInt32(failure.step)) == NSLAB_STEP_VERIFY_JOIN, failure.error == 0 else {
-            call = joined
-            break
+    let step = nslab_step(UInt32(failure.step))
+    let joined = index < spec.join.count ? spec.join[index] : nil
+    let setns = "setns(\(joined?.path ?? "?"), \(joined?.namespace.flagName ?? "?"))"
+    switch step {
+    case NSLAB_STEP_PIPE: return SystemCallError("pipe2(O_CLOEXEC)", errno: failure.error)
+    case NSLAB_STEP_CLONE:
+        let call = "clone(\(Namespace.flagNames(spec.create.intersection([.pid]))))"
+        let refused = spec.create.contains(.pid) && [EINVAL, EPERM, ENOSPC, EUSERS].contains(failure.error)
+        return SystemCallError(call, errno: failure.error, kernelRefused: refused)
+    case NSLAB_STEP_PRCTL: return SystemCallError("prctl(PR_SET_PDEATHSIG, SIGKILL)", errno: failure.error)
+    case NSLAB_STEP_SETNS: return SystemCallError(setns, errno: failure.error, kernelRefused: true)
+    case NSLAB_STEP_VERIFY_JOIN:
+        guard failure.error == 0, let joined else {
+            return SystemCallError("fstat(\(joined?.path ?? "?"))", errno: failure.error, kernelRefused: true)
         }
-        return SystemCallError(joined, errno: 0,
-                               detail: "returned success but /proc/self/ns/\(file?.namespace.rawValue ?? "?") shows another namespace")
-    case NSLAB_STEP_UNSHARE: call = "unshare(\(Namespace.flagNames(spec.create.subtracting([.pid]))))"
+        let link = "/proc/self/ns/\(joined.namespace.rawValue)"
+        return SystemCallError(setns, errno: 0, detail: "refused: expected \(joined.namespace.rawValue):[\(joined.inode)], "
+                                 + "the namespace its owner reported, but found \(joined.namespace.rawValue):[\(failure.inode)] "
+                                 + "(a /proc of another PID namespace, or a setns that returned success but left \(link) unchanged)",
+                               kernelRefused: true)
+    case NSLAB_STEP_UNSHARE:
+        return SystemCallError("unshare(\(Namespace.flagNames(spec.create.subtracting([.pid]))))", errno: failure.error,
+                               kernelRefused: true)
     case NSLAB_STEP_VERIFY:
         let namespace = Namespace.allCases.first { $0.cloneFlag == failure.index }
         let link = namespace.map { $0 == .time ? "time_for_children" : $0.rawValue } ?? "?"
@@ -366,16 +416,17 @@ private func describe(_ failure: nslab_failure, spec: ProcessSpec, path: String)
         let made = namespace == .pid ? "clone(\(flag))" : "unshare(\(flag))"
         if failure.error != 0 { return SystemCallError("stat(/proc/self/ns/\(link))", errno: failure.error) }
         let effect = namespace == .pid ? "the child is not pid 1" : "/proc/self/ns/\(link) did not change"
-        return SystemCallError(made, errno: 0, detail: "returned success but \(effect): no new namespace")
-    case NSLAB_STEP_SETHOSTNAME: call = "sethostname(\(spec.hostname ?? ""))"
-    case NSLAB_STEP_SETDOMAINNAME: call = "setdomainname(\(spec.domainname ?? ""))"
-    case NSLAB_STEP_MOUNT: call = index < spec.mounts.count ? spec.mounts[index].description : "mount(?)"
-    case NSLAB_STEP_CHDIR: call = "chdir(\(spec.workingDirectory ?? ""))"
-    case NSLAB_STEP_DUP2: call = "dup2(\(index))"
-    case NSLAB_STEP_EXECVE: call = "execve(\(path))"
-    default: call = "sync with the child"
+        return SystemCallError(made, errno: 0, detail: "returned success but \(effect): no new namespace",
+                               kernelRefused: true)
+    case NSLAB_STEP_SETHOSTNAME: return SystemCallError("sethostname(\(spec.hostname ?? ""))", errno: failure.error)
+    case NSLAB_STEP_SETDOMAINNAME: return SystemCallError("setdomainname(\(spec.domainname ?? ""))", errno: failure.error)
+    case NSLAB_STEP_MOUNT:
+        return SystemCallError(index < spec.mounts.count ? spec.mounts[index].description : "mount(?)", errno: failure.error)
+    case NSLAB_STEP_CHDIR: return SystemCallError("chdir", errno: failure.error)
+    case NSLAB_STEP_DUP2: return SystemCallError("dup2(\(index))", errno: failure.error)
+    case NSLAB_STEP_EXECVE: return SystemCallError("execve(\(path))", errno: failure.error)
+    default: return SystemCallError("sync with the child", errno: failure.error)
     }
-    return SystemCallError(call, errno: failure.error)
 }
 
 /// The absolute path of `program`: itself when it has a slash, else found on PATH.

@@ -7,11 +7,15 @@ public struct SystemCallError: Error, Equatable, CustomStringConvertible, Sendab
     public let errno: Int32
     /// Said instead of the errno name, for a call that "succeeded" without effect.
     public let detail: String?
+    /// The kernel refused, or only pretended, to make or join a namespace: the isolation the
+    /// lesson asserts is not there (a failed check). Otherwise the runner itself could not go on.
+    public let kernelRefused: Bool
 
-    public init(_ call: String, errno: Int32, detail: String? = nil) {
+    public init(_ call: String, errno: Int32, detail: String? = nil, kernelRefused: Bool = false) {
         self.call = call
         self.errno = errno
         self.detail = detail
+        self.kernelRefused = kernelRefused
     }
 
     public var errnoName: String { Experiments.errnoName(errno) }

@@ -7,6 +7,8 @@ public let utsNamespace = Experiment(
     minimumKernel: "3.0",  // setns(2) and /proc/PID/ns links
     needsCommands: ["sh", "hostname"],
     demoHost: [.uts],
+    namespaceBudget: [.uts: 3],  // the sandbox's, the demo host's, the new one
+    footprint: Footprint(names: [insideHostname, insideDomainname]),
     steps: [
         .newNamespace(.uts, "A new UTS namespace"),
 
@@ -16,7 +18,7 @@ public let utsNamespace = Experiment(
             let show = ["sh", "-c", "hostname; hostname --nis"]
             let before = try lab.probe(.demoHost).report
             // The old side looks while the new namespace has its names, not before.
-            let (new, old) = try lab.probe(.new([.uts], hostname: "container", domainname: "nslab.example"),
+            let (new, old) = try lab.probe(.new([.uts], hostname: insideHostname, domainname: insideDomainname),
                                            ["report", "hold"], then: show) { _ in
                 try lab.probe(.demoHost, then: show)
             }
@@ -24,8 +26,8 @@ public let utsNamespace = Experiment(
             return StepOutcome(
                 observations: [old.observation("old namespace"), new.observation("new namespace")],
                 checks: [
-                    .equal("hostname inside", expected: "container", actual: newReport.hostname),
-                    .equal("NIS domain name inside", expected: "nslab.example", actual: newReport.domainname),
+                    .equal("hostname inside", expected: insideHostname, actual: newReport.hostname),
+                    .equal("NIS domain name inside", expected: insideDomainname, actual: newReport.domainname),
                     .equal("hostname outside, unchanged", expected: before.hostname, actual: oldReport.hostname),
                     .equal("NIS domain name outside, unchanged", expected: before.domainname, actual: oldReport.domainname),
                 ])
@@ -57,3 +59,7 @@ public let utsNamespace = Experiment(
                 ])
         },
     ])
+
+/// The names the new namespace gets, as the lesson's commands give them.
+private let insideHostname = "container"
+private let insideDomainname = "nslab.example"

@@ -17,17 +17,25 @@ struct DoctorCommand: ParsableCommand {
         }
 
         line(true, "kernel \(host.kernelRelease)")
-        line(host.hasSysAdmin, "CAP_SYS_ADMIN in the effective set (root)", "run the runner as root, e.g. with sudo")
+        line(host.hasSysAdmin, "CAP_SYS_ADMIN in the effective set (root)",
+             Sandbox.problems(host).first { $0.contains("CAP_SYS_ADMIN") } ?? "")
         for namespace in Namespace.allCases {
             let problem = host.problem(with: namespace)
             let limit = readTextFile(namespace.limitPath)?.split(separator: "\n").first.map(String.init) ?? "?"
             line(problem == nil, "\(namespace.rawValue) namespaces (\(namespace.limitPath) = \(limit))",
                  problem.map { "\($0); as root: sysctl -w user.max_\(namespace == .mnt ? "mnt" : namespace.rawValue)_namespaces=10000" } ?? "",
-                 blocks: Catalog.all.contains { $0.namespaces.contains(namespace) || $0.demoHost.contains(namespace) })
+                 blocks: Catalog.all.contains { $0.namespacesNeeded[namespace] != nil })
         }
         if let unprivileged = readTextFile("/proc/sys/kernel/unprivileged_userns_clone") {
             line(unprivileged.hasPrefix("1"), "unprivileged user namespaces (kernel.unprivileged_userns_clone)",
                  "needed only for the rootless lessons: sysctl -w kernel.unprivileged_userns_clone=1", blocks: false)
+        }
+        for experiment in Catalog.all {
+            let needed = experiment.namespacesNeeded.sorted { $0.key < $1.key }
+            let short = needed.filter { need in host.limit(of: need.key).map { $0 < need.value } ?? false }
+            line(short.isEmpty, "\(experiment.id) needs max_*_namespaces of at least "
+                    + needed.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", "),
+                 short.map { "sysctl -w user.max_\($0.key.rawValue)_namespaces=\($0.value)" }.joined(separator: "; "))
         }
         line(access(host.probePath, X_OK) == 0, "probe at \(host.probePath)", "build it: swift build")
         let busyboxPath = (["/bin/busybox", "/usr/bin/busybox"] as [String]).first { access($0, X_OK) == 0 }

@@ -5,8 +5,16 @@ enum JUnit {
     static func document(_ results: [ExperimentResult], unrunnable: [(String, [String])]) -> String {
         var xml = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "<testsuites name=\"nslab\">"]
         for result in results {
-            xml.append("  <testsuite name=\(attribute(result.id)) tests=\"\(result.checkCount)\" failures=\"\(result.failedCount)\" time=\"\(seconds(result.seconds))\">")
+            let broken = result.steps.filter { $0.broken != nil }
+            xml.append("  <testsuite name=\(attribute(result.id)) tests=\"\(result.checkCount + broken.count)\" "
+                       + "failures=\"\(result.failedCount)\" errors=\"\(broken.count)\" time=\"\(seconds(result.seconds))\">")
             for step in result.steps {
+                // A step the runner could not carry out is an error, not a failure (LTP's TBROK).
+                if let reason = step.broken {
+                    xml.append("    <testcase classname=\(attribute(result.id)) name=\(attribute("\(step.key): the step was carried out"))>")
+                    xml.append("      <error message=\(attribute(reason))/>")
+                    xml.append("    </testcase>")
+                }
                 for check in step.checks {
                     let name = attribute("\(step.key): \(check.name)")
                     if check.passed {

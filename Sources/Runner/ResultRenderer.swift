@@ -43,6 +43,10 @@ struct ResultRenderer {
         for check in result.checks {
             lines.append(checkLine(check, key: result.key))
         }
+        if let broken = result.broken {
+            lines.append("  \(style.fail("BROKEN"))  \(explain ? "" : style.dim("[\(result.key)]") + " ")"
+                + "the runner could not carry out this step, so nothing was judged: \(broken)")
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -71,9 +75,15 @@ struct ResultRenderer {
     }
 
     func summary(_ result: ExperimentResult) -> String {
-        let verdict = result.passed ? style.pass("passed") : style.fail("FAILED")
+        let verdict = switch result.verdict {
+        case .pass: style.pass("passed")
+        case .fail: style.fail("FAILED")
+        case .broken: style.fail("BROKEN")
+        }
         let failed = result.failedCount
+        let broken = result.steps.filter { $0.verdict == .broken }.count
         return "\(explain ? "\n" : "")\(result.id): \(verdict) — \(result.checkCount - failed)/\(result.checkCount) checks"
+            + (broken > 0 ? ", \(broken) step\(broken == 1 ? "" : "s") not carried out" : "")
             + " in \(Int((result.seconds * 1000).rounded())) ms\n"
     }
 }

@@ -19,7 +19,10 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print the results as JSON instead of text.")
     var json = false
 
-    @Option(help: "Also write the results as JUnit XML to this file.")
+    @Option(help: ArgumentHelp(
+        "Also write the results as JUnit XML to this file (`-` for standard output).",
+        discussion: "A regular file (or a symlink's target) is replaced atomically; a device or FIFO is written in place. Checked before any experiment runs.",
+        valueName: "file"))
     var junit: String?
 
     @OptionGroup var language: LanguageOption
@@ -27,6 +30,8 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let chosen = try experiments(named: ids)
         let host = HostSupport.current()
+        // Outside its sandbox the runner only makes one and runs this same command in it.
+        if !Sandbox.isInside && Sandbox.problems(host).isEmpty { try runInSandbox(chosen) }
         let style = Style.forStandardOutput()
         let renderer = ResultRenderer(style: style, explain: explain)
         var results: [ExperimentResult] = []
@@ -62,10 +67,44 @@ struct RunCommand: ParsableCommand {
             print(try encodeJSON(RunReport(experiments: results, unrunnable: unrunnable.map { .init(id: $0.0, reasons: $0.1) })))
         }
         if let junit {
-            try writeFile(junit, JUnit.document(results, unrunnable: unrunnable))
+            try ResultDestination(path: junit, option: "--junit").write(JUnit.document(results, unrunnable: unrunnable))
         }
-        if results.contains(where: { !$0.passed }) { throw Exit.failed }
-        if !unrunnable.isEmpty { throw Exit.hostCannot }
+        switch results.map(\.verdict).max() ?? .pass {
+        case .broken: throw Exit.broken
+        case .fail: throw Exit.failed
+        case .pass: if !unrunnable.isEmpty { throw Exit.hostCannot }
+        }
+    }
+
+    /// Runs this same command again inside the runner's sandbox and ends as it ended; adds
+    /// what the real host shows that the run could have changed, and stops the whole run at
+    /// once on SIGINT, SIGTERM or SIGHUP.
+    private func runInSandbox(_ chosen: [Experiment]) throws -> Never {
+        let footprint = chosen.map(\.footprint).reduce(Footprint()) { $0.union($1) }
+        let outcome: Sandbox.Outcome
+        do {
+            outcome = try Sandbox.supervise(Array(CommandLine.arguments.dropFirst()), footprint: footprint)
+        } catch let error as SystemCallError where error.kernelRefused {
+            printError("this host cannot make the runner's sandbox: \(error)")
+            throw Exit.hostCannot
+        } catch {
+            printError("could not start the runner in its sandbox: \(error)")
+            throw Exit.broken
+        }
+        let changes = outcome.realHostChanges
+        for change in changes { printError("the real host changed during the run: \(change)") }
+        let realHost = changes.isEmpty ? "the real host is as it was" : "the real host changed (above)"
+        if let signal = outcome.interruption {
+            printError("interrupted by \(signalName(signal)): every process of the run was killed; \(realHost)")
+            throw Exit.interrupted(by: signal)
+        }
+        switch outcome.termination {
+        case .exited(let code)?: throw ExitCode(code == 0 && !changes.isEmpty ? Exit.failed.rawValue : code)
+        case .signaled(let signal)?:
+            printError("the runner in its sandbox was killed by \(signalName(signal)); \(realHost)")
+            throw Exit.interrupted(by: signal)
+        case nil: throw Exit.broken
+        }
     }
 }
 
@@ -93,23 +132,4 @@ func waitForEnter() {
     print("Press Enter for the next step (Ctrl-C stops; nothing is left behind).")
     fflush(nil)
     _ = readLine()
-}
-
-/// Writes `text` to `path` through a temporary file and rename, so that a failure leaves
-/// any earlier file intact.
-func writeFile(_ path: String, _ text: String) throws {
-    let temporary = "\(path).tmp-\(getpid())"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else {
-        printError("cannot write \(path): \(errnoName(errno))")
-        throw Exit.usage
-    }
-    let bytes = Array(text.utf8)
-    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-    close(fd)
-    guard written == bytes.count, rename(temporary, path) == 0 else {
-        unlink(temporary)
-        printError("cannot write \(path): \(errnoName(errno))")
-        throw Exit.usage
-    }
 }

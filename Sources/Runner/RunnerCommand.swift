@@ -3,11 +3,15 @@ import Experiments
 import Glibc
 
 /// Exit codes of DESIGN.md: 0 all checks passed, 1 a check failed, 2 bad usage, 3 the host
-/// cannot run what was asked.
+/// cannot run what was asked, 4 broken: a step could not be carried out or the results could
+/// not be delivered.
 enum Exit {
     static let failed = ExitCode(1)
     static let usage = ExitCode(2)
     static let hostCannot = ExitCode(3)
+    static let broken = ExitCode(4)
+    /// 128 + the signal, as a shell reports it: 130 SIGINT, 143 SIGTERM, 129 SIGHUP.
+    static func interrupted(by signal: Int32) -> ExitCode { ExitCode(128 + signal) }
 }
 
 @main
@@ -15,25 +19,43 @@ struct RunnerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runner",
         abstract: "Learn Linux namespaces by experiment: each lesson runs, shows and checks.",
-        discussion: "Exit status: 0 all checks passed, 1 a check failed, 2 bad usage, 3 this host cannot run it.",
+        discussion: "Exit status: 0 all checks passed, 1 a check failed, 2 bad usage, 3 this host cannot run it, 4 broken: a step could not be carried out or the results could not be written.",
         subcommands: [ListCommand.self, RunCommand.self, LessonCommand.self, DoctorCommand.self])
 
     /// Parses and runs; every error ends in one line on stderr and the documented exit code.
+    /// Results must arrive: with stdout closed the runner does not start (exit 2), and output
+    /// lost on the way (a full disk, a closed pipe) is exit 4, never success.
     static func main() {
+        StandardOutput.requireOpen()  // first: nothing opened later may become fd 1
+        signal(SIGPIPE, SIG_IGN)  // a closed pipe is EPIPE, reported below, not a silent death
+        var status: Int32
         do {
             var command = try parseAsRoot()
+            do {
+                // Before any experiment: a results file that cannot be written is bad usage.
+                for destination in (command as? WritesResults)?.resultDestinations ?? [] { try destination.validate() }
+            } catch {
+                printError(error.message)
+                Glibc.exit(StandardOutput.finish(exitCode: error.exitCode))
+            }
             try command.run()
+            status = 0
         } catch let code as ExitCode {
-            Glibc.exit(code.rawValue)
+            status = code.rawValue
+        } catch let error as ResultOutputError {
+            printError(error.message)
+            status = Exit.broken.rawValue  // after the run: the results were not delivered
         } catch {
             if exitCode(for: error) == .success {
                 print(fullMessage(for: error))
-                Glibc.exit(0)
+                status = 0
+            } else {
+                let message = RunnerCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+                printError("\(message) (see `runner --help`)")
+                status = Exit.usage.rawValue
             }
-            let message = RunnerCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-            printError("\(message) (see `runner --help`)")
-            Glibc.exit(Exit.usage.rawValue)
         }
+        Glibc.exit(StandardOutput.finish(exitCode: status))
     }
 }
 

@@ -3,16 +3,20 @@ import Testing
 
 @testable import Experiments
 
+/// Each experiment run the way a student runs it (`runner run <id> --json`), in a test
+/// sandbox, and its result decoded: the checks the runner printed are the ones asserted here.
 @Suite("experiments on the real kernel", .serialized)
 struct ExperimentTests {
     @Test("every check of the experiment passes, and the host is as it was", arguments: Catalog.all.map(\.id))
     func passes(id: String) throws {
         try requireRoot()
         let experiment = try #require(Catalog.experiment(id))
-        let result = expectHostUnchanged { run(experiment, probePath: probePath) }
+        let (exitCode, result) = try expectHostUnchanged { try runExperiment(id) }
+        #expect(exitCode == 0)
         #expect(result.steps.map(\.key) == experiment.steps.map(\.key) + [hostUnchangedKey])
         for step in result.steps {
             #expect(!step.checks.isEmpty, "\(step.key) checked nothing")
+            #expect(step.verdict == .pass, "\(step.key): \(step.broken ?? "")")
             for check in step.checks {
                 #expect(check.passed, "\(step.key): \(check.name): expected \(check.expected), got \(check.actual)")
             }
@@ -21,18 +25,19 @@ struct ExperimentTests {
 
     @Test func utsShowsTheNewNamesInsideAndTheOldOutside() throws {
         try requireRoot()
-        let result = run(utsNamespace, probePath: probePath)
+        let result = try runExperiment("uts-namespace").result
         let names = try #require(result.steps.first { $0.key == "set-names" })
         #expect(names.observations.map(\.label) == ["old namespace", "new namespace"])
         #expect(names.observations[1].output == ["container", "nslab.example"])
+        // The test sandbox's name is this machine's, copied when the sandbox was made.
         #expect(names.observations[0].output.first == HostState.read().hostname)
         let tooLate = try #require(result.steps.first { $0.key == "set-too-late" })
-        #expect(tooLate.observations[1].output == [HostState.read().hostname])
+        #expect(tooLate.observations[1].output == [HostState.read().hostname ?? "?"])
     }
 
     @Test func ipcsInTheNewNamespaceListsNoObjectOfTheOld() throws {
         try requireRoot()
-        let result = run(ipcNamespace, probePath: probePath)
+        let result = try runExperiment("ipc-namespace").result
         let outside = try #require(result.steps.first { $0.key == "queue-from-outside" })
         // ipcs prints a header and one line per queue, each starting with its key.
         #expect(outside.observations[0].output.contains { $0.hasPrefix("0x") })
@@ -41,7 +46,7 @@ struct ExperimentTests {
 
     @Test func pidShowsPidOneOrphansAdoptedAndNoForkIntoADeadNamespace() throws {
         try requireRoot()
-        let result = run(pidNamespace, probePath: probePath)
+        let result = try runExperiment("pid-namespace").result
         func step(_ key: String) throws -> StepResult { try #require(result.steps.first { $0.key == key }) }
         #expect(try step("pid-one").observations[1].output.first == "$$ = 1")
         #expect(try step("proc-remount").observations[1].output.dropFirst().first?.split(separator: " ").first == "1")
@@ -51,26 +56,30 @@ struct ExperimentTests {
         #expect(try step("zombies").checks.allSatisfy(\.passed))
     }
 
-    @Test func noProcessOfAnExperimentOutlivesIt() throws {
+    @Test func noProcessOfARunOutlivesIt() throws {
         try requireRoot()
-        for experiment in Catalog.all {
-            #expect(ProcessTable.descendants(of: getpid()) == [])
-            let result = run(experiment, probePath: probePath)
-            // run() makes this process a child subreaper, so every process the experiment
-            // made, orphans included, stays below it in /proc until reaped: zombies too.
-            // (Tests run one at a time, swift test --no-parallel: nothing else of ours runs.)
-            let left = ProcessTable.descendants(of: getpid())
-            #expect(left == [], "\(experiment.id) left \(left.map { "\($0) \(ProcessTable.state($0).map(String.init) ?? "")" })")
-            #expect(result.steps.last?.checks.last?.passed == true, "the runner's own leftover check agrees")
-        }
+        // After the runner, only this shell and ps are left in the sandbox it was started in.
+        let result = try sandboxShell("\"$1\" run all > /dev/null; echo \"exit $?\"; ps -e -o pid=,stat=,comm=")
+        let lines = result.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(lines.first == "exit 0")
+        #expect(lines.dropFirst().map { String($0.split(separator: " ").last ?? "") }.sorted() == ["ps", "sh"],
+                "\(lines)")
     }
 
-    @Test func aProbeThatCannotStartFailsTheStepWithTheErrnoAndThePath() throws {
+    @Test func aProbeThatReportsNothingBreaksTheStepsItIsNeededFor() throws {
         try requireRoot()
-        let result = expectHostUnchanged { run(utsNamespace, probePath: "/nonexistent/nsprobe") }
-        #expect(!result.passed)
-        let first = try #require(result.steps.first?.checks.first)
-        #expect(first.actual == "execve(/nonexistent/nsprobe): ENOENT")
+        // /bin/true runs where the probe should and prints no report: the runner could not
+        // observe anything, which is its own failure (exit 4), never a student's or the kernel's.
+        let (exitCode, result) = try expectHostUnchanged {
+            try runExperiment("uts-namespace", environment: ProcessSpec.defaultEnvironment + ["NSLAB_PROBE=/bin/true"])
+        }
+        #expect(exitCode == 4)
+        #expect(result.verdict == .broken)
+        // The demo host is a probe too: every step that needs it says why it could not start.
+        for step in result.steps.dropLast() {
+            #expect(step.verdict == .broken)
+            #expect(step.broken == "the demo host (nsprobe report hold) ended before printing what was awaited")
+        }
     }
 
     @Test func aCheckFailsWhenTheNamespacesAreTheSame() {

@@ -6,28 +6,35 @@ import Testing
 
 @Suite("an interrupted run leaves nothing behind", .serialized)
 struct InterruptTests {
-    @Test("killed while paused between steps, with objects in its demo host", arguments: [SIGINT, SIGTERM, SIGKILL])
+    @Test("interrupted at the --step prompt, with objects in its demo host", arguments: [SIGINT, SIGTERM, SIGHUP, SIGKILL])
     func interruptedRun(signal: Int32) throws {
         try requireRoot()
         let before = HostState.read()
-        let runnerProcess = try spawn(ProcessSpec([runnerPath, "run", "ipc-namespace", "--step"]))
+        let sandbox = try spawn(ProcessSpec(testSandbox + [runnerPath, "run", "ipc-namespace", "--step"]))
         let prompt = { (line: String) in line.hasPrefix("Press Enter") }
-        try runnerProcess.readLine(until: prompt, timeout: 20)  // paused after step 1
-        runnerProcess.send()
-        try runnerProcess.readLine(until: prompt, timeout: 20)  // paused after step 2
+        try sandbox.readLine(until: prompt, timeout: 20)  // paused after step 1
+        sandbox.send()
+        try sandbox.readLine(until: prompt, timeout: 20)  // paused after step 2
         // Step 2 left a message queue, made by ipcmk, in the demo host.
-        #expect(runnerProcess.lines.contains { $0.contains("PASS  [queue-from-outside] the old namespace sees the queue") })
-        let left = ProcessTable.descendants(of: runnerProcess.pid)
-        #expect(!left.isEmpty, "the demo host runs while the runner waits")
+        #expect(sandbox.lines.contains { $0.contains("PASS  [queue-from-outside] the old namespace sees the queue") })
+        // unshare → the runner (pid 1 of the test sandbox) → the runner in its own sandbox → …
+        let runnerProcess = try #require(ProcessTable.descendants(of: sandbox.pid).first { ProcessTable.parent($0) == sandbox.pid })
+        let left = ProcessTable.descendants(of: runnerProcess)
+        #expect(left.count >= 2, "the runner in its sandbox and the demo host run while it waits")
         let pidfds = left.map { nslab_pidfd_open($0) }
 
-        kill(runnerProcess.pid, signal)
-        #expect(try runnerProcess.wait(timeout: 10) == .signaled(signal))
+        kill(runnerProcess, signal)  // what Ctrl-C, kill or a closed terminal sends it
+        let ended = try sandbox.finish(timeout: 10)  // unshare ends as the runner ended
         for (pid, pidfd) in zip(left, pidfds) where pidfd >= 0 {
             // Readable once the process has exited; the bound only marks a failure.
             var poller = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
             #expect(poll(&poller, 1, 10_000) == 1, "pid \(pid) outlived the runner")
             close(pidfd)
+        }
+        if signal != SIGKILL {
+            #expect(ended == .exited(128 + signal), "\(sandbox.lines.suffix(3))")
+            #expect(sandbox.lines.last == "runner: interrupted by \(signalName(signal)): every process of the run "
+                    + "was killed; the real host is as it was")
         }
         #expect(before.differences(to: HostState.read()) == [])
     }

@@ -47,7 +47,7 @@ struct SpawnTests {
 
     @Test func aFailedSetnsNamesTheFile() throws {
         var spec = ProcessSpec(["true"])
-        spec.join = [NamespaceFile("/dev/null", .uts)]
+        spec.join = [NamespaceFile("/dev/null", .uts, inode: 0)]
         let error = #expect(throws: SystemCallError.self) { try spawn(spec) }
         #expect(error?.description == "setns(/dev/null, CLONE_NEWUTS): EINVAL")
     }
@@ -55,12 +55,44 @@ struct SpawnTests {
     @Test func aJoinIsCheckedAgainstTheKindItClaims() throws {
         try requireRoot()
         var spec = ProcessSpec(["true"])
-        spec.join = [NamespaceFile("/proc/self/ns/ipc", .uts)]  // the kernel refuses the wrong type
+        spec.join = [NamespaceFile("/proc/self/ns/ipc", .uts, inode: 0)]  // the kernel refuses the wrong type
         let error = #expect(throws: SystemCallError.self) { try spawn(spec) }
         #expect(error?.description == "setns(/proc/self/ns/ipc, CLONE_NEWUTS): EINVAL")
-        spec.join = [NamespaceFile("/proc/self/ns/pid", .pid)]
+        spec.join = [NamespaceFile("/proc/self/ns/pid", .pid, inode: 0)]
         let refused = #expect(throws: SystemCallError.self) { try spawn(spec) }
         #expect(refused?.detail?.contains("only the child's children") == true)
+    }
+
+    @Test func aJoinIsRefusedUnlessTheFileNamesTheNamespaceItsOwnerReported() throws {
+        try requireRoot()
+        // /proc/self/ns/uts is a real UTS namespace, but not the one with inode 1: a /proc of
+        // another PID namespace shows such a file where the demo host's was expected.
+        let mine = try #require(Sandbox.ownInode(.uts))
+        var spec = ProcessSpec(["true"])
+        spec.join = [NamespaceFile("/proc/self/ns/uts", .uts, inode: 1)]
+        let error = #expect(throws: SystemCallError.self) { try spawn(spec) }
+        #expect(error?.kernelRefused == true)
+        #expect(error?.description.hasPrefix("setns(/proc/self/ns/uts, CLONE_NEWUTS): refused: expected uts:[1], "
+                                             + "the namespace its owner reported, but found uts:[\(mine)]") == true,
+                "\(String(describing: error))")
+        spec.join = [NamespaceFile("/proc/self/ns/uts", .uts, inode: mine)]
+        #expect(try spawn(spec).finish(timeout: 10) == .exited(0))
+    }
+
+    @Test func theChildIsToldWhichNamespacesItProvedAndNothingElse() throws {
+        try requireRoot()
+        // A caller's NSLAB_OWNED never reaches the child: only what the shim proved does.
+        var spec = ProcessSpec(["sh", "-c", "echo \"$NSLAB_OWNED\"; stat -L -c %i /proc/self/ns/uts /proc/self/ns/ipc"],
+                               environment: ProcessSpec.defaultEnvironment + ["NSLAB_OWNED=uts:1"])
+        spec.create = [.uts]
+        let child = try spawn(spec)
+        #expect(try child.finish(timeout: 10) == .exited(0))
+        #expect(child.lines.count == 3)
+        #expect(child.lines.first == "uts:\(child.lines.dropFirst().first ?? "?")", "\(child.lines)")
+        let plain = try spawn(ProcessSpec(["sh", "-c", "echo \"[$NSLAB_OWNED]\""],
+                                          environment: ProcessSpec.defaultEnvironment + ["NSLAB_OWNED=uts:1"]))
+        #expect(try plain.finish(timeout: 10) == .exited(0))
+        #expect(plain.lines == ["[]"])
     }
 
     @Test func theParentActsAtTheSyncPointWhileTheChildWaitsInItsNewNamespace() throws {

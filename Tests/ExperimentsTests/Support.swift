@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Testing
 
@@ -33,8 +34,33 @@ func runCommand(_ arguments: [String], environment: [String] = ProcessSpec.defau
                          errors: readTextFile(errorFile.path) ?? "")
 }
 
+/// The throwaway namespaces every test runs the runner in (with a /proc of their own): the
+/// runner treats them as the real host, so a regression in one of its guards changes these,
+/// which the test sees, and never the machine that runs the tests.
+let testSandbox = ["unshare", "--uts", "--ipc", "--mount", "--net", "--pid", "--fork", "--mount-proc"]
+
+/// Runs the runner in a fresh test sandbox.
 func runner(_ arguments: String..., environment: [String] = ProcessSpec.defaultEnvironment) throws -> CommandResult {
-    try runCommand([runnerPath] + arguments, environment: environment)
+    try runCommand(testSandbox + [runnerPath] + arguments, environment: environment)
+}
+
+/// Runs a shell script in a fresh test sandbox, with the runner as $1 and the probe as $2.
+func sandboxShell(_ script: String, environment: [String] = ProcessSpec.defaultEnvironment,
+                  timeout: Double = 120) throws -> CommandResult {
+    try runCommand(testSandbox + ["sh", "-c", script, "sh", runnerPath, probePath], environment: environment,
+                   timeout: timeout)
+}
+
+/// `runner run <id> --json` in a test sandbox, decoded.
+func runExperiment(_ id: String, environment: [String] = ProcessSpec.defaultEnvironment) throws
+    -> (exitCode: Int32?, result: ExperimentResult)
+{
+    let run = try runner("run", id, "--json", environment: environment)
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    struct Report: Decodable { let experiments: [ExperimentResult] }
+    let report = try decoder.decode(Report.self, from: Data(run.output.utf8))
+    return (run.exitCode, try #require(report.experiments.first))
 }
 
 /// A file in /tmp that is removed when this object goes.

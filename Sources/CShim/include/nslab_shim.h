@@ -9,11 +9,12 @@
 /// The step of the child's work that failed, sent back to the parent before the child exits.
 enum nslab_step {
     NSLAB_STEP_READY = 0,      // not a failure: the child reached the sync point
+    NSLAB_STEP_PIPE,           // the parent's pipe2(2) for the report or release pipe
     NSLAB_STEP_CLONE,
     NSLAB_STEP_SIGNALS,
     NSLAB_STEP_PRCTL,
     NSLAB_STEP_SETNS,
-    NSLAB_STEP_VERIFY_JOIN,    // setns returned 0 but /proc/self/ns does not show that namespace
+    NSLAB_STEP_VERIFY_JOIN,    // the joined namespace is not the expected one (see join_inodes)
     NSLAB_STEP_UNSHARE,
     NSLAB_STEP_VERIFY,         // a namespace call returned 0 but /proc/self/ns shows no change
     NSLAB_STEP_SYNC,
@@ -46,20 +47,32 @@ struct nslab_spawn_spec {
     int stdin_fd, stdout_fd, stderr_fd;
     const int *join_fds;            // namespace fds for setns(fd, type)
     const int *join_types;          // the CLONE_NEW* type of each (never CLONE_NEWPID)
+    const unsigned long long *join_inodes;  // the inode each must have: what its owner reported
     int join_count;
     int namespace_flags;            // CLONE_NEW* flags
     const char *hostname;           // NULL: leave as is
     const char *domainname;         // NULL: leave as is
     const struct nslab_mount *mounts;
     int mount_count;
+    // An entry of envp that the child overwrites, before exec, with the namespaces it proved
+    // to be the runner's: "NSLAB_OWNED=uts:4026532178,ipc:4026532179". The probe changes
+    // state only in those (see nsprobe.c). NULL: none.
+    char *owned_env;
+    int owned_env_size;
 };
 
-/// Which step failed, which item of it (the join fd, mount index, or for VERIFY the CLONE_NEW*
-/// flag that made no new namespace), and the errno (0 for VERIFY when stat worked).
+/// The variable the child fills in, and the size its entry needs (every kind, longest inode).
+#define NSLAB_OWNED_PREFIX "NSLAB_OWNED="
+#define NSLAB_OWNED_SIZE 256
+
+/// Which step failed, which item of it (the join index, mount index, or for VERIFY the
+/// CLONE_NEW* flag that made no new namespace), and the errno (0 for VERIFY when stat worked).
+/// For VERIFY_JOIN with error 0, `inode` is the namespace the child found instead.
 struct nslab_failure {
     int step;
     int index;
     int error;
+    unsigned long long inode;
 };
 
 /// A child stopped at its sync point, between namespace creation and the rest.
@@ -83,19 +96,24 @@ void nslab_spawn_abort(struct nslab_child *child);
 
 /// errno-preserving wrappers for calls Swift cannot make directly (variadic or missing).
 int nslab_pipe_cloexec(int fds[2]);
-int nslab_setns(int fd, int nstype);
-int nslab_unshare(int flags);
 int nslab_pidfd_open(pid_t pid);
 int nslab_set_child_subreaper(void);
-int nslab_set_parent_death_signal(int signal);
+
+/// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and returns a close-on-exec
+/// signalfd that reads them; children start with every signal unblocked again (the spawn
+/// shim resets the mask). -1 on error.
+int nslab_interrupts_signalfd(void);
+
+/// The signal number of the next signal read from `fd` (from nslab_interrupts_signalfd), or -1.
+int nslab_read_signal(int fd);
+
+/// 1 if `fd` is a file of procfs, 0 if another filesystem (one mounted over /proc's file), -1.
+int nslab_is_procfs(int fd);
 
 /// "EPERM" for EPERM; NULL for an unknown number.
 const char *nslab_errno_name(int error);
 
 /// 1 if the calling process has `capability` in its effective set, 0 if not, -1 on error.
 int nslab_has_effective_capability(int capability);
-
-/// The libcap name of a capability ("cap_sys_admin") into buffer; -1 if unknown.
-int nslab_capability_name(int capability, char *buffer, size_t size);
 
 #endif

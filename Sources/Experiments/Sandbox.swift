@@ -1,0 +1,119 @@
+import CShim
+import Glibc
+
+/// The runner's sandbox: new UTS, IPC, mount, network and PID namespaces with a /proc of
+/// their own, in which the runner runs again, as pid 1, for the whole of `runner run`. Every
+/// demo host and new namespace of a run is made in there, so
+/// - /proc/PID is always the runner's own (a runner started in a PID namespace whose /proc
+///   belongs to the parent one would otherwise open another process's namespaces);
+/// - the host check compares namespaces that no other process uses: what others do on the
+///   machine never fails a run, and anything the run changes outside its experiments shows;
+/// - an interrupted or killed run takes every process with it: killing pid 1 kills its PID
+///   namespace, and the other namespaces go with their last process.
+/// The supervising runner outside keeps only the real host's state to compare, for what the
+/// run could have left there (its Footprint), and the signals that end the run.
+public enum Sandbox {
+    public static let namespaces: Set<Namespace> = [.ipc, .mnt, .net, .pid, .uts]
+    /// Set for the runner inside: the outer runner's namespaces, "uts:4026531838,ipc:…".
+    static let markerVariable = "NSLAB_SANDBOX"
+
+    /// Whether this process is the runner inside a sandbox its supervisor made: pid 1, and in
+    /// none of the namespaces the supervisor was in.
+    public static var isInside: Bool {
+        guard getpid() == 1, let marker = getenv(markerVariable).map({ String(cString: $0) }) else { return false }
+        let outer = parseInodes(marker)
+        return namespaces.allSatisfy { namespace in
+            guard let theirs = outer[namespace], let mine = ownInode(namespace) else { return false }
+            return theirs != mine
+        }
+    }
+
+    /// Why the runner cannot make its sandbox here; empty when it can.
+    public static func problems(_ host: HostSupport) -> [String] {
+        var problems: [String] = []
+        if !host.hasSysAdmin {
+            problems.append(host.isRoot
+                ? "root without CAP_SYS_ADMIN (a container's default): run `unshare -Ur runner run …`, which gives it a user namespace of its own, or give the container CAP_SYS_ADMIN"
+                : "needs CAP_SYS_ADMIN: run it as root (sudo), or `unshare -Ur runner run …` where unprivileged user namespaces are allowed")
+        }
+        problems += namespaces.sorted().compactMap { namespace in
+            host.problem(with: namespace).map { "the runner's sandbox needs one: \($0)" }
+        }
+        return problems
+    }
+
+    /// How a supervised run ended.
+    public struct Outcome: Sendable {
+        /// How the runner inside ended; nil when it could not be started.
+        public let termination: Termination?
+        /// The signal that interrupted the run (the sandbox was then killed whole).
+        public let interruption: Int32?
+        /// What changed on the real host that the run could have made.
+        public let realHostChanges: [String]
+    }
+
+    /// Runs this executable again with `arguments` (without the program name) inside a new
+    /// sandbox, its stdio the same as ours, and waits for it. SIGINT, SIGTERM and SIGHUP kill
+    /// the sandbox at once. The real host is compared before and after, on `footprint`.
+    public static func supervise(_ arguments: [String], footprint: Footprint) throws -> Outcome {
+        let before = HostState.read()
+        let interrupts = try check("signalfd(SIGINT|SIGTERM|SIGHUP)") { nslab_interrupts_signalfd() }
+        defer { close(interrupts) }
+        let marker = namespaces.sorted().compactMap { n in ownInode(n).map { "\(n.rawValue):\($0)" } }.joined(separator: ",")
+        var spec = ProcessSpec([try executablePath()] + arguments,
+                               environment: currentEnvironment().filter { !$0.hasPrefix(markerVariable + "=") }
+                                   + ["\(markerVariable)=\(marker)"])
+        spec.create = namespaces
+        spec.mounts = [.makeRootPrivate, .freshProc]
+        spec.inheritsStandardIO = true
+        let inside = try spawn(spec, command: "runner in its sandbox")
+
+        var interruption: Int32?
+        var pollers = [pollfd(fd: interrupts, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: inside.exitNotice, events: Int16(POLLIN), revents: 0)]
+        while interruption == nil && pollers[1].revents == 0 {
+            if poll(&pollers, 2, -1) < 0 && errno != EINTR { throw SystemCallError("poll", errno: errno) }
+            if pollers[0].revents != 0 { interruption = nslab_read_signal(interrupts) }
+        }
+        if interruption != nil { kill(inside.pid, SIGKILL) }
+        let termination = try inside.wait(timeout: 10)
+        let changes = before.differences(to: HostState.read(), within: footprint)
+        return Outcome(termination: termination, interruption: interruption, realHostChanges: changes)
+    }
+
+    static func ownInode(_ namespace: Namespace) -> UInt64? {
+        var info = stat()
+        return stat("/proc/self/ns/\(namespace.rawValue)", &info) == 0 ? UInt64(info.st_ino) : nil
+    }
+
+    /// "uts:1,ipc:2" → [.uts: 1, .ipc: 2]; what does not parse is left out.
+    static func parseInodes(_ text: String) -> [Namespace: UInt64] {
+        var inodes: [Namespace: UInt64] = [:]
+        for entry in text.split(separator: ",") {
+            let parts = entry.split(separator: ":")
+            if parts.count == 2, let namespace = Namespace(rawValue: String(parts[0])), let inode = UInt64(parts[1]) {
+                inodes[namespace] = inode
+            }
+        }
+        return inodes
+    }
+}
+
+/// The runner's own environment, passed on to the runner inside its sandbox.
+func currentEnvironment() -> [String] {
+    var entries: [String] = []
+    var entry = environ
+    while let pointer = entry.pointee {
+        entries.append(String(cString: pointer))
+        entry += 1
+    }
+    return entries
+}
+
+/// The absolute path of this executable, from /proc/self/exe (right in any /proc).
+func executablePath() throws(SystemCallError) -> String {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    guard count > 0 else { throw SystemCallError("readlink(/proc/self/exe)", errno: errno) }
+    return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
