@@ -1,5 +1,5 @@
 // The child side of a spawn: clone, join and create namespaces, wait for the parent, then
-// name the host, mount, and exec. The child runs only async-signal-safe calls (no malloc, no
+// carry out the operations (name the host, mount, pivot_root, set ids...) and exec. The child runs only async-signal-safe calls (no malloc, no
 // stdio, no Swift), reports a failure as one fixed-size record on a close-on-exec pipe, and
 // leaves with _exit. Modelled on apple/containerization's exec_command.c, and on runc's
 // nsexec.c for the sync point where a parent writes uid/gid maps.
@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/capability.h>
 #include <unistd.h>
 
 static int nslab_read_full(int fd, void *buffer, size_t size) {
@@ -171,6 +172,78 @@ static void nslab_fill_owned(const struct nslab_spawn_spec *spec, int owned) {
     *out = 0;
 }
 
+// Joins, in order, every namespace in `spec` whose type is in `types`, proving each.
+static int nslab_join(const struct nslab_spawn_spec *spec, int types, int report_fd) {
+    int joined = 0;
+    for (int i = 0; i < spec->join_count; i++) {
+        if (!(spec->join_types[i] & types)) continue;
+        if (setns(spec->join_fds[i], spec->join_types[i]) < 0) {
+            nslab_child_fail(report_fd, NSLAB_STEP_SETNS, i);
+        }
+        nslab_verify_joined(spec->join_fds[i], spec->join_types[i], spec->join_inodes[i], i, report_fd);
+        joined |= spec->join_types[i];
+    }
+    return joined;
+}
+
+// unshare(flags), proved: each namespace asked for must show a new inode afterwards.
+static void nslab_unshare_proved(int flags, int report_fd) {
+    ino_t before[NSLAB_KINDS], after[NSLAB_KINDS];
+    nslab_namespace_inodes(flags, before, report_fd);
+    if (unshare(flags) < 0) nslab_child_fail(report_fd, NSLAB_STEP_UNSHARE, flags);
+    nslab_namespace_inodes(flags, after, report_fd);
+    for (int i = 0; i < NSLAB_KINDS; i++) {
+        if ((flags & nslab_kinds[i].flag) && before[i] == after[i]) {
+            errno = 0;
+            nslab_child_fail(report_fd, NSLAB_STEP_VERIFY, nslab_kinds[i].flag);
+        }
+    }
+}
+
+// Tells the parent the child waits, then waits for its word. EOF means the parent is gone
+// or gave up, and the child leaves quietly.
+static void nslab_sync_point(int report_fd, int release_fd) {
+    struct nslab_failure ready = {.step = NSLAB_STEP_READY};
+    nslab_write_full(report_fd, &ready, sizeof ready);
+    char go;
+    if (nslab_read_full(release_fd, &go, 1) != 1) _exit(126);
+    close(release_fd);
+}
+
+// One operation; -1 with errno on failure. Only async-signal-safe calls: the parent
+// prepared every argument (a capability set arrives as capset(2)'s data, not as text).
+static int nslab_operate(const struct nslab_operation *op) {
+    switch (op->kind) {
+    case NSLAB_OP_SETHOSTNAME: return sethostname(op->text, strlen(op->text));
+    case NSLAB_OP_SETDOMAINNAME: return setdomainname(op->text, strlen(op->text));
+    case NSLAB_OP_MKDIR: return mkdir(op->target, (mode_t)op->flags);
+    case NSLAB_OP_MOUNT: return mount(op->source, op->target, op->fstype, op->flags, op->text);
+    case NSLAB_OP_UMOUNT2: return umount2(op->target, (int)op->flags);
+    case NSLAB_OP_CHDIR: return chdir(op->target);
+    case NSLAB_OP_CHROOT: return chroot(op->target);
+    case NSLAB_OP_PIVOT_ROOT: return (int)syscall(SYS_pivot_root, op->target, op->source);
+    case NSLAB_OP_WRITE_FILE: {
+        int fd = open(op->target, O_WRONLY | O_CLOEXEC);
+        if (fd < 0) return -1;
+        size_t length = strlen(op->text);
+        ssize_t n = write(fd, op->text, length);
+        int saved = errno;
+        close(fd);
+        errno = n < 0 ? saved : EIO;
+        return n == (ssize_t)length ? 0 : -1;
+    }
+    case NSLAB_OP_SETRESGID: return (int)syscall(SYS_setresgid, op->id, op->id, op->id);
+    case NSLAB_OP_SETRESUID: return (int)syscall(SYS_setresuid, op->id, op->id, op->id);
+    case NSLAB_OP_SETGROUPS_EMPTY: return (int)syscall(SYS_setgroups, 0, NULL);
+    case NSLAB_OP_SET_CAPABILITIES: {
+        struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+        return (int)syscall(SYS_capset, &header, (const struct __user_cap_data_struct *)op->capabilities);
+    }
+    }
+    errno = EINVAL;
+    return -1;
+}
+
 __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec *spec,
                                                   int report_fd, int release_fd) {
     // The parent's handlers mean nothing here; the program starts with defaults and no mask.
@@ -185,56 +258,33 @@ __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec 
     // Die with the parent, so that no experiment process outlives an interrupted runner.
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) nslab_child_fail(report_fd, NSLAB_STEP_PRCTL, 0);
 
-    int owned = 0;  // the kinds proved to be the runner's, for NSLAB_OWNED
-    for (int i = 0; i < spec->join_count; i++) {
-        if (setns(spec->join_fds[i], spec->join_types[i]) < 0) {
-            nslab_child_fail(report_fd, NSLAB_STEP_SETNS, i);
-        }
-        nslab_verify_joined(spec->join_fds[i], spec->join_types[i], spec->join_inodes[i], i, report_fd);
-        owned |= spec->join_types[i];
-    }
+    // 1. Joins, in runc's order: all but user, then user, then what only it lets us join.
+    int owned = nslab_join(spec, ~CLONE_NEWUSER, report_fd);  // the kinds proved the runner's
+    owned |= nslab_join(spec, CLONE_NEWUSER, report_fd);
+    owned |= nslab_join(spec, ~owned & ~CLONE_NEWUSER, report_fd);
+
+    // 2. New namespaces: PID by clone (check the child is its pid 1), a user namespace alone
+    //    and first, the parent's maps at the sync point, then the rest.
     if ((spec->namespace_flags & CLONE_NEWPID) && getpid() != 1) {
         errno = 0;
         nslab_child_fail(report_fd, NSLAB_STEP_VERIFY, CLONE_NEWPID);
     }
-    owned |= spec->namespace_flags;
-    int unshare_flags = spec->namespace_flags & ~CLONE_NEWPID;
-    if (unshare_flags != 0) {
-        ino_t before[NSLAB_KINDS], after[NSLAB_KINDS];
-        nslab_namespace_inodes(unshare_flags, before, report_fd);
-        if (unshare(unshare_flags) < 0) nslab_child_fail(report_fd, NSLAB_STEP_UNSHARE, 0);
-        nslab_namespace_inodes(unshare_flags, after, report_fd);
-        for (int i = 0; i < NSLAB_KINDS; i++) {
-            if ((unshare_flags & nslab_kinds[i].flag) && before[i] == after[i]) {
-                errno = 0;
-                nslab_child_fail(report_fd, NSLAB_STEP_VERIFY, nslab_kinds[i].flag);
-            }
-        }
+    int rest = spec->namespace_flags & ~(CLONE_NEWPID | CLONE_NEWUSER);
+    if (spec->namespace_flags & CLONE_NEWUSER) {
+        nslab_unshare_proved(CLONE_NEWUSER, report_fd);
+        nslab_sync_point(report_fd, release_fd);
+        if (rest != 0) nslab_unshare_proved(rest, report_fd);
+    } else {
+        if (rest != 0) nslab_unshare_proved(rest, report_fd);
+        nslab_sync_point(report_fd, release_fd);
     }
+    owned |= spec->namespace_flags;
     nslab_fill_owned(spec, owned);
 
-    // Sync point: tell the parent we are ready, then wait for its word. EOF means the parent
-    // is gone or gave up, and the child leaves quietly.
-    struct nslab_failure ready = {.step = NSLAB_STEP_READY};
-    nslab_write_full(report_fd, &ready, sizeof ready);
-    char go;
-    if (nslab_read_full(release_fd, &go, 1) != 1) _exit(126);
-    close(release_fd);
-
-    if (spec->hostname != NULL && sethostname(spec->hostname, strlen(spec->hostname)) < 0) {
-        nslab_child_fail(report_fd, NSLAB_STEP_SETHOSTNAME, 0);
+    // 3. The operations, in order.
+    for (int i = 0; i < spec->operation_count; i++) {
+        if (nslab_operate(&spec->operations[i]) < 0) nslab_child_fail(report_fd, NSLAB_STEP_OPERATION, i);
     }
-    if (spec->domainname != NULL &&
-        setdomainname(spec->domainname, strlen(spec->domainname)) < 0) {
-        nslab_child_fail(report_fd, NSLAB_STEP_SETDOMAINNAME, 0);
-    }
-    for (int i = 0; i < spec->mount_count; i++) {
-        const struct nslab_mount *m = &spec->mounts[i];
-        if (mount(m->source, m->target, m->fstype, m->flags, m->data) < 0) {
-            nslab_child_fail(report_fd, NSLAB_STEP_MOUNT, i);
-        }
-    }
-    if (spec->cwd != NULL && chdir(spec->cwd) < 0) nslab_child_fail(report_fd, NSLAB_STEP_CHDIR, 0);
 
     // stdio last, so that a failure above cannot be confused with the program's output.
     // The sources are first moved above 2, so that placing one cannot clobber another.
@@ -256,7 +306,7 @@ __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec 
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    execve(spec->path, spec->argv, spec->envp);
+    syscall(SYS_execveat, spec->exec_fd, "", spec->argv, spec->envp, AT_EMPTY_PATH);
     nslab_child_fail(report_fd, NSLAB_STEP_EXECVE, 0);
 }
 

@@ -19,6 +19,8 @@
 
 int nslab_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
+int nslab_open_path(const char *path) { return open(path, O_PATH | O_CLOEXEC); }
+
 int nslab_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 
 int nslab_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
@@ -48,6 +50,23 @@ int nslab_is_procfs(int fd) {
 }
 
 const char *nslab_errno_name(int error) { return strerrorname_np(error); }
+
+int nslab_capabilities_from_text(const char *text, unsigned int capabilities[6]) {
+    cap_t caps = cap_from_text(text);
+    if (caps == NULL) return -1;
+    const cap_flag_t flags[3] = {CAP_EFFECTIVE, CAP_PERMITTED, CAP_INHERITABLE};
+    memset(capabilities, 0, 6 * sizeof *capabilities);
+    for (cap_value_t cap = 0; cap < 64 && cap <= cap_max_bits() - 1; cap++) {
+        for (int f = 0; f < 3; f++) {
+            cap_flag_value_t value = CAP_CLEAR;
+            if (cap_get_flag(caps, cap, flags[f], &value) == 0 && value == CAP_SET) {
+                capabilities[(cap / 32) * 3 + f] |= 1u << (cap % 32);
+            }
+        }
+    }
+    cap_free(caps);
+    return 0;
+}
 
 int nslab_has_effective_capability(int capability) {
     cap_t caps = cap_get_proc();

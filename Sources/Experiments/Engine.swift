@@ -84,7 +84,7 @@ public func run(_ experiment: Experiment, probePath: String = locateProbe(), hoo
     _ = nslab_set_child_subreaper()
     let hostBefore = HostState.read()
     let started = Deadline.now()
-    let lab = Lab(probePath: probePath, demoHost: experiment.demoHost)
+    let lab = Lab(probePath: probePath, demoHostNamespaces: experiment.demoHostNamespaces)
     var results: [StepResult] = []
     for step in experiment.steps {
         hooks.willRun(step)

@@ -10,7 +10,7 @@ public struct Experiment: Sendable {
     public let needsCommands: [String]
     /// The namespaces of the demo host: made by the runner before the first step, it plays the
     /// host for the old side, so that nothing the steps do touches the real one.
-    public let demoHost: Set<Namespace>
+    public let demoHostNamespaces: Set<Namespace>
     /// The smallest /proc/sys/user/max_<kind>_namespaces under which the whole run passes,
     /// for each kind it makes more than the sandbox's one of: the sandbox's, the demo host's
     /// and the most alive at once.
@@ -19,7 +19,7 @@ public struct Experiment: Sendable {
     /// The budget of every kind, the sandbox's one included.
     public var namespacesNeeded: [Namespace: Int] {
         var needed = Dictionary(uniqueKeysWithValues: Sandbox.namespaces.map { ($0, 1) })
-        for namespace in demoHost { needed[namespace] = max(needed[namespace] ?? 0, 2) }
+        for namespace in demoHostNamespaces { needed[namespace] = max(needed[namespace] ?? 0, 2) }
         return needed.merging(namespaceBudget) { max($0, $1) }
     }
     /// What the steps could leave on a host, were a guard to fail: the real host is checked
@@ -28,14 +28,14 @@ public struct Experiment: Sendable {
     public let steps: [Step]
 
     public init(id: String, title: String, namespaces: [Namespace], minimumKernel: KernelVersion,
-                needsCommands: [String] = [], demoHost: Set<Namespace>, namespaceBudget: [Namespace: Int],
+                needsCommands: [String] = [], demoHostNamespaces: Set<Namespace>, namespaceBudget: [Namespace: Int],
                 footprint: Footprint = Footprint(), steps: [Step]) {
         self.id = id
         self.title = title
         self.namespaces = namespaces
         self.minimumKernel = minimumKernel
         self.needsCommands = needsCommands
-        self.demoHost = demoHost
+        self.demoHostNamespaces = demoHostNamespaces
         self.namespaceBudget = namespaceBudget
         self.footprint = footprint
         self.steps = steps

@@ -46,7 +46,7 @@ public struct HostSupport: Sendable {
         } else if kernel < experiment.minimumKernel {
             problems.append("needs Linux \(experiment.minimumKernel) or later; this is \(kernelRelease)")
         }
-        let namespaces = Set(experiment.namespaces).union(experiment.demoHost)
+        let namespaces = Set(experiment.namespaces).union(experiment.demoHostNamespaces)
         problems += namespaces.sorted().compactMap { problem(with: $0) }
         for (namespace, needed) in experiment.namespacesNeeded.sorted(by: { $0.key < $1.key }) {
             if let limit = limit(of: namespace), limit > 0, limit < needed {

@@ -6,7 +6,7 @@ public let ipcNamespace = Experiment(
     namespaces: [.ipc],
     minimumKernel: "3.0",  // setns(2) and /proc/PID/ns links
     needsCommands: ["sh", "ipcmk", "ipcs", "ipcrm"],
-    demoHost: [.ipc],
+    demoHostNamespaces: [.ipc],
     namespaceBudget: [.ipc: 3],  // the sandbox's, the demo host's, the new one
     footprint: Footprint(ipcKeys: [insideKey]),
     steps: [
@@ -15,9 +15,9 @@ public let ipcNamespace = Experiment(
         Step("queue-from-outside", "A queue made outside is not visible inside",
              shell: "ipcmk -Q; ipcs -q; unshare --ipc ipcs -q",
              syscalls: ["msgget(random key, IPC_CREAT)", "unshare(CLONE_NEWIPC)"]) { lab in
-            let made = try lab.run(.demoHost, ["ipcmk", "-Q"])
+            let made = try lab.run(.oldSide, ["ipcmk", "-Q"])
             let queue = createdID(in: made.output)
-            let sides = try lab.probe([.demoHost, .new([.ipc])], then: ["ipcs", "-q"])
+            let sides = try lab.probe([.oldSide, .new([.ipc])], then: ["ipcs", "-q"])
             let old = sides[0], new = sides[1]
             let oldReport = try old.report
             return StepOutcome(
@@ -37,9 +37,9 @@ public let ipcNamespace = Experiment(
              syscalls: ["unshare(CLONE_NEWIPC)", "msgget(key, IPC_CREAT)"]) { lab in
             let (new, outside) = try lab.probe(.new([.ipc]), ["mkqueue=\(hex(insideKey))", "report", "hold"],
                                                then: ["ipcs", "-q"], shown: "nsprobe mkqueue=\(hex(insideKey)); ipcs -q") { _ in
-                try lab.probe(.demoHost, then: ["ipcs", "-q"])  // while the queue exists
+                try lab.probe(.oldSide, then: ["ipcs", "-q"])  // while the queue exists
             }
-            let afterwards = try lab.probe(.demoHost)
+            let afterwards = try lab.probe(.oldSide)
             return StepOutcome(
                 observations: [outside.observation("old namespace"), new.observation("new namespace")],
                 checks: [
@@ -56,11 +56,11 @@ public let ipcNamespace = Experiment(
              shell: "ipcmk -M 4096; ipcmk -S 1; unshare --ipc ipcs -m -s",
              syscalls: ["shmget(random key, 4096, IPC_CREAT)", "semget(random key, 1, IPC_CREAT)",
                         "unshare(CLONE_NEWIPC)", "shmget(key, 4096, IPC_CREAT)", "semget(key, 1, IPC_CREAT)"]) { lab in
-            let made = try lab.run(.demoHost, ["sh", "-c", "ipcmk -M 4096 && ipcmk -S 1"])
+            let made = try lab.run(.oldSide, ["sh", "-c", "ipcmk -M 4096 && ipcmk -S 1"])
             let (new, outside) = try lab.probe(.new([.ipc]), ["mkshm=\(hex(insideKey))", "mksem=\(hex(insideKey))", "report", "hold"],
                                                then: ["ipcs", "-m", "-s"],
                                                shown: "nsprobe mkshm=\(hex(insideKey)) mksem=\(hex(insideKey)); ipcs -m -s") { _ in
-                try lab.probe(.demoHost, then: ["ipcs", "-m", "-s"])
+                try lab.probe(.oldSide, then: ["ipcs", "-m", "-s"])
             }
             let oldReport = try outside.report, newReport = try new.report
             let onlyOwn = "key \(hex(insideKey)) only"
@@ -87,10 +87,10 @@ public let ipcNamespace = Experiment(
              shell: "ipcrm -q MSQID -m SHMID -s SEMID; ipcs",
              syscalls: ["msgctl(IPC_RMID)", "shmctl(IPC_RMID)", "semctl(IPC_RMID)"]) { lab in
             // What the old side made in the steps before: a queue, a segment, a semaphore set.
-            let made = try lab.probe(.demoHost).report
+            let made = try lab.probe(.oldSide).report
             let removeByID = SysVKind.allCases.flatMap { kind in made.objects(kind).flatMap { [kind.ipcrmOption, "\($0.id)"] } }
-            let removed = try lab.run(.demoHost, ["ipcrm"] + removeByID)
-            let after = try lab.probe(.demoHost, then: ["ipcs"])
+            let removed = try lab.run(.oldSide, ["ipcrm"] + removeByID)
+            let after = try lab.probe(.oldSide, then: ["ipcs"])
             let report = try after.report
             return StepOutcome(
                 observations: [Observation("old namespace", command: "\(removed.command); ipcs",

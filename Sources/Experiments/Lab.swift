@@ -1,22 +1,6 @@
 import CShim
 import Glibc
 
-/// Where a step's process runs: in the demo host (the "old namespace"), or in new namespaces
-/// made from it, with the names and mounts the child sets up before exec.
-public struct Placement: Sendable {
-    public var create: Set<Namespace>
-    public var hostname: String?
-    public var domainname: String?
-    public var mounts: [MountCall]
-
-    public static let demoHost = Placement(create: [], mounts: [])
-
-    public static func new(_ namespaces: Set<Namespace>, hostname: String? = nil, domainname: String? = nil,
-                           mounts: [MountCall] = []) -> Placement {
-        Placement(create: namespaces, hostname: hostname, domainname: domainname, mounts: mounts)
-    }
-}
-
 /// A process that ran to its end: what it printed, the probe's part of it, how it ended.
 public struct FinishedProcess: Sendable {
     /// Its pid in the runner's PID namespace.
@@ -47,35 +31,33 @@ public final class Lab {
     /// Bound for any single wait: a failure, never a way to wait for success.
     public let timeout: Double
     private let demoHostNamespaces: Set<Namespace>
-    private var demoHost: ChildProcess?
+    private var demoHostProcess: ChildProcess?
     private var demoHostFiles: [NamespaceFile] = []
     private var demoHostFailure: (any Error)?
     private var started: [ChildProcess] = []
 
-    public init(probePath: String, demoHost: Set<Namespace>, timeout: Double = 10) {
+    public init(probePath: String, demoHostNamespaces: Set<Namespace>, timeout: Double = 10) {
         self.probePath = probePath
-        self.demoHostNamespaces = demoHost
+        self.demoHostNamespaces = demoHostNamespaces
         self.timeout = timeout
     }
 
     deinit { close() }
 
-    /// Starts a process and returns at once; the lab reaps it at the end if the step did not.
-    public func start(_ placement: Placement, _ arguments: [String]) throws -> ChildProcess {
+    /// Starts a process where `placement` says, from the demo host, and returns at once; the
+    /// lab reaps it at the end if the step did not.
+    public func start(_ placement: ProcessSpec, _ arguments: [String]) throws -> ChildProcess {
         try startDemoHost()
-        var spec = ProcessSpec(arguments)
-        spec.join = demoHostFiles
-        spec.create = placement.create
-        spec.hostname = placement.hostname
-        spec.domainname = placement.domainname
-        spec.mounts = placement.mounts
+        var spec = placement
+        spec.arguments = arguments
+        spec.join = demoHostFiles + placement.join
         let child = try spawn(spec, command: shellWords(arguments))
         started.append(child)
         return child
     }
 
     /// Runs a process to its end and returns what it printed.
-    public func run(_ placement: Placement, _ arguments: [String], shown: String? = nil) throws -> FinishedProcess {
+    public func run(_ placement: ProcessSpec, _ arguments: [String], shown: String? = nil) throws -> FinishedProcess {
         try finish(start(placement, arguments), shown: shown)
     }
 
@@ -88,7 +70,7 @@ public final class Lab {
 
     /// Runs the probe with `actions` (none: one report), then, if given, execs `command` in the
     /// same process, so that the command's output comes from the namespaces the probe saw.
-    public func probe(_ placement: Placement, _ actions: [String] = ["report"], then command: [String] = [])
+    public func probe(_ placement: ProcessSpec, _ actions: [String] = ["report"], then command: [String] = [])
         throws -> FinishedProcess
     {
         try probe([placement], actions, then: command)[0]
@@ -96,7 +78,7 @@ public final class Lab {
 
     /// Runs the probe (then `command`) in each placement at once, side by side, and returns
     /// what each printed, in the order given.
-    public func probe(_ placements: [Placement], _ actions: [String] = ["report"], then command: [String] = [])
+    public func probe(_ placements: [ProcessSpec], _ actions: [String] = ["report"], then command: [String] = [])
         throws -> [FinishedProcess]
     {
         let children = try placements.map { try start($0, probeArguments(actions, then: command)) }
@@ -104,7 +86,7 @@ public final class Lab {
     }
 
     /// Starts the probe with `actions` and returns it running; with a hold, once it is ready.
-    public func startProbe(_ placement: Placement, _ actions: [String], then command: [String] = [])
+    public func startProbe(_ placement: ProcessSpec, _ actions: [String], then command: [String] = [])
         throws -> ChildProcess
     {
         let child = try start(placement, probeArguments(actions, then: command))
@@ -117,7 +99,7 @@ public final class Lab {
     /// Runs the probe with `actions`, which include one `hold`: `meanwhile` gets the held
     /// process and runs while it waits there; then the probe goes on to its end. Returns what
     /// the probe printed and what `meanwhile` returned.
-    public func probe<T>(_ placement: Placement, _ actions: [String], then command: [String] = [],
+    public func probe<T>(_ placement: ProcessSpec, _ actions: [String], then command: [String] = [],
                          shown: String? = nil, whileHolding meanwhile: (ChildProcess) throws -> T)
         throws -> (held: FinishedProcess, meanwhile: T)
     {
@@ -153,11 +135,11 @@ public final class Lab {
             _ = try? child.wait(timeout: timeout)
         }
         started.removeAll()
-        if let demoHost {
-            demoHost.closeInput()  // releases its hold
-            _ = try? demoHost.wait(timeout: timeout)  // killed and reaped if it does not go
+        if let demoHostProcess {
+            demoHostProcess.closeInput()  // releases its hold
+            _ = try? demoHostProcess.wait(timeout: timeout)  // killed and reaped if it does not go
         }
-        demoHost = nil
+        demoHostProcess = nil
         ProcessTable.killAndReapDescendants(timeout: timeout)
     }
 
@@ -181,9 +163,9 @@ public final class Lab {
     private func makeDemoHost() throws {
         var spec = ProcessSpec([probePath, "report", "hold=86400"])
         spec.create = demoHostNamespaces
-        if demoHostNamespaces.contains(.mnt) { spec.mounts = [.makeRootPrivate] }
+        if demoHostNamespaces.contains(.mnt) { spec.operations = [.makeRootPrivate] }
         let host = try spawn(spec, command: "the demo host (nsprobe report hold)")
-        demoHost = host
+        demoHostProcess = host
         try host.awaitHold(timeout: timeout)
         // Every join is checked against what the demo host itself read from /proc/self/ns:
         // the namespace a step joins is the one the runner made, whatever /proc/PID shows.

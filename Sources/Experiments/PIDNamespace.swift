@@ -9,7 +9,7 @@ public let pidNamespace = Experiment(
     namespaces: [.pid, .mnt],
     minimumKernel: "4.12",  // /proc/PID/ns/pid_for_children
     needsCommands: ["sh", "grep", "ps", "nsenter"],
-    demoHost: [],
+    demoHostNamespaces: [],
     // Two mount namespaces at once: the sandbox's and a fresh /proc's. PID: every one the run
     // makes (the sandbox's and nine), since the kernel gives a dead PID namespace's count back
     // only after an RCU grace period (delayed_free_pidns), so any of them may still count.
@@ -19,7 +19,7 @@ public let pidNamespace = Experiment(
              shell: "unshare --pid --fork sh -c 'echo $$; grep NSpid /proc/self/status'",
              syscalls: ["clone(CLONE_NEWPID)"]) { lab in
             let show = ["sh", "-c", "echo \"\\$\\$ = $$\"; exec grep NSpid /proc/self/status"]
-            let sides = try lab.probe([.demoHost, .new([.pid])], then: show)
+            let sides = try lab.probe([.oldSide, .new([.pid])], then: show)
             let old = sides[0], new = sides[1]
             let oldReport = try old.report, newReport = try new.report
             return StepOutcome(
@@ -62,7 +62,7 @@ public let pidNamespace = Experiment(
         Step("orphans", "Orphans are adopted by pid 1 of their namespace",
              shell: "unshare --pid --fork --mount-proc sh -c '(sleep 1 &); sleep 2; ps -o pid,ppid,cmd'",
              syscalls: ["fork()", "exit()", "prctl(PR_SET_PDEATHSIG)", "getppid()"]) { lab in
-            let sides = try lab.probe([.demoHost, .new([.pid])], ["orphan"])
+            let sides = try lab.probe([.oldSide, .new([.pid])], ["orphan"])
             let old = try sides[0].probe.event("orphan"), new = try sides[1].probe.event("orphan")
             // The old side's orphan was adopted by the runner, a child subreaper: reap it.
             if let orphan = old.orphan, old.parentAfter == Int(getpid()) {
@@ -138,8 +138,8 @@ public let pidNamespace = Experiment(
              shell: "nsenter --pid --target PID sh -c 'echo $$ $PPID'",
              syscalls: ["setns(fd, CLONE_NEWPID)", "fork()", "getppid()"]) { lab in
             let (target, (joiner, nsenter)) = try lab.probe(freshPIDNamespace, ["report", "hold"]) { target in
-                (try lab.probe(.demoHost, ["report", "setns=/proc/\(target.pid)/ns/pid", "report", "fork"]),
-                 try lab.run(.demoHost, ["nsenter", "--pid", "--target", "\(target.pid)",
+                (try lab.probe(.oldSide, ["report", "setns=/proc/\(target.pid)/ns/pid", "report", "fork"]),
+                 try lab.run(.oldSide, ["nsenter", "--pid", "--target", "\(target.pid)",
                                          "sh", "-c", "echo \"\\$\\$ = $$, \\$PPID = $PPID\""]))
             }
             let targetNamespace = try target.report.inode(.pid)
@@ -172,7 +172,7 @@ public let pidNamespace = Experiment(
              syscalls: ["setns(fd, CLONE_NEWPID)", "kill(init, SIGKILL)", "fork() = ENOMEM"]) { lab in
             let initProcess = try lab.startProbe(.new([.pid]), ["report", "hold"])
             let target = try ProbeOutput(lines: initProcess.lines).report().inode(.pid)
-            let (joined, ended) = try lab.probe(.demoHost, ["fork", "setns=/proc/\(initProcess.pid)/ns/pid", "report",
+            let (joined, ended) = try lab.probe(.oldSide, ["fork", "setns=/proc/\(initProcess.pid)/ns/pid", "report",
                                                             "hold", "fork"]) { _ in
                 kill(initProcess.pid, SIGKILL)
                 return try initProcess.wait(timeout: lab.timeout)
@@ -221,7 +221,7 @@ public let pidNamespace = Experiment(
     ])
 
 /// New PID and mount namespaces, the mounts made private, then a /proc of the new namespace.
-private let freshPIDNamespace = Placement.new([.pid, .mnt], mounts: [.makeRootPrivate, .freshProc])
+private let freshPIDNamespace = ProcessSpec.new([.pid, .mnt], [.makeRootPrivate, .mountFreshProc])
 
 /// "orphan 4: parent 3 exited; new parent 1 (reaped it)".
 private func describeOrphan(_ event: ProbeEvent) -> [String] {

@@ -64,7 +64,7 @@ public enum Sandbox {
                                environment: currentEnvironment().filter { !$0.hasPrefix(markerVariable + "=") }
                                    + ["\(markerVariable)=\(marker)"])
         spec.create = namespaces
-        spec.mounts = [.makeRootPrivate, .freshProc]
+        spec.operations = [.makeRootPrivate, .mountFreshProc]
         spec.inheritsStandardIO = true
         let inside = try spawn(spec, command: "runner in its sandbox")
 

@@ -1,43 +1,6 @@
 import CShim
 import Glibc
 
-/// One mount(2) call, made by the child after its namespaces exist.
-public struct MountCall: Sendable, CustomStringConvertible {
-    public var source: String?
-    public var target: String
-    public var fstype: String?
-    public var flags: UInt
-    public var data: String?
-
-    public init(source: String?, target: String, fstype: String? = nil, flags: UInt = 0, data: String? = nil) {
-        self.source = source
-        self.target = target
-        self.fstype = fstype
-        self.flags = flags
-        self.data = data
-    }
-
-    /// `mount --make-rprivate /`: nothing mounted below / propagates back to the parent.
-    public static let makeRootPrivate = MountCall(source: nil, target: "/", flags: UInt(MS_REC | MS_PRIVATE))
-    /// `mount -t proc proc /proc`: a /proc that shows the current PID namespace.
-    public static let freshProc = MountCall(source: "proc", target: "/proc", fstype: "proc",
-                                            flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC))
-
-    public var description: String {
-        "mount(\(source ?? "NULL"), \(target), \(fstype ?? "NULL"), \(MountCall.flagNames(flags)))"
-    }
-
-    static func flagNames(_ flags: UInt) -> String {
-        let names: [(UInt, String)] = [
-            (UInt(MS_REC), "MS_REC"), (UInt(MS_PRIVATE), "MS_PRIVATE"), (UInt(MS_SLAVE), "MS_SLAVE"),
-            (UInt(MS_SHARED), "MS_SHARED"), (UInt(MS_BIND), "MS_BIND"), (UInt(MS_RDONLY), "MS_RDONLY"),
-            (UInt(MS_NOSUID), "MS_NOSUID"), (UInt(MS_NODEV), "MS_NODEV"), (UInt(MS_NOEXEC), "MS_NOEXEC"),
-        ]
-        let set = names.filter { flags & $0.0 != 0 }.map(\.1)
-        return set.isEmpty ? "0" : set.joined(separator: "|")
-    }
-}
-
 /// A namespace to join: its file (/proc/PID/ns/uts), its kind, and the inode its owner
 /// reported for it. The child joins it only if the file names exactly that namespace.
 public struct NamespaceFile: Sendable, Equatable {
@@ -52,24 +15,41 @@ public struct NamespaceFile: Sendable, Equatable {
     }
 }
 
-/// What a child is to become: namespaces to join and to create, names, mounts, then a program.
+/// What a child is to become: namespaces to join and to create, the maps its parent writes,
+/// the operations it carries out, then a program. The same value says where a step's process
+/// runs (`oldSide`, `new(...)`); the lab adds the demo host to join and the arguments.
 public struct ProcessSpec: Sendable {
     public var arguments: [String]
     public var environment: [String]
-    /// Namespaces to join with setns(2), in order, before creating any; never a PID one.
+    /// Namespaces to join with setns(2), before creating any; never a PID one.
     public var join: [NamespaceFile] = []
     public var create: Set<Namespace> = []
-    public var hostname: String?
-    public var domainname: String?
-    public var mounts: [MountCall] = []
+    /// Written by the parent at the sync point, when `create` has a user namespace.
+    public var idMaps: IDMaps?
+    public var operations: [Operation] = []
     /// A file for stderr (created or truncated); nil sends stderr to the output pipe.
     public var standardErrorFile: String?
     /// The child gets the runner's own stdin, stdout and stderr instead of pipes.
     public var inheritsStandardIO = false
 
-    public init(_ arguments: [String], environment: [String] = ProcessSpec.defaultEnvironment) {
+    public init(_ arguments: [String] = [], environment: [String] = ProcessSpec.defaultEnvironment) {
         self.arguments = arguments
         self.environment = environment
+    }
+
+    /// Where a step's old side runs: the experiment's demo host (the lab joins it), or the
+    /// runner's own namespaces in its sandbox when the experiment has none.
+    public static let oldSide = ProcessSpec()
+
+    /// New namespaces made from the old side's, then `operations` in the child.
+    public static func new(_ namespaces: Set<Namespace>, _ operations: [Operation] = [], idMaps: IDMaps? = nil)
+        -> ProcessSpec
+    {
+        var spec = ProcessSpec()
+        spec.create = namespaces
+        spec.operations = operations
+        spec.idMaps = idMaps
+        return spec
     }
 
     public static let defaultEnvironment = [
@@ -289,9 +269,14 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     throws -> ChildProcess
 {
     ignoreBrokenPipes
-    guard let program = spec.arguments.first, let path = resolveExecutable(program) else {
+    guard let name = spec.arguments.first, let path = resolveExecutable(name) else {
         throw SystemCallError("execve(\(spec.arguments.first ?? ""))", errno: ENOENT)
     }
+    // Opened now, exec'd by fd: it runs in the child's new root (pivot_root, chroot) without
+    // being there.
+    let program = nslab_open_path(path)
+    if program < 0 { throw SystemCallError("execve(\(path))", errno: errno) }
+    defer { close(program) }
     if let pid = spec.join.first(where: { $0.namespace == .pid }) {
         throw SystemCallError("setns(\(pid.path), CLONE_NEWPID)", errno: EINVAL,
                               detail: "not supported: it would move only the child's children")
@@ -333,24 +318,20 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     let ownedEntry = NSLAB_OWNED_PREFIX + String(repeating: " ", count: Int(NSLAB_OWNED_SIZE) - NSLAB_OWNED_PREFIX.utf8.count)
     let environment = spec.environment.filter { !$0.hasPrefix(NSLAB_OWNED_PREFIX) }
     let envp = strings.array(environment + [ownedEntry])
-    let mounts = spec.mounts.map {
-        nslab_mount(source: strings.optional($0.source), target: strings.optional($0.target),
-                    fstype: strings.optional($0.fstype), flags: $0.flags, data: strings.optional($0.data))
-    }
+    let operations = try spec.operations.map { try $0.record(strings) }
     var child = nslab_child()
     var failure = nslab_failure()
     let command = command ?? spec.arguments.joined(separator: " ")
 
     let started = joinFDs.withUnsafeBufferPointer { joins in
         joinTypes.withUnsafeBufferPointer { types in joinInodes.withUnsafeBufferPointer { inodes in
-            mounts.withUnsafeBufferPointer { mountCalls in
+            operations.withUnsafeBufferPointer { records in
                 var cSpec = nslab_spawn_spec(
-                    path: strings.optional(path), argv: argv, envp: envp, cwd: nil,
+                    exec_fd: program, argv: argv, envp: envp,
                     stdin_fd: childIO[0], stdout_fd: childIO[1], stderr_fd: childIO[2],
                     join_fds: joins.baseAddress, join_types: types.baseAddress, join_inodes: inodes.baseAddress,
                     join_count: Int32(joins.count), namespace_flags: Namespace.flags(spec.create),
-                    hostname: strings.optional(spec.hostname), domainname: strings.optional(spec.domainname),
-                    mounts: mountCalls.baseAddress, mount_count: Int32(mountCalls.count),
+                    operations: records.baseAddress, operation_count: Int32(records.count),
                     owned_env: envp[environment.count], owned_env_size: NSLAB_OWNED_SIZE)
                 return nslab_spawn_start(&cSpec, &child, &failure)
             }
@@ -358,6 +339,7 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     }
     guard started == 0 else { throw describe(failure, spec: spec, path: path) }
     do {
+        try spec.idMaps?.write(pid: child.pid)
         try atSyncPoint(child.pid)
     } catch {
         nslab_spawn_abort(&child)
@@ -407,8 +389,8 @@ private func describe(_ failure: nslab_failure, spec: ProcessSpec, path: String)
                                  + "(a /proc of another PID namespace, or a setns that returned success but left \(link) unchanged)",
                                kernelRefused: true)
     case NSLAB_STEP_UNSHARE:
-        return SystemCallError("unshare(\(Namespace.flagNames(spec.create.subtracting([.pid]))))", errno: failure.error,
-                               kernelRefused: true)
+        let created = Set(Namespace.allCases.filter { Int32(failure.index) & $0.cloneFlag != 0 })
+        return SystemCallError("unshare(\(Namespace.flagNames(created)))", errno: failure.error, kernelRefused: true)
     case NSLAB_STEP_VERIFY:
         let namespace = Namespace.allCases.first { $0.cloneFlag == failure.index }
         let link = namespace.map { $0 == .time ? "time_for_children" : $0.rawValue } ?? "?"
@@ -418,13 +400,11 @@ private func describe(_ failure: nslab_failure, spec: ProcessSpec, path: String)
         let effect = namespace == .pid ? "the child is not pid 1" : "/proc/self/ns/\(link) did not change"
         return SystemCallError(made, errno: 0, detail: "returned success but \(effect): no new namespace",
                                kernelRefused: true)
-    case NSLAB_STEP_SETHOSTNAME: return SystemCallError("sethostname(\(spec.hostname ?? ""))", errno: failure.error)
-    case NSLAB_STEP_SETDOMAINNAME: return SystemCallError("setdomainname(\(spec.domainname ?? ""))", errno: failure.error)
-    case NSLAB_STEP_MOUNT:
-        return SystemCallError(index < spec.mounts.count ? spec.mounts[index].description : "mount(?)", errno: failure.error)
-    case NSLAB_STEP_CHDIR: return SystemCallError("chdir", errno: failure.error)
+    case NSLAB_STEP_OPERATION:
+        return SystemCallError(index < spec.operations.count ? spec.operations[index].description : "operation \(index)",
+                               errno: failure.error)
     case NSLAB_STEP_DUP2: return SystemCallError("dup2(\(index))", errno: failure.error)
-    case NSLAB_STEP_EXECVE: return SystemCallError("execve(\(path))", errno: failure.error)
+    case NSLAB_STEP_EXECVE: return SystemCallError("execveat(fd of \(path), \"\", AT_EMPTY_PATH)", errno: failure.error)
     default: return SystemCallError("sync with the child", errno: failure.error)
     }
 }
@@ -441,7 +421,7 @@ public func resolveExecutable(_ program: String) -> String? {
 }
 
 /// C strings that live as long as this object.
-private final class CStrings {
+final class CStrings {
     private var owned: [UnsafeMutablePointer<CChar>] = []
     private var arrays: [UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>] = []
 

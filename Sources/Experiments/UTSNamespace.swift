@@ -6,7 +6,7 @@ public let utsNamespace = Experiment(
     namespaces: [.uts],
     minimumKernel: "3.0",  // setns(2) and /proc/PID/ns links
     needsCommands: ["sh", "hostname"],
-    demoHost: [.uts],
+    demoHostNamespaces: [.uts],
     namespaceBudget: [.uts: 3],  // the sandbox's, the demo host's, the new one
     footprint: Footprint(names: [insideHostname, insideDomainname]),
     steps: [
@@ -16,11 +16,11 @@ public let utsNamespace = Experiment(
              shell: "unshare --uts sh -c 'hostname container; domainname nslab.example; hostname; hostname --nis'",
              syscalls: ["unshare(CLONE_NEWUTS)", "sethostname(\"container\")", "setdomainname(\"nslab.example\")"]) { lab in
             let show = ["sh", "-c", "hostname; hostname --nis"]
-            let before = try lab.probe(.demoHost).report
+            let before = try lab.probe(.oldSide).report
             // The old side looks while the new namespace has its names, not before.
-            let (new, old) = try lab.probe(.new([.uts], hostname: insideHostname, domainname: insideDomainname),
+            let (new, old) = try lab.probe(.new([.uts], [.sethostname(insideHostname), .setdomainname(insideDomainname)]),
                                            ["report", "hold"], then: show) { _ in
-                try lab.probe(.demoHost, then: show)
+                try lab.probe(.oldSide, then: show)
             }
             let oldReport = try old.report, newReport = try new.report
             return StepOutcome(
@@ -39,7 +39,7 @@ public let utsNamespace = Experiment(
             // The child starts first, holding; then the parent, still in the demo host, calls
             // sethostname. Seed 004's Go program does this after cmd.Start().
             let (childOutput, parent) = try lab.probe(.new([.uts]), ["hold", "report"]) { _ in
-                try lab.probe(.demoHost, ["report", "sethostname=container", "report"])
+                try lab.probe(.oldSide, ["report", "sethostname=container", "report"])
             }
             let before = try parent.probe.report(0), after = try parent.probe.report(1)
             let childReport = try childOutput.report

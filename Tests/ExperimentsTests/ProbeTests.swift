@@ -64,7 +64,7 @@ struct ProbeTests {
         try requireRoot()
         var spec = ProcessSpec([probePath, "spawn=3", "report"])
         spec.create = [.pid, .mnt]
-        spec.mounts = [.makeRootPrivate, .freshProc]
+        spec.operations = [.makeRootPrivate, .mountFreshProc]
         let child = try spawn(spec)
         #expect(try child.finish(timeout: 10) == .exited(0))
         #expect(try ProbeOutput(lines: child.lines).report().pids == [1, 2, 3, 4])

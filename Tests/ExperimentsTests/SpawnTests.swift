@@ -40,9 +40,76 @@ struct SpawnTests {
         try requireRoot()
         var spec = ProcessSpec(["true"])
         spec.create = [.mnt]
-        spec.mounts = [.makeRootPrivate, MountCall(source: "none", target: "/nonexistent-target", fstype: "tmpfs")]
+        spec.operations = [.makeRootPrivate, .mount(source: "none", target: "/nonexistent-target", fstype: "tmpfs")]
         let error = #expect(throws: SystemCallError.self) { try spawn(spec) }
-        #expect(error?.description == "mount(none, /nonexistent-target, tmpfs, 0): ENOENT")
+        #expect(error?.description == "mount(\"none\", \"/nonexistent-target\", \"tmpfs\", 0, NULL): ENOENT")
+    }
+
+    @Test func pivotRootNeedsAMountPointThenRunsTheProbeByFdInTheNewRoot() throws {
+        try requireRoot()
+        let scratch = try TemporaryDirectory()
+        let root = "\(scratch.path)/rootfs"
+        var spec = ProcessSpec([probePath])
+        spec.create = [.mnt]
+        // The new root is a directory on a filesystem of its own (as a rootfs usually is),
+        // but not a mount point itself.
+        let prepare: [Operation] = [.makeRootPrivate, .mount(source: "scratch", target: scratch.path, fstype: "tmpfs"),
+                                    .mkdir(root), .mkdir("\(root)/a"), .chdir(root)]
+        spec.operations = prepare + [.pivotRoot(newRoot: ".", putOld: ".")]
+        let error = #expect(throws: SystemCallError.self) { try spawn(spec) }
+        #expect(error?.description == "pivot_root(\".\", \".\"): EINVAL")
+        // Bind-mounted onto itself it is one; the old root, stacked under it, is detached.
+        spec.operations = prepare + [.mount(source: root, target: root, flags: UInt(MS_BIND)), .chdir(root),
+                                     .pivotRoot(newRoot: ".", putOld: "."), .umount2(".", flags: Int32(MNT_DETACH)),
+                                     .mkdir("/proc"), .mountFreshProc]
+        let child = try spawn(spec)
+        #expect(try child.finish(timeout: 10) == .exited(0))
+        let report = try ProbeOutput(lines: child.lines).report()
+        #expect(report.rootEntries.sorted() == ["a", "proc"])  // no probe in there: it was exec'd by fd
+        #expect(report.mounts.map(\.target) == ["/", "/proc"])
+    }
+
+    @Test func mapsAreWrittenByTheParentAndAFailedWriteNamesIt() throws {
+        try requireRoot()
+        var spec = ProcessSpec(["sh", "-c", "cat /proc/self/uid_map /proc/self/setgroups; id -u"])
+        spec.create = [.user]
+        spec.idMaps = IDMaps(uidMap: "0 0 1\n0 1 1", gidMap: "0 0 1")  // two ranges that overlap
+        let error = #expect(throws: SystemCallError.self) { try spawn(spec) }
+        #expect(error?.description.hasPrefix("write /proc/") == true)
+        #expect(error?.description.hasSuffix("/uid_map \"0 0 1\\n0 1 1\": EINVAL") == true, "\(String(describing: error))")
+        // A map is written once: the second write of the same map is refused.
+        spec.idMaps = IDMaps(uidMap: "100 200 1", gidMap: "100 200 1")
+        let twice = #expect(throws: SystemCallError.self) { try spawn(spec) { try spec.idMaps?.write(pid: $0) } }
+        #expect(twice?.description.hasSuffix("/setgroups \"deny\": EPERM") == true, "\(String(describing: twice))")
+        let child = try spawn(spec)
+        #expect(try child.finish(timeout: 10) == .exited(0))
+        #expect(child.lines.map { $0.split(separator: " ").joined(separator: " ") } == ["100 200 1", "deny", "65534"])
+    }
+
+    @Test func aNewUserNamespaceComesFirstSoTheOthersAreItsOwn() throws {
+        try requireRoot()
+        // After unshare(CLONE_NEWUSER) the child has no capability over the host's UTS
+        // namespace: sethostname works only because the new UTS namespace is made after, and
+        // so belongs to, the new user namespace.
+        var spec = ProcessSpec([probePath, "report", "hold"])
+        spec.create = [.user, .uts]
+        spec.idMaps = IDMaps(uidMap: "0 0 1", gidMap: "0 0 1")
+        spec.operations = [.sethostname("owned")]
+        let holder = try spawn(spec)
+        try holder.awaitHold(timeout: 10)
+        let report = try ProbeOutput(lines: holder.lines).report()
+        #expect(report.hostname == "owned")
+        #expect(report.uidMap?.split(whereSeparator: \.isWhitespace).joined(separator: " ") == "0 0 1")
+        // Joining both, in runc's order (the UTS namespace first, while the child still has
+        // the host's privileges, then the user namespace) works, and the proof holds for both.
+        var joiner = ProcessSpec(["hostname"])
+        joiner.join = [NamespaceFile("/proc/\(holder.pid)/ns/user", .user, inode: try #require(report.inode(.user))),
+                       NamespaceFile("/proc/\(holder.pid)/ns/uts", .uts, inode: try #require(report.inode(.uts)))]
+        let joined = try spawn(joiner)
+        #expect(try joined.finish(timeout: 10) == .exited(0))
+        #expect(joined.lines == ["owned"])
+        holder.send()
+        #expect(try holder.finish(timeout: 10) == .exited(0))
     }
 
     @Test func aFailedSetnsNamesTheFile() throws {
@@ -99,7 +166,7 @@ struct SpawnTests {
         try requireRoot()
         var spec = ProcessSpec(["sh", "-c", "hostname"])
         spec.create = [.uts]
-        spec.hostname = "synced"
+        spec.operations = [.sethostname("synced")]
         var seenAtSyncPoint: String?
         let child = try spawn(spec) { pid in
             // The namespace exists already; the name is set only after the parent's word.

@@ -11,49 +11,76 @@ enum nslab_step {
     NSLAB_STEP_READY = 0,      // not a failure: the child reached the sync point
     NSLAB_STEP_PIPE,           // the parent's pipe2(2) for the report or release pipe
     NSLAB_STEP_CLONE,
-    NSLAB_STEP_SIGNALS,
     NSLAB_STEP_PRCTL,
     NSLAB_STEP_SETNS,
     NSLAB_STEP_VERIFY_JOIN,    // the joined namespace is not the expected one (see join_inodes)
-    NSLAB_STEP_UNSHARE,
+    NSLAB_STEP_UNSHARE,        // index: the CLONE_NEW* flags of that unshare(2)
     NSLAB_STEP_VERIFY,         // a namespace call returned 0 but /proc/self/ns shows no change
     NSLAB_STEP_SYNC,
-    NSLAB_STEP_SETHOSTNAME,
-    NSLAB_STEP_SETDOMAINNAME,
-    NSLAB_STEP_MOUNT,
-    NSLAB_STEP_CHDIR,
+    NSLAB_STEP_OPERATION,      // index: the operation that failed
     NSLAB_STEP_DUP2,
     NSLAB_STEP_EXECVE,
 };
 
-/// One mount(2) call, made in the child in order after the namespaces exist.
-struct nslab_mount {
+/// The child's setup after its namespaces exist: one call each, in the order given.
+enum nslab_operation_kind {
+    NSLAB_OP_SETHOSTNAME,      // text
+    NSLAB_OP_SETDOMAINNAME,    // text
+    NSLAB_OP_MKDIR,            // target, flags: the mode
+    NSLAB_OP_MOUNT,            // source, target, fstype, flags, text: mount(2)'s data
+    NSLAB_OP_UMOUNT2,          // target, flags
+    NSLAB_OP_CHDIR,            // target
+    NSLAB_OP_CHROOT,           // target
+    NSLAB_OP_PIVOT_ROOT,       // target: new_root, source: put_old
+    NSLAB_OP_WRITE_FILE,       // target, text: written whole, as echo TEXT > TARGET
+    NSLAB_OP_SETRESGID,        // id, for real, effective and saved
+    NSLAB_OP_SETRESUID,        // id, for real, effective and saved
+    NSLAB_OP_SETGROUPS_EMPTY,  // setgroups(0, NULL)
+    NSLAB_OP_SET_CAPABILITIES, // capabilities: capset(2), as nslab_capabilities_from_text made it
+};
+
+struct nslab_operation {
+    int kind;
     const char *source;
     const char *target;
     const char *fstype;
+    const char *text;
     unsigned long flags;
-    const char *data;
+    unsigned int id;
+    // capset(2)'s data: two __user_cap_data_struct {effective, permitted, inheritable}.
+    unsigned int capabilities[6];
 };
 
-/// What the child is to become. Namespaces are joined first (setns, in order), then created:
-/// CLONE_NEWPID goes to clone(2) so that the program itself is pid 1; every other CLONE_NEW*
-/// flag goes to unshare(2) in the child, so the new namespaces are copies of the joined ones.
+/// Fills `capabilities` from libcap's text form ("cap_sys_admin+ep"), in the parent: libcap
+/// allocates, which the child must not.
+int nslab_capabilities_from_text(const char *text, unsigned int capabilities[6]);
+
+/// What the child is to become, in runc's order (libcontainer/nsenter/nsexec.c):
+/// 1. join namespaces with setns(2): every one but a user namespace first, while the child
+///    still has its parent's privileges over them; then the user namespace; then any left
+///    (those owned by the joined user namespace, which needs its capabilities). Each join is
+///    proved: the fd and /proc/self/ns must show the inode in join_inodes.
+/// 2. create: CLONE_NEWPID goes to clone(2), so that the program itself is pid 1; a new user
+///    namespace is made alone, first, with unshare(2), so that the namespaces made after it
+///    are owned by it; then the sync point, where the parent writes the maps; then every
+///    other CLONE_NEW* flag in one unshare(2), copies of the joined ones. Each is proved by
+///    a new inode in /proc/self/ns. Without a new user namespace, the sync point comes after
+///    all of them.
+/// 3. the operations, in order; then stdio and execveat(2) of exec_fd, opened before any
+///    root change, so that the program runs inside any new root without being there.
 /// A PID namespace cannot be joined here: setns(2) would move only the child's children.
 struct nslab_spawn_spec {
-    const char *path;               // absolute path given to execve(2)
+    int exec_fd;                    // the program, opened with O_PATH
     char *const *argv;
     char *const *envp;
-    const char *cwd;                // NULL: inherit
     int stdin_fd, stdout_fd, stderr_fd;
     const int *join_fds;            // namespace fds for setns(fd, type)
     const int *join_types;          // the CLONE_NEW* type of each (never CLONE_NEWPID)
     const unsigned long long *join_inodes;  // the inode each must have: what its owner reported
     int join_count;
     int namespace_flags;            // CLONE_NEW* flags
-    const char *hostname;           // NULL: leave as is
-    const char *domainname;         // NULL: leave as is
-    const struct nslab_mount *mounts;
-    int mount_count;
+    const struct nslab_operation *operations;
+    int operation_count;
     // An entry of envp that the child overwrites, before exec, with the namespaces it proved
     // to be the runner's: "NSLAB_OWNED=uts:4026532178,ipc:4026532179". The probe changes
     // state only in those (see nsprobe.c). NULL: none.
@@ -65,7 +92,7 @@ struct nslab_spawn_spec {
 #define NSLAB_OWNED_PREFIX "NSLAB_OWNED="
 #define NSLAB_OWNED_SIZE 256
 
-/// Which step failed, which item of it (the join index, mount index, or for VERIFY the
+/// Which step failed, which item of it (the join index, operation index, or for VERIFY the
 /// CLONE_NEW* flag that made no new namespace), and the errno (0 for VERIFY when stat worked).
 /// For VERIFY_JOIN with error 0, `inode` is the namespace the child found instead.
 struct nslab_failure {
@@ -96,6 +123,8 @@ void nslab_spawn_abort(struct nslab_child *child);
 
 /// errno-preserving wrappers for calls Swift cannot make directly (variadic or missing).
 int nslab_pipe_cloexec(int fds[2]);
+/// open(path, O_PATH | O_CLOEXEC): a file to exec by fd.
+int nslab_open_path(const char *path);
 int nslab_pidfd_open(pid_t pid);
 int nslab_set_child_subreaper(void);
 

@@ -1,0 +1,137 @@
+import CShim
+import Glibc
+
+/// One call the child makes after its namespaces exist and before exec, in the order given,
+/// described as its man page writes it: a failure reads `mount("none", "/x", "tmpfs", 0,
+/// NULL): ENOENT`. A chapter that needs new work in the child adds a case here and in the
+/// shim's nslab_operate, nothing else.
+public enum Operation: Sendable, Equatable, CustomStringConvertible {
+    case sethostname(String)
+    case setdomainname(String)
+    case mkdir(String, mode: UInt32 = 0o755)
+    case mount(source: String?, target: String, fstype: String? = nil, flags: UInt = 0, data: String? = nil)
+    case umount2(String, flags: Int32 = 0)
+    case chdir(String)
+    case chroot(String)
+    case pivotRoot(newRoot: String, putOld: String)
+    /// Writes `text` to the file whole, as `echo TEXT > PATH` would (without the newline).
+    case write(String, to: String)
+    case setresgid(UInt32)
+    case setresuid(UInt32)
+    /// setgroups(0, NULL): no supplementary groups.
+    case clearGroups
+    /// The capability sets, in libcap's text form: "cap_sys_admin=ep".
+    case setCapabilities(String)
+
+    /// `mount --make-rprivate /`: nothing mounted below / propagates back to the parent.
+    public static let makeRootPrivate = Operation.mount(source: nil, target: "/", flags: UInt(MS_REC | MS_PRIVATE))
+    /// `mount -t proc proc /proc`: a /proc that shows the current PID namespace.
+    public static let mountFreshProc = Operation.mount(source: "proc", target: "/proc", fstype: "proc",
+                                                       flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC))
+    /// What an unprivileged writer must do before it may write gid_map (user_namespaces(7)).
+    public static let denySetgroups = Operation.write("deny", to: "/proc/self/setgroups")
+
+    public var description: String {
+        switch self {
+        case .sethostname(let name): "sethostname(\(quoted(name)), \(name.utf8.count))"
+        case .setdomainname(let name): "setdomainname(\(quoted(name)), \(name.utf8.count))"
+        case .mkdir(let path, let mode): "mkdir(\(quoted(path)), 0\(String(mode, radix: 8)))"
+        case .mount(let source, let target, let fstype, let flags, let data):
+            "mount(\(quoted(source)), \(quoted(target)), \(quoted(fstype)), \(mountFlagNames(flags)), \(quoted(data)))"
+        case .umount2(let target, let flags): "umount2(\(quoted(target)), \(umountFlagNames(flags)))"
+        case .chdir(let path): "chdir(\(quoted(path)))"
+        case .chroot(let path): "chroot(\(quoted(path)))"
+        case .pivotRoot(let newRoot, let putOld): "pivot_root(\(quoted(newRoot)), \(quoted(putOld)))"
+        case .write(let text, let path): "write \(path) \(quoted(text))"
+        case .setresgid(let id): "setresgid(\(id), \(id), \(id))"
+        case .setresuid(let id): "setresuid(\(id), \(id), \(id))"
+        case .clearGroups: "setgroups(0, NULL)"
+        case .setCapabilities(let text): "cap_set_proc(cap_from_text(\(quoted(text))))"
+        }
+    }
+
+    /// The shim's record; strings live as long as `strings`.
+    func record(_ strings: CStrings) throws -> nslab_operation {
+        var op = nslab_operation()
+        func kind(_ value: nslab_operation_kind) { op.kind = Int32(value.rawValue) }
+        switch self {
+        case .sethostname(let name): kind(NSLAB_OP_SETHOSTNAME); op.text = strings.optional(name)
+        case .setdomainname(let name): kind(NSLAB_OP_SETDOMAINNAME); op.text = strings.optional(name)
+        case .mkdir(let path, let mode): kind(NSLAB_OP_MKDIR); op.target = strings.optional(path); op.flags = UInt(mode)
+        case .mount(let source, let target, let fstype, let flags, let data):
+            kind(NSLAB_OP_MOUNT)
+            (op.source, op.target, op.fstype, op.flags, op.text) =
+                (strings.optional(source), strings.optional(target), strings.optional(fstype), flags, strings.optional(data))
+        case .umount2(let target, let flags): kind(NSLAB_OP_UMOUNT2); op.target = strings.optional(target); op.flags = UInt(flags)
+        case .chdir(let path): kind(NSLAB_OP_CHDIR); op.target = strings.optional(path)
+        case .chroot(let path): kind(NSLAB_OP_CHROOT); op.target = strings.optional(path)
+        case .pivotRoot(let newRoot, let putOld):
+            kind(NSLAB_OP_PIVOT_ROOT); op.target = strings.optional(newRoot); op.source = strings.optional(putOld)
+        case .write(let text, let path): kind(NSLAB_OP_WRITE_FILE); op.target = strings.optional(path); op.text = strings.optional(text)
+        case .setresgid(let id): kind(NSLAB_OP_SETRESGID); op.id = id
+        case .setresuid(let id): kind(NSLAB_OP_SETRESUID); op.id = id
+        case .clearGroups: kind(NSLAB_OP_SETGROUPS_EMPTY)
+        case .setCapabilities(let text):
+            kind(NSLAB_OP_SET_CAPABILITIES)
+            try withUnsafeMutableBytes(of: &op.capabilities) { buffer in
+                let words = buffer.bindMemory(to: UInt32.self).baseAddress!
+                try check("cap_from_text(\(quoted(text)))") { nslab_capabilities_from_text(text, words) }
+            }
+        }
+        return op
+    }
+}
+
+/// The uid and gid maps of a new user namespace, which the parent writes while the child
+/// waits at its sync point (a process cannot map itself to ids it does not have).
+public struct IDMaps: Sendable, Equatable {
+    /// Written to /proc/PID/setgroups first: "deny", or nil to leave it.
+    public var setgroups: String?
+    public var uidMap: String
+    public var gidMap: String
+
+    public init(setgroups: String? = "deny", uidMap: String, gidMap: String) {
+        self.setgroups = setgroups
+        self.uidMap = uidMap
+        self.gidMap = gidMap
+    }
+
+    /// The writes in order, as `write /proc/PID/uid_map "100 200 1"`.
+    func writes(pid: pid_t) -> [(path: String, text: String)] {
+        (setgroups.map { [("/proc/\(pid)/setgroups", $0)] } ?? [])
+            + [("/proc/\(pid)/uid_map", uidMap), ("/proc/\(pid)/gid_map", gidMap)]
+    }
+
+    func write(pid: pid_t) throws(SystemCallError) {
+        for (path, text) in writes(pid: pid) {
+            let call = "write \(path) \(quoted(text))"
+            let fd = try check(call) { open(path, O_WRONLY | O_CLOEXEC) }
+            defer { close(fd) }
+            let bytes = Array(text.utf8)
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if written != bytes.count { throw SystemCallError(call, errno: written < 0 ? errno : EIO) }
+        }
+    }
+}
+
+/// A C string as a man page shows it: "text", or NULL.
+func quoted(_ text: String?) -> String {
+    text.map { "\"" + $0.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\\n") + "\"" } ?? "NULL"
+}
+
+func mountFlagNames(_ flags: UInt) -> String {
+    let names: [(Int, String)] = [
+        (MS_REC, "MS_REC"), (MS_PRIVATE, "MS_PRIVATE"), (MS_SLAVE, "MS_SLAVE"), (MS_SHARED, "MS_SHARED"),
+        (MS_UNBINDABLE, "MS_UNBINDABLE"), (MS_BIND, "MS_BIND"), (MS_MOVE, "MS_MOVE"), (MS_REMOUNT, "MS_REMOUNT"),
+        (MS_RDONLY, "MS_RDONLY"), (MS_NOSUID, "MS_NOSUID"), (MS_NODEV, "MS_NODEV"), (MS_NOEXEC, "MS_NOEXEC"),
+    ]
+    let set = names.filter { flags & UInt(truncatingIfNeeded: $0.0) != 0 }.map(\.1)
+    return set.isEmpty ? "0" : set.joined(separator: "|")
+}
+
+func umountFlagNames(_ flags: Int32) -> String {
+    let names: [(Int, String)] = [(MNT_FORCE, "MNT_FORCE"), (MNT_DETACH, "MNT_DETACH"), (MNT_EXPIRE, "MNT_EXPIRE"),
+                                    (UMOUNT_NOFOLLOW, "UMOUNT_NOFOLLOW")]
+    let set = names.filter { Int(flags) & $0.0 != 0 }.map(\.1)
+    return set.isEmpty ? "0" : set.joined(separator: "|")
+}
