@@ -2,7 +2,7 @@ import ArgumentParser
 import Experiments
 import Glibc
 
-/// Exit codes of DESIGN.md: 0 all checks passed, 1 a check failed, 2 bad usage, 3 the host
+/// Exit codes, as the README documents them: 0 all checks passed, 1 a check failed, 2 bad usage, 3 the host
 /// cannot run what was asked, 4 broken: a step could not be carried out or the results could
 /// not be delivered.
 enum Exit {

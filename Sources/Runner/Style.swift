@@ -48,17 +48,4 @@ extension String {
             return total + (wide ? 2 : 1)
         }
     }
-
-    /// Cuts to at most `width` columns, marking the cut with "…".
-    func truncated(to width: Int) -> String {
-        guard columns > width else { return self }
-        var result = "", used = 0
-        for character in self {
-            let w = String(character).columns
-            if used + w > width - 1 { break }
-            result.append(character)
-            used += w
-        }
-        return result + "…"
-    }
 }

@@ -261,11 +261,12 @@ static void put_names(void) {
 }
 
 // /proc/sysvipc/{msg,shm,sem}: a header line, then "key id ..." per object.
-static void put_sysvipc_kind(const char *kind) {
+static void put_sysvipc_kind(const char *kind, int first_kind) {
     char path[64];
     snprintf(path, sizeof path, "/proc/sysvipc/%s", kind);
-    put_key(kind);
-    put("[");
+    if (!first_kind) put(",");
+    put_string(kind);
+    put(":[");
     char *text = read_file(path, file_buffer, sizeof file_buffer);
     char *rest = text ? strchr(text, '\n') : NULL;
     int first = 1;
@@ -282,10 +283,10 @@ static void put_sysvipc_kind(const char *kind) {
 
 static void put_sysvipc(void) {
     put_key("sysvipc");
-    put("{\"_\":0");
-    put_sysvipc_kind("msg");
-    put_sysvipc_kind("shm");
-    put_sysvipc_kind("sem");
+    put("{");
+    put_sysvipc_kind("msg", 1);
+    put_sysvipc_kind("shm", 0);
+    put_sysvipc_kind("sem", 0);
     put("}");
 }
 
