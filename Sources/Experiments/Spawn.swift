@@ -323,9 +323,11 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     var failure = nslab_failure()
     let command = command ?? spec.arguments.joined(separator: " ")
 
-    let started = joinFDs.withUnsafeBufferPointer { joins in
-        joinTypes.withUnsafeBufferPointer { types in joinInodes.withUnsafeBufferPointer { inodes in
-            operations.withUnsafeBufferPointer { records in
+    // The child may share this process's memory until it execs: everything it reads stays
+    // valid until it has (the release below is inside these closures).
+    try joinFDs.withUnsafeBufferPointer { joins in
+        try joinTypes.withUnsafeBufferPointer { types in try joinInodes.withUnsafeBufferPointer { inodes in
+            try operations.withUnsafeBufferPointer { records in
                 var cSpec = nslab_spawn_spec(
                     exec_fd: program, argv: argv, envp: envp,
                     stdin_fd: childIO[0], stdout_fd: childIO[1], stderr_fd: childIO[2],
@@ -333,19 +335,20 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
                     join_count: Int32(joins.count), namespace_flags: Namespace.flags(spec.create),
                     operations: records.baseAddress, operation_count: Int32(records.count),
                     owned_env: envp[environment.count], owned_env_size: NSLAB_OWNED_SIZE)
-                return nslab_spawn_start(&cSpec, &child, &failure)
+                guard nslab_spawn_start(&cSpec, &child, &failure) == 0 else {
+                    throw describe(failure, spec: spec, path: path)
+                }
+                do {
+                    try spec.idMaps?.write(pid: child.pid)
+                    try atSyncPoint(child.pid)
+                } catch {
+                    nslab_spawn_abort(&child)
+                    throw error
+                }
+                guard nslab_spawn_release(&child, &failure) == 0 else { throw describe(failure, spec: spec, path: path) }
             }
         } }
     }
-    guard started == 0 else { throw describe(failure, spec: spec, path: path) }
-    do {
-        try spec.idMaps?.write(pid: child.pid)
-        try atSyncPoint(child.pid)
-    } catch {
-        nslab_spawn_abort(&child)
-        throw error
-    }
-    guard nslab_spawn_release(&child, &failure) == 0 else { throw describe(failure, spec: spec, path: path) }
     // Every wait for the child is bounded through its pidfd; without one, none could be.
     let exitNotice = nslab_pidfd_open(child.pid)
     if exitNotice < 0 {

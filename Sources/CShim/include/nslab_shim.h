@@ -107,6 +107,7 @@ struct nslab_child {
     pid_t pid;
     int release_fd;                 // parent writes here to let the child go on
     int report_fd;                  // child reports a failure here; EOF means it exec'd
+    void *stack;                    // the child's stack while it shares our memory, or NULL
 };
 
 /// Clones the child and returns once it waits at the sync point (0), or has failed (-1, with
