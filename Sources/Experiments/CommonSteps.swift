@@ -7,7 +7,7 @@ extension Step {
         let option = namespace == .mnt ? "--mount" : "--\(namespace.rawValue)"
         return Step("new-namespace", title, shell: "readlink \(link); unshare \(option) readlink \(link)",
                     syscalls: ["unshare(\(namespace.flagName))"]) { lab in
-            let sides = try lab.probe([.oldSide, .new([namespace])], then: ["readlink", link])
+            let sides = try lab.probe([.oldSide, .new([namespace])], [.report([.ns])], then: ["readlink", link])
             let old = sides[0], new = sides[1]
             return StepOutcome(
                 observations: [old.observation("old namespace"), new.observation("new namespace")],

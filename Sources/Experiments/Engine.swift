@@ -115,17 +115,16 @@ public func run(_ experiment: Experiment, probePath: String = locateProbe(), hoo
     hooks.willRun(hostStep)
     let differences = hostBefore.differences(to: HostState.read())
     // Orphans adopted by the runner and zombies would show here: /proc, not the lab's list.
-    let leftBehind = ProcessTable.descendants(of: getpid()).map {
-        "\($0) (\(ProcessTable.state($0).map(String.init) ?? "gone"))"
-    }
+    let leftBehind = ProcessTable.descendants(of: getpid())
     let hostResult = StepResult(
         key: hostUnchangedKey, title: hostStep.title, shell: "", syscalls: [], observations: [],
         checks: [
             Check.that("hostname, domainname, SysV IPC, mounts and network devices where the runner runs",
                        differences.isEmpty, expected: "unchanged",
                        actual: differences.isEmpty ? "unchanged" : differences.joined(separator: "; ")),
-            Check.that("processes of the experiment still running, or zombies", leftBehind.isEmpty, expected: "none",
-                       actual: leftBehind.isEmpty ? "none" : leftBehind.joined(separator: ", ")),
+            Check.isEmpty("processes of the experiment still running, or zombies", leftBehind) {
+                "\($0) (\(ProcessTable.state($0).map(String.init) ?? "gone"))"
+            },
         ],
         seconds: 0)
     results.append(hostResult)

@@ -89,8 +89,11 @@ public struct Check: Codable, Sendable, Equatable {
         self.passed = passed
     }
 
+    /// Passes when `actual` is `expected`. An expected value that is itself nil (a value read
+    /// from the kernel that was not there) never passes: nothing was known to compare with.
     public static func equal<T: Equatable>(_ name: String, expected: T, actual: T?) -> Check {
-        Check(name, expected: text(expected), actual: text(actual as Any), passed: actual == expected)
+        Check(name, expected: text(expected), actual: text(actual as Any),
+              passed: actual == expected && !isNothing(expected))
     }
 
     /// Passes when both values were seen and differ, like two namespace inodes.
@@ -99,11 +102,81 @@ public struct Check: Codable, Sendable, Equatable {
               passed: old != nil && new != nil && old != new)
     }
 
+    /// Passes when `collection` was read and holds `element`: "expected pid 7 listed, got pid
+    /// 1, pid 7". `describe` writes one element as a student reads it.
+    public static func contains<C: Collection>(_ name: String, _ element: C.Element, in collection: C?,
+                                               describe: (C.Element) -> String) -> Check
+        where C.Element: Equatable
+    {
+        let found = collection?.contains(element) ?? false
+        return Check(name, expected: "\(describe(element)) listed",
+                     actual: listing(collection, describe, found: found ? describe(element) : nil), passed: found)
+    }
+
+    /// Passes when `collection` was read and does not hold `element`.
+    public static func notContains<C: Collection>(_ name: String, _ element: C.Element, in collection: C?,
+                                                  describe: (C.Element) -> String) -> Check
+        where C.Element: Equatable
+    {
+        let found = collection?.contains(element) ?? false
+        return Check(name, expected: "\(describe(element)) not listed",
+                     actual: listing(collection, describe, found: found ? describe(element) : nil),
+                     passed: collection != nil && !found)
+    }
+
+    /// Passes when `collection` was read and is empty: "expected none, got key 0x1 id 0".
+    public static func isEmpty<C: Collection>(_ name: String, _ collection: C?, describe: (C.Element) -> String) -> Check {
+        Check(name, expected: "none", actual: listing(collection, describe), passed: collection?.isEmpty ?? false)
+    }
+
+    /// Passes when the probe's action ended as `expected`: "success" or an errno's name, like
+    /// LTP's TST_EXP_PASS and TST_EXP_FAIL. A missing result shows as "(nothing)".
+    public static func errno<Result: ProbeActionResult>(_ name: String, expected: String, actual result: Result?)
+        -> Check
+    {
+        .equal(name, expected: expected, actual: result?.outcome)
+    }
+
+    /// Passes when a list read before and after is the same; else shows what came and went.
+    public static func unchanged<T: Equatable>(_ name: String, before: [T]?, after: [T]?,
+                                               describe: (T) -> String = { "\($0)" }) -> Check
+    {
+        guard let before, let after else {
+            return Check(name, expected: "unchanged", actual: "not read \(before == nil ? "before" : "after")",
+                         passed: false)
+        }
+        let changes = after.filter { !before.contains($0) }.map { "+ \(describe($0))" }
+            + before.filter { !after.contains($0) }.map { "- \(describe($0))" }
+        return Check(name, expected: "unchanged",
+                     actual: before == after ? "unchanged" : changes.isEmpty ? "reordered" : changes.joined(separator: "; "),
+                     passed: before == after)
+    }
+
+    /// "none", "a, b, c", or, past eight elements, the first eight and how many more, or the
+    /// one `found` and how many more; "not reported" for a collection that was not read.
+    static func listing<C: Collection>(_ collection: C?, _ describe: (C.Element) -> String, found: String? = nil)
+        -> String
+    {
+        guard let collection else { return "not reported" }
+        let limit = 8
+        if collection.isEmpty { return "none" }
+        if collection.count <= limit { return collection.map(describe).joined(separator: ", ") }
+        if let found { return "\(found) listed, and \(collection.count - 1) more" }
+        return collection.prefix(limit).map(describe).joined(separator: ", ") + ", … \(collection.count - limit) more"
+    }
+
     /// A value as a student reads it: optionals unwrapped, nil as "(nothing)".
     static func text(_ value: Any) -> String {
         let mirror = Mirror(reflecting: value)
         guard mirror.displayStyle == .optional else { return "\(value)" }
         return mirror.children.first.map { text($0.value) } ?? "(nothing)"
+    }
+
+    /// Whether `value` is nil, through any optionals around it.
+    static func isNothing(_ value: Any) -> Bool {
+        let mirror = Mirror(reflecting: value)
+        guard mirror.displayStyle == .optional else { return false }
+        return mirror.children.first.map { isNothing($0.value) } ?? true
     }
 
     public static func that(_ name: String, _ condition: Bool, expected: String, actual: String) -> Check {

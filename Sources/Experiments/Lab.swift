@@ -68,9 +68,9 @@ public final class Lab {
                                probe: ProbeOutput(lines: child.lines), termination: termination)
     }
 
-    /// Runs the probe with `actions` (none: one report), then, if given, execs `command` in the
-    /// same process, so that the command's output comes from the namespaces the probe saw.
-    public func probe(_ placement: ProcessSpec, _ actions: [String] = ["report"], then command: [String] = [])
+    /// Runs the probe with `actions`, then, if given, execs `command` in the same process, so
+    /// that the command's output comes from the namespaces the probe saw.
+    public func probe(_ placement: ProcessSpec, _ actions: [ProbeAction], then command: [String] = [])
         throws -> FinishedProcess
     {
         try probe([placement], actions, then: command)[0]
@@ -78,7 +78,7 @@ public final class Lab {
 
     /// Runs the probe (then `command`) in each placement at once, side by side, and returns
     /// what each printed, in the order given.
-    public func probe(_ placements: [ProcessSpec], _ actions: [String] = ["report"], then command: [String] = [])
+    public func probe(_ placements: [ProcessSpec], _ actions: [ProbeAction], then command: [String] = [])
         throws -> [FinishedProcess]
     {
         let children = try placements.map { try start($0, probeArguments(actions, then: command)) }
@@ -86,11 +86,11 @@ public final class Lab {
     }
 
     /// Starts the probe with `actions` and returns it running; with a hold, once it is ready.
-    public func startProbe(_ placement: ProcessSpec, _ actions: [String], then command: [String] = [])
+    public func startProbe(_ placement: ProcessSpec, _ actions: [ProbeAction], then command: [String] = [])
         throws -> ChildProcess
     {
         let child = try start(placement, probeArguments(actions, then: command))
-        if actions.contains(where: { $0.hasPrefix("hold") }) {
+        if actions.contains(where: { if case .hold = $0 { true } else { false } }) {
             try child.awaitHold(timeout: timeout)
         }
         return child
@@ -99,7 +99,7 @@ public final class Lab {
     /// Runs the probe with `actions`, which include one `hold`: `meanwhile` gets the held
     /// process and runs while it waits there; then the probe goes on to its end. Returns what
     /// the probe printed and what `meanwhile` returned.
-    public func probe<T>(_ placement: ProcessSpec, _ actions: [String], then command: [String] = [],
+    public func probe<T>(_ placement: ProcessSpec, _ actions: [ProbeAction], then command: [String] = [],
                          shown: String? = nil, whileHolding meanwhile: (ChildProcess) throws -> T)
         throws -> (held: FinishedProcess, meanwhile: T)
     {
@@ -109,13 +109,13 @@ public final class Lab {
         return (try finish(child, shown: shown ?? shownCommand(actions, then: command)), value)
     }
 
-    func probeArguments(_ actions: [String], then command: [String]) -> [String] {
-        [probePath] + actions + (command.isEmpty ? [] : ["--"] + command)
+    func probeArguments(_ actions: [ProbeAction], then command: [String]) -> [String] {
+        [probePath] + actions.map(\.description) + (command.isEmpty ? [] : ["--"] + command)
     }
 
     /// What a student would type: the command the probe execs, or else the probe's actions.
-    func shownCommand(_ actions: [String], then command: [String]) -> String {
-        shellWords(command.isEmpty ? [probePath] + actions : command)
+    func shownCommand(_ actions: [ProbeAction], then command: [String]) -> String {
+        shellWords(command.isEmpty ? [probePath] + actions.map(\.description) : command)
     }
 
     /// The command as a shell would take it: the probe as `nsprobe`, words quoted where needed.
@@ -161,7 +161,8 @@ public final class Lab {
     }
 
     private func makeDemoHost() throws {
-        var spec = ProcessSpec([probePath, "report", "hold=86400"])
+        // The demo host's report is read for its namespaces alone.
+        var spec = ProcessSpec(probeArguments([.report([.ns]), .hold(seconds: 86400)], then: []))
         spec.create = demoHostNamespaces
         if demoHostNamespaces.contains(.mnt) { spec.operations = [.makeRootPrivate] }
         let host = try spawn(spec, command: "the demo host (nsprobe report hold)")

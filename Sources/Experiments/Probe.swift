@@ -4,8 +4,125 @@ import Glibc
 /// The marker in front of each line nsprobe prints.
 public let probeMarker = "@@NSPROBE@@ "
 
-/// What nsprobe reports about the namespace world it runs in (its "report" event).
-public struct ProbeReport: Codable, Sendable, Equatable {
+/// A part of a probe report, as `report=ns,hostname` names it: a step asks for the sections
+/// it reads, and pays for those alone.
+public enum ReportSection: String, CaseIterable, Sendable {
+    /// ppid, uid, gid, nspid, capEff.
+    case process
+    /// The /proc/self/ns inodes.
+    case ns
+    /// hostname and domainname, from uname(2).
+    case hostname
+    case sysvipc
+    /// The pids /proc shows.
+    case pids
+    /// The probe's open file descriptors.
+    case fds
+    /// The names in /.
+    case rootEntries = "root_entries"
+    case mounts
+    /// uidMap, gidMap and setgroups.
+    case idMaps = "id_maps"
+    case cgroup
+    case interfaces
+    /// monotonic and boottime.
+    case clocks
+
+    public static let all = Set(allCases)
+
+    /// "" for every section (the probe's default), else "=ns,hostname" in the probe's order.
+    static func argument(_ sections: Set<ReportSection>) -> String {
+        sections == all ? "" : "=" + allCases.filter(sections.contains).map(\.rawValue).joined(separator: ",")
+    }
+}
+
+/// The kinds of System V IPC object, as /proc/sysvipc names its files.
+public enum SysVKind: String, CaseIterable, Codable, Sendable {
+    case msg, shm, sem
+}
+
+/// A SysV IPC key as ipcs(1) shows it: 0x4e534c42.
+func ipcKeyText(_ key: Int) -> String { "0x" + String(UInt32(truncatingIfNeeded: key), radix: 16) }
+
+/// One thing nsprobe is asked to do: a word of its command line, which `description` gives
+/// (`mkqueue=0x4e534c42`). Each prints one line, decoded as the result type named here.
+public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
+    /// A ProbeReport of these sections (`ReportSection.all`: the full report).
+    case report(Set<ReportSection>)
+    /// HoldReady, then waits for a line on stdin (at most `seconds`, else 30), then HoldReleased.
+    case hold(seconds: Int? = nil)
+    /// MadeIPCObject; guarded: only in an IPC namespace the runner made.
+    case makeQueue(key: Int)
+    case makeSharedMemory(key: Int)
+    case makeSemaphores(key: Int)
+    /// HostnameSet; guarded: only in a UTS namespace the runner made.
+    case sethostname(String)
+    /// OrphanResult.
+    case orphan
+    /// KillInitResult: a child signals pid 1; guarded: only as pid 1 of a PID namespace the
+    /// runner made.
+    case killInit(signal: Int32)
+    /// Spawned: children that wait until they are killed or the probe dies.
+    case spawn(count: Int)
+    /// SetnsResult: the probe joins the namespace of this /proc/PID/ns file.
+    case setns(path: String)
+    /// ForkResult, after the child printed its own report of these sections.
+    case fork(report: Set<ReportSection>)
+    /// ZombieResult.
+    case zombie
+    /// WriteResult: opens the file for writing, and no more.
+    case write(path: String)
+
+    /// A full report.
+    public static let fullReport = ProbeAction.report(ReportSection.all)
+
+    public var description: String {
+        switch self {
+        case .report(let sections): "report" + ReportSection.argument(sections)
+        case .hold(let seconds): seconds.map { "hold=\($0)" } ?? "hold"
+        case .makeQueue(let key): "mkqueue=\(ipcKeyText(key))"
+        case .makeSharedMemory(let key): "mkshm=\(ipcKeyText(key))"
+        case .makeSemaphores(let key): "mksem=\(ipcKeyText(key))"
+        case .sethostname(let name): "sethostname=\(name)"
+        case .orphan: "orphan"
+        case .killInit(let signal): "kill-init=\(ProbeAction.signalWords[signal] ?? "\(signal)")"
+        case .spawn(let count): "spawn=\(count)"
+        case .setns(let path): "setns=\(path)"
+        case .fork(let sections): "fork" + ReportSection.argument(sections)
+        case .zombie: "zombie"
+        case .write(let path): "write=\(path)"
+        }
+    }
+
+    /// The signals the probe knows by name; others go as numbers.
+    private static let signalWords: [Int32: String] = [SIGKILL: "KILL", SIGTERM: "TERM", SIGINT: "INT", SIGHUP: "HUP"]
+}
+
+/// A line the probe prints, decoded: `event` is the name it prints it under.
+public protocol ProbeEvent: Decodable, Sendable {
+    static var event: String { get }
+    /// The probe's pid (in its own PID namespace), or its child's for a forked report.
+    var pid: Int { get }
+}
+
+/// The line an action prints: how its call went, as errno and its name ("" on success).
+public protocol ProbeActionResult: ProbeEvent {
+    var errno: Int { get }
+    var error: String { get }
+}
+
+extension ProbeActionResult {
+    public var failed: Bool { errno != 0 }
+    /// "success", or the errno's name: "ENOMEM".
+    public var outcome: String { failed ? error : "success" }
+}
+
+/// What nsprobe reports about the namespace world it runs in (its "report" event). Only the
+/// sections asked for are there: the fields of the others, and those the probe could not read
+/// (see `errors`), are nil, so that a check of them fails instead of seeing "nothing there".
+public struct ProbeReport: ProbeEvent, Equatable {
+    public static let event = "report"
+
     public struct IPCObject: Codable, Sendable, Equatable {
         public let key: Int
         public let id: Int
@@ -14,6 +131,14 @@ public struct ProbeReport: Codable, Sendable, Equatable {
         public let msg: [IPCObject]
         public let shm: [IPCObject]
         public let sem: [IPCObject]
+
+        public func objects(_ kind: SysVKind) -> [IPCObject] {
+            switch kind {
+            case .msg: msg
+            case .shm: shm
+            case .sem: sem
+            }
+        }
     }
     public struct MountEntry: Codable, Sendable, Equatable {
         public let id: Int
@@ -35,31 +160,40 @@ public struct ProbeReport: Codable, Sendable, Equatable {
     }
 
     public let pid: Int
-    public let ppid: Int
-    public let uid: Int
-    public let gid: Int
-    public let nspid: [Int]
-    public let capEff: String
-    public let ns: [String: UInt64]
+    // process
+    public let ppid: Int?
+    public let uid: Int?
+    public let gid: Int?
+    public let nspid: [Int]?
+    public let capEff: String?
+    public let ns: [String: UInt64]?
+    // hostname
     public let hostname: String?
     public let domainname: String?
-    public let sysvipc: SysVIPC
-    public let pids: [Int]
-    public let fds: [Int]
-    public let rootEntries: [String]
-    public let mounts: [MountEntry]
+    public let sysvipc: SysVIPC?
+    public let pids: [Int]?
+    public let fds: [Int]?
+    public let rootEntries: [String]?
+    public let mounts: [MountEntry]?
+    // idMaps
     public let uidMap: String?
     public let gidMap: String?
     public let setgroups: String?
     public let cgroup: String?
-    public let interfaces: [Interface]
-    public let monotonic: Double
-    public let boottime: Double
+    public let interfaces: [Interface]?
+    // clocks
+    public let monotonic: Double?
+    public let boottime: Double?
+    /// What could not be read, in every report: a section whose read failed is absent too.
     public let errors: [ReportError]
+    /// Set when the line outgrew the probe's buffer: only pid and errors are left.
     public let truncated: Bool?
 
     /// The inode of /proc/self/ns/<namespace>, as stat(2) shows it.
-    public func inode(_ namespace: Namespace) -> UInt64? { ns[namespace.rawValue] }
+    public func inode(_ namespace: Namespace) -> UInt64? { ns?[namespace.rawValue] }
+
+    /// The inode of /proc/self/ns/pid_for_children: the PID namespace of the children to come.
+    public var pidForChildren: UInt64? { ns?["pid_for_children"] }
 
     /// `uts:[4026531838]`, as readlink(1) prints the namespace link.
     public func link(_ namespace: Namespace) -> String {
@@ -67,46 +201,118 @@ public struct ProbeReport: Codable, Sendable, Equatable {
     }
 }
 
-/// Any other line the probe prints: the result of one action. Fields not used by an action
-/// are nil.
-public struct ProbeEvent: Codable, Sendable {
-    public let event: String
+/// hold: the probe waits for a line on its stdin.
+public struct HoldReady: ProbeEvent {
+    public static let event = "ready"
     public let pid: Int
-    public let errno: Int?
-    public let error: String?
-    // make-ipc
-    public let kind: String?
-    public let key: Int?
-    public let id: Int?
-    // hold
-    public let how: String?
-    // orphan
-    public let orphan: Int?
-    public let parentBefore: Int?
-    public let parentAfter: Int?
-    public let reapedByMe: Bool?
-    // kill-init
-    public let signal: Int?
-    public let sent: Bool?
-    public let refused: String?
-    public let initAliveAfter: Bool?
-    // spawn
-    public let children: [Int]?
-    // fork, zombie
-    public let child: Int?
-    public let exitStatus: Int?
-    public let stateBeforeReaping: String?
-    public let stateAfterReaping: String?
-    // setns, write
-    public let path: String?
-
-    public var failed: Bool { (errno ?? 0) != 0 }
 }
 
-/// Everything a probe printed: its reports, its action events, and any other lines.
+/// hold: what ended the wait: "line", "eof", or "timeout" (then the probe exits 124).
+public struct HoldReleased: ProbeEvent {
+    public static let event = "released"
+    public let pid: Int
+    public let how: String
+}
+
+/// mkqueue, mkshm, mksem: the object's id, -1 when not made.
+public struct MadeIPCObject: ProbeActionResult {
+    public static let event = "make-ipc"
+    public let pid: Int, errno: Int, error: String
+    public let kind: SysVKind
+    public let key: Int
+    public let id: Int
+    /// Why the guard refused (with EPERM): the IPC namespace is not one the runner made.
+    public let refused: String?
+}
+
+/// sethostname.
+public struct HostnameSet: ProbeActionResult {
+    public static let event = "sethostname"
+    public let pid: Int, errno: Int, error: String
+    public let name: String
+    /// Why the guard refused (with EPERM): the UTS namespace is not one the runner made.
+    public let refused: String?
+}
+
+/// orphan: a grandchild whose parent exited, and the parent it got (0s when it was not made).
+public struct OrphanResult: ProbeActionResult {
+    public static let event = "orphan"
+    public let pid: Int, errno: Int, error: String
+    public let orphan: Int
+    public let parentBefore: Int
+    public let parentAfter: Int
+    /// Whether the probe became its parent, and reaped it.
+    public let reapedByMe: Bool
+}
+
+/// kill-init: whether a child of the probe could send `signal` to pid 1, and pid 1 then lived.
+public struct KillInitResult: ProbeActionResult {
+    public static let event = "kill-init"
+    public let pid: Int, errno: Int, error: String
+    public let signal: Int32
+    public let sent: Bool
+    /// Nil when no signal was sent: nothing was looked at.
+    public let initAliveAfter: Bool?
+    /// Why the guard refused (with EPERM): the probe is not pid 1 of a namespace the runner made.
+    public let refused: String?
+}
+
+/// spawn: the children's pids.
+public struct Spawned: ProbeActionResult {
+    public static let event = "spawn"
+    public let pid: Int, errno: Int, error: String
+    public let children: [Int]
+}
+
+/// setns: the file joined.
+public struct SetnsResult: ProbeActionResult {
+    public static let event = "setns"
+    public let pid: Int, errno: Int, error: String
+    public let path: String
+}
+
+/// fork: the child (-1 when fork failed) and its exit status.
+public struct ForkResult: ProbeActionResult {
+    public static let event = "fork"
+    public let pid: Int, errno: Int, error: String
+    public let child: Int
+    public let exitStatus: Int
+}
+
+/// zombie: a child's state in /proc/PID/stat before and after waitpid ("-": no such file).
+public struct ZombieResult: ProbeActionResult {
+    public static let event = "zombie"
+    public let pid: Int, errno: Int, error: String
+    public let child: Int
+    public let stateBeforeReaping: String
+    public let stateAfterReaping: String
+}
+
+/// write: the file opened for writing.
+public struct WriteResult: ProbeActionResult {
+    public static let event = "write"
+    public let pid: Int, errno: Int, error: String
+    public let path: String
+}
+
+/// An action or report section the probe does not know (it then exits 2).
+public struct ProbeUsageError: ProbeActionResult {
+    public static let event = "usage"
+    public let pid: Int, errno: Int, error: String
+    public let unknownAction: String?
+    public let unknownSection: String?
+}
+
+/// Everything a probe printed: its lines, each kept with its event name and decoded when a
+/// step asks for that event, and any other lines.
 public struct ProbeOutput: Sendable {
-    public private(set) var reports: [ProbeReport] = []
-    public private(set) var events: [ProbeEvent] = []
+    /// One line of the probe: its event name and its JSON.
+    public struct Line: Sendable {
+        public let event: String
+        let json: Substring
+    }
+
+    public private(set) var events: [Line] = []
     public private(set) var otherLines: [String] = []
 
     public init(lines: [String]) {
@@ -114,41 +320,57 @@ public struct ProbeOutput: Sendable {
     }
 
     public mutating func append(_ line: String) {
-        guard let json = ProbeOutput.payload(of: line) else {
+        if let json = ProbeOutput.payload(of: line), let event = ProbeOutput.eventName(json) {
+            events.append(Line(event: event, json: json))
+        } else {
             otherLines.append(line)
-            return
         }
-        let data = Data(json.utf8)
-        guard let event = try? ProbeOutput.decoder.decode(ProbeEvent.self, from: data) else {
-            otherLines.append(line)
-            return
-        }
-        if event.event == "report", let report = try? ProbeOutput.decoder.decode(ProbeReport.self, from: data) {
-            reports.append(report)
-        }
-        events.append(event)
     }
 
-    /// The first report, or a LabError that says what the probe printed instead.
-    public func report(_ index: Int = 0) throws -> ProbeReport {
-        guard index < reports.count else {
+    /// Every line of `type`'s event, decoded; a LabError names a line that does not decode.
+    public func results<Result: ProbeEvent>(_ type: Result.Type) throws -> [Result] {
+        try events.filter { $0.event == Result.event }.map { line in
+            do {
+                return try ProbeOutput.decoder.decode(Result.self, from: Data(line.json.utf8))
+            } catch {
+                throw LabError("the probe's \"\(Result.event)\" line could not be read: \(error)")
+            }
+        }
+    }
+
+    /// The `index`th line of `type`'s event (the first by default), or a LabError that says
+    /// what the probe printed instead.
+    public func result<Result: ProbeEvent>(_ type: Result.Type, _ index: Int = 0) throws -> Result {
+        let found = try results(type)
+        guard index < found.count else {
             let seen = otherLines.suffix(3).joined(separator: " | ")
-            throw LabError("the probe printed no report\(seen.isEmpty ? "" : ": \(seen)")")
+            throw LabError("the probe printed no \"\(Result.event)\" line\(index > 0 ? " number \(index + 1)" : "")"
+                           + (seen.isEmpty ? "" : ": \(seen)"))
         }
-        return reports[index]
+        return found[index]
     }
 
-    /// The first event named `name`, or a LabError.
-    public func event(_ name: String) throws -> ProbeEvent {
-        guard let found = events.first(where: { $0.event == name }) else {
-            throw LabError("the probe printed no \"\(name)\" event")
-        }
-        return found
+    /// Every report, decoded.
+    public var reports: [ProbeReport] {
+        get throws { try results(ProbeReport.self) }
+    }
+
+    /// The `index`th report (the first by default), or a LabError.
+    public func report(_ index: Int = 0) throws -> ProbeReport {
+        try result(ProbeReport.self, index)
     }
 
     static func payload(of line: String) -> Substring? {
         guard let range = line.firstRange(of: probeMarker) else { return nil }
         return line[range.upperBound...]
+    }
+
+    /// "ready" in `{"event":"ready",...`: the probe prints the event first, a plain word.
+    static func eventName(_ json: Substring) -> String? {
+        let opening = "{\"event\":\""
+        guard json.hasPrefix(opening) else { return nil }
+        let name = json.dropFirst(opening.count).prefix { $0 != "\"" }
+        return name.isEmpty ? nil : String(name)
     }
 
     private static let decoder: JSONDecoder = {
@@ -176,6 +398,7 @@ public func executableDirectory() -> String {
 extension ChildProcess {
     /// Waits until a probe holding with `hold` has printed its ready line.
     public func awaitHold(timeout: Double) throws {
-        try readLine(until: { $0.hasPrefix(probeMarker) && $0.contains("\"event\":\"ready\"") }, timeout: timeout)
+        try readLine(until: { ProbeOutput.payload(of: $0).flatMap(ProbeOutput.eventName) == HoldReady.event },
+                     timeout: timeout)
     }
 }

@@ -8,8 +8,9 @@
 // reported inside the JSON; the probe never crashes on a missing file or a refused call.
 // It is linked statically so that it also runs inside a bare busybox rootfs.
 //
-// Actions: report, hold[=SECONDS], orphan, spawn[=N], fork, zombie, write=PATH and setns=PATH
-// only look, make processes or move the probe; these change a namespace's state, so guarded:
+// Actions: report[=SECTIONS], hold[=SECONDS], orphan, spawn[=N], fork[=SECTIONS], zombie,
+// write=PATH and setns=PATH only look, make processes or move the probe ("fork" makes a child
+// that reports); these change a namespace's state, so guarded:
 //   mkqueue=KEY, mkshm=KEY, mksem=KEY   a SysV IPC object          (ipc namespace)
 //   sethostname=NAME                    the hostname               (uts namespace)
 //   kill-init[=SIG]                     a signal to pid 1          (pid namespace)
@@ -19,6 +20,18 @@
 // sets to the namespaces it made in this run and proved by inode. Otherwise it does nothing
 // and its event says EPERM and why, in "refused". kill-init also needs the probe to be pid 1
 // of a new PID namespace. Run by hand, without NSLAB_OWNED, the probe changes nothing.
+//
+// A report prints "event", "pid" and "errors", then the SECTIONS asked for, comma-separated
+// (every section when none are given): a step that reads two of them pays for two. A section
+// not asked for is absent from the line, never empty, so that a reader cannot take it for
+// "nothing there"; so is a field the probe could not read, its error then in "errors":
+//   process       ppid, uid, gid, nspid, cap_eff      ns          /proc/self/ns inodes
+//   hostname      hostname, domainname (uname(2))      sysvipc     msg, shm, sem
+//   pids          the pids /proc shows                 fds         the probe's open fds
+//   root_entries  the names in /                       mounts      /proc/self/mountinfo
+//   id_maps       uid_map, gid_map, setgroups          cgroup      /proc/self/cgroup
+//   interfaces    network interfaces, IPv4 addresses   clocks      monotonic, boottime
+// An unknown action or section prints a "usage" event and exits 2.
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -111,7 +124,8 @@ static void end(void) {
         char *event_end = strstr(line, ",\"pid\":");
         line_length = event_end ? (size_t)(event_end - line) : 0;
         line_truncated = 0;
-        putf(",\"pid\":%d,\"truncated\":true", (int)getpid());
+        putf(",\"pid\":%d,\"truncated\":true,\"errors\":[{\"what\":\"the line\",\"error\":\"EFBIG\"}]",
+             (int)getpid());
     }
     line[line_length++] = '}';
     line[line_length++] = '\n';
@@ -162,9 +176,6 @@ static void put_errors(void) {
 // ---------------------------------------------------------------------------------------
 // Reading the kernel's files.
 
-// Set while a report is built again without its long lists.
-static int lean;
-
 static char *read_file(const char *path, char *buffer, size_t size) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -207,21 +218,26 @@ static char *status_field(const char *status, const char *name, char *value, siz
     return NULL;
 }
 
+// A field that cannot be read is left out, like a section not asked for: an empty value
+// would read as "nothing there". Its error is in "errors".
 static void put_status_fields(void) {
     char value[256];
     char *status = read_file("/proc/self/status", file_buffer, sizeof file_buffer);
-    put_key("nspid");
-    put("[");
-    if (status && status_field(status, "NSpid", value, sizeof value)) {
+    if (!status) return;
+    if (status_field(status, "NSpid", value, sizeof value)) {  // since Linux 4.1
+        put_key("nspid");
+        put("[");
         int first = 1;
         for (char *word = strtok(value, " \t"); word; word = strtok(NULL, " \t")) {
             putf("%s%s", first ? "" : ",", word);
             first = 0;
         }
+        put("]");
     }
-    put("]");
-    put_key("cap_eff");
-    put_string(status && status_field(status, "CapEff", value, sizeof value) ? value : "");
+    if (status_field(status, "CapEff", value, sizeof value)) {
+        put_key("cap_eff");
+        put_string(value);
+    }
 }
 
 static const char *const namespace_names[] = {
@@ -229,7 +245,9 @@ static const char *const namespace_names[] = {
     "time", "time_for_children", "user", "uts",
 };
 
+// Kinds this kernel lacks are left out; with no /proc at all, the whole section is.
 static void put_namespaces(void) {
+    size_t start = line_length;
     put_key("ns");
     put("{");
     int first = 1;
@@ -244,6 +262,11 @@ static void put_namespaces(void) {
         putf("%s\"%s\":%llu", first ? "" : ",", namespace_names[i],
              (unsigned long long)st.st_ino);
         first = 0;
+    }
+    if (first) {
+        note_error("/proc/self/ns", ENOENT);
+        line_length = start;
+        return;
     }
     put("}");
 }
@@ -261,14 +284,16 @@ static void put_names(void) {
 }
 
 // /proc/sysvipc/{msg,shm,sem}: a header line, then "key id ..." per object.
-static void put_sysvipc_kind(const char *kind, int first_kind) {
+// Returns 0 when the file cannot be read.
+static int put_sysvipc_kind(const char *kind, int first_kind) {
     char path[64];
     snprintf(path, sizeof path, "/proc/sysvipc/%s", kind);
+    char *text = read_file(path, file_buffer, sizeof file_buffer);
+    if (!text) return 0;
     if (!first_kind) put(",");
     put_string(kind);
     put(":[");
-    char *text = read_file(path, file_buffer, sizeof file_buffer);
-    char *rest = text ? strchr(text, '\n') : NULL;
+    char *rest = strchr(text, '\n');
     int first = 1;
     while (rest && *++rest) {
         long key, id;
@@ -279,14 +304,18 @@ static void put_sysvipc_kind(const char *kind, int first_kind) {
         rest = strchr(rest, '\n');
     }
     put("]");
+    return 1;
 }
 
+// All three kinds or none: a kind that cannot be read takes the section out of the line.
 static void put_sysvipc(void) {
+    size_t start = line_length;
     put_key("sysvipc");
     put("{");
-    put_sysvipc_kind("msg", 1);
-    put_sysvipc_kind("shm", 0);
-    put_sysvipc_kind("sem", 0);
+    if (!put_sysvipc_kind("msg", 1) || !put_sysvipc_kind("shm", 0) || !put_sysvipc_kind("sem", 0)) {
+        line_length = start;
+        return;
+    }
     put("}");
 }
 
@@ -298,24 +327,16 @@ static int is_number(const char *name) {
     return 1;
 }
 
-// Opens the array `key`; in a lean report it stays empty and this returns 0.
-static int begin_long_list(const char *key) {
-    put_key(key);
-    put("[");
-    if (lean) put("]");
-    return !lean;
-}
-
 // The entries of `path` as a JSON array under `key`: numbers as numbers (pids, fds), other
 // names as strings; "." and ".." and the fd used for the listing itself are left out.
 static void put_directory(const char *key, const char *path) {
-    if (!begin_long_list(key)) return;
     DIR *directory = opendir(path);
     if (!directory) {
         note_error(path, errno);
-        put("]");
         return;
     }
+    put_key(key);
+    put("[");
     int first = 1, numbers_only = strcmp(key, "root_entries") != 0, fds = !strcmp(key, "fds");
     for (struct dirent *entry; (entry = readdir(directory));) {
         const char *name = entry->d_name;
@@ -334,10 +355,12 @@ static void put_directory(const char *key, const char *path) {
 // mountinfo(5): "id parent major:minor root mount-point options [optional...] - fstype source
 // super-options". The optional fields carry the propagation: shared:N, master:N, unbindable.
 static void put_mounts(void) {
-    if (!begin_long_list("mounts")) return;
     char *text = read_file("/proc/self/mountinfo", file_buffer, sizeof file_buffer);
+    if (!text) return;
+    put_key("mounts");
+    put("[");
     int first = 1;
-    for (char *saved = NULL, *entry = text ? strtok_r(text, "\n", &saved) : NULL; entry;
+    for (char *saved = NULL, *entry = strtok_r(text, "\n", &saved); entry;
          entry = strtok_r(NULL, "\n", &saved)) {
         char *fields[64];
         int count = 0;
@@ -382,36 +405,37 @@ static void put_file_text(const char *key, const char *path) {
 }
 
 static void put_interfaces(void) {
-    if (!begin_long_list("interfaces")) return;
     struct ifaddrs *list = NULL;
     if (getifaddrs(&list) < 0) {
         note_error("getifaddrs", errno);
-    } else {
-        int first = 1;
-        // One entry per interface (the AF_PACKET entry), with its IPv4 addresses.
-        for (struct ifaddrs *a = list; a; a = a->ifa_next) {
-            if (!a->ifa_addr || a->ifa_addr->sa_family != AF_PACKET) continue;
-            put(first ? "{" : ",{");
-            first = 0;
-            put("\"name\":");
-            put_string(a->ifa_name);
-            putf(",\"up\":%s", (a->ifa_flags & IFF_UP) ? "true" : "false");
-            put(",\"addresses\":[");
-            int first_address = 1;
-            for (struct ifaddrs *b = list; b; b = b->ifa_next) {
-                if (!b->ifa_addr || b->ifa_addr->sa_family != AF_INET) continue;
-                if (strcmp(b->ifa_name, a->ifa_name) != 0) continue;
-                char address[INET_ADDRSTRLEN];
-                inet_ntop(AF_INET, &((struct sockaddr_in *)b->ifa_addr)->sin_addr, address,
-                          sizeof address);
-                if (!first_address) put(",");
-                put_string(address);
-                first_address = 0;
-            }
-            put("]}");
-        }
-        freeifaddrs(list);
+        return;
     }
+    put_key("interfaces");
+    put("[");
+    int first = 1;
+    // One entry per interface (the AF_PACKET entry), with its IPv4 addresses.
+    for (struct ifaddrs *a = list; a; a = a->ifa_next) {
+        if (!a->ifa_addr || a->ifa_addr->sa_family != AF_PACKET) continue;
+        put(first ? "{" : ",{");
+        first = 0;
+        put("\"name\":");
+        put_string(a->ifa_name);
+        putf(",\"up\":%s", (a->ifa_flags & IFF_UP) ? "true" : "false");
+        put(",\"addresses\":[");
+        int first_address = 1;
+        for (struct ifaddrs *b = list; b; b = b->ifa_next) {
+            if (!b->ifa_addr || b->ifa_addr->sa_family != AF_INET) continue;
+            if (strcmp(b->ifa_name, a->ifa_name) != 0) continue;
+            char address[INET_ADDRSTRLEN];
+            inet_ntop(AF_INET, &((struct sockaddr_in *)b->ifa_addr)->sin_addr, address,
+                      sizeof address);
+            if (!first_address) put(",");
+            put_string(address);
+            first_address = 0;
+        }
+        put("]}");
+    }
+    freeifaddrs(list);
     put("]");
 }
 
@@ -421,38 +445,92 @@ static double clock_seconds(clockid_t clock) {
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-static void build_report(void) {
+// The sections of a report, in the order the report prints them; a set of them is a mask of
+// SECTION(kind) bits.
+enum {
+    PROCESS, NS, HOSTNAME, SYSVIPC, PIDS, FDS, ROOT_ENTRIES, MOUNTS, ID_MAPS, CGROUP,
+    INTERFACES, CLOCKS, SECTION_COUNT
+};
+#define SECTION(kind) (1u << (kind))
+#define ALL_SECTIONS (SECTION(SECTION_COUNT) - 1)
+
+static const char *const section_names[SECTION_COUNT] = {
+    [PROCESS] = "process", [NS] = "ns", [HOSTNAME] = "hostname", [SYSVIPC] = "sysvipc",
+    [PIDS] = "pids", [FDS] = "fds", [ROOT_ENTRIES] = "root_entries", [MOUNTS] = "mounts",
+    [ID_MAPS] = "id_maps", [CGROUP] = "cgroup", [INTERFACES] = "interfaces", [CLOCKS] = "clocks",
+};
+
+// The lists that can grow without bound: left out of a report too large for one line.
+#define LONG_LIST_SECTIONS \
+    (SECTION(PIDS) | SECTION(FDS) | SECTION(ROOT_ENTRIES) | SECTION(MOUNTS) | SECTION(INTERFACES))
+
+// The sections named in `list` ("ns,hostname"; NULL: all of them) into `*chosen`. Returns 0
+// on a name it does not know, copied (cut to fit) into `unknown`.
+static int parse_sections(const char *list, unsigned *chosen, char *unknown, size_t size) {
+    *chosen = list ? 0 : ALL_SECTIONS;
+    for (const char *word = list; word && *word;) {
+        size_t n = strcspn(word, ",");
+        int kind = 0;
+        while (kind < SECTION_COUNT &&
+               (strlen(section_names[kind]) != n || strncmp(section_names[kind], word, n) != 0)) {
+            kind++;
+        }
+        if (kind == SECTION_COUNT && n > 0) {
+            snprintf(unknown, size, "%.*s", (int)(n < size ? n : size - 1), word);
+            return 0;
+        }
+        if (n > 0) *chosen |= SECTION(kind);
+        word += n + (word[n] == ',');
+    }
+    return 1;
+}
+
+static void build_report(unsigned chosen) {
     begin("report");
-    putf(",\"ppid\":%d,\"uid\":%d,\"gid\":%d", (int)getppid(), (int)getuid(), (int)getgid());
-    put_status_fields();
-    put_namespaces();
-    put_names();
-    put_sysvipc();
-    put_directory("pids", "/proc");           // the pids this /proc shows
-    put_directory("fds", "/proc/self/fd");   // only stdio, when the spawner is careful
-    put_directory("root_entries", "/");
-    put_mounts();
-    put_file_text("uid_map", "/proc/self/uid_map");
-    put_file_text("gid_map", "/proc/self/gid_map");
-    put_file_text("setgroups", "/proc/self/setgroups");
-    put_file_text("cgroup", "/proc/self/cgroup");
-    put_interfaces();
-    putf(",\"monotonic\":%.6f,\"boottime\":%.6f", clock_seconds(CLOCK_MONOTONIC),
-         clock_seconds(CLOCK_BOOTTIME));
+    if (chosen & SECTION(PROCESS)) {
+        putf(",\"ppid\":%d,\"uid\":%d,\"gid\":%d", (int)getppid(), (int)getuid(), (int)getgid());
+        put_status_fields();
+    }
+    if (chosen & SECTION(NS)) put_namespaces();
+    if (chosen & SECTION(HOSTNAME)) put_names();
+    if (chosen & SECTION(SYSVIPC)) put_sysvipc();
+    if (chosen & SECTION(PIDS)) put_directory("pids", "/proc");          // the pids this /proc shows
+    if (chosen & SECTION(FDS)) put_directory("fds", "/proc/self/fd");    // only stdio, when the spawner is careful
+    if (chosen & SECTION(ROOT_ENTRIES)) put_directory("root_entries", "/");
+    if (chosen & SECTION(MOUNTS)) put_mounts();
+    if (chosen & SECTION(ID_MAPS)) {
+        put_file_text("uid_map", "/proc/self/uid_map");
+        put_file_text("gid_map", "/proc/self/gid_map");
+        put_file_text("setgroups", "/proc/self/setgroups");
+    }
+    if (chosen & SECTION(CGROUP)) put_file_text("cgroup", "/proc/self/cgroup");
+    if (chosen & SECTION(INTERFACES)) put_interfaces();
+    if (chosen & SECTION(CLOCKS)) {
+        putf(",\"monotonic\":%.6f,\"boottime\":%.6f", clock_seconds(CLOCK_MONOTONIC),
+             clock_seconds(CLOCK_BOOTTIME));
+    }
     put_errors();
 }
 
-// One report line. A world too large for one line (thousands of mounts) is reported again
-// with its long lists left empty and an EFBIG error, so the line stays valid JSON.
-static void action_report(void) {
+// One report line of the `chosen` sections. A world too large for one line (thousands of
+// mounts) is reported again without its long lists, which are then absent, and with an EFBIG
+// error naming them, so the line stays valid JSON.
+static void action_report(unsigned chosen) {
     error_count = 0;
-    build_report();
+    build_report(chosen);
     if (line_truncated) {
-        lean = 1;
+        char what[256] = "report too large, left out:";
+        const char *separator = " ";
+        for (int kind = 0; kind < SECTION_COUNT; kind++) {
+            if (chosen & LONG_LIST_SECTIONS & SECTION(kind)) {
+                strncat(what, separator, sizeof what - strlen(what) - 1);
+                strncat(what, section_names[kind], sizeof what - strlen(what) - 1);
+                separator = ", ";
+            }
+        }
         error_count = 0;
-        note_error("report too large: pids, fds, root_entries, mounts, interfaces left out", EFBIG);
-        build_report();
-        lean = 0;
+        note_error(what, EFBIG);
+        build_report(chosen & ~LONG_LIST_SECTIONS);
     }
     end();
 }
@@ -585,20 +663,24 @@ static void action_sethostname(const char *name) {
 // Makes an orphan: a child forks a grandchild and exits. The grandchild waits (bounded) for
 // the kernel to reparent it, signalled by its parent-death signal, and sends back the parent
 // it had and the one it got. This probe reaps the grandchild if it became its parent.
+// The orphan event: `record` is {orphan, parent before, parent after}, zeros when unknown.
+static void put_orphan(const int record[3], int error) {
+    begin("orphan");
+    putf(",\"orphan\":%d,\"parent_before\":%d,\"parent_after\":%d,\"reaped_by_me\":%s",
+         record[0], record[1], record[2], record[2] == getpid() ? "true" : "false");
+    put_errno(error);
+    end();
+}
+
 static void action_orphan(void) {
-    int ready[2], result[2];
+    int ready[2], result[2], record[3] = {0, 0, 0};
     if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(result, O_CLOEXEC) < 0) {
-        begin("orphan");
-        put_errno(errno);
-        end();
+        put_orphan(record, errno);
         return;
     }
     pid_t middle = fork();
     if (middle < 0) {
-        int error = errno;
-        begin("orphan");
-        put_errno(error);
-        end();
+        put_orphan(record, errno);
         return;
     }
     if (middle == 0) {
@@ -629,15 +711,11 @@ static void action_orphan(void) {
     close(ready[1]);
     close(result[1]);
     waitpid(middle, NULL, 0);
-    int record[3] = {0, 0, 0};
     ssize_t n = read(result[0], record, sizeof record);
     close(result[0]);
-    if (n == (ssize_t)sizeof record && record[2] == getpid()) waitpid(record[0], NULL, 0);
-    begin("orphan");
-    putf(",\"orphan\":%d,\"parent_before\":%d,\"parent_after\":%d,\"reaped_by_me\":%s",
-         record[0], record[1], record[2], record[2] == getpid() ? "true" : "false");
-    put_errno(n == (ssize_t)sizeof record ? 0 : EPIPE);
-    end();
+    if (n != (ssize_t)sizeof record) memset(record, 0, sizeof record);
+    if (record[2] == getpid()) waitpid(record[0], NULL, 0);
+    put_orphan(record, n == (ssize_t)sizeof record ? 0 : EPIPE);
 }
 
 static int signal_number(const char *name) {
@@ -739,11 +817,11 @@ static void action_setns(const char *path) {
     end();
 }
 
-// Forks a child that prints its own report; the probe waits for it.
-static void action_fork(void) {
+// Forks a child that prints its own report of the `chosen` sections; the probe waits for it.
+static void action_fork(unsigned chosen) {
     pid_t child = fork();
     if (child == 0) {
-        action_report();
+        action_report(chosen);
         _exit(0);
     }
     int error = child < 0 ? errno : 0;
@@ -773,8 +851,10 @@ static void action_zombie(void) {
     pid_t child = fork();
     if (child == 0) _exit(0);
     if (child < 0) {
+        int error = errno;
         begin("zombie");
-        put_errno(errno);
+        put(",\"child\":-1,\"state_before_reaping\":\"-\",\"state_after_reaping\":\"-\"");
+        put_errno(error);
         end();
         return;
     }
@@ -801,9 +881,12 @@ static void action_write(const char *path) {
     end();
 }
 
-static void action_unknown(const char *word) {
+// A word the probe does not know: `what` is "action" or "section".
+static void action_unknown(const char *what, const char *word) {
+    char key[32];
+    snprintf(key, sizeof key, "unknown_%s", what);
     begin("usage");
-    put_key("unknown_action");
+    put_key(key);
     put_string(word);
     put_errno(EINVAL);
     end();
@@ -813,7 +896,7 @@ int main(int argc, char **argv) {
     int actions = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--")) {
-            if (actions == 0) action_report();
+            if (actions == 0) action_report(ALL_SECTIONS);
             if (i + 1 >= argc) return 0;
             execvp(argv[i + 1], &argv[i + 1]);
             begin("exec");
@@ -827,7 +910,14 @@ int main(int argc, char **argv) {
         char *argument = strchr(word, '=');
         if (argument) *argument++ = 0;
         actions++;
-        if (!strcmp(word, "report")) action_report();
+        unsigned chosen = ALL_SECTIONS;
+        char unknown[64];
+        if ((!strcmp(word, "report") || !strcmp(word, "fork")) &&
+            !parse_sections(argument, &chosen, unknown, sizeof unknown)) {
+            action_unknown("section", unknown);
+            return 2;
+        }
+        if (!strcmp(word, "report")) action_report(chosen);
         else if (!strcmp(word, "hold")) action_hold(argument);
         else if (!strcmp(word, "mkqueue")) action_make_ipc("msg", argument);
         else if (!strcmp(word, "mkshm")) action_make_ipc("shm", argument);
@@ -837,14 +927,14 @@ int main(int argc, char **argv) {
         else if (!strcmp(word, "kill-init")) action_kill_init(argument);
         else if (!strcmp(word, "spawn")) action_spawn(argument);
         else if (!strcmp(word, "setns")) action_setns(argument);
-        else if (!strcmp(word, "fork")) action_fork();
+        else if (!strcmp(word, "fork")) action_fork(chosen);
         else if (!strcmp(word, "zombie")) action_zombie();
         else if (!strcmp(word, "write")) action_write(argument);
         else {
-            action_unknown(word);
+            action_unknown("action", word);
             return 2;
         }
     }
-    if (actions == 0) action_report();
+    if (actions == 0) action_report(ALL_SECTIONS);
     return 0;
 }

@@ -54,12 +54,12 @@ struct ProbeGuardTests {
         return UInt64(st.st_ino)
     }
 
-    /// The event was refused with EPERM and a reason naming the namespace and NSLAB_OWNED.
-    private func expectRefused(_ event: ProbeEvent, _ kind: String, because reason: String,
-                               sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(event.errno == Int(EPERM), sourceLocation: sourceLocation)
-        #expect(event.error == "EPERM", sourceLocation: sourceLocation)
-        let refused = event.refused ?? ""
+    /// The action was refused with EPERM and a reason naming the namespace and NSLAB_OWNED.
+    private func expectRefused(_ result: some ProbeActionResult, refused: String?, _ kind: String,
+                               because reason: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(result.errno == Int(EPERM), sourceLocation: sourceLocation)
+        #expect(result.error == "EPERM", sourceLocation: sourceLocation)
+        let refused = refused ?? ""
         #expect(refused.hasPrefix("\(kind) namespace ") && refused.contains("was not made by the runner"),
                 "\(refused)", sourceLocation: sourceLocation)
         #expect(refused.hasSuffix("(\(reason))"), "\(refused)", sourceLocation: sourceLocation)
@@ -77,7 +77,8 @@ struct ProbeGuardTests {
     private func expectHostnameRefused(_ run: Run, because reason: String,
                                        sourceLocation: SourceLocation = #_sourceLocation) throws {
         expectClean(run, sourceLocation: sourceLocation)
-        expectRefused(try run.output.event("sethostname"), "uts", because: reason, sourceLocation: sourceLocation)
+        let result = try run.output.result(HostnameSet.self)
+        expectRefused(result, refused: result.refused, "uts", because: reason, sourceLocation: sourceLocation)
         let before = try #require(run.before, sourceLocation: sourceLocation)
         #expect(before != "decoy", sourceLocation: sourceLocation)
         #expect(run.after == before, sourceLocation: sourceLocation)
@@ -97,8 +98,8 @@ struct ProbeGuardTests {
     @Test func sethostnameWorksInAnOwnedUTSNamespace() throws {
         let run = try probeInThrowaway("uts", owned: "uts:{new}", ["sethostname=decoy"])
         expectClean(run)
-        let event = try run.output.event("sethostname")
-        #expect(event.errno == 0 && event.refused == nil, "\(event)")
+        let result = try run.output.result(HostnameSet.self)
+        #expect(result.errno == 0 && result.refused == nil && result.name == "decoy", "\(result)")
         #expect(try run.output.report().hostname == "decoy")
         #expect(run.after == "decoy")
         #expect(run.before != "decoy")
@@ -134,7 +135,7 @@ struct ProbeGuardTests {
         let run = try probeInThrowaway("uts", owned: "garbage,,uts:12x,uts:,ipc:1,uts:{new}",
                                        ["sethostname=decoy"])
         expectClean(run)
-        #expect(try run.output.event("sethostname").errno == 0)
+        #expect(try run.output.result(HostnameSet.self).errno == 0)
         #expect(try run.output.report().hostname == "decoy")
     }
 
@@ -143,10 +144,10 @@ struct ProbeGuardTests {
     private func expectQueueRefused(_ run: Run, because reason: String,
                                     sourceLocation: SourceLocation = #_sourceLocation) throws {
         expectClean(run, sourceLocation: sourceLocation)
-        let event = try run.output.event("make-ipc")
-        expectRefused(event, "ipc", because: reason, sourceLocation: sourceLocation)
-        #expect(event.kind == "msg" && event.key == 0x1234 && event.id == -1, sourceLocation: sourceLocation)
-        #expect(try run.output.report().sysvipc.msg == [], sourceLocation: sourceLocation)
+        let made = try run.output.result(MadeIPCObject.self)
+        expectRefused(made, refused: made.refused, "ipc", because: reason, sourceLocation: sourceLocation)
+        #expect(made.kind == .msg && made.key == 0x1234 && made.id == -1, sourceLocation: sourceLocation)
+        #expect(try run.output.report().sysvipc?.msg == [], sourceLocation: sourceLocation)
     }
 
     @Test func mkqueueIsRefusedWithoutNSLABOwned() throws {
@@ -157,9 +158,9 @@ struct ProbeGuardTests {
     @Test func mkqueueWorksInAnOwnedIPCNamespace() throws {
         let run = try probeInThrowaway("ipc", owned: "uts:1,ipc:{new}", ["mkqueue=0x1234"])
         expectClean(run)
-        let event = try run.output.event("make-ipc")
-        #expect(event.errno == 0 && event.refused == nil && (event.id ?? -1) >= 0, "\(event)")
-        #expect(try run.output.report().sysvipc.msg.map(\.key) == [0x1234])
+        let made = try run.output.result(MadeIPCObject.self)
+        #expect(made.errno == 0 && made.refused == nil && made.id >= 0, "\(made)")
+        #expect(try run.output.report().sysvipc?.msg.map(\.key) == [0x1234])
     }
 
     @Test func mkqueueIsRefusedWhenNSLABOwnedListsAnotherIPCNamespace() throws {
@@ -170,17 +171,18 @@ struct ProbeGuardTests {
     @Test func mkshmAndMksemAreGuardedToo() throws {
         let refused = try probeInThrowaway("ipc", owned: "uts:{new}", ["mkshm=0x1234", "mksem=0x1234"])
         expectClean(refused)
-        for event in refused.output.events.filter({ $0.event == "make-ipc" }) {
-            expectRefused(event, "ipc", because: "not in NSLAB_OWNED")
+        let refusals = try refused.output.results(MadeIPCObject.self)
+        for made in refusals {
+            expectRefused(made, refused: made.refused, "ipc", because: "not in NSLAB_OWNED")
         }
-        #expect(refused.output.events.filter { $0.event == "make-ipc" }.count == 2)
+        #expect(refusals.map(\.kind) == [.shm, .sem])
         let report = try refused.output.report()
-        #expect(report.sysvipc.shm == [] && report.sysvipc.sem == [])
+        #expect(report.sysvipc?.shm == [] && report.sysvipc?.sem == [])
 
         let owned = try probeInThrowaway("ipc", owned: "ipc:{new}", ["mkshm=0x1234", "mksem=0x1234"])
         expectClean(owned)
         let made = try owned.output.report()
-        #expect(made.sysvipc.shm.map(\.key) == [0x1234] && made.sysvipc.sem.map(\.key) == [0x1234])
+        #expect(made.sysvipc?.shm.map(\.key) == [0x1234] && made.sysvipc?.sem.map(\.key) == [0x1234])
     }
 }
 
@@ -201,14 +203,14 @@ extension ProbeGuardTests {
         }
         #expect(result.status == .exited(0) && result.errors == "", "\(result.errors)")
         let output = ProbeOutput(lines: result.output.split(separator: "\n").map(String.init))
-        let event = try output.event("kill-init")
-        #expect(event.pid == 1)
-        #expect(event.sent == owned)
+        let kill = try output.result(KillInitResult.self)
+        #expect(kill.pid == 1)
+        #expect(kill.sent == owned)
         if owned {
-            #expect(event.errno == 0 && event.refused == nil && event.initAliveAfter == true, "\(event)")
+            #expect(kill.errno == 0 && kill.refused == nil && kill.initAliveAfter == true, "\(kill)")
         } else {
-            #expect(event.error == "EPERM" && event.refused?.hasSuffix("(NSLAB_OWNED is not set)") == true,
-                    "\(event)")
+            #expect(kill.error == "EPERM" && kill.refused?.hasSuffix("(NSLAB_OWNED is not set)") == true,
+                    "\(kill)")
         }
         #expect(try output.report().pid == 1)  // init went on
     }

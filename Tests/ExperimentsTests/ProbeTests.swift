@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Testing
 
@@ -25,18 +26,79 @@ struct ProbeTests {
         #expect(report.nspid == [report.pid])
         #expect(report.uid == Int(getuid()))
         #expect(report.hostname == HostState.read().hostname)
-        #expect(report.pids.contains(Int(getpid())))
-        #expect(report.mounts.contains { $0.target == "/" })
-        #expect(report.interfaces.contains { $0.name == "lo" })
-        #expect(report.rootEntries.contains("proc"))
-        #expect(report.capEff.count == 16)
+        #expect(report.pids?.contains(Int(getpid())) == true)
+        #expect(report.mounts?.contains { $0.target == "/" } == true)
+        #expect(report.interfaces?.contains { $0.name == "lo" } == true)
+        #expect(report.rootEntries?.contains("proc") == true)
+        #expect(report.capEff?.count == 16)
+        #expect(report.uidMap != nil && report.cgroup != nil && report.monotonic != nil && report.fds != nil)
+    }
+
+    @Test func aReportOfSectionsPrintsThoseAloneAndTheOthersAreNil() throws {
+        let (status, output) = try probe(["report=ns,hostname", "fork=process", "report="])
+        #expect(status == .exited(0))
+        // event, pid and errors always; then only the sections asked for, absent (not empty)
+        // the others.
+        let first = try #require(output.events.first)
+        let keys = try JSONDecoder().decode(TopLevelKeys.self, from: Data(first.json.utf8)).keys
+        #expect(keys == ["event", "pid", "ns", "hostname", "domainname", "errors"])
+        let report = try output.report()
+        #expect(report.inode(.uts) != nil && report.hostname == HostState.read().hostname && report.errors == [])
+        #expect(report.sysvipc == nil && report.pids == nil && report.mounts == nil && report.ppid == nil)
+        let child = try output.report(1)
+        #expect(child.ppid == report.pid && child.nspid == [child.pid] && child.ns == nil)
+        #expect(try output.result(ForkResult.self).child == child.pid)
+        let bare = try output.report(2)
+        #expect(bare.ns == nil && bare.hostname == nil && bare.errors == [])
+    }
+
+    @Test func anUnknownSectionIsAUsageError() throws {
+        let (status, output) = try probe(["report=ns,everything"])
+        #expect(status == .exited(2))
+        let usage = try output.result(ProbeUsageError.self)
+        #expect(usage.unknownSection == "everything" && usage.error == "EINVAL")
+        #expect(output.events.map(\.event) == ["usage"])
+    }
+
+    @Test func aReportTooLargeForOneLineLeavesItsLongListsOut() throws {
+        try requireRoot()
+        // A root of 34,000 names of 240 characters, more than the probe's 8 MiB line: on a
+        // tmpfs in a mount namespace of its own, so that nothing stays behind.
+        var template = Array("/tmp/nslab-large-root-XXXXXX".utf8CString)
+        let root = String(cString: try #require(mkdtemp(&template)))
+        defer { rmdir(root) }
+        let script = """
+            mount -t tmpfs -o size=64m none "$1" && cp "$2" "$1/nsprobe" && cd "$1" &&
+            name=$(printf '%0240d' 0) && seq 34000 | sed "s/^/$name/" | xargs touch &&
+            exec chroot "$1" /nsprobe report=hostname,root_entries
+            """
+        let result = try runCommand(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
+                                     root, probePath])
+        #expect(result.exitCode == 0, "\(result.errors)")
+        let report = try ProbeOutput(lines: result.output.split(separator: "\n").map(String.init)).report()
+        #expect(report.errors == [.init(what: "report too large, left out: root_entries", error: "EFBIG")])
+        #expect(report.rootEntries == nil)
+        #expect(report.hostname == HostState.read().hostname)
+    }
+
+    @Test func eachActionIsTheWordTheProbeTakes() {
+        let lab = Lab(probePath: "/somewhere/nsprobe", demoHostNamespaces: [])
+        let actions: [ProbeAction] = [
+            .fullReport, .report([.hostname, .ns]), .hold(), .hold(seconds: 5), .makeQueue(key: 0x4e53_4c42),
+            .makeSharedMemory(key: 1), .makeSemaphores(key: -1), .sethostname("container"), .orphan,
+            .killInit(signal: SIGTERM), .killInit(signal: SIGUSR1), .spawn(count: 3), .setns(path: "/proc/7/ns/pid"),
+            .fork(report: ReportSection.all), .fork(report: [.rootEntries, .process]), .zombie, .write(path: "/x y"),
+        ]
+        #expect(lab.shownCommand(actions, then: []) == "nsprobe report report=ns,hostname hold hold=5 mkqueue=0x4e534c42 "
+            + "mkshm=0x1 mksem=0xffffffff sethostname=container orphan kill-init=TERM kill-init=\(SIGUSR1) spawn=3 "
+            + "setns=/proc/7/ns/pid fork fork=process,root_entries zombie 'write=/x y'")
     }
 
     @Test func holdPrintsReadyAndGoesOnAtALine() throws {
         let (status, output) = try probe(["hold=10", "report"], input: "")
         #expect(status == .exited(0))
         #expect(output.events.map(\.event) == ["ready", "released", "report"])
-        #expect(try output.event("released").how == "line")
+        #expect(try output.result(HoldReleased.self).how == "line")
     }
 
     @Test func aHoldNobodyReleasesEndsAtItsBound() throws {
@@ -53,11 +115,12 @@ struct ProbeTests {
         let child = try spawn(spec)
         #expect(try expectHostUnchanged { try child.finish(timeout: 10) } == .exited(0))
         let output = ProbeOutput(lines: child.lines)
-        #expect(output.events.filter { $0.event == "make-ipc" }.allSatisfy { !$0.failed })
+        let made = try output.results(MadeIPCObject.self)
+        #expect(made.map(\.kind) == [.msg, .shm, .sem] && made.allSatisfy { !$0.failed && $0.key == 0x1234 })
         let report = try output.report()
-        #expect(report.sysvipc.msg.map(\.key) == [0x1234])
-        #expect(report.sysvipc.shm.map(\.key) == [0x1234])
-        #expect(report.sysvipc.sem.map(\.key) == [0x1234])
+        #expect(report.sysvipc?.msg.map(\.key) == [0x1234])
+        #expect(report.sysvipc?.shm.map(\.key) == [0x1234])
+        #expect(report.sysvipc?.sem.map(\.key) == [0x1234])
     }
 
     @Test func pidsListsEveryProcessOfAFreshProc() throws {
@@ -73,24 +136,25 @@ struct ProbeTests {
     @Test func errorsAreReportedNotCrashedOn() throws {
         let (status, output) = try probe(["write=/nonexistent/file", "setns=/nonexistent/ns"])
         #expect(status == .exited(0))
-        #expect(try output.event("write").error == "ENOENT")
-        #expect(try output.event("setns").error == "ENOENT")
+        #expect(try output.result(WriteResult.self).error == "ENOENT")
+        #expect(try output.result(SetnsResult.self).error == "ENOENT")
         let (usage, unknown) = try probe(["fly"])
         #expect(usage == .exited(2))
-        #expect(try unknown.event("usage").error == "EINVAL")
+        #expect(try unknown.result(ProbeUsageError.self).error == "EINVAL")
+        #expect(try unknown.result(ProbeUsageError.self).unknownAction == "fly")
     }
 
     @Test func killInitIsRefusedUnlessTheProbeIsThatInit() throws {
         let (_, output) = try probe(["kill-init"])  // the initial PID namespace: the host's init
-        #expect(try output.event("kill-init").sent == false)
+        #expect(try output.result(KillInitResult.self).sent == false)
         try requireRoot()
         // In a new PID namespace, but as pid 2: pid 1 is a shell the probe does not stand for.
         var spec = ProcessSpec(["sh", "-c", "\"$0\" kill-init=TERM; echo shell alive", probePath])
         spec.create = [.pid]
         let child = try spawn(spec)
         #expect(try child.finish(timeout: 10) == .exited(0))
-        let event = try ProbeOutput(lines: child.lines).event("kill-init")
-        #expect(event.sent == false && event.refused != nil)
+        let result = try ProbeOutput(lines: child.lines).result(KillInitResult.self)
+        #expect(result.sent == false && result.refused != nil && result.initAliveAfter == nil)
         #expect(child.lines.last == "shell alive")
     }
 
@@ -107,7 +171,11 @@ struct ProbeTests {
         let report = try output.report()
         #expect(report.rootEntries == ["nsprobe"])
         #expect(report.errors.contains { $0.what == "/proc/self/status" && $0.error == "ENOENT" })
-        #expect(try output.event("write").error == "ENOENT")
+        // What it could not read is left out, not shown empty.
+        #expect(report.nspid == nil && report.pids == nil && report.fds == nil && report.mounts == nil)
+        #expect(report.sysvipc == nil && report.ns == nil && report.uidMap == nil)
+        #expect(report.errors.contains { $0.what == "/proc/self/ns" && $0.error == "ENOENT" })
+        #expect(try output.result(WriteResult.self).error == "ENOENT")
     }
 
     @Test func theProbeIsStaticallyLinked() throws {
@@ -130,5 +198,21 @@ struct ProbeTests {
         let ptInterp = 3, ptDynamic = 2
         #expect(!types.isEmpty)
         #expect(!types.contains(ptInterp) && !types.contains(ptDynamic))
+    }
+}
+
+/// The keys of a JSON object, in no order.
+private struct TopLevelKeys: Decodable {
+    struct Key: CodingKey {
+        let stringValue: String
+        init(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+
+    let keys: Set<String>
+
+    init(from decoder: any Decoder) throws {
+        keys = Set(try decoder.container(keyedBy: Key.self).allKeys.map(\.stringValue))
     }
 }

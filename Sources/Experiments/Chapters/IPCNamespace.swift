@@ -16,39 +16,39 @@ public let ipcNamespace = Experiment(
              shell: "ipcmk -Q; ipcs -q; unshare --ipc ipcs -q",
              syscalls: ["msgget(random key, IPC_CREAT)", "unshare(CLONE_NEWIPC)"]) { lab in
             let made = try lab.run(.oldSide, ["ipcmk", "-Q"])
-            let queue = createdID(in: made.output)
-            let sides = try lab.probe([.oldSide, .new([.ipc])], then: ["ipcs", "-q"])
+            let sides = try lab.probe([.oldSide, .new([.ipc])], [.report([.sysvipc])], then: ["ipcs", "-q"])
             let old = sides[0], new = sides[1]
-            let oldReport = try old.report
+            let madeQueue = "the old namespace sees the queue it made", oldIDs = try old.report.ids(.msg)
             return StepOutcome(
                 observations: [
                     Observation("old namespace", command: "ipcmk -Q; ipcs -q", output: made.output + old.output),
                     new.observation("new namespace"),
                 ],
                 checks: [
-                    .that("the old namespace sees the queue it made", queue.map { oldReport.has(.msg, id: $0) } ?? false,
-                          expected: "msqid \(queue.map(String.init) ?? "?") listed", actual: oldReport.listing(.msg)),
-                    .equal("message queues the new namespace sees", expected: "none", actual: try new.report.listing(.msg)),
+                    // ipcmk prints the queue's id, unless it could not make one: then nothing to look for.
+                    createdID(in: made.output).map { .contains(madeQueue, $0, in: oldIDs, describe: msqid) }
+                        ?? Check(madeQueue, expected: "msqid listed", actual: "ipcmk -Q printed no id (\(made.termination))",
+                                 passed: false),
+                    .isEmpty("message queues the new namespace sees", try new.report.objects(.msg), describe: describeObject),
                 ])
         },
 
         Step("queue-from-inside", "A queue made inside is not visible outside",
              shell: "unshare --ipc sh -c 'ipcmk -Q; ipcs -q' & ipcs -q",
              syscalls: ["unshare(CLONE_NEWIPC)", "msgget(key, IPC_CREAT)"]) { lab in
-            let (new, outside) = try lab.probe(.new([.ipc]), ["mkqueue=\(hex(insideKey))", "report", "hold"],
-                                               then: ["ipcs", "-q"], shown: "nsprobe mkqueue=\(hex(insideKey)); ipcs -q") { _ in
-                try lab.probe(.oldSide, then: ["ipcs", "-q"])  // while the queue exists
+            let (new, outside) = try lab.probe(.new([.ipc]), [.makeQueue(key: insideKey), .report([.sysvipc]), .hold()],
+                                               then: ["ipcs", "-q"], shown: "nsprobe \(ProbeAction.makeQueue(key: insideKey)); ipcs -q") { _ in
+                try lab.probe(.oldSide, [.report([.sysvipc])], then: ["ipcs", "-q"])  // while the queue exists
             }
-            let afterwards = try lab.probe(.oldSide)
+            let afterwards = try lab.probe(.oldSide, [.report([.sysvipc])])
             return StepOutcome(
                 observations: [outside.observation("old namespace"), new.observation("new namespace")],
                 checks: [
-                    .that("the new namespace sees its queue", try new.report.has(.msg, key: insideKey),
-                          expected: "key \(hex(insideKey)) listed", actual: try new.report.listing(.msg)),
-                    .that("the old namespace does not see it", try !outside.report.has(.msg, key: insideKey),
-                          expected: "key \(hex(insideKey)) not listed", actual: try outside.report.listing(.msg)),
-                    .that("nor after the new namespace is gone", try !afterwards.report.has(.msg, key: insideKey),
-                          expected: "key \(hex(insideKey)) not listed", actual: try afterwards.report.listing(.msg)),
+                    .contains("the new namespace sees its queue", insideKey, in: try new.report.keys(.msg), describe: key),
+                    .notContains("the old namespace does not see it", insideKey, in: try outside.report.keys(.msg),
+                                 describe: key),
+                    .notContains("nor after the new namespace is gone", insideKey, in: try afterwards.report.keys(.msg),
+                                 describe: key),
                 ])
         },
 
@@ -57,13 +57,14 @@ public let ipcNamespace = Experiment(
              syscalls: ["shmget(random key, 4096, IPC_CREAT)", "semget(random key, 1, IPC_CREAT)",
                         "unshare(CLONE_NEWIPC)", "shmget(key, 4096, IPC_CREAT)", "semget(key, 1, IPC_CREAT)"]) { lab in
             let made = try lab.run(.oldSide, ["sh", "-c", "ipcmk -M 4096 && ipcmk -S 1"])
-            let (new, outside) = try lab.probe(.new([.ipc]), ["mkshm=\(hex(insideKey))", "mksem=\(hex(insideKey))", "report", "hold"],
+            let make: [ProbeAction] = [.makeSharedMemory(key: insideKey), .makeSemaphores(key: insideKey)]
+            let (new, outside) = try lab.probe(.new([.ipc]), make + [.report([.sysvipc]), .hold()],
                                                then: ["ipcs", "-m", "-s"],
-                                               shown: "nsprobe mkshm=\(hex(insideKey)) mksem=\(hex(insideKey)); ipcs -m -s") { _ in
-                try lab.probe(.oldSide, then: ["ipcs", "-m", "-s"])
+                                               shown: "nsprobe \(make.map(\.description).joined(separator: " ")); ipcs -m -s") { _ in
+                try lab.probe(.oldSide, [.report([.sysvipc])], then: ["ipcs", "-m", "-s"])
             }
             let oldReport = try outside.report, newReport = try new.report
-            let onlyOwn = "key \(hex(insideKey)) only"
+            let onlyOwn = "\(key(insideKey)) only"
             return StepOutcome(
                 observations: [
                     Observation("old namespace", command: "ipcmk -M 4096; ipcmk -S 1; ipcs -m -s",
@@ -71,15 +72,13 @@ public let ipcNamespace = Experiment(
                     new.observation("new namespace"),
                 ],
                 checks: [
-                    .that("the old namespace sees its segment and semaphore set",
-                          oldReport.sysvipc.shm.count == 1 && oldReport.sysvipc.sem.count == 1,
-                          expected: "1 segment, 1 set", actual: "\(oldReport.listing(.shm)); \(oldReport.listing(.sem))"),
+                    .equal("the old namespace sees its segment and semaphore set", expected: "1 segment, 1 set",
+                           actual: oldReport.counts([.shm, .sem])),
                     .equal("segments the new namespace sees", expected: onlyOwn, actual: newReport.onlyKey(.shm, insideKey)),
                     .equal("semaphore sets the new namespace sees", expected: onlyOwn, actual: newReport.onlyKey(.sem, insideKey)),
-                    .that("the old namespace sees none of the new one's", !oldReport.has(.shm, key: insideKey) &&
-                            !oldReport.has(.sem, key: insideKey),
-                          expected: "key \(hex(insideKey)) not listed",
-                          actual: "\(oldReport.listing(.shm)); \(oldReport.listing(.sem))"),
+                    .notContains("the old namespace sees none of the new one's", insideKey,
+                                 in: oldReport.keys(.shm, .sem),
+                                 describe: key),
                 ])
         },
 
@@ -87,20 +86,22 @@ public let ipcNamespace = Experiment(
              shell: "ipcrm -q MSQID -m SHMID -s SEMID; ipcs",
              syscalls: ["msgctl(IPC_RMID)", "shmctl(IPC_RMID)", "semctl(IPC_RMID)"]) { lab in
             // What the old side made in the steps before: a queue, a segment, a semaphore set.
-            let made = try lab.probe(.oldSide).report
-            let removeByID = SysVKind.allCases.flatMap { kind in made.objects(kind).flatMap { [kind.ipcrmOption, "\($0.id)"] } }
+            let made = try lab.probe(.oldSide, [.report([.sysvipc])]).report
+            let removeByID = SysVKind.allCases.flatMap { kind in
+                (made.objects(kind) ?? []).flatMap { [kind.ipcrmOption, "\($0.id)"] }
+            }
             let removed = try lab.run(.oldSide, ["ipcrm"] + removeByID)
-            let after = try lab.probe(.oldSide, then: ["ipcs"])
+            let after = try lab.probe(.oldSide, [.report([.sysvipc])], then: ["ipcs"])
             let report = try after.report
             return StepOutcome(
                 observations: [Observation("old namespace", command: "\(removed.command); ipcs",
                                            output: removed.output + after.output)],
                 checks: [
                     .equal("objects the old namespace had made", expected: "1 queue, 1 segment, 1 set",
-                           actual: "\(made.sysvipc.msg.count) queue, \(made.sysvipc.shm.count) segment, \(made.sysvipc.sem.count) set"),
+                           actual: made.counts(SysVKind.allCases)),
                     .equal("ipcrm", expected: Termination.exited(0), actual: removed.termination),
                 ] + SysVKind.allCases.map {
-                    .equal("\($0.title) left in the old namespace", expected: "none", actual: report.listing($0))
+                    .isEmpty("\($0.title) left in the old namespace", report.objects($0), describe: describeObject)
                 })
         },
     ])
@@ -108,16 +109,21 @@ public let ipcNamespace = Experiment(
 /// The key the new namespace's objects get: "NSLB" in ASCII.
 private let insideKey = 0x4e53_4c42
 
-private func hex(_ key: Int) -> String { "0x" + String(key, radix: 16) }
+/// "key 0x4e534c42", as ipcs(1) shows a key.
+private func key(_ key: Int) -> String { "key \(ipcKeyText(key))" }
+
+/// "msqid 3", as ipcs(1) heads the id of a queue.
+private func msqid(_ id: Int) -> String { "msqid \(id)" }
+
+/// "key 0x4e534c42 id 0".
+private func describeObject(_ object: ProbeReport.IPCObject) -> String { "\(key(object.key)) id \(object.id)" }
 
 /// The id in ipcmk(1)'s "Message queue id: 3" (or "Shared memory id: 3").
 private func createdID(in output: [String]) -> Int? {
     output.lazy.compactMap { line in line.split(separator: ":").last.flatMap { Int($0.trimmingWhitespace) } }.first
 }
 
-enum SysVKind: CaseIterable {
-    case msg, shm, sem
-
+extension SysVKind {
     /// ipcrm(1)'s option that removes an object of this kind by id.
     var ipcrmOption: String {
         switch self {
@@ -134,31 +140,34 @@ enum SysVKind: CaseIterable {
         case .sem: "semaphore sets"
         }
     }
-}
 
-extension ProbeReport {
-    func objects(_ kind: SysVKind) -> [IPCObject] {
-        switch kind {
-        case .msg: sysvipc.msg
-        case .shm: sysvipc.shm
-        case .sem: sysvipc.sem
+    /// One object, as the lesson counts them: "1 queue".
+    var unit: String {
+        switch self {
+        case .msg: "queue"
+        case .shm: "segment"
+        case .sem: "set"
         }
     }
+}
 
-    func has(_ kind: SysVKind, key: Int) -> Bool { objects(kind).contains { $0.key == key } }
-    func has(_ kind: SysVKind, id: Int) -> Bool { objects(kind).contains { $0.id == id } }
+/// What the sysvipc section shows; nil (a failing check) when the report left it out.
+extension ProbeReport {
+    func objects(_ kind: SysVKind) -> [IPCObject]? { sysvipc?.objects(kind) }
+    /// The keys of every object of `kinds`.
+    func keys(_ kinds: SysVKind...) -> [Int]? { sysvipc.map { ipc in kinds.flatMap { ipc.objects($0).map(\.key) } } }
+    func ids(_ kind: SysVKind) -> [Int]? { objects(kind)?.map(\.id) }
 
-    /// "none", or "key 0x4e534c42 id 0, ..." as the probe saw them.
-    func listing(_ kind: SysVKind) -> String {
-        let objects = objects(kind)
-        return objects.isEmpty ? "none"
-            : objects.map { "key 0x\(String(UInt32(truncatingIfNeeded: $0.key), radix: 16)) id \($0.id)" }
-                .joined(separator: ", ")
+    /// "1 queue, 1 segment" for `kinds`, or "not reported".
+    func counts(_ kinds: [SysVKind]) -> String {
+        guard let sysvipc else { return "not reported" }
+        return kinds.map { "\(sysvipc.objects($0).count) \($0.unit)" }.joined(separator: ", ")
     }
 
-    /// "key 0x… only" when the one object seen has `key`; else the listing.
+    /// "key 0x… only" when the one object seen has `key`; else every object seen.
     func onlyKey(_ kind: SysVKind, _ key: Int) -> String {
-        let objects = objects(kind)
-        return objects.count == 1 && objects[0].key == key ? "key \(hex(key)) only" : listing(kind)
+        guard let objects = objects(kind) else { return "not reported" }
+        return objects.map(\.key) == [key] ? "\(Experiments.key(key)) only"
+            : Check.listing(objects, describeObject)
     }
 }

@@ -19,7 +19,7 @@ public let pidNamespace = Experiment(
              shell: "unshare --pid --fork sh -c 'echo $$; grep NSpid /proc/self/status'",
              syscalls: ["clone(CLONE_NEWPID)"]) { lab in
             let show = ["sh", "-c", "echo \"\\$\\$ = $$\"; exec grep NSpid /proc/self/status"]
-            let sides = try lab.probe([.oldSide, .new([.pid])], then: show)
+            let sides = try lab.probe([.oldSide, .new([.pid])], [.report([.process, .ns])], then: show)
             let old = sides[0], new = sides[1]
             let oldReport = try old.report, newReport = try new.report
             return StepOutcome(
@@ -28,7 +28,7 @@ public let pidNamespace = Experiment(
                     .differ("pid namespace inode of the new process", old: oldReport.inode(.pid), new: newReport.inode(.pid)),
                     .equal("getpid() inside", expected: 1, actual: newReport.pid),
                     .equal("NSpid: its pid outside, then inside", expected: "\(new.pid) 1",
-                           actual: newReport.nspid.map(String.init).joined(separator: " ")),
+                           actual: newReport.nspid?.map(String.init).joined(separator: " ")),
                     .equal("getpid() of the old process is its pid in the runner's namespace",
                            expected: Int(old.pid), actual: oldReport.pid),
                 ])
@@ -40,10 +40,9 @@ public let pidNamespace = Experiment(
                         "mount(proc, /proc, proc, MS_NOSUID|MS_NODEV|MS_NOEXEC)"]) { lab in
             let hostMounts = HostState.read().mounts
             let ps = ["ps", "-e", "-o", "pid,ppid,cmd"]
-            let sides = try lab.probe([.new([.pid]), freshPIDNamespace], then: ps)
+            let sides = try lab.probe([.new([.pid]), freshPIDNamespace], [.report([.pids])], then: ps)
             let hostProc = sides[0], freshProc = sides[1]
             let hostView = try hostProc.report, freshView = try freshProc.report
-            let mountsUnchanged = hostMounts != nil && HostState.read().mounts == hostMounts
             return StepOutcome(
                 observations: [
                     Observation("new PID namespace, host's /proc", command: hostProc.command,
@@ -51,22 +50,21 @@ public let pidNamespace = Experiment(
                     freshProc.observation("new PID and mount namespaces, fresh /proc"),
                 ],
                 checks: [
-                    .that("with the host's /proc, the runner's processes still show", hostView.pids.contains(Int(getpid())),
-                          expected: "pid \(getpid()) listed", actual: "\(hostView.pids.count) pids listed"),
+                    .contains("with the host's /proc, the runner's processes still show", Int(getpid()),
+                              in: hostView.pids, describe: { "pid \($0)" }),
                     .equal("with a fresh /proc, the pids listed", expected: [1], actual: freshView.pids),
-                    .that("the host's mounts did not change", mountsUnchanged,
-                          expected: "unchanged", actual: mountsUnchanged ? "unchanged" : "changed"),
+                    .unchanged("the host's mounts did not change", before: hostMounts, after: HostState.read().mounts),
                 ])
         },
 
         Step("orphans", "Orphans are adopted by pid 1 of their namespace",
              shell: "unshare --pid --fork --mount-proc sh -c '(sleep 1 &); sleep 2; ps -o pid,ppid,cmd'",
              syscalls: ["fork()", "exit()", "prctl(PR_SET_PDEATHSIG)", "getppid()"]) { lab in
-            let sides = try lab.probe([.oldSide, .new([.pid])], ["orphan"])
-            let old = try sides[0].probe.event("orphan"), new = try sides[1].probe.event("orphan")
+            let sides = try lab.probe([.oldSide, .new([.pid])], [.orphan])
+            let old = try sides[0].probe.result(OrphanResult.self), new = try sides[1].probe.result(OrphanResult.self)
             // The old side's orphan was adopted by the runner, a child subreaper: reap it.
-            if let orphan = old.orphan, old.parentAfter == Int(getpid()) {
-                try reap(pid_t(orphan), timeout: lab.timeout, command: "orphan \(orphan)")
+            if old.parentAfter == Int(getpid()) {
+                try reap(pid_t(old.orphan), timeout: lab.timeout, command: "orphan \(old.orphan)")
             }
             return StepOutcome(
                 observations: [
@@ -84,34 +82,33 @@ public let pidNamespace = Experiment(
         Step("kill-from-inside", "kill -9 1 from inside: init survives",
              shell: "unshare --pid --fork --mount-proc sh -c 'sh -c \"kill -9 1; kill -TERM 1\"; echo alive'",
              syscalls: ["kill(1, SIGTERM)", "kill(1, SIGKILL)"]) { lab in
-            let new = try lab.probe(freshPIDNamespace,
-                                    ["kill-init=TERM", "kill-init=KILL", "report"])
-            let kills = new.probe.events.filter { $0.event == "kill-init" }
-            let lines = kills.map { "a child of pid 1: kill(1, \(signalName(Int32($0.signal ?? 0)))) = "
-                + "\($0.failed ? $0.error ?? "" : "0"); pid 1 \($0.initAliveAfter == true ? "still alive" : "gone")" }
+            // The report says pid 1 was still there to print it; what it shows is not read.
+            let new = try lab.probe(freshPIDNamespace, [.killInit(signal: SIGTERM), .killInit(signal: SIGKILL),
+                                                        .report([.process])])
+            let kills = try new.probe.results(KillInitResult.self)
+            let lines = kills.map { "a child of pid 1: kill(1, \(signalName($0.signal))) = "
+                + "\($0.failed ? $0.error : "0"); pid 1 \($0.initAliveAfter == true ? "still alive" : "gone")" }
             return StepOutcome(
                 observations: [Observation("new namespace", command: new.command,
                                            output: lines + ["pid 1 then reported and exited: \(new.termination)"])],
                 checks: [
                     .equal("signals sent to pid 1 from inside", expected: "SIGTERM SIGKILL",
-                           actual: kills.map { signalName(Int32($0.signal ?? 0)) }.joined(separator: " ")),
+                           actual: kills.map { signalName($0.signal) }.joined(separator: " ")),
                 ] + kills.map { kill in
-                    .that("kill(1, \(signalName(Int32(kill.signal ?? 0)))) succeeded and init lived on",
-                          kill.sent == true && kill.initAliveAfter == true,
-                          expected: "sent, init alive", actual: "\(kill.sent == true ? "sent" : kill.error ?? "not sent"), "
-                            + "init \(kill.initAliveAfter == true ? "alive" : "dead")")
+                    .equal("kill(1, \(signalName(kill.signal))) succeeded and init lived on", expected: "sent, init alive",
+                           actual: "\(kill.sent ? "sent" : kill.failed ? kill.error : "not sent"), "
+                            + "init \(kill.initAliveAfter.map { $0 ? "alive" : "dead" } ?? "not looked at")")
                 } + [
                     .equal("init ended on its own", expected: Termination.exited(0), actual: new.termination),
-                    .that("init reported after both signals", (try? new.report) != nil,
-                          expected: "a report", actual: (try? new.report) == nil ? "none" : "a report"),
+                    .equal("init reported after both signals", expected: "kill-init, kill-init, report",
+                           actual: new.probe.events.map(\.event).joined(separator: ", ")),
                 ])
         },
 
         Step("kill-from-parent", "SIGKILL of init from the parent namespace ends the whole namespace",
              shell: "unshare --pid --fork --mount-proc sh -c 'sleep 60 & sleep 60 & sleep 60' & kill -9 $!",
              syscalls: ["kill(init, SIGKILL)", "waitpid(init)"]) { lab in
-            let initProcess = try lab.startProbe(freshPIDNamespace,
-                                                 ["spawn=3", "report", "hold"])
+            let initProcess = try lab.startProbe(freshPIDNamespace, [.spawn(count: 3), .report([.ns, .pids]), .hold()])
             let inside = ProbeOutput(lines: initProcess.lines)
             let namespace = try inside.report().inode(.pid) ?? 0
             let before = ProcessTable.members(of: .pid, inode: namespace)
@@ -121,7 +118,7 @@ public let pidNamespace = Experiment(
             return StepOutcome(
                 observations: [
                     Observation("inside, before", command: "nsprobe spawn=3 report",
-                                output: ["pids: " + (try inside.report().pids.map(String.init).joined(separator: " "))]),
+                                output: ["pids: " + Check.listing(try inside.report().pids, String.init)]),
                     Observation("the runner's view", command: "kill -9 \(initProcess.pid)",
                                 output: ["before: \(before.map(String.init).joined(separator: " "))",
                                          "init: \(ended)",
@@ -137,8 +134,9 @@ public let pidNamespace = Experiment(
         Step("setns", "Joining with setns: only the children enter",
              shell: "nsenter --pid --target PID sh -c 'echo $$ $PPID'",
              syscalls: ["setns(fd, CLONE_NEWPID)", "fork()", "getppid()"]) { lab in
-            let (target, (joiner, nsenter)) = try lab.probe(freshPIDNamespace, ["report", "hold"]) { target in
-                (try lab.probe(.oldSide, ["report", "setns=/proc/\(target.pid)/ns/pid", "report", "fork"]),
+            let (target, (joiner, nsenter)) = try lab.probe(freshPIDNamespace, [.report([.ns]), .hold()]) { target in
+                (try lab.probe(.oldSide, [.report([.ns]), .setns(path: "/proc/\(target.pid)/ns/pid"), .report([.ns]),
+                                          .fork(report: [.process, .ns])]),
                  try lab.run(.oldSide, ["nsenter", "--pid", "--target", "\(target.pid)",
                                          "sh", "-c", "echo \"\\$\\$ = $$, \\$PPID = $PPID\""]))
             }
@@ -151,15 +149,15 @@ public let pidNamespace = Experiment(
             return StepOutcome(
                 observations: [
                     Observation("the caller of setns", command: "nsprobe setns=\(nsFile) fork", output: [
-                        "pid ns before: \(before.link(.pid)), pid_for_children: pid:[\(before.ns["pid_for_children"] ?? 0)]",
-                        "pid ns after:  \(after.link(.pid)), pid_for_children: pid:[\(after.ns["pid_for_children"] ?? 0)]",
-                        "its child: pid \(child.pid), ppid \(child.ppid), \(child.link(.pid))",
+                        "pid ns before: \(before.link(.pid)), pid_for_children: pid:[\(before.pidForChildren.map(String.init) ?? "?")]",
+                        "pid ns after:  \(after.link(.pid)), pid_for_children: pid:[\(after.pidForChildren.map(String.init) ?? "?")]",
+                        "its child: pid \(child.pid), ppid \(child.ppid.map(String.init) ?? "?"), \(child.link(.pid))",
                     ]),
                     nsenter.observation("nsenter"),
                 ],
                 checks: [
                     .equal("the caller's own pid namespace after setns", expected: before.inode(.pid), actual: after.inode(.pid)),
-                    .equal("the caller's pid_for_children after setns", expected: targetNamespace, actual: after.ns["pid_for_children"]),
+                    .equal("the caller's pid_for_children after setns", expected: targetNamespace, actual: after.pidForChildren),
                     .equal("the pid namespace of the child it forked", expected: targetNamespace, actual: child.inode(.pid)),
                     .equal("getppid() in that child (its parent is outside)", expected: 0, actual: child.ppid),
                     .that("nsenter's shell: not pid 1, and its parent is outside", nsenterShell.pid != 1 && nsenterShell.ppid == 0,
@@ -170,52 +168,52 @@ public let pidNamespace = Experiment(
         Step("dead-namespace", "No fork into a namespace whose init has died",
              shell: "nsenter --pid --target PID true   # after PID, the init, was killed",
              syscalls: ["setns(fd, CLONE_NEWPID)", "kill(init, SIGKILL)", "fork() = ENOMEM"]) { lab in
-            let initProcess = try lab.startProbe(.new([.pid]), ["report", "hold"])
+            let initProcess = try lab.startProbe(.new([.pid]), [.report([.ns]), .hold()])
             let target = try ProbeOutput(lines: initProcess.lines).report().inode(.pid)
-            let (joined, ended) = try lab.probe(.oldSide, ["fork", "setns=/proc/\(initProcess.pid)/ns/pid", "report",
-                                                            "hold", "fork"]) { _ in
+            let (joined, ended) = try lab.probe(.oldSide, [.fork(report: [.ns]), .setns(path: "/proc/\(initProcess.pid)/ns/pid"),
+                                                           .report([.ns]), .hold(), .fork(report: [.ns])]) { _ in
                 kill(initProcess.pid, SIGKILL)
                 return try initProcess.wait(timeout: lab.timeout)
             }
-            let setns = try joined.probe.event("setns")
+            let setns = try joined.probe.result(SetnsResult.self)
             // What the kernel shows the caller after the call, not what the call returned (the
             // first fork's child reports too).
-            let forChildren = joined.probe.reports.first { $0.pid == setns.pid }?.ns["pid_for_children"]
-            let forks = joined.probe.events.filter { $0.event == "fork" }
+            let forChildren = try joined.probe.reports.first { $0.pid == setns.pid }?.pidForChildren
+            let forks = try joined.probe.results(ForkResult.self)
             let forkBefore = forks.first, fork = forks.count > 1 ? forks[1] : nil
             return StepOutcome(
                 observations: [Observation("the caller of setns", command: joined.command, output: [
-                    "fork() in its own namespace: \(forkBefore.map { $0.failed ? $0.error ?? "" : "pid \($0.child ?? 0)" } ?? "?")",
-                    "setns(/proc/\(initProcess.pid)/ns/pid): \(setns.failed ? setns.error ?? "" : "0"), "
+                    "fork() in its own namespace: \(forkBefore.map(describeFork) ?? "?")",
+                    "setns(/proc/\(initProcess.pid)/ns/pid): \(setns.failed ? setns.error : "0"), "
                         + "pid_for_children: pid:[\(forChildren.map(String.init) ?? "?")]",
                     "init \(initProcess.pid): \(ended)",
-                    "fork() into the dead namespace: \(fork.map { $0.failed ? $0.error ?? "" : "pid \($0.child ?? 0)" } ?? "?")",
+                    "fork() into the dead namespace: \(fork.map(describeFork) ?? "?")",
                 ])],
                 checks: [
-                    .equal("fork() in its own namespace", expected: "success", actual: forkBefore.map { $0.failed ? $0.error : "success" }),
+                    .errno("fork() in its own namespace", expected: "success", actual: forkBefore),
                     .equal("pid_for_children after setns into the live namespace", expected: target, actual: forChildren),
                     .equal("init", expected: Termination.signaled(SIGKILL), actual: ended),
-                    .equal("fork() after init died", expected: "ENOMEM", actual: fork?.error),
+                    .errno("fork() after init died", expected: "ENOMEM", actual: fork),
                 ])
         },
 
         Step("zombies", "A child that nobody waits for is a zombie",
              shell: "unshare --pid --fork --mount-proc sh -c 'true & sleep 1; ps -o pid,stat,cmd'",
              syscalls: ["fork()", "waitid(WEXITED|WNOWAIT)", "waitpid()"]) { lab in
-            let new = try lab.probe(freshPIDNamespace, ["zombie"])
-            let zombie = try new.probe.event("zombie")
+            let new = try lab.probe(freshPIDNamespace, [.zombie])
+            let zombie = try new.probe.result(ZombieResult.self)
             let left = lab.unreaped
             return StepOutcome(
                 observations: [Observation("new namespace", command: new.command, output: [
-                    "child \(zombie.child ?? 0) exited; before waitpid: state \(zombie.stateBeforeReaping ?? "?")",
-                    "after waitpid: \(zombie.stateAfterReaping == "-" ? "gone from /proc" : "state \(zombie.stateAfterReaping ?? "?")")",
+                    "child \(zombie.child) exited; before waitpid: state \(zombie.stateBeforeReaping)",
+                    "after waitpid: \(zombie.stateAfterReaping == "-" ? "gone from /proc" : "state \(zombie.stateAfterReaping)")",
                 ])],
                 checks: [
                     .equal("state of the exited, unreaped child", expected: "Z", actual: zombie.stateBeforeReaping),
                     .equal("after waitpid", expected: "gone", actual: zombie.stateAfterReaping == "-" ? "gone" : zombie.stateAfterReaping),
-                    .that("every process the experiment started has been reaped", left.isEmpty, expected: "none left",
-                          actual: left.isEmpty ? "none left" : left.map { "\($0.pid) \(ProcessTable.state($0.pid).map(String.init) ?? "?")" }
-                            .joined(separator: ", ")),
+                    .isEmpty("every process the experiment started has been reaped", left) {
+                        "\($0.pid) \(ProcessTable.state($0.pid).map(String.init) ?? "?")"
+                    },
                 ])
         },
     ])
@@ -224,11 +222,14 @@ public let pidNamespace = Experiment(
 private let freshPIDNamespace = ProcessSpec.new([.pid, .mnt], [.makeRootPrivate, .mountFreshProc])
 
 /// "orphan 4: parent 3 exited; new parent 1 (reaped it)".
-private func describeOrphan(_ event: ProbeEvent) -> [String] {
-    guard !event.failed else { return ["orphan: \(event.error ?? "")"] }
-    return ["orphan \(event.orphan ?? 0): its parent \(event.parentBefore ?? 0) exited",
-            "new parent: \(event.parentAfter ?? 0)\(event.reapedByMe == true ? ", which reaped it" : "")"]
+private func describeOrphan(_ result: OrphanResult) -> [String] {
+    guard !result.failed else { return ["orphan: \(result.error)"] }
+    return ["orphan \(result.orphan): its parent \(result.parentBefore) exited",
+            "new parent: \(result.parentAfter)\(result.reapedByMe ? ", which reaped it" : "")"]
 }
+
+/// "pid 7", or the errno's name when fork failed.
+private func describeFork(_ result: ForkResult) -> String { result.failed ? result.error : "pid \(result.child)" }
 
 /// The first `count` lines, and how many more there were.
 func abbreviated(_ lines: [String], to count: Int) -> [String] {

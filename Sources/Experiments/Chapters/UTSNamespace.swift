@@ -16,11 +16,11 @@ public let utsNamespace = Experiment(
              shell: "unshare --uts sh -c 'hostname container; domainname nslab.example; hostname; hostname --nis'",
              syscalls: ["unshare(CLONE_NEWUTS)", "sethostname(\"container\")", "setdomainname(\"nslab.example\")"]) { lab in
             let show = ["sh", "-c", "hostname; hostname --nis"]
-            let before = try lab.probe(.oldSide).report
+            let before = try lab.probe(.oldSide, [.report([.hostname])]).report
             // The old side looks while the new namespace has its names, not before.
             let (new, old) = try lab.probe(.new([.uts], [.sethostname(insideHostname), .setdomainname(insideDomainname)]),
-                                           ["report", "hold"], then: show) { _ in
-                try lab.probe(.oldSide, then: show)
+                                           [.report([.hostname]), .hold()], then: show) { _ in
+                try lab.probe(.oldSide, [.report([.hostname])], then: show)
             }
             let oldReport = try old.report, newReport = try new.report
             return StepOutcome(
@@ -38,8 +38,8 @@ public let utsNamespace = Experiment(
              syscalls: ["unshare(CLONE_NEWUTS)", "sethostname(\"container\") in the parent"]) { lab in
             // The child starts first, holding; then the parent, still in the demo host, calls
             // sethostname. Seed 004's Go program does this after cmd.Start().
-            let (childOutput, parent) = try lab.probe(.new([.uts]), ["hold", "report"]) { _ in
-                try lab.probe(.oldSide, ["report", "sethostname=container", "report"])
+            let (childOutput, parent) = try lab.probe(.new([.uts]), [.hold(), .report([.hostname])]) { _ in
+                try lab.probe(.oldSide, [.report([.hostname]), .sethostname(insideHostname), .report([.hostname])])
             }
             let before = try parent.probe.report(0), after = try parent.probe.report(1)
             let childReport = try childOutput.report
@@ -52,9 +52,9 @@ public let utsNamespace = Experiment(
                                 output: [childReport.hostname ?? ""]),
                 ],
                 checks: [
-                    .equal("the demo host was renamed by its own process", expected: "container",
+                    .equal("the demo host was renamed by its own process", expected: insideHostname,
                            actual: after.hostname),
-                    .equal("the child kept the name copied at clone time", expected: before.hostname ?? "",
+                    .equal("the child kept the name copied at clone time", expected: before.hostname,
                            actual: childReport.hostname),
                 ])
         },

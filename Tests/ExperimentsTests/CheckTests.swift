@@ -1,0 +1,68 @@
+import Testing
+
+@testable import Experiments
+
+/// The helpers write expected and actual from the values, and a value that was not read (a
+/// report section left out) always fails, never passes as "nothing there".
+@Suite("checks: expected and actual written from the values")
+struct CheckTests {
+    private func result(_ errno: Int, _ error: String) throws -> ForkResult {
+        try ProbeOutput(lines: [probeMarker + #"{"event":"fork","pid":9,"child":-1,"exit_status":-1,"errno":\#(errno),"error":"\#(error)"}"#])
+            .result(ForkResult.self)
+    }
+
+    @Test func containsAndNotContainsShowWhatWasListed() {
+        let key = { (key: Int) in "key \(ipcKeyText(key))" }
+        let listed = Check.contains("queue", 0x4e53_4c42, in: [0x4e53_4c42], describe: key)
+        #expect(listed.passed && listed.expected == "key 0x4e534c42 listed" && listed.actual == "key 0x4e534c42")
+        let other = Check.notContains("queue", 0x4e53_4c42, in: [0x463a_fdb2], describe: key)
+        #expect(other.passed && other.expected == "key 0x4e534c42 not listed" && other.actual == "key 0x463afdb2")
+        #expect(!Check.notContains("queue", 1, in: [1], describe: key).passed)
+        #expect(!Check.contains("queue", 1, in: [2], describe: key).passed)
+        // Long lists: the element found, or the first eight.
+        #expect(Check.contains("pid", 40, in: Array(1...50), describe: { "pid \($0)" }).actual == "pid 40 listed, and 49 more")
+        #expect(Check.contains("pid", 60, in: Array(1...50), describe: String.init).actual == "1, 2, 3, 4, 5, 6, 7, 8, … 42 more")
+    }
+
+    @Test func aCollectionThatWasNotReadFailsEveryHelper() {
+        let missing: [Int]? = nil
+        for check in [Check.contains("c", 1, in: missing, describe: String.init),
+                      Check.notContains("c", 1, in: missing, describe: String.init),
+                      Check.isEmpty("c", missing, describe: String.init)] {
+            #expect(!check.passed && check.actual == "not reported")
+        }
+        #expect(!Check.unchanged("mounts", before: missing, after: [1]).passed)
+        // An expectation read from a report section that was not there.
+        #expect(!Check.equal("hostname", expected: nil as String?, actual: nil).passed)
+        #expect(Check.equal("hostname", expected: "vm" as String?, actual: "vm").passed)
+    }
+
+    @Test func isEmptyAndUnchangedNameWhatIsThere() {
+        #expect(Check.isEmpty("queues", [] as [Int], describe: String.init).passed)
+        let left = Check.isEmpty("queues", [3], describe: { "msqid \($0)" })
+        #expect(!left.passed && left.expected == "none" && left.actual == "msqid 3")
+        #expect(Check.unchanged("mounts", before: ["/", "/proc"], after: ["/", "/proc"]).passed)
+        let changed = Check.unchanged("mounts", before: ["/", "/proc"], after: ["/", "/x"])
+        #expect(!changed.passed && changed.actual == "+ /x; - /proc")
+    }
+
+    @Test func errnoShowsSuccessOrTheErrnoName() throws {
+        let failed = Check.errno("fork()", expected: "ENOMEM", actual: try result(12, "ENOMEM"))
+        #expect(failed.passed && failed.actual == "ENOMEM")
+        let succeeded = Check.errno("fork()", expected: "ENOMEM", actual: try result(0, ""))
+        #expect(!succeeded.passed && succeeded.actual == "success")
+        #expect(!Check.errno("fork()", expected: "success", actual: nil as ForkResult?).passed)
+    }
+
+    @Test func aResultThatIsMissingOrUnreadableIsALabErrorNamingIt() {
+        let output = ProbeOutput(lines: [probeMarker + #"{"event":"orphan","pid":1}"#, "plain"])
+        #expect(output.otherLines == ["plain"])
+        #expect(throws: LabError.self) { try output.result(OrphanResult.self) }
+        #expect((try? output.result(ZombieResult.self)) == nil)
+        do {
+            _ = try output.result(ZombieResult.self)
+        } catch {
+            #expect("\(error)" == "the probe printed no \"zombie\" line: plain")
+        }
+    }
+}
