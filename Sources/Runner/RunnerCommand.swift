@@ -30,7 +30,10 @@ struct RunnerCommand: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)  // a closed pipe is EPIPE, reported below, not a silent death
         var status: Int32
         do {
-            var command = try parseAsRoot()
+            // The runner inside its sandbox was started by the supervisor with `run …`, already
+            // parsed once: it parses the run command alone, not the whole command tree.
+            var command: ParsableCommand = Sandbox.isInside && CommandLine.arguments.dropFirst().first == "run"
+                ? try RunCommand.parse(Array(CommandLine.arguments.dropFirst(2))) : try parseAsRoot()
             do {
                 // Before any experiment: a results file that cannot be written is bad usage.
                 for destination in (command as? WritesResults)?.resultDestinations ?? [] { try destination.validate() }
