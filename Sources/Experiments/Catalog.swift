@@ -5,12 +5,15 @@ public enum Catalog {
     public static func experiment(_ id: String) -> Experiment? { all.first { $0.id == id } }
 
     /// The known ids closest to `id`, for "did you mean …".
-    public static func suggestions(for id: String) -> [String] {
-        let scored = all.map { ($0.id, editDistance(id, $0.id)) }
-        let close = scored.filter { $0.1 <= max(2, id.count / 3) || $0.0.contains(id) }
-        guard let best = close.map(\.1).min() else { return [] }
-        return close.filter { $0.1 == best }.map(\.0)
-    }
+    public static func suggestions(for id: String) -> [String] { closest(to: id, among: all.map(\.id)) }
+}
+
+/// The names closest to `given`, for "did you mean …": within a few edits, or containing it.
+public func closest(to given: String, among names: [String]) -> [String] {
+    let scored = names.map { ($0, editDistance(given, $0)) }
+    let close = scored.filter { $0.1 <= max(2, given.count / 3) || $0.0.contains(given) }
+    guard let best = close.map(\.1).min() else { return [] }
+    return close.filter { $0.1 == best }.map(\.0)
 }
 
 /// Levenshtein distance between two strings.

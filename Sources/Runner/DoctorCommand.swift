@@ -6,9 +6,11 @@ struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor", abstract: "Say what this host supports, and what to change to run every experiment.")
 
+    @OptionGroup var colour: ColourOption
+
     func run() throws {
         let host = HostSupport.current()
-        let style = Style.forStandardOutput()
+        let style = Style.forStandardOutput(colour.choice)
         var blocking = false
         func line(_ ok: Bool, _ what: String, _ advice: String = "", blocks: Bool = true) {
             let mark = ok ? style.pass(" ok ") : (blocks ? style.fail("FAIL") : style.dim("note"))

@@ -10,6 +10,8 @@ struct LessonCommand: ParsableCommand {
 
     @OptionGroup var language: LanguageOption
 
+    @OptionGroup var colour: ColourOption
+
     func run() throws {
         let experiment = try experiments(named: [id])[0]
         let lesson: Lesson
@@ -19,7 +21,7 @@ struct LessonCommand: ParsableCommand {
             printError("\(error)")
             throw Exit.hostCannot
         }
-        let renderer = LessonRenderer(style: Style.forStandardOutput())
+        let renderer = LessonRenderer(style: Style.forStandardOutput(colour.choice))
         print(renderer.render(lesson))
     }
 }

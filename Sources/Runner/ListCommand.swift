@@ -18,6 +18,8 @@ struct ListCommand: ParsableCommand {
         let reasons: [String]
     }
 
+    @OptionGroup var colour: ColourOption
+
     func run() throws {
         let host = HostSupport.current()
         let entries = Catalog.all.map { experiment in
@@ -30,7 +32,7 @@ struct ListCommand: ParsableCommand {
             print(try encodeJSON(entries))
             return
         }
-        let style = Style.forStandardOutput()
+        let style = Style.forStandardOutput(colour.choice)
         let idWidth = entries.map(\.id.count).max() ?? 0
         for entry in entries {
             let status = entry.runnable ? style.pass("ready") : style.fail("cannot run: " + entry.reasons.joined(separator: "; "))

@@ -27,12 +27,14 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var language: LanguageOption
 
+    @OptionGroup var colour: ColourOption
+
     func run() throws {
         let chosen = try experiments(named: ids)
         let host = HostSupport.current()
         // Outside its sandbox the runner only makes one and runs this same command in it.
         if !Sandbox.isInside && Sandbox.problems(host).isEmpty { try runInSandbox(chosen) }
-        let style = Style.forStandardOutput()
+        let style = Style.forStandardOutput(colour.choice)
         let renderer = ResultRenderer(style: style, explain: explain)
         var results: [ExperimentResult] = []
         var unrunnable: [(String, [String])] = []

@@ -19,7 +19,8 @@ struct RunnerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runner",
         abstract: "Learn Linux namespaces by experiment: each lesson runs, shows and checks.",
-        discussion: "Exit status: 0 all checks passed, 1 a check failed, 2 bad usage, 3 this host cannot run it, 4 broken: a step could not be carried out or the results could not be written.",
+        discussion: "Exit status: 0 all checks passed, 1 a check failed, 2 bad usage, 3 this host cannot run it, 4 broken: a step could not be carried out or the results could not be written, 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP.",
+        version: nslabVersion,
         subcommands: [ListCommand.self, RunCommand.self, LessonCommand.self, DoctorCommand.self])
 
     /// Parses and runs; every error ends in one line on stderr and the documented exit code.
@@ -29,6 +30,10 @@ struct RunnerCommand: ParsableCommand {
         StandardOutput.requireOpen()  // first: nothing opened later may become fd 1
         signal(SIGPIPE, SIG_IGN)  // a closed pipe is EPIPE, reported below, not a silent death
         var status: Int32
+        if CommandLine.arguments.count == 1 {  // nothing asked: say what can be, as bad usage
+            printError("no command given\n\n" + helpMessage())
+            Glibc.exit(StandardOutput.finish(exitCode: Exit.usage.rawValue))
+        }
         do {
             // The runner inside its sandbox was started by the supervisor with `run …`, already
             // parsed once: it parses the run command alone, not the whole command tree.
@@ -54,12 +59,24 @@ struct RunnerCommand: ParsableCommand {
                 status = 0
             } else {
                 let message = RunnerCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-                printError("\(message) (see `runner --help`)")
+                printError("\(message)\(subcommandHint()) (see `runner --help`)")
                 status = Exit.usage.rawValue
             }
         }
         Glibc.exit(StandardOutput.finish(exitCode: status))
     }
+}
+
+/// The runner's version, as `runner --version` prints it.
+let nslabVersion = "0.4.0"
+
+/// "; did you mean run?" when the first argument looks like a misspelt subcommand.
+private func subcommandHint() -> String {
+    guard let given = CommandLine.arguments.dropFirst().first, !given.hasPrefix("-") else { return "" }
+    let names = RunnerCommand.configuration.subcommands.map { $0.configuration.commandName ?? "" }
+    guard !names.contains(given) else { return "" }
+    let close = closest(to: given, among: names)
+    return close.isEmpty ? "" : "; did you mean \(close.joined(separator: " or "))?"
 }
 
 /// One line on stderr: "runner: message".
@@ -72,8 +89,10 @@ func printError(_ message: String) {
 /// Resolves the ids given on the command line ("all" for every experiment), or fails with
 /// exit 2 and a suggestion.
 func experiments(named ids: [String]) throws -> [Experiment] {
-    if ids == ["all"] { return Catalog.all }
-    return try ids.map { id in
+    // `all` stands for every experiment in its place; each runs once, in the order first named.
+    let expanded = ids.flatMap { $0 == "all" ? Catalog.all.map(\.id) : [$0] }
+    let unique = expanded.enumerated().filter { expanded.firstIndex(of: $0.element) == $0.offset }.map(\.element)
+    return try unique.map { id in
         if let experiment = Catalog.experiment(id) { return experiment }
         let suggestions = Catalog.suggestions(for: id)
         let hint = suggestions.isEmpty ? "run `runner list` to see them" : "did you mean \(suggestions.joined(separator: " or "))?"

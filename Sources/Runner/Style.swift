@@ -1,12 +1,14 @@
+import ArgumentParser
 import Glibc
 
-/// Terminal styling: colour only on a terminal, never with NO_COLOR set (no-color.org) or
-/// TERM=dumb; the width comes from the terminal, else $COLUMNS, else 100.
+/// Terminal styling: with --color=auto (the default) colour only on a terminal, never with
+/// NO_COLOR set (no-color.org) or TERM=dumb; --color=always or never decides alone. The width
+/// comes from the terminal, else $COLUMNS, else 100.
 struct Style {
     let colour: Bool
     let width: Int
 
-    static func forStandardOutput() -> Style {
+    static func forStandardOutput(_ choice: ColourChoice = .auto) -> Style {
         let terminal = isatty(STDOUT_FILENO) == 1
         let noColour = getenv("NO_COLOR").map { $0.pointee != 0 } ?? false
         let dumb = getenv("TERM").map { String(cString: $0) == "dumb" } ?? false
@@ -17,7 +19,12 @@ struct Style {
         } else if let columns = getenv("COLUMNS").flatMap({ Int(String(cString: $0)) }), columns > 20 {
             width = columns
         }
-        return Style(colour: terminal && !noColour && !dumb, width: width)
+        let colour = switch choice {
+        case .auto: terminal && !noColour && !dumb
+        case .always: true
+        case .never: false
+        }
+        return Style(colour: colour, width: width)
     }
 
     private func paint(_ code: String, _ text: String) -> String {
@@ -48,4 +55,13 @@ extension String {
             return total + (wide ? 2 : 1)
         }
     }
+}
+
+enum ColourChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, always, never
+}
+
+struct ColourOption: ParsableArguments {
+    @Option(name: .customLong("color"), help: "Colour: auto (on a terminal, unless NO_COLOR is set), always or never.")
+    var choice: ColourChoice = .auto
 }

@@ -48,6 +48,36 @@ struct RunnerCommandTests {
         #expect(result.output.contains("\u{1B}[") == expectColour)
     }
 
+    @Test func versionNoCommandAndMisspeltCommands() throws {
+        let version = try runner("--version")
+        #expect(version.exitCode == 0)
+        #expect(version.output.split(separator: ".").count == 3)
+        let nothing = try runCommand([runnerPath])
+        #expect(nothing.exitCode == 2)
+        #expect(nothing.errors.hasPrefix("runner: no command given"))
+        #expect(nothing.errors.contains("SUBCOMMANDS:"))
+        for (given, meant) in [("rn", "run"), ("lis", "list"), ("docter", "doctor")] {
+            let result = try runCommand([runnerPath, given])
+            #expect(result.exitCode == 2)
+            #expect(result.errors.contains("did you mean \(meant)?"), "\(result.errors)")
+        }
+    }
+
+    @Test("--color decides alone; auto keeps to a terminal", arguments: [("always", true), ("never", false), ("auto", false)])
+    func colourOption(choice: String, expectColour: Bool) throws {
+        let result = try runCommand([runnerPath, "list", "--color=\(choice)"])
+        #expect(result.exitCode == 0)
+        #expect(result.output.contains("\u{1B}[") == expectColour)
+    }
+
+    @Test func allAndAnIdRunEachExperimentOnce() throws {
+        try requireRoot()
+        let result = try runner("run", "pid-namespace", "all", "uts-namespace", "--json")
+        let document = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
+        let ids = (document?["experiments"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
+        #expect(ids == ["pid-namespace"] + Catalog.all.map(\.id).filter { $0 != "pid-namespace" })
+    }
+
     @Test func helpIsExitZero() throws {
         let result = try runner("--help")
         #expect(result.exitCode == 0)
