@@ -12,6 +12,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <linux/close_range.h>
@@ -35,6 +36,18 @@ static int nslab_read_full(int fd, void *buffer, size_t size) {
         done += (size_t)n;
     }
     return (int)done;
+}
+
+// Reads the child's one record, or EOF (0) when it exec'd; waits at most `timeout_ms`, and
+// then returns -1 with ETIMEDOUT (the caller kills and reaps it): a child stuck in a mount
+// or an unshare cannot hang the runner.
+static int nslab_read_report(int fd, struct nslab_failure *record, int timeout_ms) {
+    struct pollfd poller = {.fd = fd, .events = POLLIN};
+    int ready;
+    while ((ready = poll(&poller, 1, timeout_ms)) < 0 && errno == EINTR) {
+    }
+    if (ready == 0) errno = ETIMEDOUT;
+    return ready <= 0 ? -1 : nslab_read_full(fd, record, sizeof *record);
 }
 
 static void nslab_write_full(int fd, const void *buffer, size_t size) {
@@ -173,12 +186,15 @@ static void nslab_fill_owned(const struct nslab_spawn_spec *spec, int owned) {
     *out = 0;
 }
 
-// Joins, in order, every namespace in `spec` whose type is in `types`, proving each.
-static int nslab_join(const struct nslab_spawn_spec *spec, int types, int report_fd) {
+// Joins, in order, every namespace in `spec` whose type is in `types`, proving each. With
+// `may_defer`, one the child may not join yet (EPERM: it belongs to a user namespace still to
+// be joined) is left for a later pass, as runc does.
+static int nslab_join(const struct nslab_spawn_spec *spec, int types, int may_defer, int report_fd) {
     int joined = 0;
     for (int i = 0; i < spec->join_count; i++) {
         if (!(spec->join_types[i] & types)) continue;
         if (setns(spec->join_fds[i], spec->join_types[i]) < 0) {
+            if (may_defer && errno == EPERM) continue;
             nslab_child_fail(report_fd, NSLAB_STEP_SETNS, i);
         }
         nslab_verify_joined(spec->join_fds[i], spec->join_types[i], spec->join_inodes[i], i, report_fd);
@@ -209,6 +225,27 @@ static void nslab_sync_point(int report_fd, int release_fd) {
     char go;
     if (nslab_read_full(release_fd, &go, 1) != 1) _exit(126);
     close(release_fd);
+}
+
+// Whether `op` may run with the namespaces `owned` (the kinds the child proved the runner's):
+// names only in a UTS namespace of the runner's, mounts and files only in a mount namespace
+// of its own, writes only to the child's own /proc/self files or, in a user namespace of the
+// runner's, to its /proc/sys/user limits. Changing its own ids or capabilities is always
+// allowed: that touches no one else.
+static int nslab_operation_allowed(const struct nslab_operation *op, int owned) {
+    switch (op->kind) {
+    case NSLAB_OP_SETHOSTNAME:
+    case NSLAB_OP_SETDOMAINNAME: return (owned & CLONE_NEWUTS) != 0;
+    case NSLAB_OP_MKDIR:
+    case NSLAB_OP_MOUNT:
+    case NSLAB_OP_UMOUNT2:
+    case NSLAB_OP_CHROOT:
+    case NSLAB_OP_PIVOT_ROOT: return (owned & CLONE_NEWNS) != 0;
+    case NSLAB_OP_WRITE_FILE:
+        return strncmp(op->target, "/proc/self/", 11) == 0 ||
+               ((owned & CLONE_NEWUSER) && strncmp(op->target, "/proc/sys/user/", 15) == 0);
+    default: return 1;
+    }
 }
 
 // One operation; -1 with errno on failure. Only async-signal-safe calls: the parent
@@ -260,9 +297,9 @@ __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec 
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) nslab_child_fail(report_fd, NSLAB_STEP_PRCTL, 0);
 
     // 1. Joins, in runc's order: all but user, then user, then what only it lets us join.
-    int owned = nslab_join(spec, ~CLONE_NEWUSER, report_fd);  // the kinds proved the runner's
-    owned |= nslab_join(spec, CLONE_NEWUSER, report_fd);
-    owned |= nslab_join(spec, ~owned & ~CLONE_NEWUSER, report_fd);
+    int owned = nslab_join(spec, ~CLONE_NEWUSER, 1, report_fd);  // the kinds proved the runner's
+    owned |= nslab_join(spec, CLONE_NEWUSER, 0, report_fd);
+    owned |= nslab_join(spec, ~owned & ~CLONE_NEWUSER, 0, report_fd);
 
     // 2. New namespaces: PID by clone (check the child is its pid 1), a user namespace alone
     //    and first, the parent's maps at the sync point, then the rest.
@@ -284,6 +321,10 @@ __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec 
 
     // 3. The operations, in order.
     for (int i = 0; i < spec->operation_count; i++) {
+        if (!nslab_operation_allowed(&spec->operations[i], owned)) {
+            errno = 0;
+            nslab_child_fail(report_fd, NSLAB_STEP_REFUSED, i);
+        }
         if (nslab_operate(&spec->operations[i]) < 0) nslab_child_fail(report_fd, NSLAB_STEP_OPERATION, i);
     }
 
@@ -308,6 +349,9 @@ __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec 
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     syscall(SYS_execveat, spec->exec_fd, "", spec->argv, spec->envp, AT_EMPTY_PATH);
+    // A #! script cannot run from a close-on-exec fd (its interpreter would open /dev/fd/N):
+    // it runs by path, where the child's root still has it.
+    if (errno == ENOENT) execve(spec->path, spec->argv, spec->envp);
     nslab_child_fail(report_fd, NSLAB_STEP_EXECVE, 0);
 }
 
@@ -328,11 +372,12 @@ static int nslab_child_entry(void *argument) {
 }
 
 // Whether the child may share the parent's memory until exec: not when it makes or joins a
-// user namespace, which the kernel allows only a process that shares its memory with none.
+// user namespace, or joins a time namespace, which the kernel allows only a process that
+// shares its memory with none.
 static int nslab_may_share_memory(const struct nslab_spawn_spec *spec) {
     if (spec->namespace_flags & CLONE_NEWUSER) return 0;
     for (int i = 0; i < spec->join_count; i++) {
-        if (spec->join_types[i] == CLONE_NEWUSER) return 0;
+        if (spec->join_types[i] == CLONE_NEWUSER || spec->join_types[i] == CLONE_NEWTIME) return 0;
     }
     return 1;
 }
@@ -365,6 +410,8 @@ int nslab_spawn_start(const struct nslab_spawn_spec *spec, struct nslab_child *c
         child->stack = mmap(NULL, NSLAB_CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
         if (child->stack == MAP_FAILED) child->stack = NULL;  // fork-style below
+        // The lowest page is a guard: an overflow faults instead of writing over our memory.
+        if (child->stack != NULL) mprotect(child->stack, 4096, PROT_NONE);
     }
 
     // Every signal stays blocked until the child has reported, so that no handler of the
@@ -395,9 +442,11 @@ int nslab_spawn_start(const struct nslab_spawn_spec *spec, struct nslab_child *c
     }
 
     struct nslab_failure record;
-    int n = nslab_read_full(start.report[0], &record, sizeof record);
+    int n = nslab_read_report(start.report[0], &record, spec->timeout_ms);
+    int read_errno = n < 0 ? errno : EPIPE;
     pthread_sigmask(SIG_SETMASK, &previous, NULL);
     child->pid = pid;
+    child->timeout_ms = spec->timeout_ms;
     if (n == (int)sizeof record && record.step == NSLAB_STEP_READY) {
         child->release_fd = start.release[1];
         child->report_fd = start.report[0];
@@ -405,10 +454,11 @@ int nslab_spawn_start(const struct nslab_spawn_spec *spec, struct nslab_child *c
     }
     close(start.report[0]);
     close(start.release[1]);
+    kill(pid, SIGKILL);  // gone already after a failure; stuck, after a timeout
     nslab_reap(pid);
     nslab_free_stack(child);
     *failure = n == (int)sizeof record ? record
-                                       : (struct nslab_failure){NSLAB_STEP_SYNC, 0, EPIPE, 0};
+                                       : (struct nslab_failure){NSLAB_STEP_SYNC, 0, read_errno, 0};
     errno = failure->error;
     return -1;
 }
@@ -421,17 +471,19 @@ int nslab_spawn_release(struct nslab_child *child, struct nslab_failure *failure
     child->release_fd = -1;
 
     struct nslab_failure record;
-    int n = nslab_read_full(child->report_fd, &record, sizeof record);
+    int n = nslab_read_report(child->report_fd, &record, child->timeout_ms);
     close(child->report_fd);
     child->report_fd = -1;
     if (n == 0) {  // the pipe closed on exec: the child's stack is no longer in use
         nslab_free_stack(child);
         return 0;
     }
+    int read_errno = n < 0 ? errno : EPIPE;
+    kill(child->pid, SIGKILL);  // gone already after a failure; stuck, after a timeout
     nslab_reap(child->pid);
     nslab_free_stack(child);
     *failure = n == (int)sizeof record ? record
-                                       : (struct nslab_failure){NSLAB_STEP_SYNC, 0, EPIPE, 0};
+                                       : (struct nslab_failure){NSLAB_STEP_SYNC, 0, read_errno, 0};
     errno = failure->error;
     return -1;
 }

@@ -115,7 +115,7 @@ public func run(_ experiment: Experiment, probePath: String = locateProbe(), hoo
     hooks.willRun(hostStep)
     let differences = hostBefore.differences(to: HostState.read())
     // Orphans adopted by the runner and zombies would show here: /proc, not the lab's list.
-    let leftBehind = ProcessTable.descendants(of: getpid())
+    let leftBehind = try? ProcessTable.descendants(of: getpid())  // nil, not [], when /proc cannot be read
     let hostResult = StepResult(
         key: hostUnchangedKey, title: hostStep.title, shell: "", syscalls: [], observations: [],
         checks: [

@@ -48,8 +48,7 @@ public final class Lab {
     /// lab reaps it at the end if the step did not.
     public func start(_ placement: ProcessSpec, _ arguments: [String]) throws -> ChildProcess {
         try startDemoHost()
-        var spec = placement
-        spec.arguments = arguments
+        var spec = placement.with(arguments)
         spec.join = demoHostFiles + placement.join
         let child = try spawn(spec, command: shellWords(arguments))
         started.append(child)

@@ -2,9 +2,9 @@ import Glibc
 
 /// What /proc shows of processes, read by the runner from its own PID namespace.
 public enum ProcessTable {
-    /// Every pid in /proc.
-    public static func pids() -> [pid_t] {
-        guard let proc = opendir("/proc") else { return [] }
+    /// Every pid in /proc. A /proc that cannot be read is an error, never "no process".
+    public static func pids() throws(SystemCallError) -> [pid_t] {
+        guard let proc = opendir("/proc") else { throw SystemCallError("opendir(/proc)", errno: errno) }
         defer { closedir(proc) }
         var pids: [pid_t] = []
         while let entry = readdir(proc) {
@@ -23,8 +23,8 @@ public enum ProcessTable {
     }
 
     /// The pids of the processes whose `namespace` has inode `inode`.
-    public static func members(of namespace: Namespace, inode: UInt64) -> [pid_t] {
-        pids().filter { namespaceInode($0, namespace) == inode }
+    public static func members(of namespace: Namespace, inode: UInt64) throws(SystemCallError) -> [pid_t] {
+        try pids().filter { namespaceInode($0, namespace) == inode }
     }
 
     /// The state letter of /proc/<pid>/stat (R, S, Z, …), or nil when the process is gone.
@@ -38,8 +38,8 @@ public enum ProcessTable {
     }
 
     /// Every process below `root`.
-    public static func descendants(of root: pid_t) -> [pid_t] {
-        let parents = Dictionary(uniqueKeysWithValues: pids().compactMap { pid in parent(pid).map { (pid, $0) } })
+    public static func descendants(of root: pid_t) throws(SystemCallError) -> [pid_t] {
+        let parents = Dictionary(uniqueKeysWithValues: try pids().compactMap { pid in parent(pid).map { (pid, $0) } })
         var found: [pid_t] = [], frontier = [root]
         while let next = frontier.popLast() {
             let children = parents.filter { $0.value == next }.map(\.key)
@@ -55,8 +55,7 @@ public enum ProcessTable {
     public static func killAndReapDescendants(timeout: Double) {
         let me = getpid()
         for _ in 0..<8 {
-            let left = descendants(of: me)
-            if left.isEmpty { return }
+            guard let left = try? descendants(of: me), !left.isEmpty else { return }
             left.forEach { kill($0, SIGKILL) }
             for pid in left where parent(pid) == me {
                 _ = try? reap(pid, timeout: timeout, command: "pid \(pid)")

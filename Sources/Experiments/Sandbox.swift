@@ -14,6 +14,9 @@ import Glibc
 /// run could have left there (its Footprint), and the signals that end the run.
 public enum Sandbox {
     public static let namespaces: Set<Namespace> = [.ipc, .mnt, .net, .pid, .uts]
+    /// What making the sandbox itself changes, were its mount namespace not new: the
+    /// propagation of / and a /proc mounted over the host's. The real host is checked for it.
+    public static let footprint = Footprint(mountPoints: ["/", "/proc"])
     /// Set for the runner inside: the outer runner's namespaces, "uts:4026531838,ipc:…".
     static let markerVariable = "NSLAB_SANDBOX"
 

@@ -8,7 +8,8 @@ public struct NamespaceFile: Sendable, Equatable {
     public let namespace: Namespace
     public let inode: UInt64
 
-    public init(_ path: String, _ namespace: Namespace, inode: UInt64) {
+    /// Internal: only the lab, which read the inode from the demo host's own report, makes one.
+    init(_ path: String, _ namespace: Namespace, inode: UInt64) {
         self.path = path
         self.namespace = namespace
         self.inode = inode
@@ -49,6 +50,13 @@ public struct ProcessSpec: Sendable {
         spec.create = namespaces
         spec.operations = operations
         spec.idMaps = idMaps
+        return spec
+    }
+
+    /// This spec running `arguments`.
+    public func with(_ arguments: [String]) -> ProcessSpec {
+        var spec = self
+        spec.arguments = arguments
         return spec
     }
 
@@ -323,31 +331,37 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     var failure = nslab_failure()
     let command = command ?? spec.arguments.joined(separator: " ")
 
-    // The child may share this process's memory until it execs: everything it reads stays
-    // valid until it has (the release below is inside these closures).
-    try joinFDs.withUnsafeBufferPointer { joins in
-        try joinTypes.withUnsafeBufferPointer { types in try joinInodes.withUnsafeBufferPointer { inodes in
-            try operations.withUnsafeBufferPointer { records in
-                var cSpec = nslab_spawn_spec(
-                    exec_fd: program, argv: argv, envp: envp,
-                    stdin_fd: childIO[0], stdout_fd: childIO[1], stderr_fd: childIO[2],
-                    join_fds: joins.baseAddress, join_types: types.baseAddress, join_inodes: inodes.baseAddress,
-                    join_count: Int32(joins.count), namespace_flags: Namespace.flags(spec.create),
-                    operations: records.baseAddress, operation_count: Int32(records.count),
-                    owned_env: envp[environment.count], owned_env_size: NSLAB_OWNED_SIZE)
-                guard nslab_spawn_start(&cSpec, &child, &failure) == 0 else {
-                    throw describe(failure, spec: spec, path: path)
+    // The child may share this process's memory until it execs: everything it reads (the
+    // spec, its arrays and strings) stays valid until it has: the release is inside these.
+    try withExtendedLifetime(strings) {
+        try joinFDs.withUnsafeBufferPointer { joins in
+            try joinTypes.withUnsafeBufferPointer { types in try joinInodes.withUnsafeBufferPointer { inodes in
+                try operations.withUnsafeBufferPointer { records in
+                    var cSpec = nslab_spawn_spec(
+                        exec_fd: program, path: strings.optional(path), timeout_ms: spawnTimeoutMilliseconds,
+                        argv: argv, envp: envp, stdin_fd: childIO[0], stdout_fd: childIO[1], stderr_fd: childIO[2],
+                        join_fds: joins.baseAddress, join_types: types.baseAddress, join_inodes: inodes.baseAddress,
+                        join_count: Int32(joins.count), namespace_flags: Namespace.flags(spec.create),
+                        operations: records.baseAddress, operation_count: Int32(records.count),
+                        owned_env: envp[environment.count], owned_env_size: NSLAB_OWNED_SIZE)
+                    try withUnsafePointer(to: &cSpec) { cSpec in
+                        guard nslab_spawn_start(cSpec, &child, &failure) == 0 else {
+                            throw describe(failure, spec: spec, path: path)
+                        }
+                        do {
+                            try spec.idMaps?.write(pid: child.pid)
+                            try atSyncPoint(child.pid)
+                        } catch {
+                            nslab_spawn_abort(&child)
+                            throw error
+                        }
+                        guard nslab_spawn_release(&child, &failure) == 0 else {
+                            throw describe(failure, spec: spec, path: path)
+                        }
+                    }
                 }
-                do {
-                    try spec.idMaps?.write(pid: child.pid)
-                    try atSyncPoint(child.pid)
-                } catch {
-                    nslab_spawn_abort(&child)
-                    throw error
-                }
-                guard nslab_spawn_release(&child, &failure) == 0 else { throw describe(failure, spec: spec, path: path) }
-            }
-        } }
+            } }
+        }
     }
     // Every wait for the child is bounded through its pidfd; without one, none could be.
     let exitNotice = nslab_pidfd_open(child.pid)
@@ -361,6 +375,9 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     return ChildProcess(pid: child.pid, command: command, input: stdinPipe[1], output: outputPipe[0],
                         exitNotice: exitNotice)
 }
+
+/// Bound for each wait on a child during spawn (until it is ready, then until it execs).
+let spawnTimeoutMilliseconds: Int32 = 10_000
 
 /// A write to the stdin of a child that died must fail with EPIPE, not kill the runner. The
 /// shim resets every signal to its default in the child, so programs still get SIGPIPE.
@@ -403,12 +420,18 @@ private func describe(_ failure: nslab_failure, spec: ProcessSpec, path: String)
         let effect = namespace == .pid ? "the child is not pid 1" : "/proc/self/ns/\(link) did not change"
         return SystemCallError(made, errno: 0, detail: "returned success but \(effect): no new namespace",
                                kernelRefused: true)
+    case NSLAB_STEP_REFUSED:
+        let operation = index < spec.operations.count ? spec.operations[index].description : "operation \(index)"
+        return SystemCallError(operation, errno: 0, detail: "refused: not in a namespace the child proved the runner's "
+                                 + "(names need a new or joined UTS namespace, mounts and files a mount namespace)")
     case NSLAB_STEP_OPERATION:
         return SystemCallError(index < spec.operations.count ? spec.operations[index].description : "operation \(index)",
                                errno: failure.error)
     case NSLAB_STEP_DUP2: return SystemCallError("dup2(\(index))", errno: failure.error)
     case NSLAB_STEP_EXECVE: return SystemCallError("execveat(fd of \(path), \"\", AT_EMPTY_PATH)", errno: failure.error)
-    default: return SystemCallError("sync with the child", errno: failure.error)
+    default:
+        let call = failure.error == ETIMEDOUT ? "wait for the child, \(spawnTimeoutMilliseconds / 1000) s" : "sync with the child"
+        return SystemCallError(call, errno: failure.error)
     }
 }
 

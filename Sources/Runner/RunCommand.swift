@@ -82,7 +82,7 @@ struct RunCommand: ParsableCommand {
     /// what the real host shows that the run could have changed, and stops the whole run at
     /// once on SIGINT, SIGTERM or SIGHUP.
     private func runInSandbox(_ chosen: [Experiment]) throws -> Never {
-        let footprint = chosen.map(\.footprint).reduce(Footprint()) { $0.union($1) }
+        let footprint = chosen.map(\.footprint).reduce(Sandbox.footprint) { $0.union($1) }
         let outcome: Sandbox.Outcome
         do {
             outcome = try Sandbox.supervise(Array(CommandLine.arguments.dropFirst()), footprint: footprint)
@@ -101,10 +101,14 @@ struct RunCommand: ParsableCommand {
             throw Exit.interrupted(by: signal)
         }
         switch outcome.termination {
-        case .exited(let code)?: throw ExitCode(code == 0 && !changes.isEmpty ? Exit.failed.rawValue : code)
+        case .exited(let code)?:
+            // A change on the real host is a failed check: it ranks above "cannot run" (3).
+            let failedOrBroken = [Exit.failed.rawValue, Exit.broken.rawValue].contains(code)
+            throw ExitCode(changes.isEmpty || failedOrBroken ? code : Exit.failed.rawValue)
         case .signaled(let signal)?:
-            printError("the runner in its sandbox was killed by \(signalName(signal)); \(realHost)")
-            throw Exit.interrupted(by: signal)
+            // Not an interruption of ours: as pid 1 it dies only of SIGKILL or a crash.
+            printError("the runner in its sandbox was killed by \(signalName(signal)): nothing was judged; \(realHost)")
+            throw Exit.broken
         case nil: throw Exit.broken
         }
     }

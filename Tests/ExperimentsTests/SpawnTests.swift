@@ -69,6 +69,35 @@ struct SpawnTests {
         #expect(report.mounts?.map(\.target) == ["/", "/proc"])
     }
 
+    @Test func operationsAreRefusedOutsideTheNamespacesTheChildProved() throws {
+        try requireRoot()
+        let directory = try TemporaryDirectory()
+        let refusals: [(Set<Namespace>, Operation)] = [
+            ([], .sethostname("never")),             // the namespace it was started in
+            ([.ipc], .sethostname("never")),         // a new namespace, but not a UTS one
+            ([.uts], .mkdir("\(directory.path)/never")),  // files need a mount namespace of its own
+            ([.mnt], .write("x", to: "\(directory.path)/never")),  // and writes go only to /proc/self
+        ]
+        for (namespaces, operation) in refusals {
+            let error = #expect(throws: SystemCallError.self) { try spawn(.new(namespaces, [operation]).with(["true"])) }
+            #expect(error?.description.hasPrefix("\(operation.description): refused: not in a namespace the child proved") == true,
+                    "\(String(describing: error))")
+        }
+        #expect(HostState.read().hostname != "never")
+        #expect(access("\(directory.path)/never", F_OK) != 0)
+    }
+
+    @Test func aScriptRunsByPath() throws {
+        let directory = try TemporaryDirectory()
+        let script = "\(directory.path)/hello"
+        let fd = open(script, O_WRONLY | O_CREAT, 0o755)
+        _ = "#!/bin/sh\necho hello from a script\n".withCString { write(fd, $0, strlen($0)) }
+        close(fd)
+        let child = try spawn(ProcessSpec([script]))
+        #expect(try child.finish(timeout: 10) == .exited(0))
+        #expect(child.lines == ["hello from a script"])
+    }
+
     @Test func mapsAreWrittenByTheParentAndAFailedWriteNamesIt() throws {
         try requireRoot()
         var spec = ProcessSpec(["sh", "-c", "cat /proc/self/uid_map /proc/self/setgroups; id -u"])

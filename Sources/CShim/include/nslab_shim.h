@@ -18,6 +18,7 @@ enum nslab_step {
     NSLAB_STEP_VERIFY,         // a namespace call returned 0 but /proc/self/ns shows no change
     NSLAB_STEP_SYNC,
     NSLAB_STEP_OPERATION,      // index: the operation that failed
+    NSLAB_STEP_REFUSED,        // index: an operation refused outside namespaces the child proved
     NSLAB_STEP_DUP2,
     NSLAB_STEP_EXECVE,
 };
@@ -71,6 +72,8 @@ int nslab_capabilities_from_text(const char *text, unsigned int capabilities[6])
 /// A PID namespace cannot be joined here: setns(2) would move only the child's children.
 struct nslab_spawn_spec {
     int exec_fd;                    // the program, opened with O_PATH
+    const char *path;               // the same by path, for a #! script (see nslab_child)
+    int timeout_ms;                 // bound for each wait on the child (ready, then exec)
     char *const *argv;
     char *const *envp;
     int stdin_fd, stdout_fd, stderr_fd;
@@ -108,6 +111,7 @@ struct nslab_child {
     int release_fd;                 // parent writes here to let the child go on
     int report_fd;                  // child reports a failure here; EOF means it exec'd
     void *stack;                    // the child's stack while it shares our memory, or NULL
+    int timeout_ms;                 // from the spec, for the wait at release
 };
 
 /// Clones the child and returns once it waits at the sync point (0), or has failed (-1, with

@@ -111,10 +111,10 @@ public let pidNamespace = Experiment(
             let initProcess = try lab.startProbe(freshPIDNamespace, [.spawn(count: 3), .report([.ns, .pids]), .hold()])
             let inside = ProbeOutput(lines: initProcess.lines)
             let namespace = try inside.report().inode(.pid) ?? 0
-            let before = ProcessTable.members(of: .pid, inode: namespace)
+            let before = try ProcessTable.members(of: .pid, inode: namespace)
             kill(initProcess.pid, SIGKILL)
             let ended = try initProcess.wait(timeout: lab.timeout)
-            let after = ProcessTable.members(of: .pid, inode: namespace)
+            let after = try ProcessTable.members(of: .pid, inode: namespace)
             return StepOutcome(
                 observations: [
                     Observation("inside, before", command: "nsprobe spawn=3 report",
