@@ -86,6 +86,19 @@ struct ResultRenderer {
             + (broken > 0 ? ", \(broken) step\(broken == 1 ? "" : "s") not carried out" : "")
             + " in \(Int((result.seconds * 1000).rounded())) ms\n"
     }
+
+    /// One line after several experiments: how many ended how, all checks, all time.
+    func runSummary(_ results: [ExperimentResult], unrunnable: Int) -> String {
+        let count = { (verdict: Verdict) in results.filter { $0.verdict == verdict }.count }
+        let checks = results.reduce(0) { $0 + $1.checkCount }, failed = results.reduce(0) { $0 + $1.failedCount }
+        let milliseconds = Int((results.reduce(0) { $0 + $1.seconds } * 1000).rounded())
+        var parts = ["\(count(.pass)) passed"]
+        if count(.fail) > 0 { parts.append(style.fail("\(count(.fail)) failed")) }
+        if count(.broken) > 0 { parts.append(style.fail("\(count(.broken)) broken")) }
+        if unrunnable > 0 { parts.append("\(unrunnable) could not run here") }
+        return style.bold("\(results.count + unrunnable) experiments: ") + parts.joined(separator: ", ")
+            + " — \(checks - failed)/\(checks) checks in \(milliseconds) ms"
+    }
 }
 
 private extension String {

@@ -64,6 +64,9 @@ struct RunCommand: ParsableCommand {
             results.append(result)
             if !json { print(renderer.summary(result)) }
         }
+        if !json && results.count + unrunnable.count > 1 {
+            print(renderer.runSummary(results, unrunnable: unrunnable.count))
+        }
 
         if json {
             print(try encodeJSON(RunReport(experiments: results, unrunnable: unrunnable.map { .init(id: $0.0, reasons: $0.1) })))

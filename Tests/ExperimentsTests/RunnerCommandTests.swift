@@ -78,6 +78,15 @@ struct RunnerCommandTests {
         #expect(ids == ["pid-namespace"] + Catalog.all.map(\.id).filter { $0 != "pid-namespace" })
     }
 
+    @Test func runAllEndsWithOneSummaryLine() throws {
+        try requireRoot()
+        let result = try runner("run", "all")
+        #expect(result.exitCode == 0)
+        let last = try #require(result.output.split(separator: "\n").last)
+        #expect(last.hasPrefix("\(Catalog.all.count) experiments: \(Catalog.all.count) passed — "), "\(last)")
+        #expect(last.contains(" checks in ") && last.hasSuffix(" ms"))
+    }
+
     @Test func helpIsExitZero() throws {
         let result = try runner("--help")
         #expect(result.exitCode == 0)
