@@ -16,24 +16,112 @@ struct LessonRenderer {
         [style.bold(style.accent(section.title)), body(section.body)].joined(separator: "\n")
     }
 
-    /// Markdown body text: fences dropped and their lines indented and dimmed; `code` spans
-    /// and **bold** left as they are, which reads well in a terminal.
+    /// Markdown body text for the terminal: prose reflowed to its width (the lessons are
+    /// hard-wrapped for editors), list items with a hanging indent; code blocks indented and
+    /// dimmed, never wrapped (a student copies them) but cut with "…" where too wide.
     func body(_ text: String) -> String {
         var inFence = false
         var lines: [String] = []
+        var paragraph: [Substring] = [], indent = ""
+        func flush() {
+            if !paragraph.isEmpty { lines += wrap(paragraph, hangingIndent: indent) }
+            paragraph = []
+        }
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.hasPrefix("```") {
+                flush()
                 inFence.toggle()
                 continue
             }
             if inFence {
-                lines.append("    " + style.dim(String(line)))
+                lines.append("    " + style.dim(String(line).cut(to: style.width - 4)))
             } else if line.hasPrefix("### ") {
+                flush()
                 lines.append(style.bold(String(line.dropFirst(4))))
+            } else if line.allSatisfy(\.isWhitespace) || line.hasPrefix("|") {
+                flush()
+                lines.append(String(line).cut(to: style.width))
+            } else if let marker = listMarker(line) {
+                flush()
+                paragraph = [line]
+                indent = String(repeating: " ", count: marker.count)
             } else {
-                lines.append(String(line))
+                if paragraph.isEmpty { indent = "" }
+                paragraph.append(line.drop { $0 == " " })
             }
         }
+        flush()
         return lines.joined(separator: "\n")
+    }
+
+    /// "- ", "* " or "12. " at the start of a list item.
+    private func listMarker(_ line: Substring) -> Substring? {
+        if line.hasPrefix("- ") || line.hasPrefix("* ") { return line.prefix(2) }
+        let digits = line.prefix { $0.isNumber }
+        return !digits.isEmpty && line.dropFirst(digits.count).hasPrefix(". ") ? line.prefix(digits.count + 2) : nil
+    }
+
+    /// The lines of one paragraph joined and wrapped at the terminal's width: at spaces, and
+    /// between two wide (CJK) characters, which need no space.
+    private func wrap(_ paragraph: [Substring], hangingIndent: String) -> [String] {
+        var text = ""
+        for line in paragraph {
+            if let last = text.last, let first = line.first, !(last.isWide && first.isWide) { text += " " }
+            text += line
+        }
+        var lines: [String] = [], current = "", currentColumns = 0
+        let width = max(20, style.width)
+        for word in text.wrapUnits() {
+            let columns = word.columns
+            if currentColumns + columns > width && !current.allSatisfy(\.isWhitespace) {
+                lines.append(String(current.reversed().drop { $0 == " " }.reversed()))
+                let trimmed = word.drop { $0 == " " }
+                current = hangingIndent + trimmed
+                currentColumns = hangingIndent.count + String(trimmed).columns
+            } else {
+                current += word
+                currentColumns += columns
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
+    }
+}
+
+extension Character {
+    /// Takes two terminal columns (CJK and fullwidth forms).
+    var isWide: Bool { String(self).columns == 2 }
+}
+
+extension String {
+    /// Pieces that may start a new line: a space with the word after it, or a wide character
+    /// (but never closing punctuation, which stays with what it closes).
+    func wrapUnits() -> [String] {
+        var units: [String] = [], current = ""
+        for character in self {
+            let closes = "。，、；：？！）」』》".contains(character)
+            if !closes && (character == " " || character.isWide || (current.last?.isWide ?? false)) {
+                if !current.isEmpty && !(character == " " && current.allSatisfy { $0 == " " }) {
+                    units.append(current)
+                    current = ""
+                }
+            }
+            current.append(character)
+        }
+        if !current.isEmpty { units.append(current) }
+        return units
+    }
+
+    /// Cut to at most `width` columns, "…" marking the cut.
+    func cut(to width: Int) -> String {
+        guard columns > width else { return self }
+        var result = "", used = 0
+        for character in self {
+            let w = String(character).columns
+            if used + w > width - 1 { break }
+            result.append(character)
+            used += w
+        }
+        return result + "…"
     }
 }

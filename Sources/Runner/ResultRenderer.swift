@@ -30,8 +30,12 @@ struct ResultRenderer {
                 lines += [renderer.body(section.body), ""]
             }
         }
-        if !step.shell.isEmpty { lines.append("  " + style.dim("shell:   ") + "$ " + step.shell) }
-        if !step.syscalls.isEmpty { lines.append("  " + style.dim("syscall: ") + step.syscalls.joined(separator: ", ")) }
+        // Commands are never wrapped (a student copies them): cut to the width, marked with "…".
+        let room = style.width - 11
+        if !step.shell.isEmpty { lines.append("  " + style.dim("shell:   ") + ("$ " + step.shell).cut(to: room)) }
+        if !step.syscalls.isEmpty {
+            lines.append("  " + style.dim("syscall: ") + step.syscalls.joined(separator: ", ").cut(to: room))
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -71,7 +75,12 @@ struct ResultRenderer {
                 return "  " + left + String(repeating: " ", count: max(0, column - leftWidth)) + " │ " + right
             }
         }
-        return Array(blocks.flatMap { block in block.map { "  " + $0 } + [""] }.dropLast())
+        // One under the other; a line wider than the terminal is cut, never wrapped.
+        let cut = observations.map { o in
+            [style.bold(o.label.cut(to: style.width - 2)), style.dim(("$ " + o.command).cut(to: style.width - 2))]
+                + (o.output.isEmpty ? [style.dim("(no output)")] : o.output.map { $0.cut(to: style.width - 2) })
+        }
+        return Array(cut.flatMap { block in block.map { "  " + $0 } + [""] }.dropLast())
     }
 
     func summary(_ result: ExperimentResult) -> String {

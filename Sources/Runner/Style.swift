@@ -3,7 +3,7 @@ import Glibc
 
 /// Terminal styling: with --color=auto (the default) colour only on a terminal, never with
 /// NO_COLOR set (no-color.org) or TERM=dumb; --color=always or never decides alone. The width
-/// comes from the terminal, else $COLUMNS, else 100.
+/// comes from the terminal, else $COLUMNS, else 80.
 struct Style {
     let colour: Bool
     let width: Int
@@ -13,7 +13,7 @@ struct Style {
         let noColour = getenv("NO_COLOR").map { $0.pointee != 0 } ?? false
         let dumb = getenv("TERM").map { String(cString: $0) == "dumb" } ?? false
         var size = winsize()
-        var width = 100
+        var width = 80  // what a terminal of unknown size most likely has
         if terminal && ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 20 {
             width = Int(size.ws_col)
         } else if let columns = getenv("COLUMNS").flatMap({ Int(String(cString: $0)) }), columns > 20 {

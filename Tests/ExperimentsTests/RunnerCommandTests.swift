@@ -3,6 +3,7 @@ import Glibc
 import Testing
 
 @testable import Experiments
+@testable import Runner
 
 @Suite("runner: commands, exit codes, JSON and errors", .serialized)
 struct RunnerCommandTests {
@@ -108,7 +109,8 @@ struct RunnerCommandTests {
         let result = try runner("run", "uts-namespace", "--explain")
         #expect(result.exitCode == 0)
         let lesson = try Lesson.load(id: "uts-namespace")
-        #expect(result.output.contains(lesson.intro.split(separator: "\n")[0]))
+        // Prose is reflowed to the width: the start of the intro begins a line as it is.
+        #expect(result.output.contains(lesson.intro.split(separator: "\n")[0].prefix(30)))
         #expect(result.output.contains("$ readlink /proc/self/ns/uts"))
         #expect(result.output.contains("syscall: unshare(CLONE_NEWUTS)"))
         #expect(result.output.contains("old namespace"))
@@ -121,7 +123,7 @@ struct RunnerCommandTests {
         let result = try runner("run", "ipc-namespace", "--explain", "--lang", "zh")
         #expect(result.exitCode == 0)
         let lesson = try Lesson.load(id: "ipc-namespace", language: "zh")
-        #expect(result.output.contains(try #require(lesson.section(for: "cleanup")).body.split(separator: "\n")[0]))
+        #expect(result.output.contains(try #require(lesson.section(for: "cleanup")).body.split(separator: "\n")[0].prefix(20)))
     }
 
     @Test func jsonAndJUnitDescribeEveryCheck() throws {
@@ -139,6 +141,18 @@ struct RunnerCommandTests {
         let xml = readTextFile(junit.path) ?? ""
         #expect(xml.hasPrefix("<?xml"))
         #expect(xml.contains("<testsuite name=\"uts-namespace\" tests=\"9\" failures=\"0\""))
+    }
+
+    @Test("lesson prose fits the terminal; code is cut, never wrapped", arguments: [60, 80, 100])
+    func lessonFitsTheWidth(columns: Int) throws {
+        for experiment in Catalog.all {
+            for language in ["en", "zh"] {
+                let result = try runner("lesson", experiment.id, "--lang", language,
+                                        environment: ProcessSpec.defaultEnvironment + ["COLUMNS=\(columns)"])
+                let wide = result.output.split(separator: "\n").filter { String($0).columns > columns }
+                #expect(wide.isEmpty, "\(experiment.id) \(language) at \(columns): \(wide.first ?? "")")
+            }
+        }
     }
 
     @Test func lessonRendersWithoutKeysInBothLanguages() throws {
