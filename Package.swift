@@ -25,7 +25,8 @@ let package = Package(
         .plugin(name: "BuildProbe", capability: .buildTool()),
         .target(
             name: "Experiments",
-            dependencies: ["CShim"]
+            dependencies: ["CShim"],
+            plugins: ["BuildProbe"]  // embeds the probe and the lessons
         ),
         .executableTarget(
             name: "Runner",

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <sys/capability.h>
 #include <sys/signalfd.h>
+#include <sys/mman.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
 #include <sys/prctl.h>
@@ -20,6 +21,8 @@
 int nslab_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 int nslab_open_path(const char *path) { return open(path, O_PATH | O_CLOEXEC); }
+
+int nslab_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
 
 int nslab_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 

@@ -54,7 +54,7 @@ public struct HostSupport: Sendable {
             }
         }
         if access(probePath, X_OK) != 0 {
-            problems.append("the probe is missing at \(probePath): build it with `swift build`")
+            problems.append("the probe is missing at \(probePath) (NSLAB_PROBE names it: unset it to use the one built in)")
         }
         for command in experiment.needsCommands where resolveExecutable(command) == nil {
             problems.append("needs the command `\(command)`, which is not installed")

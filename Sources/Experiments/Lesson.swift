@@ -1,3 +1,4 @@
+import FoundationEssentials
 import Glibc
 
 /// A lesson file: a title, an intro, then sections. A section whose heading ends with
@@ -58,6 +59,12 @@ public struct Lesson: Sendable, Equatable {
         let file = language == "en" ? "\(id).md" : "\(id).\(language).md"
         for directory in searchPath() {
             if let text = readTextFile("\(directory)/\(file)") { return Lesson(markdown: text) }
+        }
+        // The lessons built into the runner, for a copied or installed `runner` alone.
+        if getenv("NSLAB_LESSONS") == nil, let encoded = embeddedLessonsBase64[file],
+            let bytes = Data(base64Encoded: encoded)
+        {
+            return Lesson(markdown: String(decoding: bytes, as: UTF8.self))
         }
         throw LabError("no lesson file \(file) in \(searchPath().joined(separator: ", "))")
     }

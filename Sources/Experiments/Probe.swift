@@ -1,3 +1,4 @@
+import CShim
 import FoundationEssentials
 import Glibc
 
@@ -386,8 +387,19 @@ public func locateProbe() -> String {
     if let path = getenv("NSLAB_PROBE") { return String(cString: path) }
     let directory = executableDirectory()
     let candidates = ["\(directory)/nslab_nsprobe.resources/nsprobe", "\(directory)/nsprobe"]
-    return candidates.first { access($0, X_OK) == 0 } ?? candidates[0]
+    return candidates.first { access($0, X_OK) == 0 } ?? embeddedProbePath
 }
+
+/// The probe built into the runner, in a memory file (memfd_create(2)) that this process
+/// keeps open: "/proc/self/fd/N", which spawn opens and execs by fd like any program. So a
+/// copied or installed `runner` alone is a whole install.
+let embeddedProbePath: String = {
+    guard let bytes = Data(base64Encoded: embeddedProbeBase64) else { return "/nonexistent/embedded-nsprobe" }
+    let fd = nslab_memfd("nsprobe")
+    guard fd >= 0 else { return "/nonexistent/embedded-nsprobe" }
+    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    return written == bytes.count ? "/proc/self/fd/\(fd)" : "/nonexistent/embedded-nsprobe"
+}()
 
 /// The directory of /proc/self/exe.
 public func executableDirectory() -> String {

@@ -39,7 +39,8 @@ struct DoctorCommand: ParsableCommand {
                     + needed.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", "),
                  short.map { "sysctl -w user.max_\($0.key.rawValue)_namespaces=\($0.value)" }.joined(separator: "; "))
         }
-        line(access(host.probePath, X_OK) == 0, "probe at \(host.probePath)", "build it: swift build")
+        line(access(host.probePath, X_OK) == 0, "probe at \(host.probePath)",
+             "NSLAB_PROBE names a missing file: unset it to use the probe built into the runner")
         let busyboxPath = (["/bin/busybox", "/usr/bin/busybox"] as [String]).first { access($0, X_OK) == 0 }
         line(busyboxPath != nil, "busybox for the pivot_root rootfs", "apt-get install busybox-static", blocks: false)
         line(access("/usr/include/sys/capability.h", F_OK) == 0, "libcap headers (libcap-dev), needed to build",

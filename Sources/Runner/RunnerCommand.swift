@@ -105,7 +105,19 @@ struct LanguageOption: ParsableArguments {
     @Option(name: .long, help: "Lesson language: en or zh.")
     var lang: String = "en"
 
+    @Option(name: .long, help: ArgumentHelp("Read the lessons from this folder (a teacher's edited copy) instead of the ones built in.",
+                                            valueName: "dir"))
+    var lessons: String?
+
     func validate() throws {
         guard ["en", "zh"].contains(lang) else { throw ValidationError("--lang must be en or zh, not '\(lang)'") }
+        if let lessons {
+            var info = stat()
+            guard stat(lessons, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+                throw ValidationError("--lessons \(lessons) is not a folder")
+            }
+            // Lesson.load reads it; the runner inside its sandbox inherits it.
+            setenv("NSLAB_LESSONS", lessons, 1)
+        }
     }
 }

@@ -88,6 +88,28 @@ struct RunnerCommandTests {
         #expect(last.contains(" checks in ") && last.hasSuffix(" ms"))
     }
 
+    @Test func theRunnerAloneIsAWholeInstall() throws {
+        try requireRoot()
+        // A copy with nothing beside it, run from / : the probe and the lessons are built in.
+        let directory = try TemporaryDirectory()
+        #expect(try runCommand(["cp", runnerPath, "\(directory.path)/runner"]).exitCode == 0)
+        let result = try runCommand(testSandbox + ["sh", "-c", "cd / && exec \"$0\" run uts-namespace --explain",
+                                                   "\(directory.path)/runner"])
+        #expect(result.exitCode == 0, "\(result.errors)")
+        let lesson = try Lesson.load(id: "uts-namespace")
+        #expect(result.output.contains(lesson.intro.split(separator: "\n")[0].prefix(30)))
+        #expect(result.output.contains("uts-namespace: passed"))
+        // A teacher's edited lessons win over the built-in ones.
+        let edited = try TemporaryDirectory()
+        let text = try #require(readTextFile(sourceRoot() + "/lessons/uts-namespace.md"))
+        let fd = open("\(edited.path)/uts-namespace.md", O_WRONLY | O_CREAT, 0o644)
+        _ = Array(("# Edited by a teacher\n" + text.split(separator: "\n").dropFirst().joined(separator: "\n")).utf8)
+            .withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        let lessonResult = try runCommand(["\(directory.path)/runner", "lesson", "uts-namespace", "--lessons", edited.path])
+        #expect(lessonResult.output.hasPrefix("Edited by a teacher"))
+    }
+
     @Test func helpIsExitZero() throws {
         let result = try runner("--help")
         #expect(result.exitCode == 0)

@@ -130,6 +130,8 @@ void nslab_spawn_abort(struct nslab_child *child);
 int nslab_pipe_cloexec(int fds[2]);
 /// open(path, O_PATH | O_CLOEXEC): a file to exec by fd.
 int nslab_open_path(const char *path);
+/// memfd_create(name, MFD_CLOEXEC): a file in memory, for the probe built into the runner.
+int nslab_memfd(const char *name);
 int nslab_pidfd_open(pid_t pid);
 int nslab_set_child_subreaper(void);
 
