@@ -1,66 +1,170 @@
 import Experiments
 
-/// JUnit XML: a test suite per experiment, a test case per check, so CI shows each check.
+/// JUnit XML in the common format CI systems read — Ant's XMLJUnitResultFormatter, as Jenkins'
+/// junit-10.xsd writes it down (fixtures/junit/junit.xsd): a `<testsuite>` per experiment.
+///
+/// A CI keeps a history per test case name, so the names stay the same from run to run,
+/// whatever happened. The experiments do not declare their checks before they run, so:
+/// - Every step is a case named by its key ("set-names"), in every run. It passes when the
+///   step was carried out up to its checks, whether or not they passed. It is a
+///   `<failure type="refused">` when the kernel refused the namespaces the step needs, and an
+///   `<error type="broken">` when the runner could not carry the step out. Its `time` is the
+///   step's time, and its `<system-out>` is what the step's processes printed.
+/// - Every check that ran is a case "<step key>: <check name>", with a `<failure type="check">`
+///   when it failed. Its `time` is 0: the step's time is on the step's case only, so a CI that
+///   adds up case times counts it once.
+/// A step that was refused or broken has no check cases in that run, because its checks did
+/// not run. Those cases are then missing from that run, but never renamed. Each failure is
+/// counted once: a failed check fails its own case, and not its step's case as well.
 enum JUnit {
+    /// The check the engine (Engine.swift) reports, alone, for a step whose namespaces the
+    /// kernel refused: here it is the step's own failure, not a case of its own.
+    static let refusalCheck = "the kernel made and joined the namespaces the step needs"
+
+    /// Why a case did not pass: the element, its `type` and one-line `message`, and its text.
+    struct Problem {
+        let element: String
+        let type: String?
+        let message: String
+        let body: String
+    }
+
+    struct Case {
+        let name: String
+        let milliseconds: Int
+        var problem: Problem?
+        var output: [String] = []
+    }
+
+    struct Suite {
+        let name: String
+        let milliseconds: Int
+        let cases: [Case]
+
+        func count(_ element: String) -> Int { cases.filter { $0.problem?.element == element }.count }
+    }
+
     static func document(_ results: [ExperimentResult], unrunnable: [(String, [String])]) -> String {
-        var xml = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "<testsuites name=\"nslab\">"]
-        for result in results {
-            let broken = result.steps.filter { $0.broken != nil }
-            xml.append("  <testsuite name=\(attribute(result.id)) tests=\"\(result.checkCount + broken.count)\" "
-                       + "failures=\"\(result.failedCount)\" errors=\"\(broken.count)\" time=\"\(seconds(result.seconds))\">")
-            for step in result.steps {
-                // A step the runner could not carry out is an error, not a failure (LTP's TBROK).
-                if let reason = step.broken {
-                    xml.append("    <testcase classname=\(attribute(result.id)) name=\(attribute("\(step.key): the step was carried out"))>")
-                    xml.append("      <error message=\(attribute(reason))/>")
-                    xml.append("    </testcase>")
-                }
-                for check in step.checks {
-                    let name = attribute("\(step.key): \(check.name)")
-                    if check.passed {
-                        xml.append("    <testcase classname=\(attribute(result.id)) name=\(name)/>")
-                    } else {
-                        xml.append("    <testcase classname=\(attribute(result.id)) name=\(name)>")
-                        xml.append("      <failure message=\(attribute("expected \(check.expected), got \(check.actual)"))/>")
-                        xml.append("    </testcase>")
-                    }
-                }
-            }
-            xml.append("  </testsuite>")
+        let suites = results.map(suite) + unrunnable.map { id, reasons in
+            // An experiment this host cannot run: one skipped case, the same in every such run.
+            Suite(name: id, milliseconds: 0, cases: [
+                Case(name: "runnable on this host", milliseconds: 0,
+                     problem: Problem(element: "skipped", type: nil, message: oneLine(reasons.joined(separator: "; ")),
+                                      body: reasons.joined(separator: "\n"))),
+            ])
         }
-        for (id, reasons) in unrunnable {
-            xml.append("  <testsuite name=\(attribute(id)) tests=\"1\" skipped=\"1\">")
-            xml.append("    <testcase classname=\(attribute(id)) name=\"runnable on this host\">")
-            xml.append("      <skipped message=\(attribute(reasons.joined(separator: "; ")))/>")
-            xml.append("    </testcase>")
+        // The totals are the sums of the suites', and each suite's are counted from its cases,
+        // so they add up. `<testsuites>` carries no `skipped`: junit-10.xsd, which Jenkins' xUnit
+        // plugin checks every report against, does not allow it there (each `<testsuite>` has it).
+        let total = suites.flatMap(\.cases)
+        var xml = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+                   "<testsuites name=\"nslab\" tests=\"\(total.count)\" "
+                   + "failures=\"\(total.filter { $0.problem?.element == "failure" }.count)\" "
+                   + "errors=\"\(total.filter { $0.problem?.element == "error" }.count)\" "
+                   + "time=\"\(seconds(milliseconds: suites.reduce(0) { $0 + $1.milliseconds }))\">"]
+        for suite in suites {
+            xml.append("  <testsuite name=\(attribute(suite.name)) tests=\"\(suite.cases.count)\" "
+                       + "failures=\"\(suite.count("failure"))\" errors=\"\(suite.count("error"))\" "
+                       + "skipped=\"\(suite.count("skipped"))\" time=\"\(seconds(milliseconds: suite.milliseconds))\">")
+            for testCase in suite.cases {
+                let start = "    <testcase classname=\(attribute(suite.name)) name=\(attribute(testCase.name)) "
+                    + "time=\"\(seconds(milliseconds: testCase.milliseconds))\""
+                if testCase.problem == nil && testCase.output.isEmpty {
+                    xml.append(start + "/>")
+                    continue
+                }
+                xml.append(start + ">")
+                if let problem = testCase.problem {
+                    let type = problem.type.map { " type=\(attribute($0))" } ?? ""
+                    xml.append("      <\(problem.element)\(type) message=\(attribute(problem.message))>"
+                               + "\(text(problem.body))</\(problem.element)>")
+                }
+                if !testCase.output.isEmpty {
+                    xml.append("      <system-out>\(text(testCase.output.joined(separator: "\n")))</system-out>")
+                }
+                xml.append("    </testcase>")
+            }
             xml.append("  </testsuite>")
         }
         xml.append("</testsuites>")
         return xml.joined(separator: "\n") + "\n"
     }
 
-    static func attribute(_ text: String) -> String {
-        var escaped = "\""
-        for character in text {
-            switch character {
+    /// The cases of one experiment: each step's own, then its checks'.
+    static func suite(_ result: ExperimentResult) -> Suite {
+        var cases: [Case] = []
+        for step in result.steps {
+            var stepCase = Case(name: step.key, milliseconds: milliseconds(step.seconds))
+            var checks = step.checks
+            if let reason = step.broken {
+                // A step the runner could not carry out is an error, not a failure (LTP's TBROK).
+                stepCase.problem = Problem(element: "error", type: "broken", message: oneLine(reason), body: reason)
+            } else if let refusal = checks.firstIndex(where: { $0.name == refusalCheck && !$0.passed }) {
+                stepCase.problem = failure("refused", checks.remove(at: refusal))
+            }
+            // What the step's processes printed, as the terminal shows it: who, what, then the lines.
+            stepCase.output = step.observations.enumerated().flatMap { index, observation in
+                (index == 0 ? [] : [""]) + [observation.label, "$ \(observation.command)"] + observation.output
+            }
+            cases.append(stepCase)
+            for check in checks {
+                cases.append(Case(name: "\(step.key): \(check.name)", milliseconds: 0,
+                                  problem: check.passed ? nil : failure("check", check)))
+            }
+        }
+        return Suite(name: result.id, milliseconds: milliseconds(result.seconds), cases: cases)
+    }
+
+    static func failure(_ type: String, _ check: Check) -> Problem {
+        Problem(element: "failure", type: type, message: oneLine("expected \(check.expected), got \(check.actual)"),
+                body: "\(check.name)\nexpected: \(check.expected)\ngot:      \(check.actual)")
+    }
+
+    /// `text` on one line, for a `message`: every line break (LF, CRLF, CR, U+2028…) a space.
+    static func oneLine(_ text: String) -> String {
+        text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).joined(separator: " ")
+    }
+
+    /// `text` as a quoted attribute value.
+    static func attribute(_ text: String) -> String { "\"" + escaped(text, inAttribute: true) + "\"" }
+
+    /// `text` as element content.
+    static func text(_ text: String) -> String { escaped(text, inAttribute: false) }
+
+    /// Valid XML whatever a program printed: markup characters escaped, and the characters XML
+    /// 1.0 allows nowhere, not even as a reference, replaced by U+FFFD: the C0 controls but tab
+    /// and line feed, and U+FFFE and U+FFFF (also carriage return, which a reader would turn into
+    /// a line feed; and DEL, which XML allows but a terminal would act on).
+    private static func escaped(_ text: String, inAttribute: Bool) -> String {
+        var escaped = ""
+        escaped.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
             case "&": escaped += "&amp;"
             case "<": escaped += "&lt;"
             case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "\n": escaped += "&#10;"
-            case "\t": escaped += "&#9;"
-            // XML 1.0 allows no other control character, not even as a reference.
-            case _ where character.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f }:
+            case "\"" where inAttribute: escaped += "&quot;"
+            // A reader turns a tab or line feed inside an attribute into a space: keep them as references.
+            case "\n": escaped += inAttribute ? "&#10;" : "\n"
+            case "\t": escaped += inAttribute ? "&#9;" : "\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7f || scalar.value == 0xFFFE || scalar.value == 0xFFFF:
                 escaped += "\u{FFFD}"
-            default: escaped.append(character)
+            default: escaped.unicodeScalars.append(scalar)
             }
         }
-        return escaped + "\""
+        return escaped
     }
 
-    static func seconds(_ value: Double) -> String {
-        let milliseconds = Int((value * 1000).rounded())
-        return "\(milliseconds / 1000).\(String(milliseconds % 1000).leftPadded(to: 3))"
+    static func milliseconds(_ seconds: Double) -> Int {
+        // Never negative, and never past what an Int holds (a clock that jumped).
+        seconds > 0 && seconds.isFinite ? Int((min(seconds, 1e9) * 1000).rounded()) : 0
+    }
+
+    static func seconds(_ value: Double) -> String { seconds(milliseconds: milliseconds(value)) }
+
+    /// "0.016": seconds with three decimals, as Ant writes them.
+    static func seconds(milliseconds: Int) -> String {
+        "\(milliseconds / 1000).\(String(milliseconds % 1000).leftPadded(to: 3))"
     }
 }
 

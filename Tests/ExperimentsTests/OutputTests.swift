@@ -66,7 +66,7 @@ struct OutputTests {
             "$RUNNER" run uts-namespace --junit "$D/link.xml" > "$D/out"; echo "@@status=$?"
             echo "@@link=$(stat -c '%F' "$D/link.xml") -> $(readlink "$D/link.xml")"
             echo "@@target=$(stat -c '%F %a' "$D/results.xml")"
-            echo "@@xml=$(grep -c '<testsuites name="nslab">' "$D/results.xml")"
+            echo "@@xml=$(grep -c '<testsuites name="nslab"' "$D/results.xml")"
             echo "@@files=$(ls -A "$D" | tr '\\n' ' ')"
             """)
         #expect(["0", "1"].contains(report["status"]), "\(result.errors)")
@@ -121,7 +121,7 @@ struct OutputTests {
         let (result, report) = try inPrivateNamespaces("""
             "$RUNNER" run uts-namespace --junit - > "$D/out"; echo "@@status=$?"
             echo "@@summary=$(grep -c '^uts-namespace: ' "$D/out")"
-            echo "@@xml=$(grep -c '<testsuites name="nslab">' "$D/out")"
+            echo "@@xml=$(grep -c '<testsuites name="nslab"' "$D/out")"
             echo "@@last=$(tail -n 1 "$D/out")"
             """)
         #expect(["0", "1"].contains(report["status"]), "\(result.errors)")

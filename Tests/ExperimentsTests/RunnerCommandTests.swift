@@ -110,6 +110,20 @@ struct RunnerCommandTests {
         #expect(lessonResult.output.hasPrefix("Edited by a teacher"))
     }
 
+    @Test func aShellInTheNewNamespacesLeavesNothingBehind() throws {
+        try requireRoot()
+        let result = try runCommand(testSandbox + ["sh", "-c", "printf '%s\\n' 'hostname inside-the-shell; hostname' "
+                                                   + "'readlink /proc/self/ns/uts' | \"$0\" shell uts-namespace; "
+                                                   + "echo \"exit $?\"; hostname", runnerPath])
+        let lines = result.output.split(separator: "\n").map(String.init)
+        #expect(lines.first == "uts-namespace: a shell in new namespaces: uts")
+        #expect(lines.contains("inside-the-shell"))
+        #expect(lines.contains { $0.hasPrefix("uts:[") })
+        #expect(lines.contains("shell exit 0; every process of it is gone; nothing outside its namespaces changed"))
+        #expect(lines.suffix(2).first == "exit 0")
+        #expect(lines.last != "inside-the-shell")  // the sandbox the runner was started in keeps its name
+    }
+
     @Test func helpIsExitZero() throws {
         let result = try runner("--help")
         #expect(result.exitCode == 0)
@@ -162,7 +176,7 @@ struct RunnerCommandTests {
         #expect(Set(check?.keys.map { $0 } ?? []) == ["name", "expected", "actual", "passed"])
         let xml = readTextFile(junit.path) ?? ""
         #expect(xml.hasPrefix("<?xml"))
-        #expect(xml.contains("<testsuite name=\"uts-namespace\" tests=\"9\" failures=\"0\""))
+        #expect(xml.contains("<testsuite name=\"uts-namespace\" tests=\"13\" failures=\"0\""))
     }
 
     @Test("lesson prose fits the terminal; code is cut, never wrapped", arguments: [60, 80, 100])
