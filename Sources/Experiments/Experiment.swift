@@ -16,6 +16,13 @@ public struct Experiment: Sendable {
     /// and the most alive at once.
     public let namespaceBudget: [Namespace: Int]
 
+    /// Where `runner shell` puts its shell: new namespaces of the kinds the lesson is about,
+    /// made from the demo host; a new PID namespace gets a mount namespace and a fresh /proc.
+    public var shellPlacement: ProcessSpec {
+        let kinds = Set(namespaces).union(namespaces.contains(.pid) ? [.mnt] : [])
+        return .new(kinds, kinds.contains(.pid) ? [.makeRootPrivate, .mountFreshProc] : [])
+    }
+
     /// The budget of every kind, the sandbox's one included.
     public var namespacesNeeded: [Namespace: Int] {
         var needed = Dictionary(uniqueKeysWithValues: Sandbox.namespaces.map { ($0, 1) })
@@ -25,11 +32,13 @@ public struct Experiment: Sendable {
     /// What the steps could leave on a host, were a guard to fail: the real host is checked
     /// for exactly these after the run.
     public let footprint: Footprint
+    /// Commands to try in `runner shell <id>`, inside the experiment's new namespaces.
+    public let shellTries: [String]
     public let steps: [Step]
 
     public init(id: String, title: String, namespaces: [Namespace], minimumKernel: KernelVersion,
                 needsCommands: [String] = [], demoHostNamespaces: Set<Namespace>, namespaceBudget: [Namespace: Int],
-                footprint: Footprint = Footprint(), steps: [Step]) {
+                footprint: Footprint = Footprint(), shellTries: [String] = [], steps: [Step]) {
         self.id = id
         self.title = title
         self.namespaces = namespaces
@@ -38,6 +47,7 @@ public struct Experiment: Sendable {
         self.demoHostNamespaces = demoHostNamespaces
         self.namespaceBudget = namespaceBudget
         self.footprint = footprint
+        self.shellTries = shellTries
         self.steps = steps
     }
 }

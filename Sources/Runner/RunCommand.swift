@@ -33,7 +33,7 @@ struct RunCommand: ParsableCommand {
         let chosen = try experiments(named: ids)
         let host = HostSupport.current()
         // Outside its sandbox the runner only makes one and runs this same command in it.
-        if !Sandbox.isInside && Sandbox.problems(host).isEmpty { try runInSandbox(chosen) }
+        if !Sandbox.isInside && Sandbox.problems(host).isEmpty { try rerunInSandbox(chosen) }
         let style = Style.forStandardOutput(colour.choice)
         let renderer = ResultRenderer(style: style, explain: explain)
         var results: [ExperimentResult] = []
@@ -78,41 +78,6 @@ struct RunCommand: ParsableCommand {
         case .broken: throw Exit.broken
         case .fail: throw Exit.failed
         case .pass: if !unrunnable.isEmpty { throw Exit.hostCannot }
-        }
-    }
-
-    /// Runs this same command again inside the runner's sandbox and ends as it ended; adds
-    /// what the real host shows that the run could have changed, and stops the whole run at
-    /// once on SIGINT, SIGTERM or SIGHUP.
-    private func runInSandbox(_ chosen: [Experiment]) throws -> Never {
-        let footprint = chosen.map(\.footprint).reduce(Sandbox.footprint) { $0.union($1) }
-        let outcome: Sandbox.Outcome
-        do {
-            outcome = try Sandbox.supervise(Array(CommandLine.arguments.dropFirst()), footprint: footprint)
-        } catch let error as SystemCallError where error.kernelRefused {
-            printError("this host cannot make the runner's sandbox: \(error)")
-            throw Exit.hostCannot
-        } catch {
-            printError("could not start the runner in its sandbox: \(error)")
-            throw Exit.broken
-        }
-        let changes = outcome.realHostChanges
-        for change in changes { printError("the real host changed during the run: \(change)") }
-        let realHost = changes.isEmpty ? "the real host is as it was" : "the real host changed (above)"
-        if let signal = outcome.interruption {
-            printError("interrupted by \(signalName(signal)): every process of the run was killed; \(realHost)")
-            throw Exit.interrupted(by: signal)
-        }
-        switch outcome.termination {
-        case .exited(let code)?:
-            // A change on the real host is a failed check: it ranks above "cannot run" (3).
-            let failedOrBroken = [Exit.failed.rawValue, Exit.broken.rawValue].contains(code)
-            throw ExitCode(changes.isEmpty || failedOrBroken ? code : Exit.failed.rawValue)
-        case .signaled(let signal)?:
-            // Not an interruption of ours: as pid 1 it dies only of SIGKILL or a crash.
-            printError("the runner in its sandbox was killed by \(signalName(signal)): nothing was judged; \(realHost)")
-            throw Exit.broken
-        case nil: throw Exit.broken
         }
     }
 }

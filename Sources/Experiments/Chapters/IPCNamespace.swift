@@ -9,6 +9,7 @@ public let ipcNamespace = Experiment(
     demoHostNamespaces: [.ipc],
     namespaceBudget: [.ipc: 3],  // the sandbox's, the demo host's, the new one
     footprint: Footprint(ipcKeys: [insideKey]),
+    shellTries: ["ipcs", "ipcmk -Q; ipcs -q", "readlink /proc/self/ns/ipc"],
     steps: [
         .newNamespace(.ipc, "A new IPC namespace"),
 

@@ -14,6 +14,7 @@ public let pidNamespace = Experiment(
     // makes (the sandbox's and nine), since the kernel gives a dead PID namespace's count back
     // only after an RCU grace period (delayed_free_pidns), so any of them may still count.
     namespaceBudget: [.mnt: 2, .pid: 10],
+    shellTries: ["echo $$", "ps -e -o pid,ppid,cmd", "readlink /proc/self/ns/pid"],
     steps: [
         Step("pid-one", "The first process of a new PID namespace is pid 1",
              shell: "unshare --pid --fork sh -c 'echo $$; grep NSpid /proc/self/status'",

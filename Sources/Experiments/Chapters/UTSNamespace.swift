@@ -9,6 +9,7 @@ public let utsNamespace = Experiment(
     demoHostNamespaces: [.uts],
     namespaceBudget: [.uts: 3],  // the sandbox's, the demo host's, the new one
     footprint: Footprint(names: [insideHostname, insideDomainname]),
+    shellTries: ["hostname", "hostname inside-the-shell; hostname", "readlink /proc/self/ns/uts"],
     steps: [
         .newNamespace(.uts, "A new UTS namespace"),
 
@@ -34,7 +35,7 @@ public let utsNamespace = Experiment(
         },
 
         Step("set-too-late", "The pitfall: naming the host after the child started",
-             shell: "unshare --uts sleep 60 & hostname container   # the parent renames its own host",
+             shell: "unshare --uts sh -c 'unshare --uts sleep 9 & sleep 1; hostname container; hostname; nsenter --uts --target $! hostname; kill $!'   # this sh plays the host",
              syscalls: ["unshare(CLONE_NEWUTS)", "sethostname(\"container\") in the parent"]) { lab in
             // The child starts first, holding; then the parent, still in the demo host, calls
             // sethostname. Seed 004's Go program does this after cmd.Start().

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Experiments
+import Glibc
+
+struct ShellCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shell",
+        abstract: "Open a shell in an experiment's new namespaces, inside a demo host; nothing is left behind on exit.")
+
+    @Argument(help: "The experiment id (see `runner list`).")
+    var id: String
+
+    @OptionGroup var colour: ColourOption
+
+    func run() throws {
+        let experiment = try experiments(named: [id])[0]
+        let host = HostSupport.current()
+        // Like `run`: the shell lives in the runner's sandbox, made and supervised from outside.
+        if !Sandbox.isInside && Sandbox.problems(host).isEmpty { try rerunInSandbox([experiment]) }
+        let problems = host.problems(for: experiment)
+        guard problems.isEmpty else {
+            printError("cannot open a shell for \(experiment.id) on this host: \(problems.joined(separator: "; "))")
+            throw Exit.hostCannot
+        }
+        let style = Style.forStandardOutput(colour.choice)
+        let lab = Lab(probePath: host.probePath, demoHostNamespaces: experiment.demoHostNamespaces)
+        defer { lab.close() }
+        let hostBefore = HostState.read()
+
+        // What is different in there: each namespace's inode, old side and new side.
+        let kinds = experiment.shellPlacement.create.sorted()
+        let sides = try lab.probe([.oldSide, experiment.shellPlacement], [.report([.ns])])
+        let old = try sides[0].report, new = try sides[1].report
+        print(style.bold("\(experiment.id): a shell in new namespaces: \(kinds.map(\.rawValue).joined(separator: ", "))"))
+        for kind in kinds {
+            print("  \(new.link(kind)) here; the old side's: \(old.link(kind))")
+        }
+        if !experiment.shellTries.isEmpty {
+            print("Try: " + experiment.shellTries.map { "`\($0)`" }.joined(separator: ", ") + ". Leave with `exit`.")
+        }
+        fflush(nil)
+
+        // Interactive on a terminal; commands from stdin otherwise (a script, a test).
+        let interactive = isatty(STDIN_FILENO) == 1
+        let program = interactive ? (resolveExecutable("bash") != nil ? ["bash", "--norc", "-i"] : ["sh", "-i"]) : ["sh"]
+        var placement = experiment.shellPlacement
+        placement.inheritsStandardIO = true
+        // The prompt says where the student is; the terminal type keeps line editing right.
+        placement.environment += ["PS1=[\(experiment.id)] \\w \\$ "]
+            + (getenv("TERM").map { ["TERM=" + String(cString: $0)] } ?? [])
+        let shell = try lab.start(placement, program)
+        let ended = try shell.wait(timeout: .infinity)  // as long as the student likes
+
+        lab.close()
+        let differences = hostBefore.differences(to: HostState.read())
+        print(style.dim("shell \(ended); every process of it is gone; "
+            + (differences.isEmpty ? "nothing outside its namespaces changed" : "changed: " + differences.joined(separator: "; "))))
+        if !differences.isEmpty { throw Exit.failed }
+    }
+}
