@@ -35,7 +35,7 @@ public let ipcNamespace = Experiment(
         },
 
         Step("queue-from-inside", "A queue made inside is not visible outside",
-             shell: "unshare --ipc sh -c 'ipcmk -Q; ipcs -q' & ipcs -q",
+             shell: "unshare --ipc sh -c \"ipcmk -Q; ipcs -q; nsenter --ipc=/proc/$$/ns/ipc ipcs -q\"; ipcs -q",
              syscalls: ["unshare(CLONE_NEWIPC)", "msgget(key, IPC_CREAT)"]) { lab in
             let (new, outside) = try lab.probe(.new([.ipc]), [.makeQueue(key: insideKey), .report([.sysvipc]), .hold()],
                                                then: ["ipcs", "-q"], shown: "nsprobe \(ProbeAction.makeQueue(key: insideKey)); ipcs -q") { _ in
@@ -54,7 +54,7 @@ public let ipcNamespace = Experiment(
         },
 
         Step("shm-and-sem", "Shared memory and semaphores are per namespace too",
-             shell: "ipcmk -M 4096; ipcmk -S 1; unshare --ipc ipcs -m -s",
+             shell: "ipcmk -M 4096; ipcmk -S 1; unshare --ipc sh -c 'ipcmk -M 4096; ipcmk -S 1; ipcs -m -s'",
              syscalls: ["shmget(random key, 4096, IPC_CREAT)", "semget(random key, 1, IPC_CREAT)",
                         "unshare(CLONE_NEWIPC)", "shmget(key, 4096, IPC_CREAT)", "semget(key, 1, IPC_CREAT)"]) { lab in
             let made = try lab.run(.oldSide, ["sh", "-c", "ipcmk -M 4096 && ipcmk -S 1"])
@@ -84,7 +84,7 @@ public let ipcNamespace = Experiment(
         },
 
         Step("cleanup", "Remove what the old namespace made",
-             shell: "ipcrm -q MSQID -m SHMID -s SEMID; ipcs",
+             shell: "q=$(ipcmk -Q | awk '{print $NF}'); m=$(ipcmk -M 4096 | awk '{print $NF}'); s=$(ipcmk -S 1 | awk '{print $NF}'); ipcrm -q \"$q\" -m \"$m\" -s \"$s\"; ipcs",
              syscalls: ["msgctl(IPC_RMID)", "shmctl(IPC_RMID)", "semctl(IPC_RMID)"]) { lab in
             // What the old side made in the steps before: a queue, a segment, a semaphore set.
             let made = try lab.probe(.oldSide, [.report([.sysvipc])]).report

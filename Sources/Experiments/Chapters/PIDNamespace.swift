@@ -17,7 +17,7 @@ public let pidNamespace = Experiment(
     shellTries: ["echo $$", "ps -e -o pid,ppid,cmd", "readlink /proc/self/ns/pid"],
     steps: [
         Step("pid-one", "The first process of a new PID namespace is pid 1",
-             shell: "unshare --pid --fork sh -c 'echo $$; grep NSpid /proc/self/status'",
+             shell: "unshare --pid --fork sh -c 'echo $$; exec grep NSpid /proc/self/status'",
              syscalls: ["clone(CLONE_NEWPID)"]) { lab in
             let show = ["sh", "-c", "echo \"\\$\\$ = $$\"; exec grep NSpid /proc/self/status"]
             let sides = try lab.probe([.oldSide, .new([.pid])], [.report([.process, .ns])], then: show)
@@ -59,7 +59,7 @@ public let pidNamespace = Experiment(
         },
 
         Step("orphans", "Orphans are adopted by pid 1 of their namespace",
-             shell: "unshare --pid --fork --mount-proc sh -c '(sleep 1 &); sleep 2; ps -o pid,ppid,cmd'",
+             shell: "unshare --pid --fork --mount-proc sh -c '(sleep 3 &); sleep 1; ps -o pid,ppid,cmd'",
              syscalls: ["fork()", "exit()", "prctl(PR_SET_PDEATHSIG)", "getppid()"]) { lab in
             let sides = try lab.probe([.oldSide, .new([.pid])], [.orphan])
             let old = try sides[0].probe.result(OrphanResult.self), new = try sides[1].probe.result(OrphanResult.self)
@@ -107,7 +107,7 @@ public let pidNamespace = Experiment(
         },
 
         Step("kill-from-parent", "SIGKILL of init from the parent namespace ends the whole namespace",
-             shell: "unshare --pid --fork --mount-proc sh -c 'sleep 60 & sleep 60 & sleep 60' & kill -9 $!",
+             shell: "unshare --pid --fork sh -c 'sleep 60 & sleep 60 & exec sleep 60' & sleep 1; kill -9 $(pgrep -P $!); wait; ps -o pid,ppid,cmd",
              syscalls: ["kill(init, SIGKILL)", "waitpid(init)"]) { lab in
             let initProcess = try lab.startProbe(freshPIDNamespace, [.spawn(count: 3), .report([.ns, .pids]), .hold()])
             let inside = ProbeOutput(lines: initProcess.lines)
@@ -133,7 +133,7 @@ public let pidNamespace = Experiment(
         },
 
         Step("setns", "Joining with setns: only the children enter",
-             shell: "nsenter --pid --target PID sh -c 'echo $$ $PPID'",
+             shell: "unshare --pid --fork sleep 2 & sleep 1; nsenter --pid --target $(pgrep -P $!) sh -c 'echo $$ $PPID'",
              syscalls: ["setns(fd, CLONE_NEWPID)", "fork()", "getppid()"]) { lab in
             let (target, (joiner, nsenter)) = try lab.probe(freshPIDNamespace, [.report([.ns]), .hold()]) { target in
                 (try lab.probe(.oldSide, [.report([.ns]), .setns(path: "/proc/\(target.pid)/ns/pid"), .report([.ns]),
@@ -167,7 +167,7 @@ public let pidNamespace = Experiment(
         },
 
         Step("dead-namespace", "No fork into a namespace whose init has died",
-             shell: "nsenter --pid --target PID true   # after PID, the init, was killed",
+             shell: "unshare --pid --fork sleep 60 & sleep 1; i=$(pgrep -P $!); exec 3</proc/$i/ns/pid; kill -9 $i; wait; nsenter --pid=/proc/self/fd/3 true; exec 3<&-",
              syscalls: ["setns(fd, CLONE_NEWPID)", "kill(init, SIGKILL)", "fork() = ENOMEM"]) { lab in
             let initProcess = try lab.startProbe(.new([.pid]), [.report([.ns]), .hold()])
             let target = try ProbeOutput(lines: initProcess.lines).report().inode(.pid)
@@ -199,7 +199,7 @@ public let pidNamespace = Experiment(
         },
 
         Step("zombies", "A child that nobody waits for is a zombie",
-             shell: "unshare --pid --fork --mount-proc sh -c 'true & sleep 1; ps -o pid,stat,cmd'",
+             shell: "unshare --pid --fork --mount-proc sh -c 'sh -c \"/bin/true & exec sleep 2\" & sleep 1; ps -o pid,ppid,stat,cmd'",
              syscalls: ["fork()", "waitid(WEXITED|WNOWAIT)", "waitpid()"]) { lab in
             let new = try lab.probe(freshPIDNamespace, [.zombie])
             let zombie = try new.probe.result(ZombieResult.self)
