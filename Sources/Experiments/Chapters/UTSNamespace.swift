@@ -38,7 +38,7 @@ public let utsNamespace = Experiment(
              shell: "unshare --uts sh -c 'unshare --uts sleep 9 & sleep 1; hostname container; hostname; nsenter --uts --target $! hostname; kill $!'   # this sh plays the host",
              syscalls: ["unshare(CLONE_NEWUTS)", "sethostname(\"container\") in the parent"]) { lab in
             // The child starts first, holding; then the parent, still in the demo host, calls
-            // sethostname. Seed 004's Go program does this after cmd.Start().
+            // sethostname, as a Go program does that calls syscall.Sethostname after cmd.Start().
             let (childOutput, parent) = try lab.probe(.new([.uts]), [.hold(), .report([.hostname])]) { _ in
                 try lab.probe(.oldSide, [.report([.hostname]), .sethostname(insideHostname), .report([.hostname])])
             }
