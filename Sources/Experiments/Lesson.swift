@@ -2,7 +2,8 @@ import FoundationEssentials
 import Glibc
 
 /// A lesson file: a title, an intro, then sections. A section whose heading ends with
-/// `{#key}` belongs to the step with that key; the others are background, kept in place.
+/// `{#key}` belongs to the step with that key (a step may have several; the first gives its
+/// title), to `{#intro}` (shown before the first step) or to `{#closing}` (after the last).
 public struct Lesson: Sendable, Equatable {
     public struct Section: Sendable, Equatable {
         public let title: String
@@ -41,17 +42,14 @@ public struct Lesson: Sendable, Equatable {
         self.sections = sections
     }
 
-    /// The section of step `key`, if the lesson has one.
+    /// The keys a section may have besides the steps': shown before the first step, after the last.
+    public static let introKey = "intro", closingKey = "closing"
+
+    /// The first section of step `key`, whose title is the step's, if the lesson has one.
     public func section(for key: String) -> Section? { sections.first { $0.key == key } }
 
-    /// The unkeyed sections that come right before step `key`'s section (or all trailing
-    /// unkeyed sections, for a nil key): background that --explain prints in its place.
-    public func background(before key: String?) -> [Section] {
-        let end = key.flatMap { k in sections.firstIndex { $0.key == k } } ?? sections.count
-        var start = end
-        while start > 0 && sections[start - 1].key == nil { start -= 1 }
-        return Array(sections[start..<end])
-    }
+    /// Every section of `key`, in the lesson's order.
+    public func sections(for key: String) -> [Section] { sections.filter { $0.key == key } }
 
     /// Reads lessons/<id>.md (or <id>.zh.md for Chinese), looking in $NSLAB_LESSONS, then in a
     /// `lessons` folder beside or above the executable, then in the current directory.

@@ -10,9 +10,18 @@ struct ResultRenderer {
         // With a lesson, titles come from it, in the lesson's language.
         var lines = [style.bold("\(experiment.id) — \(lesson?.title ?? experiment.title)")]
         if explain, let lesson {
-            lines += ["", LessonRenderer(style: style).body(lesson.intro)]
+            let renderer = LessonRenderer(style: style)
+            lines += ["", renderer.body(lesson.intro)]
+            for section in lesson.sections(for: Lesson.introKey) { lines += ["", renderer.render(section)] }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The lesson's closing sections (try it yourself, further reading), after the last step.
+    func closing(_ lesson: Lesson?) -> String? {
+        guard explain, let lesson, !lesson.sections(for: Lesson.closingKey).isEmpty else { return nil }
+        let renderer = LessonRenderer(style: style)
+        return lesson.sections(for: Lesson.closingKey).map { "\n" + renderer.render($0) }.joined(separator: "\n")
     }
 
     func stepHeader(_ step: Step, number: Int, of count: Int, lesson: Lesson?) -> String {
@@ -21,13 +30,10 @@ struct ResultRenderer {
         var lines = ["", style.bold(style.accent("── Step \(number)/\(count) · \(title) ".padded(to: min(style.width, 80))
             .replacingSpaces(after: "\(title) "))), ""]
         if let lesson {
+            // The step's own section under its heading; any more of the step's, with their titles.
             let renderer = LessonRenderer(style: style)
-            let isLast = step.key == hostUnchangedKey
-            for section in lesson.background(before: isLast ? nil : step.key) {
-                lines += [renderer.render(section), ""]
-            }
-            if let section = lesson.section(for: step.key) {
-                lines += [renderer.body(section.body), ""]
+            for (index, section) in lesson.sections(for: step.key).enumerated() {
+                lines += [index == 0 ? renderer.body(section.body) : renderer.render(section), ""]
             }
         }
         // Commands are never wrapped (a student copies them): cut to the width, marked with "…".

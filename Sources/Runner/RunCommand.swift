@@ -62,7 +62,10 @@ struct RunCommand: ParsableCommand {
             }
             let result = Experiments.run(experiment, probePath: host.probePath, hooks: hooks)
             results.append(result)
-            if !json { print(renderer.summary(result)) }
+            if !json {
+                if let closing = renderer.closing(lesson) { print(closing) }
+                print(renderer.summary(result))
+            }
         }
         if !json && results.count + unrunnable.count > 1 {
             print(renderer.runSummary(results, unrunnable: unrunnable.count))

@@ -152,6 +152,14 @@ struct RunnerCommandTests {
         #expect(result.output.contains("old namespace"))
         #expect(result.output.contains("│ container"))
         #expect(!result.output.contains("{#"))
+        // Each section under its own step; the closing after the last step, before the summary.
+        let text = result.output
+        func position(_ needle: String) -> String.Index? { text.range(of: needle)?.lowerBound }
+        let fix = try #require(position("The fix: set the name from inside"))
+        let lastStep = try #require(position("── Step 4/4"))
+        let reading = try #require(position("Further reading"))
+        let summary = try #require(position("uts-namespace: passed"))
+        #expect(fix < lastStep && lastStep < reading && reading < summary)
     }
 
     @Test func explainInChineseUsesTheChineseLesson() throws {
