@@ -1,5 +1,6 @@
 import ArgumentParser
 import Experiments
+import Glibc
 
 struct LessonCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,6 +23,18 @@ struct LessonCommand: ParsableCommand {
             throw Exit.hostCannot
         }
         let renderer = LessonRenderer(style: Style.forStandardOutput(colour.choice))
-        print(renderer.render(lesson))
+        page(renderer.render(lesson))
+    }
+
+    /// On a terminal, through $PAGER (default `less -R`, which keeps the colours); an empty
+    /// PAGER, or output that is not a terminal, prints directly.
+    private func page(_ text: String) {
+        let pager = getenv("PAGER").map { String(cString: $0) } ?? "less -R"
+        guard isatty(STDOUT_FILENO) == 1, !pager.isEmpty, let pipe = popen(pager, "w") else {
+            print(text)
+            return
+        }
+        fputs(text + "\n", pipe)
+        pclose(pipe)
     }
 }
