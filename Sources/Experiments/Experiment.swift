@@ -68,21 +68,81 @@ public struct Step: Sendable {
         self.title = title
         self.shell = shell
         self.syscalls = syscalls
-        self.action = action
+        // Each observation with namespaces also gets where the old side ran, for the map.
+        self.action = { lab in try action(lab).placing(lab.oldSideHost) }
     }
 }
 
-/// What one process of a step printed, shown next to the others.
+/// What one process of a step printed, shown next to the others, and the namespaces it was in.
 public struct Observation: Codable, Sendable, Equatable {
     public let label: String
     public let command: String
     public let output: [String]
+    /// Which namespaces the process was in, from its probe's report; nil for an observation put
+    /// together by hand (like "the runner's view") or a process without a report of them.
+    public let namespaces: ProcessNamespaces?
 
-    public init(_ label: String, command: String, output: [String]) {
+    public init(_ label: String, command: String, output: [String], namespaces: ProcessNamespaces? = nil) {
         self.label = label
         self.command = command
         self.output = output
+        self.namespaces = namespaces
     }
+
+    /// The same, with `host` as the namespaces the old side ran in (when it has namespaces).
+    func placing(_ host: HostNamespaces?) -> Observation {
+        guard let namespaces, namespaces.oldSideHost == nil, let host else { return self }
+        return Observation(label, command: command, output: output,
+                           namespaces: ProcessNamespaces(pid: namespaces.pid, inodes: namespaces.inodes,
+                                                         oldSideHost: host))
+    }
+}
+
+/// The namespaces one process was in: a row of `lsns -T` or `pstree -N`, for one process.
+public struct ProcessNamespaces: Codable, Sendable, Equatable {
+    /// Its pid as the runner sees it (in the runner's PID namespace).
+    public let pid: Int
+    /// Namespace kind as namespaces(7) names it ("uts") → the inode of /proc/PID/ns/<kind>;
+    /// only the kinds its report had.
+    public let inodes: [String: UInt64]
+    /// Where the old side of the step ran, to compare with: the demo host, or, in an experiment
+    /// without one, the runner itself. The lab adds it to each observation of a step.
+    public let oldSideHost: HostNamespaces?
+
+    public init(pid: Int, inodes: [String: UInt64], oldSideHost: HostNamespaces? = nil) {
+        self.pid = pid
+        self.inodes = inodes
+        self.oldSideHost = oldSideHost
+    }
+
+    /// Only the namespace kinds of a report's `ns` (not pid_for_children and the like).
+    public init(pid: Int, report: [String: UInt64]) {
+        self.init(pid: pid, inodes: report.filter { Namespace(rawValue: $0.key) != nil })
+    }
+
+    public func inode(_ namespace: Namespace) -> UInt64? { inodes[namespace.rawValue] }
+}
+
+/// The namespaces the old side of a step runs in: the demo host's, or the runner's own.
+public struct HostNamespaces: Codable, Sendable, Equatable {
+    public enum Role: String, Codable, Sendable {
+        /// The process the lab made to play the host (its namespaces are the old side's).
+        case demoHost = "demo-host"
+        /// The runner, in its sandbox: an experiment without a demo host runs its old side there.
+        case runner
+    }
+    public let role: Role
+    /// Its pid as the runner sees it.
+    public let pid: Int
+    public let inodes: [String: UInt64]
+
+    public init(role: Role, pid: Int, inodes: [String: UInt64]) {
+        self.role = role
+        self.pid = pid
+        self.inodes = inodes
+    }
+
+    public func inode(_ namespace: Namespace) -> UInt64? { inodes[namespace.rawValue] }
 }
 
 /// One assertion, with what was expected and what the kernel showed.
@@ -201,6 +261,11 @@ public struct StepOutcome: Sendable {
     public init(observations: [Observation], checks: [Check]) {
         self.observations = observations
         self.checks = checks
+    }
+
+    /// The same, each observation with namespaces knowing where the old side ran.
+    func placing(_ host: HostNamespaces?) -> StepOutcome {
+        StepOutcome(observations: observations.map { $0.placing(host) }, checks: checks)
     }
 }
 

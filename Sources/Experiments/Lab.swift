@@ -1,4 +1,5 @@
 import CShim
+import FoundationEssentials
 import Glibc
 
 /// A process that ran to its end: what it printed, the probe's part of it, how it ended.
@@ -18,9 +19,33 @@ public struct FinishedProcess: Sendable {
     /// What the process printed besides the probe's lines.
     public var output: [String] { probe.otherLines }
 
-    /// The process's output under `label`, for display next to the others.
+    /// The namespaces its probe reported it in (its own first report, not a forked child's),
+    /// with its pid; nil without a report of the `ns` section.
+    public var namespaces: ProcessNamespaces? {
+        probe.ownReport?.ns.map { ProcessNamespaces(pid: Int(pid), report: $0) }
+    }
+
+    /// The process's output under `label`, for display next to the others, with its namespaces.
     public func observation(_ label: String) -> Observation {
-        Observation(label, command: command, output: output)
+        Observation(label, command: command, output: output, namespaces: namespaces)
+    }
+
+    /// An observation of this process told by hand, with its namespaces.
+    public func observation(_ label: String, command: String, output: [String]) -> Observation {
+        Observation(label, command: command, output: output, namespaces: namespaces)
+    }
+}
+
+extension ProbeOutput {
+    /// The first report the probe printed about itself: not one a child it forked printed
+    /// (`fork`), whose pid differs from that of the probe's other lines.
+    public var ownReport: ProbeReport? {
+        guard let reports = try? reports, let first = reports.first else { return nil }
+        struct Pid: Decodable { let pid: Int }
+        let own = events.lazy.filter { $0.event != ProbeReport.event }
+            .compactMap { try? JSONDecoder().decode(Pid.self, from: Data($0.json.utf8)).pid }.first
+        guard let own else { return first }
+        return reports.first { $0.pid == own }
     }
 }
 
@@ -34,6 +59,7 @@ public final class Lab {
     private var demoHostProcess: ChildProcess?
     private var demoHostFiles: [NamespaceFile] = []
     private var demoHostFailure: (any Error)?
+    private var demoHostSeen: HostNamespaces?
     private var started: [ChildProcess] = []
 
     public init(probePath: String, demoHostNamespaces: Set<Namespace>, timeout: Double = 10) {
@@ -142,6 +168,16 @@ public final class Lab {
         ProcessTable.killAndReapDescendants(timeout: timeout)
     }
 
+    /// Where the old side runs: the demo host, once made, with the namespaces its probe
+    /// reported; in an experiment without one, the runner itself. Nil when not known.
+    public var oldSideHost: HostNamespaces? {
+        guard demoHostNamespaces.isEmpty else { return demoHostSeen }
+        let inodes = Namespace.allCases.reduce(into: [String: UInt64]()) { inodes, namespace in
+            inodes[namespace.rawValue] = Sandbox.ownInode(namespace)
+        }
+        return inodes.isEmpty ? nil : HostNamespaces(role: .runner, pid: Int(getpid()), inodes: inodes)
+    }
+
     /// The processes this lab started that have not been reaped yet.
     public var unreaped: [ChildProcess] { started.filter { $0.termination == nil } }
 
@@ -175,6 +211,9 @@ public final class Lab {
                 throw LabError("the demo host's probe reported no \(namespace.rawValue) namespace")
             }
             return NamespaceFile("/proc/\(host.pid)/ns/\(namespace.rawValue)", namespace, inode: inode)
+        }
+        demoHostSeen = report.ns.map {
+            HostNamespaces(role: .demoHost, pid: Int(host.pid), inodes: ProcessNamespaces(pid: 0, report: $0).inodes)
         }
     }
 }

@@ -8,46 +8,52 @@ struct DoctorCommand: ParsableCommand {
 
     @OptionGroup var colour: ColourOption
 
+    @OptionGroup var language: TextLanguageOption
+
     func run() throws {
         let host = HostSupport.current()
         let style = Style.forStandardOutput(colour.choice)
+        let language = language.language
         var blocking = false
         func line(_ ok: Bool, _ what: String, _ advice: String = "", blocks: Bool = true) {
+            // The marks stay " ok ", FAIL and note in every language, like run's PASS and FAIL.
             let mark = ok ? style.pass(" ok ") : (blocks ? style.fail("FAIL") : style.dim("note"))
             print("\(mark) \(what)\(ok || advice.isEmpty ? "" : " — " + advice)")
             if !ok && blocks { blocking = true }
         }
 
-        line(true, "kernel \(host.kernelRelease)")
-        line(host.hasSysAdmin, "CAP_SYS_ADMIN in the effective set (root)",
-             Sandbox.problems(host).first { $0.contains("CAP_SYS_ADMIN") } ?? "")
+        line(true, language.text("kernel %", host.kernelRelease))
+        line(host.hasSysAdmin, language.text("CAP_SYS_ADMIN in the effective set (root)"),
+             language.message(Sandbox.problems(host).first { $0.contains("CAP_SYS_ADMIN") } ?? ""))
         for namespace in Namespace.allCases {
-            let problem = host.problem(with: namespace)
+            let problem = host.problem(with: namespace).map(language.message)
             let limit = readTextFile(namespace.limitPath)?.split(separator: "\n").first.map(String.init) ?? "?"
-            line(problem == nil, "\(namespace.rawValue) namespaces (\(namespace.limitPath) = \(limit))",
-                 problem.map { "\($0); as root: sysctl -w user.max_\(namespace == .mnt ? "mnt" : namespace.rawValue)_namespaces=10000" } ?? "",
+            line(problem == nil, language.text("% namespaces (% = %)", namespace.rawValue, namespace.limitPath, limit),
+                 problem.map { language.text("%; as root: sysctl -w %", $0,
+                                             "user.max_\(namespace == .mnt ? "mnt" : namespace.rawValue)_namespaces=10000") } ?? "",
                  blocks: Catalog.all.contains { $0.namespacesNeeded[namespace] != nil })
         }
         if let unprivileged = readTextFile("/proc/sys/kernel/unprivileged_userns_clone") {
-            line(unprivileged.hasPrefix("1"), "unprivileged user namespaces (kernel.unprivileged_userns_clone)",
-                 "needed only for the rootless lessons: sysctl -w kernel.unprivileged_userns_clone=1", blocks: false)
+            line(unprivileged.hasPrefix("1"), language.text("unprivileged user namespaces (kernel.unprivileged_userns_clone)"),
+                 language.text("needed only for the rootless lessons: sysctl -w kernel.unprivileged_userns_clone=1"), blocks: false)
         }
         for experiment in Catalog.all {
             let needed = experiment.namespacesNeeded.sorted { $0.key < $1.key }
             let short = needed.filter { need in host.limit(of: need.key).map { $0 < need.value } ?? false }
-            line(short.isEmpty, "\(experiment.id) needs max_*_namespaces of at least "
-                    + needed.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", "),
+            line(short.isEmpty, language.text("% needs max_*_namespaces of at least %", experiment.id,
+                                              needed.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")),
                  short.map { "sysctl -w user.max_\($0.key.rawValue)_namespaces=\($0.value)" }.joined(separator: "; "))
         }
-        line(access(host.probePath, X_OK) == 0, "probe at \(host.probePath)",
-             "NSLAB_PROBE names a missing file: unset it to use the probe built into the runner")
+        line(access(host.probePath, X_OK) == 0, language.text("probe at %", host.probePath),
+             language.text("NSLAB_PROBE names a missing file: unset it to use the probe built into the runner"))
         let busyboxPath = (["/bin/busybox", "/usr/bin/busybox"] as [String]).first { access($0, X_OK) == 0 }
-        line(busyboxPath != nil, "busybox for the pivot_root rootfs", "apt-get install busybox-static", blocks: false)
-        line(access("/usr/include/sys/capability.h", F_OK) == 0, "libcap headers (libcap-dev), needed to build",
+        line(busyboxPath != nil, language.text("busybox for the pivot_root rootfs"), "apt-get install busybox-static", blocks: false)
+        line(access("/usr/include/sys/capability.h", F_OK) == 0, language.text("libcap headers (libcap-dev), needed to build"),
              "apt-get install libcap-dev", blocks: false)
         for experiment in Catalog.all {
             for command in experiment.needsCommands where resolveExecutable(command) == nil {
-                line(false, "command `\(command)` for \(experiment.id)", "install the package that provides it")
+                line(false, language.text("command `%` for %", command, experiment.id),
+                     language.text("install the package that provides it"))
             }
         }
         if blocking { throw Exit.hostCannot }

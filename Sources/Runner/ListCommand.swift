@@ -20,6 +20,8 @@ struct ListCommand: ParsableCommand {
 
     @OptionGroup var colour: ColourOption
 
+    @OptionGroup var language: TextLanguageOption
+
     func run() throws {
         let host = HostSupport.current()
         let entries = Catalog.all.map { experiment in
@@ -34,10 +36,14 @@ struct ListCommand: ParsableCommand {
         }
         let style = Style.forStandardOutput(colour.choice)
         let idWidth = entries.map(\.id.count).max() ?? 0
+        // The JSON above keeps the English; the table is in the student's language.
+        let language = language.language
         for entry in entries {
-            let status = entry.runnable ? style.pass("ready") : style.fail("cannot run: " + entry.reasons.joined(separator: "; "))
-            print("\(entry.id.padded(to: idWidth))  \(entry.title)")
-            print("\("".padded(to: idWidth))  namespaces: \(entry.namespaces.joined(separator: ", ")) · Linux ≥ \(entry.minimumKernel) · \(status)")
+            let status = entry.runnable ? style.pass(language.text("ready"))
+                : style.fail(language.text("cannot run: %", entry.reasons.map(language.message).joined(separator: language.text("; "))))
+            print("\(entry.id.padded(to: idWidth))  \(language.name(entry.title))")
+            print("\("".padded(to: idWidth))  " + language.text("namespaces: % · Linux ≥ % · %", entry.namespaces.joined(separator: ", "),
+                                                                 entry.minimumKernel, status))
         }
     }
 }

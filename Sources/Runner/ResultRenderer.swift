@@ -5,10 +5,16 @@ import Experiments
 struct ResultRenderer {
     let style: Style
     let explain: Bool
+    /// Draw each step's map of processes and namespaces after its checks (--map); with
+    /// --explain it is always drawn, after the side-by-side output.
+    var map = false
+    /// What the student reads is in this language (the runner's words, check names, labels,
+    /// the library's own sentences); the ids, keys, commands and what programs printed stay.
+    var language = Language.current
 
     func header(_ experiment: Experiment, lesson: Lesson?) -> String {
         // With a lesson, titles come from it, in the lesson's language.
-        var lines = [style.bold("\(experiment.id) — \(lesson?.title ?? experiment.title)")]
+        var lines = [style.bold("\(experiment.id) — \(lesson?.title ?? language.name(experiment.title))")]
         if explain, let lesson {
             let renderer = LessonRenderer(style: style)
             lines += ["", renderer.body(lesson.intro)]
@@ -26,8 +32,8 @@ struct ResultRenderer {
 
     func stepHeader(_ step: Step, number: Int, of count: Int, lesson: Lesson?) -> String {
         guard explain else { return "" }
-        let title = lesson?.section(for: step.key)?.title ?? step.title
-        var lines = ["", style.bold(style.accent("── Step \(number)/\(count) · \(title) ".padded(to: min(style.width, 80))
+        let title = lesson?.section(for: step.key)?.title ?? language.name(step.title)
+        var lines = ["", style.bold(style.accent("── \(language.text("Step %/%", number, count)) · \(title) ".padded(to: min(style.width, 80))
             .replacingSpaces(after: "\(title) "))), ""]
         if let lesson {
             // The step's own section under its heading; any more of the step's, with their titles.
@@ -37,41 +43,49 @@ struct ResultRenderer {
             }
         }
         // Commands are never wrapped (a student copies them): cut to the width, marked with "…".
-        let room = style.width - 11
-        if !step.shell.isEmpty { lines.append("  " + style.dim("shell:   ") + ("$ " + step.shell).cut(to: room)) }
+        let shellLabel = language.text("shell:   "), syscallLabel = language.text("syscall: ")  // of one width
+        let room = style.width - 2 - shellLabel.columns
+        if !step.shell.isEmpty { lines.append("  " + style.dim(shellLabel) + ("$ " + language.name(step.shell)).cut(to: room)) }
         if !step.syscalls.isEmpty {
-            lines.append("  " + style.dim("syscall: ") + step.syscalls.joined(separator: ", ").cut(to: room))
+            lines.append("  " + style.dim(syscallLabel) + step.syscalls.map(language.name).joined(separator: ", ").cut(to: room))
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    func stepBody(_ result: StepResult) -> String {
+    func stepBody(_ result: StepResult, namespaces: [Namespace] = []) -> String {
+        let result = language.localized(result)  // names, labels and values as the student reads them
         var lines: [String] = []
         if explain && !result.observations.isEmpty {
             lines += [""] + observations(result.observations) + [""]
+            let drawn = map(result, namespaces: namespaces)
+            if !drawn.isEmpty { lines += drawn + [""] }
         }
         for check in result.checks {
             lines.append(checkLine(check, key: result.key))
         }
         if let broken = result.broken {
             lines.append("  \(style.fail("BROKEN"))  \(explain ? "" : style.dim("[\(result.key)]") + " ")"
-                + "the runner could not carry out this step, so nothing was judged: \(broken)")
+                + language.text("the runner could not carry out this step, so nothing was judged: %", broken))
         }
+        if map && !explain { lines += map(result, namespaces: namespaces) }
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// One check (its name and values already in the language, see stepBody). The marks PASS,
+    /// FAIL and BROKEN stay as they are in every language, like the step keys: a fixed-width
+    /// column that a student or a script greps for; everything after them is translated.
     func checkLine(_ check: Check, key: String) -> String {
         let mark = check.passed ? style.pass("PASS") : style.fail("FAIL")
-        let detail = check.passed ? check.actual : "expected \(check.expected), got \(check.actual)"
-        return "  \(mark)  \(explain ? "" : style.dim("[\(key)]") + " ")\(check.name): \(detail)"
+        let detail = check.passed ? check.actual : language.text("expected %, got %", check.expected, check.actual)
+        return "  \(mark)  \(explain ? "" : style.dim("[\(key)]") + " ")" + language.text("%: %", check.name, detail)
     }
 
     /// Two observations side by side when both fit; otherwise one under the other.
     func observations(_ observations: [Observation]) -> [String] {
         let blocks = observations.map { o in
-            [style.bold(o.label), style.dim("$ " + o.command)] + (o.output.isEmpty ? [style.dim("(no output)")] : o.output)
+            [style.bold(o.label), style.dim("$ " + o.command)] + (o.output.isEmpty ? [style.dim(language.text("(no output)"))] : o.output)
         }
-        let plain = observations.map { o in [o.label, "$ " + o.command] + (o.output.isEmpty ? ["(no output)"] : o.output) }
+        let plain = observations.map { o in [o.label, "$ " + o.command] + (o.output.isEmpty ? [language.text("(no output)")] : o.output) }
         let column = (style.width - 5) / 2
         if blocks.count == 2, plain.allSatisfy({ $0.allSatisfy { $0.columns <= column } }) {
             let rows = max(blocks[0].count, blocks[1].count)
@@ -84,22 +98,23 @@ struct ResultRenderer {
         // One under the other; a line wider than the terminal is cut, never wrapped.
         let cut = observations.map { o in
             [style.bold(o.label.cut(to: style.width - 2)), style.dim(("$ " + o.command).cut(to: style.width - 2))]
-                + (o.output.isEmpty ? [style.dim("(no output)")] : o.output.map { $0.cut(to: style.width - 2) })
+                + (o.output.isEmpty ? [style.dim(language.text("(no output)"))] : o.output.map { $0.cut(to: style.width - 2) })
         }
         return Array(cut.flatMap { block in block.map { "  " + $0 } + [""] }.dropLast())
     }
 
     func summary(_ result: ExperimentResult) -> String {
         let verdict = switch result.verdict {
-        case .pass: style.pass("passed")
-        case .fail: style.fail("FAILED")
-        case .broken: style.fail("BROKEN")
+        case .pass: style.pass(language.text("passed"))
+        case .fail: style.fail(language.text("FAILED"))
+        case .broken: style.fail(language.text("BROKEN"))
         }
         let failed = result.failedCount
         let broken = result.steps.filter { $0.verdict == .broken }.count
-        return "\(explain ? "\n" : "")\(result.id): \(verdict) — \(result.checkCount - failed)/\(result.checkCount) checks"
-            + (broken > 0 ? ", \(broken) step\(broken == 1 ? "" : "s") not carried out" : "")
-            + " in \(Int((result.seconds * 1000).rounded())) ms\n"
+        return (explain ? "\n" : "")
+            + language.text("%: % — %/% checks", result.id, verdict, result.checkCount - failed, result.checkCount)
+            + (broken > 0 ? language.text(broken == 1 ? ", % step not carried out" : ", % steps not carried out", broken) : "")
+            + language.text(" in % ms", Int((result.seconds * 1000).rounded())) + "\n"
     }
 
     /// One line after several experiments: how many ended how, all checks, all time.
@@ -107,12 +122,12 @@ struct ResultRenderer {
         let count = { (verdict: Verdict) in results.filter { $0.verdict == verdict }.count }
         let checks = results.reduce(0) { $0 + $1.checkCount }, failed = results.reduce(0) { $0 + $1.failedCount }
         let milliseconds = Int((results.reduce(0) { $0 + $1.seconds } * 1000).rounded())
-        var parts = ["\(count(.pass)) passed"]
-        if count(.fail) > 0 { parts.append(style.fail("\(count(.fail)) failed")) }
-        if count(.broken) > 0 { parts.append(style.fail("\(count(.broken)) broken")) }
-        if unrunnable > 0 { parts.append("\(unrunnable) could not run here") }
-        return style.bold("\(results.count + unrunnable) experiments: ") + parts.joined(separator: ", ")
-            + " — \(checks - failed)/\(checks) checks in \(milliseconds) ms"
+        var parts = [language.text("% passed", count(.pass))]
+        if count(.fail) > 0 { parts.append(style.fail(language.text("% failed", count(.fail)))) }
+        if count(.broken) > 0 { parts.append(style.fail(language.text("% broken", count(.broken)))) }
+        if unrunnable > 0 { parts.append(language.text("% could not run here", unrunnable)) }
+        return style.bold(language.text("% experiments: ", results.count + unrunnable)) + parts.joined(separator: language.text(", "))
+            + language.text(" — %/% checks in % ms", checks - failed, checks, milliseconds)
     }
 }
 

@@ -13,6 +13,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print each step's lesson section, commands and output before its checks.")
     var explain = false
 
+    @Flag(help: "Draw, after each step's checks, which namespace (by inode) each of its processes was in; --explain always draws it.")
+    var map = false
+
     @Flag(help: "Wait for Enter between steps.")
     var step = false
 
@@ -35,7 +38,7 @@ struct RunCommand: ParsableCommand {
         // Outside its sandbox the runner only makes one and runs this same command in it.
         if !Sandbox.isInside && Sandbox.problems(host).isEmpty { try rerunInSandbox(chosen) }
         let style = Style.forStandardOutput(colour.choice)
-        let renderer = ResultRenderer(style: style, explain: explain)
+        let renderer = ResultRenderer(style: style, explain: explain, map: map)
         var results: [ExperimentResult] = []
         var unrunnable: [(String, [String])] = []
 
@@ -58,7 +61,7 @@ struct RunCommand: ParsableCommand {
                           terminator: "")
                     fflush(nil)
                 }
-                hooks.didRun = { print(renderer.stepBody($0), terminator: "") }
+                hooks.didRun = { print(renderer.stepBody($0, namespaces: experiment.namespaces), terminator: "") }
             }
             let result = Experiments.run(experiment, probePath: host.probePath, hooks: hooks)
             results.append(result)
@@ -106,7 +109,7 @@ struct RunReport: Encodable {
 
 /// Waits for a line on stdin; goes on at end of input.
 func waitForEnter() {
-    print("Press Enter for the next step (Ctrl-C stops; nothing is left behind).")
+    print(Language.current.text("Press Enter for the next step (Ctrl-C stops; nothing is left behind)."))
     fflush(nil)
     _ = readLine()
 }

@@ -79,10 +79,11 @@ private func subcommandHint() -> String {
     return close.isEmpty ? "" : "; did you mean \(close.joined(separator: " or "))?"
 }
 
-/// One line on stderr: "runner: message".
+/// One line on stderr: "runner: message", in the language of the command (Language.current;
+/// a message the table does not know stays English).
 func printError(_ message: String) {
     fflush(nil)  // keep the order with what stdout already has
-    let bytes = Array("runner: \(message)\n".utf8)
+    let bytes = Array("runner: \(Language.current.message(message))\n".utf8)
     _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }
 
@@ -102,15 +103,21 @@ func experiments(named ids: [String]) throws -> [Experiment] {
 }
 
 struct LanguageOption: ParsableArguments {
-    @Option(name: .long, help: "Lesson language: en or zh.")
-    var lang: String = "en"
+    @Option(name: .customLong("lang"),
+            help: ArgumentHelp("Language of the lesson and of what is printed: en or zh (default: zh when LC_ALL, LC_MESSAGES or LANG starts with zh, else en).",
+                               valueName: "lang"))
+    var requested: String?
+
+    /// The language asked for, "en" or "zh": --lang, else the locale's (see Language.resolve).
+    var lang: String { language.rawValue }
+    var language: Language { Language.resolve(requested) }
 
     @Option(name: .long, help: ArgumentHelp("Read the lessons from this folder (a teacher's edited copy) instead of the ones built in.",
                                             valueName: "dir"))
     var lessons: String?
 
     func validate() throws {
-        guard ["en", "zh"].contains(lang) else { throw ValidationError("--lang must be en or zh, not '\(lang)'") }
+        _ = try Language.select(requested)  // --lang en|zh, else the locale's; messages follow it
         if let lessons {
             var info = stat()
             guard stat(lessons, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {

@@ -124,6 +124,24 @@ struct RunnerCommandTests {
         #expect(lines.last != "inside-the-shell")  // the sandbox the runner was started in keeps its name
     }
 
+    @Test func aLessonOnATerminalGoesThroughThePager() throws {
+        // script(1) gives the runner a terminal; the pager here marks every line it shows.
+        let environment = ProcessSpec.defaultEnvironment + ["TERM=xterm", "PAGER=sed s/^/paged:/"]
+        let result = try runCommand(["script", "-qec", "\(runnerPath) lesson uts-namespace", "/dev/null"],
+                                    environment: environment)
+        #expect(result.exitCode == 0)
+        #expect(result.output.split(separator: "\n").first?.hasPrefix("paged:") == true)
+        let plain = try runCommand([runnerPath, "lesson", "uts-namespace"], environment: environment)
+        #expect(!plain.output.contains("paged:"))  // not a terminal: printed directly
+    }
+
+    @Test("completion scripts come from the argument parser", arguments: ["bash", "zsh", "fish"])
+    func completionScripts(shell: String) throws {
+        let result = try runCommand([runnerPath, "--generate-completion-script", shell])
+        #expect(result.exitCode == 0)
+        #expect(result.output.contains("runner") && result.output.contains("lesson"))
+    }
+
     @Test func helpIsExitZero() throws {
         let result = try runner("--help")
         #expect(result.exitCode == 0)

@@ -17,12 +17,12 @@ public let ipcNamespace = Experiment(
              shell: "ipcmk -Q; ipcs -q; unshare --ipc ipcs -q",
              syscalls: ["msgget(random key, IPC_CREAT)", "unshare(CLONE_NEWIPC)"]) { lab in
             let made = try lab.run(.oldSide, ["ipcmk", "-Q"])
-            let sides = try lab.probe([.oldSide, .new([.ipc])], [.report([.sysvipc])], then: ["ipcs", "-q"])
+            let sides = try lab.probe([.oldSide, .new([.ipc])], [.report([.sysvipc, .ns])], then: ["ipcs", "-q"])
             let old = sides[0], new = sides[1]
             let madeQueue = "the old namespace sees the queue it made", oldIDs = try old.report.ids(.msg)
             return StepOutcome(
                 observations: [
-                    Observation("old namespace", command: "ipcmk -Q; ipcs -q", output: made.output + old.output),
+                    old.observation("old namespace", command: "ipcmk -Q; ipcs -q", output: made.output + old.output),
                     new.observation("new namespace"),
                 ],
                 checks: [
@@ -37,9 +37,9 @@ public let ipcNamespace = Experiment(
         Step("queue-from-inside", "A queue made inside is not visible outside",
              shell: "unshare --ipc sh -c \"ipcmk -Q; ipcs -q; nsenter --ipc=/proc/$$/ns/ipc ipcs -q\"; ipcs -q",
              syscalls: ["unshare(CLONE_NEWIPC)", "msgget(key, IPC_CREAT)"]) { lab in
-            let (new, outside) = try lab.probe(.new([.ipc]), [.makeQueue(key: insideKey), .report([.sysvipc]), .hold()],
+            let (new, outside) = try lab.probe(.new([.ipc]), [.makeQueue(key: insideKey), .report([.sysvipc, .ns]), .hold()],
                                                then: ["ipcs", "-q"], shown: "nsprobe \(ProbeAction.makeQueue(key: insideKey)); ipcs -q") { _ in
-                try lab.probe(.oldSide, [.report([.sysvipc])], then: ["ipcs", "-q"])  // while the queue exists
+                try lab.probe(.oldSide, [.report([.sysvipc, .ns])], then: ["ipcs", "-q"])  // while the queue exists
             }
             let afterwards = try lab.probe(.oldSide, [.report([.sysvipc])])
             return StepOutcome(
@@ -59,17 +59,17 @@ public let ipcNamespace = Experiment(
                         "unshare(CLONE_NEWIPC)", "shmget(key, 4096, IPC_CREAT)", "semget(key, 1, IPC_CREAT)"]) { lab in
             let made = try lab.run(.oldSide, ["sh", "-c", "ipcmk -M 4096 && ipcmk -S 1"])
             let make: [ProbeAction] = [.makeSharedMemory(key: insideKey), .makeSemaphores(key: insideKey)]
-            let (new, outside) = try lab.probe(.new([.ipc]), make + [.report([.sysvipc]), .hold()],
+            let (new, outside) = try lab.probe(.new([.ipc]), make + [.report([.sysvipc, .ns]), .hold()],
                                                then: ["ipcs", "-m", "-s"],
                                                shown: "nsprobe \(make.map(\.description).joined(separator: " ")); ipcs -m -s") { _ in
-                try lab.probe(.oldSide, [.report([.sysvipc])], then: ["ipcs", "-m", "-s"])
+                try lab.probe(.oldSide, [.report([.sysvipc, .ns])], then: ["ipcs", "-m", "-s"])
             }
             let oldReport = try outside.report, newReport = try new.report
             let onlyOwn = "\(key(insideKey)) only"
             return StepOutcome(
                 observations: [
-                    Observation("old namespace", command: "ipcmk -M 4096; ipcmk -S 1; ipcs -m -s",
-                                output: made.output + outside.output),
+                    outside.observation("old namespace", command: "ipcmk -M 4096; ipcmk -S 1; ipcs -m -s",
+                                        output: made.output + outside.output),
                     new.observation("new namespace"),
                 ],
                 checks: [
@@ -92,11 +92,11 @@ public let ipcNamespace = Experiment(
                 (made.objects(kind) ?? []).flatMap { [kind.ipcrmOption, "\($0.id)"] }
             }
             let removed = try lab.run(.oldSide, ["ipcrm"] + removeByID)
-            let after = try lab.probe(.oldSide, [.report([.sysvipc])], then: ["ipcs"])
+            let after = try lab.probe(.oldSide, [.report([.sysvipc, .ns])], then: ["ipcs"])
             let report = try after.report
             return StepOutcome(
-                observations: [Observation("old namespace", command: "\(removed.command); ipcs",
-                                           output: removed.output + after.output)],
+                observations: [after.observation("old namespace", command: "\(removed.command); ipcs",
+                                                 output: removed.output + after.output)],
                 checks: [
                     .equal("objects the old namespace had made", expected: "1 queue, 1 segment, 1 set",
                            actual: made.counts(SysVKind.allCases)),

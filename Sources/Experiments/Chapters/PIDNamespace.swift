@@ -41,13 +41,13 @@ public let pidNamespace = Experiment(
                         "mount(proc, /proc, proc, MS_NOSUID|MS_NODEV|MS_NOEXEC)"]) { lab in
             let hostMounts = HostState.read().mounts
             let ps = ["ps", "-e", "-o", "pid,ppid,cmd"]
-            let sides = try lab.probe([.new([.pid]), freshPIDNamespace], [.report([.pids])], then: ps)
+            let sides = try lab.probe([.new([.pid]), freshPIDNamespace], [.report([.pids, .ns])], then: ps)
             let hostProc = sides[0], freshProc = sides[1]
             let hostView = try hostProc.report, freshView = try freshProc.report
             return StepOutcome(
                 observations: [
-                    Observation("new PID namespace, host's /proc", command: hostProc.command,
-                                output: abbreviated(hostProc.output, to: 6)),
+                    hostProc.observation("new PID namespace, host's /proc", command: hostProc.command,
+                                         output: abbreviated(hostProc.output, to: 6)),
                     freshProc.observation("new PID and mount namespaces, fresh /proc"),
                 ],
                 checks: [
@@ -61,7 +61,7 @@ public let pidNamespace = Experiment(
         Step("orphans", "Orphans are adopted by pid 1 of their namespace",
              shell: "unshare --pid --fork --mount-proc sh -c '(sleep 3 &); sleep 1; ps -o pid,ppid,cmd'",
              syscalls: ["fork()", "exit()", "prctl(PR_SET_PDEATHSIG)", "getppid()"]) { lab in
-            let sides = try lab.probe([.oldSide, .new([.pid])], [.orphan])
+            let sides = try lab.probe([.oldSide, .new([.pid])], [.report([.ns]), .orphan])
             let old = try sides[0].probe.result(OrphanResult.self), new = try sides[1].probe.result(OrphanResult.self)
             // The old side's orphan was adopted by the runner, a child subreaper: reap it.
             if old.parentAfter == Int(getpid()) {
@@ -69,8 +69,8 @@ public let pidNamespace = Experiment(
             }
             return StepOutcome(
                 observations: [
-                    Observation("old namespace", command: "nsprobe orphan", output: describeOrphan(old)),
-                    Observation("new namespace", command: "nsprobe orphan", output: describeOrphan(new)),
+                    sides[0].observation("old namespace", command: "nsprobe orphan", output: describeOrphan(old)),
+                    sides[1].observation("new namespace", command: "nsprobe orphan", output: describeOrphan(new)),
                 ],
                 checks: [
                     .equal("new parent of the orphan inside", expected: 1, actual: new.parentAfter),
@@ -85,13 +85,13 @@ public let pidNamespace = Experiment(
              syscalls: ["kill(1, SIGTERM)", "kill(1, SIGKILL)"]) { lab in
             // The report says pid 1 was still there to print it; what it shows is not read.
             let new = try lab.probe(freshPIDNamespace, [.killInit(signal: SIGTERM), .killInit(signal: SIGKILL),
-                                                        .report([.process])])
+                                                        .report([.process, .ns])])
             let kills = try new.probe.results(KillInitResult.self)
             let lines = kills.map { "a child of pid 1: kill(1, \(signalName($0.signal))) = "
                 + "\($0.failed ? $0.error : "0"); pid 1 \($0.initAliveAfter == true ? "still alive" : "gone")" }
             return StepOutcome(
-                observations: [Observation("new namespace", command: new.command,
-                                           output: lines + ["pid 1 then reported and exited: \(new.termination)"])],
+                observations: [new.observation("new namespace", command: new.command,
+                                               output: lines + ["pid 1 then reported and exited: \(new.termination)"])],
                 checks: [
                     .equal("signals sent to pid 1 from inside", expected: "SIGTERM SIGKILL",
                            actual: kills.map { signalName($0.signal) }.joined(separator: " ")),
@@ -119,7 +119,8 @@ public let pidNamespace = Experiment(
             return StepOutcome(
                 observations: [
                     Observation("inside, before", command: "nsprobe spawn=3 report",
-                                output: ["pids: " + Check.listing(try inside.report().pids, String.init)]),
+                                output: ["pids: " + Check.listing(try inside.report().pids, String.init)],
+                                namespaces: inside.ownReport?.ns.map { ProcessNamespaces(pid: Int(initProcess.pid), report: $0) }),
                     Observation("the runner's view", command: "kill -9 \(initProcess.pid)",
                                 output: ["before: \(before.map(String.init).joined(separator: " "))",
                                          "init: \(ended)",
@@ -149,7 +150,7 @@ public let pidNamespace = Experiment(
             let nsenterShell = (pid: numbers.first, ppid: numbers.dropFirst().first)
             return StepOutcome(
                 observations: [
-                    Observation("the caller of setns", command: "nsprobe setns=\(nsFile) fork", output: [
+                    joiner.observation("the caller of setns", command: "nsprobe setns=\(nsFile) fork", output: [
                         "pid ns before: \(before.link(.pid)), pid_for_children: pid:[\(before.pidForChildren.map(String.init) ?? "?")]",
                         "pid ns after:  \(after.link(.pid)), pid_for_children: pid:[\(after.pidForChildren.map(String.init) ?? "?")]",
                         "its child: pid \(child.pid), ppid \(child.ppid.map(String.init) ?? "?"), \(child.link(.pid))",
@@ -183,7 +184,7 @@ public let pidNamespace = Experiment(
             let forks = try joined.probe.results(ForkResult.self)
             let forkBefore = forks.first, fork = forks.count > 1 ? forks[1] : nil
             return StepOutcome(
-                observations: [Observation("the caller of setns", command: joined.command, output: [
+                observations: [joined.observation("the caller of setns", command: joined.command, output: [
                     "fork() in its own namespace: \(forkBefore.map(describeFork) ?? "?")",
                     "setns(/proc/\(initProcess.pid)/ns/pid): \(setns.failed ? setns.error : "0"), "
                         + "pid_for_children: pid:[\(forChildren.map(String.init) ?? "?")]",
@@ -201,11 +202,11 @@ public let pidNamespace = Experiment(
         Step("zombies", "A child that nobody waits for is a zombie",
              shell: "unshare --pid --fork --mount-proc sh -c 'sh -c \"/bin/true & exec sleep 2\" & sleep 1; ps -o pid,ppid,stat,cmd'",
              syscalls: ["fork()", "waitid(WEXITED|WNOWAIT)", "waitpid()"]) { lab in
-            let new = try lab.probe(freshPIDNamespace, [.zombie])
+            let new = try lab.probe(freshPIDNamespace, [.report([.ns]), .zombie])
             let zombie = try new.probe.result(ZombieResult.self)
             let left = lab.unreaped
             return StepOutcome(
-                observations: [Observation("new namespace", command: new.command, output: [
+                observations: [new.observation("new namespace", command: new.command, output: [
                     "child \(zombie.child) exited; before waitpid: state \(zombie.stateBeforeReaping)",
                     "after waitpid: \(zombie.stateAfterReaping == "-" ? "gone from /proc" : "state \(zombie.stateAfterReaping)")",
                 ])],

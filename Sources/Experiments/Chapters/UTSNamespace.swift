@@ -20,8 +20,8 @@ public let utsNamespace = Experiment(
             let before = try lab.probe(.oldSide, [.report([.hostname])]).report
             // The old side looks while the new namespace has its names, not before.
             let (new, old) = try lab.probe(.new([.uts], [.sethostname(insideHostname), .setdomainname(insideDomainname)]),
-                                           [.report([.hostname]), .hold()], then: show) { _ in
-                try lab.probe(.oldSide, [.report([.hostname])], then: show)
+                                           [.report([.hostname, .ns]), .hold()], then: show) { _ in
+                try lab.probe(.oldSide, [.report([.hostname, .ns])], then: show)
             }
             let oldReport = try old.report, newReport = try new.report
             return StepOutcome(
@@ -39,18 +39,18 @@ public let utsNamespace = Experiment(
              syscalls: ["unshare(CLONE_NEWUTS)", "sethostname(\"container\") in the parent"]) { lab in
             // The child starts first, holding; then the parent, still in the demo host, calls
             // sethostname, as a Go program does that calls syscall.Sethostname after cmd.Start().
-            let (childOutput, parent) = try lab.probe(.new([.uts]), [.hold(), .report([.hostname])]) { _ in
-                try lab.probe(.oldSide, [.report([.hostname]), .sethostname(insideHostname), .report([.hostname])])
+            let (childOutput, parent) = try lab.probe(.new([.uts]), [.hold(), .report([.hostname, .ns])]) { _ in
+                try lab.probe(.oldSide, [.report([.hostname, .ns]), .sethostname(insideHostname), .report([.hostname])])
             }
             let before = try parent.probe.report(0), after = try parent.probe.report(1)
             let childReport = try childOutput.report
             return StepOutcome(
                 observations: [
-                    Observation("parent, old namespace", command: "hostname container",
-                                output: ["hostname before: \(before.hostname ?? "")",
-                                         "hostname after:  \(after.hostname ?? "")"]),
-                    Observation("child, new namespace", command: "hostname",
-                                output: [childReport.hostname ?? ""]),
+                    parent.observation("parent, old namespace", command: "hostname container",
+                                       output: ["hostname before: \(before.hostname ?? "")",
+                                                "hostname after:  \(after.hostname ?? "")"]),
+                    childOutput.observation("child, new namespace", command: "hostname",
+                                            output: [childReport.hostname ?? ""]),
                 ],
                 checks: [
                     .equal("the demo host was renamed by its own process", expected: insideHostname,

@@ -1,0 +1,463 @@
+import ArgumentParser
+import Experiments
+import Glibc
+
+/// The language the runner speaks to a student in its text output. Presentation only: the
+/// Experiments library names checks, observations and steps in English, and JSON and JUnit
+/// keep those names (and the check ids) as they are, so that CI sees the same in every
+/// language; the runner translates what it prints.
+enum Language: String, CaseIterable, Sendable {
+    case en, zh
+
+    /// What the runner prints in, set when the command line is parsed (a command's language
+    /// option's validate()); messages on stderr and the `--step` prompt read it.
+    nonisolated(unsafe) static var current = Language.en
+
+    /// `--lang` when given; otherwise the locale, as setlocale(3) picks the messages' language:
+    /// the first of LC_ALL, LC_MESSAGES and LANG that is set and not empty, Chinese when it
+    /// starts with "zh" (zh_CN.UTF-8, zh_TW, zh), English otherwise. The processes the runner
+    /// starts always get LC_ALL=C; the runner inside its sandbox gets this environment.
+    static func resolve(_ flag: String?, environment: [String: String] = localeEnvironment()) -> Language {
+        if let flag, let language = Language(rawValue: flag) { return language }
+        let locale = ["LC_ALL", "LC_MESSAGES", "LANG"].lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
+        return locale?.hasPrefix("zh") == true ? .zh : .en
+    }
+
+    /// LC_ALL, LC_MESSAGES and LANG of this process, those that are set.
+    static func localeEnvironment() -> [String: String] {
+        var environment: [String: String] = [:]
+        for name in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            if let value = getenv(name) { environment[name] = String(cString: value) }
+        }
+        return environment
+    }
+
+    /// Checks a `--lang` value (nil: not given) and makes the language it selects current.
+    static func select(_ flag: String?) throws -> Language {
+        if let flag, Language(rawValue: flag) == nil {
+            throw ValidationError("--lang must be en or zh, not '\(flag)'")
+        }
+        current = resolve(flag)
+        return current
+    }
+
+    // MARK: the runner's own words
+
+    /// One of the runner's own sentences: `format` is the English, with `%` for each value in
+    /// order; in Chinese, Chinese.formats has the same sentence under that key. A format
+    /// missing from the table prints in English (ChineseTests fails on it).
+    func text(_ format: String, _ values: Any...) -> String {
+        let template = self == .zh ? Chinese.formats[format] ?? format : format
+        return PhraseTable.fill(template, values.map { "\($0)" })
+    }
+
+    // MARK: what the Experiments library wrote
+
+    /// A check name, an observation label, a step's or experiment's title, a syscall, a shell
+    /// line's comment: as the student reads it.
+    func name(_ text: String) -> String { self == .zh ? Chinese.phrases.translate(text) : text }
+
+    /// A check's expected or actual value: the words the library writes ("unchanged", "none",
+    /// "key 0x… listed") translated, the values the kernel or a program gave kept as they are.
+    func value(_ text: String) -> String { self == .zh ? Chinese.values.translate(text) : text }
+
+    /// A line of an observation's output: the sentences the library writes about what a probe
+    /// saw ("orphan 38: its parent 37 exited") translated; what a program printed (ps, ipcs,
+    /// hostname) is shown as it printed it, so only those sentences are in the table.
+    func line(_ text: String) -> String { self == .zh ? Chinese.lines.translate(text) : text }
+
+    /// A message on stderr (the runner's, or a reason the host cannot run something).
+    func message(_ text: String) -> String { self == .zh ? Chinese.messages.translate(text) : text }
+
+    /// A step's result with every name, label, value and library-written output line in this
+    /// language; the key, the commands, the verdict and the namespaces stay.
+    func localized(_ result: StepResult) -> StepResult {
+        guard self != .en else { return result }
+        return StepResult(
+            key: result.key, title: name(result.title), shell: name(result.shell), syscalls: result.syscalls.map(name),
+            observations: result.observations.map(localized),
+            checks: result.checks.map { Check(name($0.name), expected: value($0.expected), actual: value($0.actual),
+                                              passed: $0.passed) },
+            broken: result.broken, seconds: result.seconds)
+    }
+
+    func localized(_ observation: Observation) -> Observation {
+        guard self != .en else { return observation }
+        return Observation(name(observation.label), command: observation.command, output: observation.output.map(line),
+                           namespaces: observation.namespaces)
+    }
+}
+
+/// `--lang` alone, for the commands that print fixed words but read no lesson (list, doctor).
+struct TextLanguageOption: ParsableArguments {
+    @Option(name: .customLong("lang"),
+            help: ArgumentHelp("Language of what is printed: en or zh (default: zh when LC_ALL, LC_MESSAGES or LANG starts with zh, else en).",
+                               valueName: "lang"))
+    var requested: String?
+
+    /// The language asked for: --lang, else the locale's.
+    var language: Language { Language.resolve(requested) }
+
+    func validate() throws { _ = try Language.select(requested) }
+}
+
+/// English → Chinese, keyed by the English text. An entry's English may hold `%`, each
+/// standing for a value (a signal, a count, a path): "kill(1, %) succeeded and init lived on".
+/// Its Chinese takes the values in order at each `%`, or by number at `%1`, `%2`; a value that
+/// is itself an entry of the values table (or of the same table) is translated too.
+struct PhraseTable: Sendable {
+    private let exact: [String: String]
+    private let patterns: [(pieces: [String], chinese: String)]
+    /// The English keys that appear more than once (a mistake; ChineseTests fails on it).
+    let duplicates: [String]
+    let entries: [(english: String, chinese: String)]
+
+    init(_ entries: [(String, String)]) {
+        self.entries = entries
+        var exact: [String: String] = [:], duplicates: [String] = []
+        for (english, chinese) in entries {
+            if exact[english] != nil { duplicates.append(english) }
+            exact[english] = chinese
+        }
+        self.exact = exact
+        self.duplicates = duplicates
+        // The most specific pattern first: "% not listed" before "% listed".
+        patterns = entries.filter { $0.0.contains("%") }
+            .map { (pieces: $0.0.split(separator: "%", omittingEmptySubsequences: false).map(String.init), chinese: $0.1) }
+            .enumerated().sorted { a, b in
+                let x = a.element.pieces.reduce(0) { $0 + $1.count }, y = b.element.pieces.reduce(0) { $0 + $1.count }
+                return x != y ? x > y : a.offset < b.offset
+            }.map(\.element)
+    }
+
+    /// The Chinese of `text`, or `text` itself when no entry matches it whole.
+    func translate(_ text: String) -> String { translation(of: text) ?? text }
+
+    func translation(of text: String) -> String? {
+        if let chinese = exact[text] { return chinese }
+        for pattern in patterns {
+            guard let values = PhraseTable.match(Substring(text), pattern.pieces[...]) else { continue }
+            return PhraseTable.fill(pattern.chinese, values.map { value in
+                Chinese.values.translation(of: value) ?? translation(of: value) ?? value
+            })
+        }
+        return nil
+    }
+
+    /// The values of `text` at the pattern's `%`s (each at least one character), or nil.
+    static func match(_ text: Substring, _ pieces: ArraySlice<String>) -> [String]? {
+        guard let first = pieces.first, text.hasPrefix(first) else { return nil }
+        let rest = text.dropFirst(first.count)
+        let remaining = pieces.dropFirst()
+        guard let next = remaining.first else { return rest.isEmpty ? [] : nil }
+        if remaining.count == 1 {  // the last value: up to the pattern's end
+            guard rest.hasSuffix(next), rest.count > next.count else { return nil }
+            return [String(rest.dropLast(next.count))]
+        }
+        // A value, then the next piece: try each place the piece occurs, the nearest first.
+        guard !rest.isEmpty else { return nil }
+        var from = rest.index(after: rest.startIndex)
+        while let found = rest[from...].firstRange(of: next) {
+            if let values = match(rest[found.lowerBound...], remaining) {
+                return [String(rest[..<found.lowerBound])] + values
+            }
+            guard found.lowerBound < rest.endIndex else { break }
+            from = rest.index(after: found.lowerBound)
+        }
+        return nil
+    }
+
+    /// `template` with each `%` replaced by the next value, and `%1`…`%9` by that value.
+    static func fill(_ template: String, _ values: [String]) -> String {
+        var result = "", next = 0
+        var characters = template[...]
+        while let character = characters.popFirst() {
+            guard character == "%" else {
+                result.append(character)
+                continue
+            }
+            if let digit = characters.first?.wholeNumberValue, digit >= 1 {
+                characters.removeFirst()
+                result += digit <= values.count ? values[digit - 1] : ""
+            } else {
+                result += next < values.count ? values[next] : "%"
+                next += 1
+            }
+        }
+        return result
+    }
+}
+
+/// Every string the runner prints for a student, in Simplified Chinese, with the terms of
+/// /work/shared/GLOSSARY-zh.md (命名空间, 宿主机, 演示宿主机, 旧命名空间 / 新命名空间, 1 号进程,
+/// 孤儿进程, 僵尸进程, 回收, 挂载, inode 号). "runner", commands, syscalls, errno and signal
+/// names stay as they are, as in the lessons.
+enum Chinese {
+    /// The runner's own sentences (Language.text), by their English format.
+    static let formats: [String: String] = Dictionary(formatEntries, uniquingKeysWith: { first, _ in first })
+    static let formatEntries: [(String, String)] = [
+        // run
+        ("Step %/%", "第 %/% 步"),
+        // The labels before a step's commands, padded to the same width (12 columns).
+        ("shell:   ", "shell 命令："),
+        ("syscall: ", "系统调用：  "),
+        ("(no output)", "（没有输出）"),
+        ("%: %", "%：%"),
+        ("expected %, got %", "预期 %，实际 %"),
+        ("the runner could not carry out this step, so nothing was judged: %",
+         "runner 无法完成这一步，因此没有作出任何判定：%"),
+        ("passed", "通过"),
+        ("FAILED", "失败"),
+        ("BROKEN", "无法判定"),
+        ("%: % — %/% checks", "%：% — %/% 项检查通过"),
+        (", % step not carried out", "，% 步未能完成"),
+        (", % steps not carried out", "，% 步未能完成"),
+        (" in % ms", "，用时 % 毫秒"),
+        ("% experiments: ", "% 个实验："),
+        ("% passed", "% 个通过"),
+        ("% failed", "% 个失败"),
+        ("% broken", "% 个无法判定"),
+        ("% could not run here", "% 个无法在此运行"),
+        (", ", "，"),
+        (" — %/% checks in % ms", " — %/% 项检查通过，用时 % 毫秒"),
+        ("Press Enter for the next step (Ctrl-C stops; nothing is left behind).",
+         "按回车键进入下一步（Ctrl-C 停止；不会留下任何东西）。"),
+        // list
+        ("ready", "可以运行"),
+        ("cannot run: %", "无法运行：%"),
+        ("; ", "；"),
+        ("namespaces: % · Linux ≥ % · %", "命名空间：% · Linux ≥ % · %"),
+        // doctor
+        ("kernel %", "内核 %"),
+        ("CAP_SYS_ADMIN in the effective set (root)", "有效能力集中有 CAP_SYS_ADMIN（root）"),
+        ("% namespaces (% = %)", "% 命名空间（% = %）"),
+        ("%; as root: sysctl -w %", "%；以 root 身份运行：sysctl -w %"),
+        ("unprivileged user namespaces (kernel.unprivileged_userns_clone)",
+         "非特权用户命名空间（kernel.unprivileged_userns_clone）"),
+        ("needed only for the rootless lessons: sysctl -w kernel.unprivileged_userns_clone=1",
+         "只有不用 root 的课程需要：sysctl -w kernel.unprivileged_userns_clone=1"),
+        ("% needs max_*_namespaces of at least %", "% 需要的 max_*_namespaces 至少为：%"),
+        ("probe at %", "探针：%"),
+        ("NSLAB_PROBE names a missing file: unset it to use the probe built into the runner",
+         "NSLAB_PROBE 指向一个不存在的文件：取消设置它，即可使用 runner 内置的探针"),
+        ("busybox for the pivot_root rootfs", "busybox，用于 pivot_root 的根文件系统"),
+        ("libcap headers (libcap-dev), needed to build", "libcap 头文件（libcap-dev），构建时需要"),
+        ("command `%` for %", "%2 所需的命令 `%1`"),
+        ("install the package that provides it", "安装提供它的软件包"),
+        // The map of a step (MapRenderer; its labels come translated in the step's result):
+        // its fixed words, for it to print through Language.text.
+        ("who is where, by namespace inode (as lsns -T and pstree -N show it):",
+         "谁在哪里：按命名空间的 inode 号列出（如同 lsns -T 和 pstree -N 所示）："),
+        ("who is where, by namespace inode", "谁在哪里：按命名空间的 inode 号列出"),
+        ("not drawn (no report of its namespaces): ", "未画出（没有它的命名空间报告）："),
+        ("demo host", "演示宿主机"),
+        ("(new)", "（新）"),
+    ]
+
+    /// Check names, observation labels, step and experiment titles, syscalls: what the
+    /// Experiments library names, by its English.
+    static let phrases = PhraseTable([
+        // Experiment titles (`list`, and `run` without a lesson)
+        ("UTS namespace: hostname and NIS domain name", "UTS 命名空间：主机名与 NIS 域名"),
+        ("IPC namespace: System V message queues, shared memory and semaphores",
+         "IPC 命名空间：System V 消息队列、共享内存与信号量"),
+        ("PID namespace: pid 1, /proc, orphans, kill -9 and joining",
+         "PID 命名空间：1 号进程、/proc、孤儿进程、kill -9 与加入"),
+
+        // Step titles (shown when the lesson has no section for the step)
+        ("A new % namespace", "新的 % 命名空间"),
+        ("Set the hostname and NIS domain name inside", "在新命名空间里设置主机名和 NIS 域名"),
+        ("The pitfall: naming the host after the child started", "陷阱：子进程启动之后才给宿主机起名"),
+        ("A queue made outside is not visible inside", "在外面创建的队列，里面看不到"),
+        ("A queue made inside is not visible outside", "在里面创建的队列，外面看不到"),
+        ("Shared memory and semaphores are per namespace too", "共享内存和信号量同样各属一个命名空间"),
+        ("Remove what the old namespace made", "删除旧命名空间创建的对象"),
+        ("The first process of a new PID namespace is pid 1", "新 PID 命名空间的第一个进程是 1 号进程"),
+        ("ps reads /proc: mount a fresh one to see only the namespace",
+         "ps 读取 /proc：挂载一个新的 /proc，才只看到本命名空间"),
+        ("Orphans are adopted by pid 1 of their namespace", "孤儿进程由所在命名空间的 1 号进程收养"),
+        ("kill -9 1 from inside: init survives", "在里面执行 kill -9 1：init 安然无恙"),
+        ("SIGKILL of init from the parent namespace ends the whole namespace",
+         "从父命名空间向 init 发送 SIGKILL 会结束整个命名空间"),
+        ("Joining with setns: only the children enter", "用 setns 加入：只有子进程会进入"),
+        ("No fork into a namespace whose init has died", "不能 fork 进 init 已死的命名空间"),
+        ("A child that nobody waits for is a zombie", "没人等待的子进程成为僵尸进程"),
+        ("Nothing changed outside the experiment's namespaces", "实验的命名空间之外没有任何变化"),
+
+        // Observation labels
+        ("old namespace", "旧命名空间"),
+        ("new namespace", "新命名空间"),
+        ("parent, old namespace", "父进程，旧命名空间"),
+        ("child, new namespace", "子进程，新命名空间"),
+        ("new PID namespace, host's /proc", "新 PID 命名空间，宿主机的 /proc"),
+        ("new PID and mount namespaces, fresh /proc", "新 PID 与挂载命名空间，新挂载的 /proc"),
+        ("inside, before", "里面，之前"),
+        ("the runner's view", "runner 看到的"),
+        ("the caller of setns", "setns 的调用者"),
+        ("nsenter", "nsenter 进入后"),
+
+        // Check names: every chapter's, then the engine's
+        ("% namespace inode of the new process", "新进程的 % 命名空间 inode 号"),
+        // uts-namespace
+        ("hostname inside", "新命名空间里的主机名"),
+        ("NIS domain name inside", "新命名空间里的 NIS 域名"),
+        ("hostname outside, unchanged", "旧命名空间里的主机名，没有变化"),
+        ("NIS domain name outside, unchanged", "旧命名空间里的 NIS 域名，没有变化"),
+        ("the demo host was renamed by its own process", "演示宿主机被它自己的进程改了名"),
+        ("the child kept the name copied at clone time", "子进程保留了 clone 时复制的名字"),
+        // ipc-namespace
+        ("the old namespace sees the queue it made", "旧命名空间看得到它创建的队列"),
+        ("message queues the new namespace sees", "新命名空间看到的消息队列"),
+        ("the new namespace sees its queue", "新命名空间看得到它的队列"),
+        ("the old namespace does not see it", "旧命名空间看不到它"),
+        ("nor after the new namespace is gone", "新命名空间消失之后也看不到"),
+        ("the old namespace sees its segment and semaphore set", "旧命名空间看得到它的共享内存段和信号量集"),
+        ("segments the new namespace sees", "新命名空间看到的共享内存段"),
+        ("semaphore sets the new namespace sees", "新命名空间看到的信号量集"),
+        ("the old namespace sees none of the new one's", "旧命名空间看不到新命名空间的任何对象"),
+        ("objects the old namespace had made", "旧命名空间创建过的对象"),
+        ("ipcrm", "ipcrm 的结束状态"),
+        ("% left in the old namespace", "旧命名空间里剩下的%"),
+        ("message queues", "消息队列"),
+        ("shared memory segments", "共享内存段"),
+        ("semaphore sets", "信号量集"),
+        // pid-namespace
+        ("getpid() inside", "新命名空间里的 getpid()"),
+        ("NSpid: its pid outside, then inside", "NSpid 字段：先是它在外面的 pid，然后是里面的"),
+        ("getpid() of the old process is its pid in the runner's namespace",
+         "旧进程的 getpid() 是它在 runner 所在命名空间里的 pid"),
+        ("with the host's /proc, the runner's processes still show", "用宿主机的 /proc，仍能看到 runner 的进程"),
+        ("with a fresh /proc, the pids listed", "用新挂载的 /proc，列出的 pid"),
+        ("the host's mounts did not change", "宿主机的挂载没有变化"),
+        ("new parent of the orphan inside", "新命名空间里孤儿进程的新父进程"),
+        ("pid 1 reaped it", "1 号进程回收了它"),
+        ("new parent of the orphan outside: the runner", "旧命名空间里孤儿进程的新父进程（runner）"),
+        ("signals sent to pid 1 from inside", "从里面发给 1 号进程的信号"),
+        ("kill(1, %) succeeded and init lived on", "kill(1, %) 成功，init 依然存活"),
+        ("init ended on its own", "init 自行结束"),
+        ("init reported after both signals", "两个信号之后 init 仍作了报告"),
+        ("processes in the namespace before", "杀死 init 之前，命名空间里的进程数"),
+        ("init", "init 如何结束"),
+        ("processes in the namespace after init died", "init 死后命名空间里的进程数"),
+        ("the caller's own pid namespace after setns", "setns 之后调用者自己的 PID 命名空间"),
+        ("the caller's pid_for_children after setns", "setns 之后调用者的 pid_for_children"),
+        ("the pid namespace of the child it forked", "它 fork 出的子进程的 PID 命名空间"),
+        ("getppid() in that child (its parent is outside)", "该子进程里的 getppid()（它的父进程在外面）"),
+        ("nsenter's shell: not pid 1, and its parent is outside", "nsenter 启动的 shell：不是 1 号进程，父进程在外面"),
+        ("fork() in its own namespace", "在自己的命名空间里 fork()"),
+        ("pid_for_children after setns into the live namespace", "setns 进入存活的命名空间之后的 pid_for_children"),
+        ("fork() after init died", "init 死后 fork()"),
+        ("state of the exited, unreaped child", "已退出、未被回收的子进程的状态"),
+        ("after waitpid", "waitpid 之后"),
+        ("every process the experiment started has been reaped", "实验启动的每个进程都已被回收"),
+        // The engine: a refused namespace, and the last step
+        ("the kernel made and joined the namespaces the step needs", "内核创建并加入了这一步所需的命名空间"),
+        ("hostname, domainname, SysV IPC, mounts and network devices where the runner runs",
+         "runner 运行之处的主机名、NIS 域名、SysV IPC、挂载和网络设备"),
+        ("processes of the experiment still running, or zombies", "实验中仍在运行的进程或僵尸进程"),
+
+        // Syscalls with words in them, and a shell line's comment
+        ("%(random key, %", "%(随机 key, %"),
+        ("% in the parent", "父进程中的 %"),
+        ("%# this sh plays the host", "%# 这个 sh 扮演宿主机"),
+    ])
+
+    /// The words the library writes as a check's expected or actual value.
+    static let values = PhraseTable([
+        ("unchanged", "没有变化"),
+        ("none", "无"),
+        ("not reported", "未报告"),
+        ("(nothing)", "（无）"),
+        ("yes", "是"),
+        ("true", "是"),
+        ("false", "否"),
+        ("gone", "已消失"),
+        ("success", "成功"),
+        ("reordered", "顺序变了"),
+        ("not read before", "之前未能读取"),
+        ("not read after", "之后未能读取"),
+        ("% listed", "列出了 %"),
+        ("% not listed", "未列出 %"),
+        ("% listed, and % more", "列出了 %，另有 % 个"),
+        ("%, … % more", "%，…… 另有 % 个"),
+        ("key % only", "只有 key %"),
+        ("% queue, % segment, % set", "% 个消息队列，% 个共享内存段，% 个信号量集"),
+        ("% segment, % set", "% 个共享内存段，% 个信号量集"),
+        ("%, init %", "%，init %"),
+        ("sent", "已发送"),
+        ("not sent", "未发送"),
+        ("alive", "存活"),
+        ("dead", "已死"),
+        ("not looked at", "未查看"),
+        ("exit %", "以状态 % 退出"),
+        ("killed by %", "被 % 杀死"),
+        ("ipcmk -Q printed no id (%)", "ipcmk -Q 没有输出 id（%）"),
+        ("no process left", "没有剩下任何进程"),
+        ("still alive", "依然存活"),
+    ])
+
+    /// The sentences the library writes into an observation's output.
+    static let lines = PhraseTable([
+        // uts-namespace
+        ("hostname before: %", "之前的主机名：%"),
+        ("hostname after:  %", "之后的主机名：%"),
+        // pid-namespace
+        ("… % more lines", "…… 另有 % 行"),
+        ("orphan %: its parent % exited", "孤儿进程 %：它的父进程 % 已退出"),
+        ("new parent: %, which reaped it", "新父进程：%，并由它回收"),
+        ("new parent: %", "新父进程：%"),
+        ("orphan: %", "孤儿进程：%"),
+        ("a child of pid 1: kill(1, %) = %; pid 1 %", "1 号进程的一个子进程：kill(1, %) = %；1 号进程%"),
+        ("pid 1 then reported and exited: %", "1 号进程随后作了报告并退出：%"),
+        ("pids: %", "pid：%"),
+        ("before: %", "之前：%"),
+        ("init: %", "init：%"),
+        ("after: %", "之后：%"),
+        ("pid ns before: %, pid_for_children: %", "之前的 pid 命名空间：%，pid_for_children：%"),
+        ("pid ns after:  %, pid_for_children: %", "之后的 pid 命名空间：%，pid_for_children：%"),
+        ("its child: pid %, ppid %, %", "它的子进程：pid %，ppid %，%"),
+        ("fork() in its own namespace: %", "在自己的命名空间里 fork()：%"),
+        ("setns(%): %, pid_for_children: %", "setns(%)：%，pid_for_children：%"),
+        ("init %: %", "init %：%"),
+        ("fork() into the dead namespace: %", "fork() 进入已死的命名空间：%"),
+        ("child % exited; before waitpid: state %", "子进程 % 已退出；waitpid 之前：状态 %"),
+        ("after waitpid: gone from /proc", "waitpid 之后：已从 /proc 消失"),
+        ("after waitpid: state %", "waitpid 之后：状态 %"),
+    ])
+
+    /// Messages on stderr: the runner's, and why a host cannot run an experiment.
+    static let messages = PhraseTable([
+        ("%; %", "%；%"),
+        ("cannot run % on this host: %", "无法在这台宿主机上运行 %：%"),
+        ("unknown experiment '%': %", "未知的实验“%”：%"),
+        ("run `runner list` to see them", "运行 `runner list` 查看所有实验"),
+        ("did you mean %?", "你是不是想输入 %？"),
+        ("this host cannot make the runner's sandbox: %", "这台宿主机无法创建 runner 的沙箱：%"),
+        ("could not start the runner in its sandbox: %", "无法在沙箱中启动 runner：%"),
+        ("the real host changed during the run: %", "运行期间宿主机发生了变化：%"),
+        ("interrupted by %: every process of the run was killed; %", "被 % 中断：本次运行的所有进程都已被杀死；%"),
+        ("the runner in its sandbox was killed by %: nothing was judged; %",
+         "沙箱中的 runner 被 % 杀死：没有作出任何判定；%"),
+        ("the real host is as it was", "宿主机保持原样"),
+        ("the real host changed (above)", "宿主机发生了变化（见上）"),
+        ("cannot open a shell for % on this host: %", "无法在这台宿主机上为 % 打开 shell：%"),
+        ("cannot write % %: %", "无法写入 % %：%"),
+        ("could not write the results to standard output: %", "无法把结果写到标准输出：%"),
+        ("could not write the results to % %: %", "无法把结果写入 % %：%"),
+        // Why a host cannot run an experiment (HostSupport, Sandbox)
+        ("the kernel has no % namespaces (% is missing)", "内核没有 % 命名空间（% 不存在）"),
+        ("% is 0: creating % namespaces is switched off", "% 为 0：创建 % 命名空间的功能已关闭"),
+        ("the runner needs Linux % or later for pidfd_open(2); this is %",
+         "runner 需要 Linux % 或更高版本才能使用 pidfd_open(2)；这台是 %"),
+        ("needs Linux % or later; this is %", "需要 Linux % 或更高版本；这台是 %"),
+        ("% is %; this experiment needs %", "% 为 %；本实验需要 %"),
+        ("the probe is missing at % (NSLAB_PROBE names it: unset it to use the one built in)",
+         "探针 % 不存在（由 NSLAB_PROBE 指定：取消设置它，即可使用内置的探针）"),
+        ("needs the command `%`, which is not installed", "需要命令 `%`，但它没有安装"),
+        ("root without CAP_SYS_ADMIN (a container's default): run `unshare -Ur runner run …`, which gives it a user namespace of its own, or give the container CAP_SYS_ADMIN",
+         "是 root 但没有 CAP_SYS_ADMIN（容器的默认情况）：运行 `unshare -Ur runner run …`，它会给 runner 一个自己的用户命名空间；或者给容器 CAP_SYS_ADMIN 能力（capability）"),
+        ("needs CAP_SYS_ADMIN: run it as root (sudo), or `unshare -Ur runner run …` where unprivileged user namespaces are allowed",
+         "需要 CAP_SYS_ADMIN：以 root 身份（sudo）运行，或者在允许非特权用户命名空间的系统上运行 `unshare -Ur runner run …`"),
+        ("the runner's sandbox needs one: %", "runner 的沙箱需要一个：%"),
+    ])
+}

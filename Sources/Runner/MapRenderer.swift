@@ -1,0 +1,111 @@
+import Experiments
+
+/// The map of a step: for each namespace kind, which of its processes share which inode, and
+/// where the old side's host is, as a student would draw it on paper; what `lsns -T` and
+/// `pstree -N` show, for this experiment alone:
+///
+///     uts  4026531838       ── old namespace (pid 12) · demo host (pid 5)
+///          4026532201 (new) ── new namespace (pid 13)
+struct MapRenderer {
+    let style: Style
+    var language = Language.current
+
+    /// The map's lines for `observations`, one row per inode of each kind in `kinds` (the
+    /// experiment's), and of any other kind its processes are not all in one namespace of;
+    /// none when no observation knows its namespaces. `key`, when given, goes before the title.
+    func lines(_ observations: [Observation], kinds: [Namespace], key: String? = nil) -> [String] {
+        let mapped = observations.filter { $0.namespaces != nil }
+        guard !mapped.isEmpty else { return [] }
+        let host = mapped.lazy.compactMap(\.namespaces?.oldSideHost).first
+        let shown = kinds + Namespace.allCases.sorted().filter { kind in
+            !kinds.contains(kind) && Set(mapped.compactMap { $0.namespaces?.inode(kind) } + [host?.inode(kind)].compactMap { $0 }).count > 1
+        }
+        let rows = shown.flatMap { kind in self.rows(kind, mapped, host: host) }
+        let inodeWidth = rows.map(\.inodeText.count).max() ?? 0
+        let kindWidth = max(4, (rows.map(\.kind.count).max() ?? 0) + 1)
+        // After the checks, like a check line ("  map   [key] …") with the rows under the key;
+        // after the side-by-side output, under it.
+        var lines = [key.map { "  " + style.dim("map   [\($0)] " + language.text("who is where, by namespace inode").cut(to: style.width - 2)) }
+            ?? "  " + style.dim(language.text("who is where, by namespace inode (as lsns -T and pstree -N show it):"))]
+        let indent = key == nil ? 4 : 8, margin = String(repeating: " ", count: indent)
+        for row in rows {
+            let kind = (row.kind.isEmpty ? "" : style.bold(row.kind)) + String(repeating: " ", count: kindWidth - row.kind.count)
+            let inode = style.accent("\(row.inode)") + (row.new ? " " + style.accent("(new)") : "")
+                + String(repeating: " ", count: inodeWidth - row.inodeText.count)
+            lines += wrapped(lead: margin + kind + " " + inode + " ── ",
+                             leadWidth: indent + kindWidth + 1 + inodeWidth + 4, row.words)
+        }
+        let unmapped = observations.filter { $0.namespaces == nil }.map(\.label)
+        if !unmapped.isEmpty {
+            let lead = language.text("not drawn (no report of its namespaces): ")
+            lines += wrapped(lead: margin + style.dim(lead), leadWidth: indent + lead.columns,
+                             unmapped.joined(separator: ", ").split(separator: " ").map { (String($0), String($0)) })
+        }
+        return lines
+    }
+
+    /// One row of the map: an inode of `kind` and who is in it.
+    struct Row {
+        /// The kind's name on the first row of a kind, else "".
+        let kind: String
+        let inode: UInt64
+        /// Whether the old side's host is not in it: only the new side is.
+        let new: Bool
+        /// Words as (plain, styled), laid out with a space between them.
+        let words: [(String, String)]
+
+        /// "4026532201 (new)", as the row shows it without colour.
+        var inodeText: String { "\(inode)" + (new ? " (new)" : "") }
+    }
+
+    /// The rows of `kind`: the host's inode first, then each other inode as the processes
+    /// first show it; "(new)" on those the host is not in.
+    func rows(_ kind: Namespace, _ mapped: [Observation], host: HostNamespaces?) -> [Row] {
+        var inodes: [UInt64] = host?.inode(kind).map { [$0] } ?? []
+        for observation in mapped {
+            if let inode = observation.namespaces?.inode(kind), !inodes.contains(inode) { inodes.append(inode) }
+        }
+        return inodes.enumerated().map { index, inode in
+            let members = mapped.filter { $0.namespaces?.inode(kind) == inode }
+            // A label may wrap between its words; "(pid 12)," stays whole.
+            var words: [(String, String)] = members.enumerated().flatMap { position, observation in
+                let pid = "(pid \(observation.namespaces!.pid))" + (position < members.count - 1 ? "," : "")
+                return (observation.label.split(separator: " ").map(String.init) + [pid]).map { ($0, $0) }
+            }
+            if let host, host.inode(kind) == inode {
+                let name = "\(language.text(host.role == .demoHost ? "demo host" : "runner")) (pid \(host.pid))"
+                words.append(members.isEmpty ? (name, style.dim(name)) : ("· " + name, style.dim("· " + name)))
+            }
+            let new = host?.inode(kind).map { $0 != inode } ?? false
+            return Row(kind: index == 0 ? kind.rawValue : "", inode: inode, new: new, words: words)
+        }
+    }
+
+    /// `words` after `lead`, filling the width and going on under the first word; a word too
+    /// wide for a line alone is cut, marked with "…".
+    func wrapped(lead: String, leadWidth: Int, _ words: [(String, String)]) -> [String] {
+        let room = max(20, style.width - leadWidth)
+        var lines: [String] = [], line = "", used = 0
+        for (plain, styled) in words {
+            let (text, width) = plain.columns > room ? (plain.cut(to: room), plain.cut(to: room).columns) : (styled, plain.columns)
+            if used > 0 && used + 1 + width > room {
+                lines.append(line)
+                line = ""
+                used = 0
+            }
+            line += (used > 0 ? " " : "") + text
+            used += (used > 0 ? 1 : 0) + width
+        }
+        lines.append(line)
+        return lines.enumerated().map { index, text in
+            (index == 0 ? lead : String(repeating: " ", count: leadWidth)) + text
+        }
+    }
+}
+
+extension ResultRenderer {
+    /// The map of a step's processes and namespaces, or none (see MapRenderer).
+    func map(_ result: StepResult, namespaces: [Namespace]) -> [String] {
+        MapRenderer(style: style).lines(result.observations, kinds: namespaces, key: explain ? nil : result.key)
+    }
+}
