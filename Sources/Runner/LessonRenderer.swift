@@ -5,7 +5,7 @@ struct LessonRenderer {
     let style: Style
 
     func render(_ lesson: Lesson) -> String {
-        var parts = [style.bold(lesson.title), "", body(lesson.intro)]
+        var parts = [style.bold(body(lesson.title)), "", body(lesson.intro)]
         for section in lesson.sections {
             parts += ["", render(section)]
         }
@@ -13,7 +13,7 @@ struct LessonRenderer {
     }
 
     func render(_ section: Lesson.Section) -> String {
-        [style.bold(style.accent(section.title)), body(section.body)].joined(separator: "\n")
+        [style.bold(style.accent(body(section.title))), body(section.body)].joined(separator: "\n")
     }
 
     /// Markdown body text for the terminal: prose reflowed to its width (the lessons are

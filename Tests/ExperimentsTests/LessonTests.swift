@@ -26,6 +26,19 @@ struct LessonTests {
         }
     }
 
+    @Test("one title for one thing: list, the lesson and --explain agree", arguments: Catalog.all.map(\.id))
+    func titlesAgree(id: String) throws {
+        let experiment = try #require(Catalog.experiment(id))
+        let lesson = try Lesson.load(id: id)
+        #expect(lesson.title == experiment.title)
+        for step in experiment.steps {
+            #expect(lesson.section(for: step.key)?.title == step.title, "\(id): \(step.key)")
+        }
+        if let host = lesson.section(for: hostUnchangedKey) {
+            #expect(host.title == "Nothing changed outside the experiment's namespaces")
+        }
+    }
+
     @Test func parsesTitleIntroKeysAndSectionsOfAStep() {
         let lesson = Lesson(markdown: """
             # Title

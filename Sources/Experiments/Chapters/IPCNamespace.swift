@@ -13,7 +13,7 @@ public let ipcNamespace = Experiment(
     steps: [
         .newNamespace(.ipc, "A new IPC namespace"),
 
-        Step("queue-from-outside", "A queue made outside is not visible inside",
+        Step("queue-from-outside", "A queue made outside",
              shell: "ipcmk -Q; ipcs -q; unshare --ipc ipcs -q",
              syscalls: ["msgget(random key, IPC_CREAT)", "unshare(CLONE_NEWIPC)"]) { lab in
             let made = try lab.run(.oldSide, ["ipcmk", "-Q"])
@@ -34,7 +34,7 @@ public let ipcNamespace = Experiment(
                 ])
         },
 
-        Step("queue-from-inside", "A queue made inside is not visible outside",
+        Step("queue-from-inside", "A queue made inside",
              shell: "unshare --ipc sh -c \"ipcmk -Q; ipcs -q; nsenter --ipc=/proc/$$/ns/ipc ipcs -q\"; ipcs -q",
              syscalls: ["unshare(CLONE_NEWIPC)", "msgget(key, IPC_CREAT)"]) { lab in
             let (new, outside) = try lab.probe(.new([.ipc]), [.makeQueue(key: insideKey), .report([.sysvipc, .ns]), .hold()],
@@ -53,7 +53,7 @@ public let ipcNamespace = Experiment(
                 ])
         },
 
-        Step("shm-and-sem", "Shared memory and semaphores are per namespace too",
+        Step("shm-and-sem", "Shared memory and semaphores",
              shell: "ipcmk -M 4096; ipcmk -S 1; unshare --ipc sh -c 'ipcmk -M 4096; ipcmk -S 1; ipcs -m -s'",
              syscalls: ["shmget(random key, 4096, IPC_CREAT)", "semget(random key, 1, IPC_CREAT)",
                         "unshare(CLONE_NEWIPC)", "shmget(key, 4096, IPC_CREAT)", "semget(key, 1, IPC_CREAT)"]) { lab in
@@ -83,7 +83,7 @@ public let ipcNamespace = Experiment(
                 ])
         },
 
-        Step("cleanup", "Remove what the old namespace made",
+        Step("cleanup", "Cleaning up with ipcrm",
              shell: "q=$(ipcmk -Q | awk '{print $NF}'); m=$(ipcmk -M 4096 | awk '{print $NF}'); s=$(ipcmk -S 1 | awk '{print $NF}'); ipcrm -q \"$q\" -m \"$m\" -s \"$s\"; ipcs",
              syscalls: ["msgctl(IPC_RMID)", "shmctl(IPC_RMID)", "semctl(IPC_RMID)"]) { lab in
             // What the old side made in the steps before: a queue, a segment, a semaphore set.

@@ -16,7 +16,7 @@ public let pidNamespace = Experiment(
     namespaceBudget: [.mnt: 2, .pid: 10],
     shellTries: ["echo $$", "ps -e -o pid,ppid,cmd", "readlink /proc/self/ns/pid"],
     steps: [
-        Step("pid-one", "The first process of a new PID namespace is pid 1",
+        Step("pid-one", "You are pid 1",
              shell: "unshare --pid --fork sh -c 'echo $$; exec grep NSpid /proc/self/status'",
              syscalls: ["clone(CLONE_NEWPID)"]) { lab in
             let show = ["sh", "-c", "echo \"\\$\\$ = $$\"; exec grep NSpid /proc/self/status"]
@@ -35,7 +35,7 @@ public let pidNamespace = Experiment(
                 ])
         },
 
-        Step("proc-remount", "ps reads /proc: mount a fresh one to see only the namespace",
+        Step("proc-remount", "/proc must be mounted again",
              shell: "unshare --pid --fork ps -e; unshare --pid --fork --mount-proc ps -e -o pid,ppid,cmd",
              syscalls: ["clone(CLONE_NEWPID)", "unshare(CLONE_NEWNS)", "mount(NULL, /, NULL, MS_REC|MS_PRIVATE)",
                         "mount(proc, /proc, proc, MS_NOSUID|MS_NODEV|MS_NOEXEC)"]) { lab in
@@ -58,7 +58,7 @@ public let pidNamespace = Experiment(
                 ])
         },
 
-        Step("orphans", "Orphans are adopted by pid 1 of their namespace",
+        Step("orphans", "Orphans are adopted by the namespace's init",
              shell: "unshare --pid --fork --mount-proc sh -c '(sleep 3 &); sleep 1; ps -o pid,ppid,cmd'",
              syscalls: ["fork()", "exit()", "prctl(PR_SET_PDEATHSIG)", "getppid()"]) { lab in
             let sides = try lab.probe([.oldSide, .new([.pid])], [.report([.ns]), .orphan])
@@ -80,7 +80,7 @@ public let pidNamespace = Experiment(
                 ])
         },
 
-        Step("kill-from-inside", "kill -9 1 from inside: init survives",
+        Step("kill-from-inside", "`kill -9 1` from inside does nothing",
              shell: "unshare --pid --fork --mount-proc sh -c 'sh -c \"kill -9 1; kill -TERM 1\"; echo alive'",
              syscalls: ["kill(1, SIGTERM)", "kill(1, SIGKILL)"]) { lab in
             // The report says pid 1 was still there to print it; what it shows is not read.
@@ -106,7 +106,7 @@ public let pidNamespace = Experiment(
                 ])
         },
 
-        Step("kill-from-parent", "SIGKILL of init from the parent namespace ends the whole namespace",
+        Step("kill-from-parent", "SIGKILL from the parent namespace ends the whole namespace",
              shell: "unshare --pid --fork sh -c 'sleep 60 & sleep 60 & exec sleep 60' & sleep 1; kill -9 $(pgrep -P $!); wait; ps -o pid,ppid,cmd",
              syscalls: ["kill(init, SIGKILL)", "waitpid(init)"]) { lab in
             let initProcess = try lab.startProbe(freshPIDNamespace, [.spawn(count: 3), .report([.ns, .pids]), .hold()])
@@ -133,7 +133,7 @@ public let pidNamespace = Experiment(
                 ])
         },
 
-        Step("setns", "Joining with setns: only the children enter",
+        Step("setns", "Joining with setns(2): only your children move",
              shell: "unshare --pid --fork sleep 2 & sleep 1; nsenter --pid --target $(pgrep -P $!) sh -c 'echo $$ $PPID'",
              syscalls: ["setns(fd, CLONE_NEWPID)", "fork()", "getppid()"]) { lab in
             let (target, (joiner, nsenter)) = try lab.probe(freshPIDNamespace, [.report([.ns]), .hold()]) { target in
@@ -167,7 +167,7 @@ public let pidNamespace = Experiment(
                 ])
         },
 
-        Step("dead-namespace", "No fork into a namespace whose init has died",
+        Step("dead-namespace", "No forking into a dead namespace",
              shell: "unshare --pid --fork sleep 60 & sleep 1; i=$(pgrep -P $!); exec 3</proc/$i/ns/pid; kill -9 $i; wait; nsenter --pid=/proc/self/fd/3 true; exec 3<&-",
              syscalls: ["setns(fd, CLONE_NEWPID)", "kill(init, SIGKILL)", "fork() = ENOMEM"]) { lab in
             let initProcess = try lab.startProbe(.new([.pid]), [.report([.ns]), .hold()])
@@ -199,7 +199,7 @@ public let pidNamespace = Experiment(
                 ])
         },
 
-        Step("zombies", "A child that nobody waits for is a zombie",
+        Step("zombies", "Zombies: someone must call wait(2)",
              shell: "unshare --pid --fork --mount-proc sh -c 'sh -c \"/bin/true & exec sleep 2\" & sleep 1; ps -o pid,ppid,stat,cmd'",
              syscalls: ["fork()", "waitid(WEXITED|WNOWAIT)", "waitpid()"]) { lab in
             let new = try lab.probe(freshPIDNamespace, [.report([.ns]), .zombie])

@@ -13,7 +13,7 @@ public let utsNamespace = Experiment(
     steps: [
         .newNamespace(.uts, "A new UTS namespace"),
 
-        Step("set-names", "Set the hostname and NIS domain name inside",
+        Step("set-names", "Setting the names inside the new namespace",
              shell: "unshare --uts sh -c 'hostname container; domainname nslab.example; hostname; hostname --nis'",
              syscalls: ["unshare(CLONE_NEWUTS)", "sethostname(\"container\")", "setdomainname(\"nslab.example\")"]) { lab in
             let show = ["sh", "-c", "hostname; hostname --nis"]
@@ -34,7 +34,7 @@ public let utsNamespace = Experiment(
                 ])
         },
 
-        Step("set-too-late", "The pitfall: naming the host after the child started",
+        Step("set-too-late", "Pitfall: setting the hostname too late",
              shell: "unshare --uts sh -c 'unshare --uts sleep 9 & sleep 1; hostname container; hostname; nsenter --uts --target $! hostname; kill $!'   # this sh plays the host",
              syscalls: ["unshare(CLONE_NEWUTS)", "sethostname(\"container\") in the parent"]) { lab in
             // The child starts first, holding; then the parent, still in the demo host, calls
