@@ -204,6 +204,7 @@ enum Chinese {
         ("(no output)", "（没有输出）"),
         ("%: %", "%：%"),
         ("expected %, got %", "预期 %，实际 %"),
+        ("% (expected: %)", "%（预期：%）"),
         ("the runner could not carry out this step, so nothing was judged: %",
          "runner 无法完成这一步，因此没有作出任何判定：%"),
         ("passed", "通过"),

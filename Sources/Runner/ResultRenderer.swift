@@ -76,7 +76,10 @@ struct ResultRenderer {
     /// column that a student or a script greps for; everything after them is translated.
     func checkLine(_ check: Check, key: String) -> String {
         let mark = check.passed ? style.pass("PASS") : style.fail("FAIL")
-        let detail = check.passed ? check.actual : language.text("expected %, got %", check.expected, check.actual)
+        // A pass shows what was seen; and what was expected, when that is not the same text, so
+        // that "sees none of the new one's: key 0xf39c332b" cannot read as its opposite.
+        let detail = !check.passed ? language.text("expected %, got %", check.expected, check.actual)
+            : check.expected == check.actual ? check.actual : language.text("% (expected: %)", check.actual, check.expected)
         return "  \(mark)  \(explain ? "" : style.dim("[\(key)]") + " ")" + language.text("%: %", check.name, detail)
     }
 

@@ -39,6 +39,12 @@ struct LessonTests {
         }
     }
 
+    @Test("lessons speak to the student: no source documents they have never seen", arguments: lessonFiles)
+    func noSeedCitations(file: String) throws {
+        let text = try #require(readTextFile(sourceRoot() + "/lessons/" + file)).lowercased()
+        #expect(!text.contains("seed 0") && !text.contains("seeds"), "\(file) cites the seeds: name the man page instead")
+    }
+
     @Test func parsesTitleIntroKeysAndSectionsOfAStep() {
         let lesson = Lesson(markdown: """
             # Title

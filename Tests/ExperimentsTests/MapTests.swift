@@ -91,7 +91,7 @@ struct MapTests {
         let none = ResultRenderer(style: style, explain: false).stepBody(result, namespaces: [.uts])
         #expect(!none.contains("who is where"))
         let map = ResultRenderer(style: style, explain: false, map: true).stepBody(result, namespaces: [.uts])
-        #expect(map.hasPrefix("  PASS  [new-namespace] differ: 200\n  map   [new-namespace] who is where"), "\(map)")
+        #expect(map.hasPrefix("  PASS  [new-namespace] differ: 200 (expected: ≠ 100)\n  map   [new-namespace] who is where"), "\(map)")
         // --explain: after the side-by-side output, before the checks.
         let explained = ResultRenderer(style: style, explain: true).stepBody(result, namespaces: [.uts])
         let mapAt = try #require(explained.range(of: "    uts  100")), checkAt = try #require(explained.range(of: "PASS"))
