@@ -12,6 +12,8 @@ struct ShellCommand: ParsableCommand {
 
     @OptionGroup var colour: ColourOption
 
+    @OptionGroup var language: TextLanguageOption
+
     func run() throws {
         let experiment = try experiments(named: [id])[0]
         let host = HostSupport.current()
@@ -19,7 +21,8 @@ struct ShellCommand: ParsableCommand {
         if !Sandbox.isInside && Sandbox.problems(host).isEmpty { try rerunInSandbox([experiment]) }
         let problems = host.problems(for: experiment)
         guard problems.isEmpty else {
-            printError("cannot open a shell for \(experiment.id) on this host: \(problems.joined(separator: "; "))")
+            printError(Language.current.text("cannot open a shell for % on this host: %", experiment.id,
+                                             problems.joined(separator: "; ")))
             throw Exit.hostCannot
         }
         let style = Style.forStandardOutput(colour.choice)
@@ -31,12 +34,13 @@ struct ShellCommand: ParsableCommand {
         let kinds = experiment.shellPlacement.create.sorted()
         let sides = try lab.probe([.oldSide, experiment.shellPlacement], [.report([.ns])])
         let old = try sides[0].report, new = try sides[1].report
-        print(style.bold("\(experiment.id): a shell in new namespaces: \(kinds.map(\.rawValue).joined(separator: ", "))"))
+        let say = Language.current
+        print(style.bold(say.text("%: a shell in new namespaces: %", experiment.id, kinds.map(\.rawValue).joined(separator: ", "))))
         for kind in kinds {
-            print("  \(new.link(kind)) here; the old side's: \(old.link(kind))")
+            print("  " + say.text("% here; the old side's: %", new.link(kind), old.link(kind)))
         }
         if !experiment.shellTries.isEmpty {
-            print("Try: " + experiment.shellTries.map { "`\($0)`" }.joined(separator: ", ") + ". Leave with `exit`.")
+            print(say.text("Try: %. Leave with `exit`.", experiment.shellTries.map { "`\($0)`" }.joined(separator: ", ")))
         }
         fflush(nil)
 
@@ -53,8 +57,9 @@ struct ShellCommand: ParsableCommand {
 
         lab.close()
         let differences = hostBefore.differences(to: HostState.read())
-        print(style.dim("shell \(ended); every process of it is gone; "
-            + (differences.isEmpty ? "nothing outside its namespaces changed" : "changed: " + differences.joined(separator: "; "))))
+        let outside = differences.isEmpty ? say.text("nothing outside its namespaces changed")
+            : say.text("changed: %", differences.joined(separator: "; "))
+        print(style.dim(say.text("shell %; every process of it is gone; %", say.value("\(ended)"), outside)))
         if !differences.isEmpty { throw Exit.failed }
     }
 }
