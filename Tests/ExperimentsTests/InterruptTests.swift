@@ -18,7 +18,7 @@ struct InterruptTests {
         // Step 2 left a message queue, made by ipcmk, in the demo host.
         #expect(sandbox.lines.contains { $0.contains("PASS  [queue-from-outside] the old namespace sees the queue") })
         // unshare → the runner (pid 1 of the test sandbox) → the runner in its own sandbox → …
-        let runnerProcess = try #require(try ProcessTable.descendants(of: sandbox.pid).first { ProcessTable.parent($0) == sandbox.pid })
+        let runnerProcess = try runnerPids(under: sandbox).supervisor
         let left = try ProcessTable.descendants(of: runnerProcess)
         #expect(left.count >= 2, "the runner in its sandbox and the demo host run while it waits")
         let pidfds = left.map { nslab_pidfd_open($0) }
@@ -43,8 +43,7 @@ struct InterruptTests {
         try requireRoot()
         let sandbox = try spawn(ProcessSpec(testSandbox + [runnerPath, "run", "uts-namespace", "--step"]))
         try sandbox.readLine(until: { $0.hasPrefix("Press Enter") }, timeout: 20)
-        let outer = try #require(try ProcessTable.descendants(of: sandbox.pid).first { ProcessTable.parent($0) == sandbox.pid })
-        let inner = try #require(try ProcessTable.descendants(of: outer).first { ProcessTable.parent($0) == outer })
+        let inner = try runnerPids(under: sandbox).inside
         kill(inner, SIGKILL)  // as the OOM killer would: nobody asked the run to stop
         #expect(try sandbox.finish(timeout: 10) == .exited(4))
         #expect(sandbox.lines.last == "runner: the runner in its sandbox was killed by SIGKILL: nothing was judged; "

@@ -85,8 +85,7 @@ struct SafetyTests {
         // that hides /proc/sysvipc/msg) and the real host (a name the run itself sets).
         let sandbox = try spawn(ProcessSpec(testSandbox + [runnerPath, "run", "uts-namespace", "--step"]))
         try sandbox.readLine(until: { $0.hasPrefix("Press Enter") }, timeout: 20)
-        let outer = try #require(try ProcessTable.descendants(of: sandbox.pid).first { ProcessTable.parent($0) == sandbox.pid })
-        let inner = try #require(try ProcessTable.descendants(of: outer).first { ProcessTable.parent($0) == outer })
+        let (outer, inner) = try runnerPids(under: sandbox)
         #expect(try runCommand(["nsenter", "-t", "\(inner)", "-u", "hostname", "tampered"]).exitCode == 0)
         #expect(try runCommand(["nsenter", "-t", "\(inner)", "-m", "mount", "--bind", "/dev/null", "/proc/sysvipc/msg"]).exitCode == 0)
         #expect(try runCommand(["nsenter", "-t", "\(outer)", "-u", "hostname", "container"]).exitCode == 0)

@@ -93,3 +93,13 @@ func requireRoot() throws {
     try #require(HostSupport.current(probePath: probePath).hasSysAdmin,
                  "these tests create real namespaces and need CAP_SYS_ADMIN: run them as root")
 }
+
+/// For a runner started in a test sandbox (`unshare` → the supervising runner → the runner
+/// inside its own sandbox): the supervisor's pid and the inner runner's, as this process sees them.
+func runnerPids(under sandbox: ChildProcess) throws -> (supervisor: pid_t, inside: pid_t) {
+    func child(of parent: pid_t) throws -> pid_t {
+        try #require(try ProcessTable.descendants(of: parent).first { ProcessTable.parent($0) == parent })
+    }
+    let supervisor = try child(of: sandbox.pid)
+    return (supervisor, try child(of: supervisor))
+}
