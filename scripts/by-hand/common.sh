@@ -1,7 +1,7 @@
 # What the three by-hand scripts share, sourced by each after its own parts: like the
 # runner, the script first runs again in a throwaway sandbox (new UTS, IPC, mount, network
 # and PID namespaces with a /proc of their own) as its pid 1; then check(), sandbox(),
-# begin and finish.
+# begin, demo_host, new_namespace and finish.
 if [ "$$" != 1 ] || [ "${NSLAB_BY_HAND-}" != sandbox ]; then
     export NSLAB_BY_HAND=sandbox
     exec unshare --uts --ipc --mount --net --pid --fork --kill-child --mount-proc sh "$0" "$@"
@@ -41,4 +41,16 @@ finish() {  # the runner's last checks: the sandbox as it was, no process left; 
     read -r left < /proc/$$/task/$$/children
     check "processes of the experiment still running, or zombies: none, got '$left'" '[ -z "$left" ]'
     exit "$failed"
+}
+demo_host() {  # demo_host KIND: a shell in a new KIND namespace holds it until we write to
+    # $dir/host (begin made that fifo); its pid in $host, like the runner's demo host
+    unshare --"$1" sh -c 'echo > "$1/ready"; exec cat "$1/host" > /dev/null' sh "$dir" &
+    host=$!
+    read -r _ <&3
+}
+new_namespace() {  # new_namespace KIND: the first step of a chapter, from the demo host
+    # readlink /proc/self/ns/KIND; unshare --KIND readlink /proc/self/ns/KIND
+    old=$(nsenter --target "$host" --"$1" readlink /proc/self/ns/"$1")
+    new=$(nsenter --target "$host" --"$1" unshare --"$1" readlink /proc/self/ns/"$1")
+    check "$1 namespace of the new process: $new, not the demo host's $old" '[ -n "$new" ] && [ "$new" != "$old" ]'
 }

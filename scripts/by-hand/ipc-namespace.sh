@@ -39,15 +39,8 @@ lists() {  # lists PATTERN: whether $found has an object matching PATTERN (kind:
 ipcmk_id() { id=${1##*: }; }  # sets $id to the id in ipcmk's "Message queue id: 3"
 begin ready hold host
 
-# The demo host: a shell in a new IPC namespace that holds it until we write to $dir/host.
-unshare --ipc sh -c 'echo > "$1/ready"; exec cat "$1/host" > /dev/null' sh "$dir" &
-host=$!
-read -r _ <&3
-
-# new-namespace: readlink /proc/self/ns/ipc; unshare --ipc readlink /proc/self/ns/ipc
-old=$(nsenter --target "$host" --ipc readlink /proc/self/ns/ipc)
-new=$(nsenter --target "$host" --ipc unshare --ipc readlink /proc/self/ns/ipc)
-check "ipc namespace of the new process: $new, not the demo host's $old" '[ -n "$new" ] && [ "$new" != "$old" ]'
+demo_host ipc
+new_namespace ipc
 
 # queue-from-outside: ipcmk -Q; ipcs -q; unshare --ipc ipcs -q
 ipcmk_id "$(nsenter --target "$host" --ipc ipcmk -Q)"

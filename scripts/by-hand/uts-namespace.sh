@@ -14,15 +14,8 @@ export LC_ALL=C
 . "$(dirname "$0")/common.sh"
 begin ready hold host
 
-# The demo host: a shell in a new UTS namespace that holds it until we write to $dir/host.
-unshare --uts sh -c 'echo > "$1/ready"; exec cat "$1/host" > /dev/null' sh "$dir" &
-host=$!
-read -r _ <&3
-
-# new-namespace: readlink /proc/self/ns/uts; unshare --uts readlink /proc/self/ns/uts
-old=$(nsenter --target "$host" --uts readlink /proc/self/ns/uts)
-new=$(nsenter --target "$host" --uts unshare --uts readlink /proc/self/ns/uts)
-check "uts namespace of the new process: $new, not the demo host's $old" '[ -n "$new" ] && [ "$new" != "$old" ]'
+demo_host uts
+new_namespace uts
 
 # set-names: unshare --uts sh -c 'hostname container; domainname nslab.example; hostname;
 # hostname --nis'. The old side looks while the new namespace has its names.
