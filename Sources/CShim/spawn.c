@@ -19,7 +19,10 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <linux/magic.h>
+#include <limits.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
 #include <unistd.h>
@@ -232,11 +235,31 @@ static void nslab_sync_point(int report_fd, int release_fd) {
 // of its own, writes only to the child's own /proc/self files or, in a user namespace of the
 // runner's, to its /proc/sys/user limits. Changing its own ids or capabilities is always
 // allowed: that touches no one else.
+// Whether the directory that holds `path` is on a tmpfs: a directory made or removed there
+// is gone with the run's workbench (a tmpfs only its own mount namespace shows), never a
+// change to a disk of the host.
+static int nslab_parent_on_tmpfs(const char *path) {
+    char parent[PATH_MAX];
+    size_t length = strlen(path);
+    if (length == 0 || length >= sizeof parent) return 0;
+    memcpy(parent, path, length + 1);
+    while (length > 1 && parent[length - 1] == '/') parent[--length] = 0;  // "a/b/" is "a/b"
+    char *slash = strrchr(parent, '/');
+    if (!slash) {
+        parent[0] = '.', parent[1] = 0;
+    } else {
+        slash[slash == parent] = 0;  // "/a" → "/", "/a/b" → "/a"
+    }
+    struct statfs info;
+    return statfs(parent, &info) == 0 && info.f_type == TMPFS_MAGIC;
+}
+
 static int nslab_operation_allowed(const struct nslab_operation *op, int owned) {
     switch (op->kind) {
     case NSLAB_OP_SETHOSTNAME:
     case NSLAB_OP_SETDOMAINNAME: return (owned & CLONE_NEWUTS) != 0;
     case NSLAB_OP_MKDIR:
+    case NSLAB_OP_RMDIR: return (owned & CLONE_NEWNS) && nslab_parent_on_tmpfs(op->target);
     case NSLAB_OP_MOUNT:
     case NSLAB_OP_UMOUNT2:
     case NSLAB_OP_CHROOT:
@@ -255,6 +278,7 @@ static int nslab_operate(const struct nslab_operation *op) {
     case NSLAB_OP_SETHOSTNAME: return sethostname(op->text, strlen(op->text));
     case NSLAB_OP_SETDOMAINNAME: return setdomainname(op->text, strlen(op->text));
     case NSLAB_OP_MKDIR: return mkdir(op->target, (mode_t)op->flags);
+    case NSLAB_OP_RMDIR: return rmdir(op->target);
     case NSLAB_OP_MOUNT: return mount(op->source, op->target, op->fstype, op->flags, op->text);
     case NSLAB_OP_UMOUNT2: return umount2(op->target, (int)op->flags);
     case NSLAB_OP_CHDIR: return chdir(op->target);

@@ -82,17 +82,21 @@ public func run(_ experiment: Experiment, probePath: String = locateProbe(), hoo
 {
     // Orphans of the old side are adopted by the runner, so that it can reap them.
     _ = nslab_set_child_subreaper()
+    // The workbench is mounted before the host is first read: only what the steps do counts.
+    var workbenchFailure: String?
+    do { try Workbench.prepare(experiment.workbench) } catch { workbenchFailure = "the workbench: \(error)" }
     let hostBefore = HostState.read()
     let started = Deadline.now()
-    let lab = Lab(probePath: probePath, demoHostNamespaces: experiment.demoHostNamespaces)
+    let lab = Lab(probePath: probePath, demoHostNamespaces: experiment.demoHostNamespaces,
+                  demoHostSetup: experiment.demoHostSetup)
     var results: [StepResult] = []
     for step in experiment.steps {
         hooks.willRun(step)
         let stepStarted = Deadline.now()
         var outcome = StepOutcome(observations: [], checks: [])
-        var broken: String?
+        var broken = workbenchFailure
         do {
-            outcome = try step.action(lab)
+            if broken == nil { outcome = try step.action(lab) }
         } catch let error as SystemCallError where error.kernelRefused {
             outcome = StepOutcome(observations: [], checks: [
                 Check("the kernel made and joined the namespaces the step needs", expected: "yes",

@@ -32,13 +32,20 @@ public struct Experiment: Sendable {
     /// What the steps could leave on a host, were a guard to fail: the real host is checked
     /// for exactly these after the run.
     public let footprint: Footprint
+    /// What the demo host does in its namespaces before it holds, after making its mounts
+    /// private: a shared mount, say, to show propagation with.
+    public let demoHostSetup: [Operation]
+    /// The directories and files the steps use, made on the run's workbench (a tmpfs on /mnt
+    /// in the runner's sandbox) before the first step.
+    public let workbench: [Workbench.Entry]
     /// Commands to try in `runner shell <id>`, inside the experiment's new namespaces.
     public let shellTries: [String]
     public let steps: [Step]
 
     public init(id: String, title: String, namespaces: [Namespace], minimumKernel: KernelVersion,
                 needsCommands: [String] = [], demoHostNamespaces: Set<Namespace>, namespaceBudget: [Namespace: Int],
-                footprint: Footprint = Footprint(), shellTries: [String] = [], steps: [Step]) {
+                footprint: Footprint = Footprint(), demoHostSetup: [Operation] = [], workbench: [Workbench.Entry] = [],
+                shellTries: [String] = [], steps: [Step]) {
         self.id = id
         self.title = title
         self.namespaces = namespaces
@@ -47,6 +54,8 @@ public struct Experiment: Sendable {
         self.demoHostNamespaces = demoHostNamespaces
         self.namespaceBudget = namespaceBudget
         self.footprint = footprint
+        self.demoHostSetup = demoHostSetup
+        self.workbench = workbench
         self.shellTries = shellTries
         self.steps = steps
     }

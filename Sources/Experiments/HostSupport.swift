@@ -56,6 +56,10 @@ public struct HostSupport: Sendable {
         if access(probePath, X_OK) != 0 {
             problems.append("the probe is missing at \(probePath) (NSLAB_PROBE names it: unset it to use the one built in)")
         }
+        if experiment.workbench.contains(where: { if case .busyboxRoot = $0 { true } else { false } }),
+           Workbench.staticBusybox == nil {
+            problems.append("needs a statically linked busybox for its root: apt-get install busybox-static")
+        }
         for command in experiment.needsCommands where resolveExecutable(command) == nil {
             problems.append("needs the command `\(command)`, which is not installed")
         }

@@ -56,15 +56,18 @@ public final class Lab {
     /// Bound for any single wait: a failure, never a way to wait for success.
     public let timeout: Double
     private let demoHostNamespaces: Set<Namespace>
+    private let demoHostSetup: [Operation]
     private var demoHostProcess: ChildProcess?
     private var demoHostFiles: [NamespaceFile] = []
     private var demoHostFailure: (any Error)?
     private var demoHostSeen: HostNamespaces?
     private var started: [ChildProcess] = []
 
-    public init(probePath: String, demoHostNamespaces: Set<Namespace>, timeout: Double = 10) {
+    public init(probePath: String, demoHostNamespaces: Set<Namespace>, demoHostSetup: [Operation] = [],
+                timeout: Double = 10) {
         self.probePath = probePath
         self.demoHostNamespaces = demoHostNamespaces
+        self.demoHostSetup = demoHostSetup
         self.timeout = timeout
     }
 
@@ -75,10 +78,27 @@ public final class Lab {
     public func start(_ placement: ProcessSpec, _ arguments: [String]) throws -> ChildProcess {
         try startDemoHost()
         var spec = placement.with(arguments)
-        spec.join = demoHostFiles + placement.join
+        // A namespace the placement joins replaces the demo host's of the same kind.
+        spec.join = demoHostFiles.filter { file in !placement.join.contains { $0.namespace == file.namespace } }
+            + placement.join
         let child = try spawn(spec, command: shellWords(arguments))
         started.append(child)
         return child
+    }
+
+    /// Where a process runs that joins the `kinds` namespaces of `process`, a probe the lab
+    /// started that has reported them (and holds): each join is proved by the inode it
+    /// reported. Its other namespaces are the old side's.
+    public func inside(_ process: ChildProcess, _ kinds: Set<Namespace>) throws -> ProcessSpec {
+        let report = try ProbeOutput(lines: process.lines).report()
+        var spec = ProcessSpec.oldSide
+        spec.join = try kinds.sorted().map { kind in
+            guard let inode = report.inode(kind) else {
+                throw LabError("\(process.command) reported no \(kind.rawValue) namespace to join")
+            }
+            return NamespaceFile("/proc/\(process.pid)/ns/\(kind.rawValue)", kind, inode: inode)
+        }
+        return spec
     }
 
     /// Runs a process to its end and returns what it printed.
@@ -199,7 +219,7 @@ public final class Lab {
         // The demo host's report is read for its namespaces alone.
         var spec = ProcessSpec(probeArguments([.report([.ns]), .hold(seconds: 86400)], then: []))
         spec.create = demoHostNamespaces
-        if demoHostNamespaces.contains(.mnt) { spec.operations = [.makeRootPrivate] }
+        spec.operations = (demoHostNamespaces.contains(.mnt) ? [.makeRootPrivate] : []) + demoHostSetup
         let host = try spawn(spec, command: "the demo host (nsprobe report hold)")
         demoHostProcess = host
         try host.awaitHold(timeout: timeout)

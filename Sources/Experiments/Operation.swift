@@ -8,7 +8,9 @@ import Glibc
 public enum Operation: Sendable, Equatable, CustomStringConvertible {
     case sethostname(String)
     case setdomainname(String)
+    /// mkdir and rmdir: only in a directory on a tmpfs (the run's workbench), never on a disk.
     case mkdir(String, mode: UInt32 = 0o755)
+    case rmdir(String)
     case mount(source: String?, target: String, fstype: String? = nil, flags: UInt = 0, data: String? = nil)
     case umount2(String, flags: Int32 = 0)
     case chdir(String)
@@ -25,6 +27,12 @@ public enum Operation: Sendable, Equatable, CustomStringConvertible {
 
     /// `mount --make-rprivate /`: nothing mounted below / propagates back to the parent.
     public static let makeRootPrivate = Operation.mount(source: nil, target: "/", flags: UInt(MS_REC | MS_PRIVATE))
+    /// `mount --make-rslave /`: mounts still come in from the parent, none go back.
+    public static let makeRootSlave = Operation.mount(source: nil, target: "/", flags: UInt(MS_REC | MS_SLAVE))
+    /// `mount --bind SOURCE TARGET`.
+    public static func bind(_ source: String, _ target: String) -> Operation {
+        .mount(source: source, target: target, flags: UInt(MS_BIND))
+    }
     /// `mount -t proc proc /proc`: a /proc that shows the current PID namespace.
     public static let mountFreshProc = Operation.mount(source: "proc", target: "/proc", fstype: "proc",
                                                        flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC))
@@ -36,6 +44,7 @@ public enum Operation: Sendable, Equatable, CustomStringConvertible {
         case .sethostname(let name): "sethostname(\(quoted(name)), \(name.utf8.count))"
         case .setdomainname(let name): "setdomainname(\(quoted(name)), \(name.utf8.count))"
         case .mkdir(let path, let mode): "mkdir(\(quoted(path)), 0\(String(mode, radix: 8)))"
+        case .rmdir(let path): "rmdir(\(quoted(path)))"
         case .mount(let source, let target, let fstype, let flags, let data):
             "mount(\(quoted(source)), \(quoted(target)), \(quoted(fstype)), \(mountFlagNames(flags)), \(quoted(data)))"
         case .umount2(let target, let flags): "umount2(\(quoted(target)), \(umountFlagNames(flags)))"
@@ -62,6 +71,7 @@ public enum Operation: Sendable, Equatable, CustomStringConvertible {
             kind(NSLAB_OP_MOUNT)
             (op.source, op.target, op.fstype, op.flags, op.text) =
                 (strings.optional(source), strings.optional(target), strings.optional(fstype), flags, strings.optional(data))
+        case .rmdir(let path): kind(NSLAB_OP_RMDIR); op.target = strings.optional(path)
         case .umount2(let target, let flags): kind(NSLAB_OP_UMOUNT2); op.target = strings.optional(target); op.flags = UInt(flags)
         case .chdir(let path): kind(NSLAB_OP_CHDIR); op.target = strings.optional(path)
         case .chroot(let path): kind(NSLAB_OP_CHROOT); op.target = strings.optional(path)

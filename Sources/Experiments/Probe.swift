@@ -73,6 +73,18 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
     case zombie
     /// WriteResult: opens the file for writing, and no more.
     case write(path: String)
+    /// ListResult: the names in a directory.
+    case list(path: String)
+    /// UnmountResult: umount2(2); guarded: only in a mount namespace the runner made.
+    case unmount(path: String, flags: UnmountFlag? = nil)
+    /// ChrootEscapeResult: chroot(dir) without entering it, then ".." up and chroot("."): the
+    /// classic way out of a chroot. Only the probe's own root changes.
+    case chrootEscape(dir: String)
+    /// ListenResult: a TCP listener kept open until the probe exits; guarded: only in a
+    /// network namespace the runner made.
+    case listen(address: String, port: Int)
+    /// ConnectResult: a TCP handshake with `address:port`; guarded like listen.
+    case connect(address: String, port: Int)
 
     /// A full report.
     public static let fullReport = ProbeAction.report(ReportSection.all)
@@ -92,6 +104,11 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
         case .fork(let sections): "fork" + ReportSection.argument(sections)
         case .zombie: "zombie"
         case .write(let path): "write=\(path)"
+        case .list(let path): "ls=\(path)"
+        case .unmount(let path, let flags): "umount=\(path)" + (flags.map { ",\($0.rawValue)" } ?? "")
+        case .chrootEscape(let dir): "chroot-escape=\(dir)"
+        case .listen(let address, let port): "listen=\(address):\(port)"
+        case .connect(let address, let port): "connect=\(address):\(port)"
         }
     }
 
@@ -294,6 +311,60 @@ public struct WriteResult: ProbeActionResult {
     public static let event = "write"
     public let pid: Int, errno: Int, error: String
     public let path: String
+}
+
+/// ls: the names in `path` (not "." and ".."), in the directory's order.
+public struct ListResult: ProbeActionResult {
+    public static let event = "ls"
+    public let pid: Int, errno: Int, error: String
+    public let path: String
+    public let entries: [String]
+}
+
+/// The flags of umount2(2) the probe knows, as umount(8) offers them (MNT_EXPIRE it does not).
+public enum UnmountFlag: String, Codable, Sendable {
+    /// MNT_DETACH, `umount --lazy`.
+    case detach
+    /// MNT_EXPIRE: the first call marks the mount (EAGAIN), a second unmounts it if unused.
+    case expire
+    /// MNT_FORCE, `umount --force`.
+    case force
+
+    public var constantName: String { "MNT_\(rawValue.uppercased())" }
+}
+
+/// umount: the path and flags, and how the call went.
+public struct UnmountResult: ProbeActionResult {
+    public static let event = "umount"
+    public let pid: Int, errno: Int, error: String
+    public let path: String
+    public let flags: String
+    /// Why the guard refused (with EPERM): the mount namespace is not one the runner made.
+    public let refused: String?
+}
+
+/// chroot-escape: how the escape went (the report after it shows where the probe ended up).
+public struct ChrootEscapeResult: ProbeActionResult {
+    public static let event = "chroot-escape"
+    public let pid: Int, errno: Int, error: String
+    public let dir: String
+}
+
+/// connect: "address:port" and how the handshake went.
+public struct ConnectResult: ProbeActionResult {
+    public static let event = "connect"
+    public let pid: Int, errno: Int, error: String
+    public let address: String
+    /// Why the guard refused (with EPERM): the network namespace is not one the runner made.
+    public let refused: String?
+}
+
+/// listen: "address:port" and how bind and listen went.
+public struct ListenResult: ProbeActionResult {
+    public static let event = "listen"
+    public let pid: Int, errno: Int, error: String
+    public let address: String
+    public let refused: String?
 }
 
 /// An action or report section the probe does not know (it then exits 2).

@@ -423,7 +423,7 @@ private func describe(_ failure: nslab_failure, spec: ProcessSpec, path: String)
     case NSLAB_STEP_REFUSED:
         let operation = index < spec.operations.count ? spec.operations[index].description : "operation \(index)"
         return SystemCallError(operation, errno: 0, detail: "refused: not in a namespace the child proved the runner's "
-                                 + "(names need a new or joined UTS namespace, mounts and files a mount namespace)")
+                                 + "(names need a new or joined UTS namespace, mounts a mount namespace, mkdir and rmdir one and a tmpfs)")
     case NSLAB_STEP_OPERATION:
         return SystemCallError(index < spec.operations.count ? spec.operations[index].description : "operation \(index)",
                                errno: failure.error)

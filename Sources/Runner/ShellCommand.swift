@@ -26,7 +26,9 @@ struct ShellCommand: ParsableCommand {
             throw Exit.hostCannot
         }
         let style = Style.forStandardOutput(colour.choice)
-        let lab = Lab(probePath: host.probePath, demoHostNamespaces: experiment.demoHostNamespaces)
+        try Workbench.prepare(experiment.workbench)
+        let lab = Lab(probePath: host.probePath, demoHostNamespaces: experiment.demoHostNamespaces,
+                      demoHostSetup: experiment.demoHostSetup)
         defer { lab.close() }
         let hostBefore = HostState.read()
 

@@ -9,11 +9,14 @@
 // It is linked statically so that it also runs inside a bare busybox rootfs.
 //
 // Actions: report[=SECTIONS], hold[=SECONDS], orphan, spawn[=N], fork[=SECTIONS], zombie,
-// write=PATH and setns=PATH only look, make processes or move the probe ("fork" makes a child
-// that reports); these change a namespace's state, so guarded:
+// write=PATH, ls=PATH, setns=PATH and chroot-escape=DIR only look, make processes or move the
+// probe ("fork" makes a child that reports; chroot-escape changes the probe's own root);
+// these change a namespace's state or send packets, so guarded:
 //   mkqueue=KEY, mkshm=KEY, mksem=KEY   a SysV IPC object          (ipc namespace)
 //   sethostname=NAME                    the hostname               (uts namespace)
 //   kill-init[=SIG]                     a signal to pid 1          (pid namespace)
+//   umount=PATH[,detach|,expire|,force] umount2(2) of a mount      (mnt namespace)
+//   listen=ADDR:PORT, connect=ADDR:PORT a TCP socket               (net namespace)
 // The runner must only ever change namespaces it made (README: "Nothing is done to your real
 // machine"), so a guarded action acts only when the namespace the probe is in at that moment
 // (its /proc/self/ns inode) is listed in NSLAB_OWNED, "kind:inode,..." that the runner's shim
@@ -48,6 +51,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/msg.h>
 #include <sys/prctl.h>
 #include <sys/sem.h>
@@ -881,6 +886,135 @@ static void action_write(const char *path) {
     end();
 }
 
+// The names in `path`, or the errno of opendir: what `ls -A` would list.
+static void action_ls(const char *path) {
+    begin("ls");
+    put_key("path");
+    put_string(path ? path : "");
+    DIR *directory = opendir(path ? path : "");
+    int error = directory ? 0 : errno;
+    put_key("entries");
+    put("[");
+    int first = 1;
+    for (struct dirent *entry; directory && (entry = readdir(directory));) {
+        if (!strcmp(entry->d_name, ".") || !strcmp(entry->d_name, "..")) continue;
+        if (!first) put(",");
+        put_string(entry->d_name);
+        first = 0;
+    }
+    if (directory) closedir(directory);
+    put("]");
+    put_errno(error);
+    end();
+}
+
+// umount2(2) of PATH, with ",detach" (MNT_DETACH), ",expire" (MNT_EXPIRE) or ",force".
+static void action_umount(char *argument) {
+    char *path = argument ? argument : "";
+    char *comma = strrchr(path, ',');
+    const char *how = "";
+    int flags = 0;
+    if (comma && (!strcmp(comma, ",detach") || !strcmp(comma, ",expire") || !strcmp(comma, ",force"))) {
+        *comma = 0;
+        how = comma + 1;
+        flags = !strcmp(how, "detach") ? MNT_DETACH : !strcmp(how, "expire") ? MNT_EXPIRE : MNT_FORCE;
+    }
+    const char *why;
+    int owned = namespace_owned("mnt", &why);
+    int error = !owned ? EPERM : umount2(path, flags) < 0 ? errno : 0;
+    begin("umount");
+    put_key("path");
+    put_string(path);
+    put_key("flags");
+    put_string(how);
+    if (!owned) {
+        put_key("refused");
+        put_string(why);
+    }
+    put_errno(error);
+    end();
+}
+
+// The classic escape from a chroot (chroot(2), NOTES): chroot into DIR, a directory below the
+// current root, without entering it; the working directory is then outside the root, so ".."
+// climbs past it to the top of the mount namespace, which becomes the root again. Only the
+// probe's own root changes. After pivot_root and a detached old root there is nothing above.
+static void action_chroot_escape(const char *dir) {
+    int error = chdir("/") < 0 || chroot(dir ? dir : "") < 0 ? errno : 0;
+    for (int i = 0; !error && i < 64; i++) {
+        if (chdir("..") < 0) error = errno;
+    }
+    if (!error && chroot(".") < 0) error = errno;
+    if (!error && chdir("/") < 0) error = errno;
+    begin("chroot-escape");
+    put_key("dir");
+    put_string(dir ? dir : "");
+    put_errno(error);
+    end();
+}
+
+// "127.0.0.1:8080" into an IPv4 socket address; 0 when it does not parse.
+static int parse_address(const char *text, struct sockaddr_in *address) {
+    char host[64];
+    const char *colon = text ? strrchr(text, ':') : NULL;
+    if (!colon || (size_t)(colon - text) >= sizeof host) return 0;
+    memcpy(host, text, (size_t)(colon - text));
+    host[colon - text] = 0;
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    memset(address, 0, sizeof *address);
+    address->sin_family = AF_INET;
+    address->sin_port = htons((unsigned short)port);
+    return *end == 0 && port > 0 && port < 65536 && inet_pton(AF_INET, host, &address->sin_addr) == 1;
+}
+
+// A TCP socket of the probe's: `listen` keeps its listener open until the probe exits (a later
+// hold keeps it there); `connect` reports how the handshake went (success, ECONNREFUSED,
+// ENETUNREACH; ETIMEDOUT after 2 s), then closes. Both only in a network namespace the runner
+// made: no packet of the probe's may reach a network it did not make.
+static void action_socket(const char *event, const char *argument) {
+    struct sockaddr_in address;
+    const char *why = "";
+    int owned = namespace_owned("net", &why);
+    int error = 0, fd = -1;
+    if (!parse_address(argument, &address)) {
+        error = EINVAL;
+    } else if (!owned) {
+        error = EPERM;
+    } else if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+        error = errno;
+    } else if (!strcmp(event, "listen")) {
+        int yes = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+        if (bind(fd, (struct sockaddr *)&address, sizeof address) < 0 || listen(fd, 16) < 0) error = errno;
+    } else {
+        fcntl(fd, F_SETFL, O_NONBLOCK);
+        if (connect(fd, (struct sockaddr *)&address, sizeof address) < 0) {
+            error = errno;
+            if (error == EINPROGRESS) {
+                struct pollfd writable = {fd, POLLOUT, 0};
+                socklen_t size = sizeof error;
+                if (poll(&writable, 1, 2000) == 1) {
+                    getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size);
+                } else {
+                    error = ETIMEDOUT;
+                }
+            }
+        }
+    }
+    if (fd >= 0 && (error || strcmp(event, "listen") != 0)) close(fd);
+    begin(event);
+    put_key("address");
+    put_string(argument ? argument : "");
+    if (!owned && !error) error = EPERM;
+    if (!owned) {
+        put_key("refused");
+        put_string(why);
+    }
+    put_errno(error);
+    end();
+}
+
 // A word the probe does not know: `what` is "action" or "section".
 static void action_unknown(const char *what, const char *word) {
     char key[32];
@@ -930,6 +1064,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(word, "fork")) action_fork(chosen);
         else if (!strcmp(word, "zombie")) action_zombie();
         else if (!strcmp(word, "write")) action_write(argument);
+        else if (!strcmp(word, "ls")) action_ls(argument);
+        else if (!strcmp(word, "umount")) action_umount(argument);
+        else if (!strcmp(word, "chroot-escape")) action_chroot_escape(argument);
+        else if (!strcmp(word, "listen") || !strcmp(word, "connect")) action_socket(word, argument);
         else {
             action_unknown("action", word);
             return 2;

@@ -77,6 +77,8 @@ struct SpawnTests {
             ([.ipc], .sethostname("never")),         // a new namespace, but not a UTS one
             ([.uts], .mkdir("\(directory.path)/never")),  // files need a mount namespace of its own
             ([.mnt], .write("x", to: "\(directory.path)/never")),  // and writes go only to /proc/self
+            ([.mnt], .mkdir(sourceRoot() + "/never")),  // directories only on a tmpfs, not on a disk
+            ([.mnt], .rmdir(sourceRoot() + "/Sources")),
         ]
         for (namespaces, operation) in refusals {
             let error = #expect(throws: SystemCallError.self) { try spawn(.new(namespaces, [operation]).with(["true"])) }
@@ -84,7 +86,7 @@ struct SpawnTests {
                     "\(String(describing: error))")
         }
         #expect(HostState.read().hostname != "never")
-        #expect(access("\(directory.path)/never", F_OK) != 0)
+        #expect(access("\(directory.path)/never", F_OK) != 0 && access(sourceRoot() + "/never", F_OK) != 0)
     }
 
     @Test func aScriptRunsByPath() throws {

@@ -28,6 +28,7 @@ enum nslab_operation_kind {
     NSLAB_OP_SETHOSTNAME,      // text
     NSLAB_OP_SETDOMAINNAME,    // text
     NSLAB_OP_MKDIR,            // target, flags: the mode
+    NSLAB_OP_RMDIR,            // target
     NSLAB_OP_MOUNT,            // source, target, fstype, flags, text: mount(2)'s data
     NSLAB_OP_UMOUNT2,          // target, flags
     NSLAB_OP_CHDIR,            // target
