@@ -13,7 +13,10 @@
 #include <signal.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <net/if.h>
 #include <sys/mount.h>
 #include <linux/close_range.h>
 #include <sys/prctl.h>
@@ -264,6 +267,7 @@ static int nslab_operation_allowed(const struct nslab_operation *op, int owned) 
     case NSLAB_OP_UMOUNT2:
     case NSLAB_OP_CHROOT:
     case NSLAB_OP_PIVOT_ROOT: return (owned & CLONE_NEWNS) != 0;
+    case NSLAB_OP_LINK_UP: return (owned & CLONE_NEWNET) != 0;
     case NSLAB_OP_WRITE_FILE:
         return strncmp(op->target, "/proc/self/", 11) == 0 ||
                ((owned & CLONE_NEWUSER) && strncmp(op->target, "/proc/sys/user/", 15) == 0);
@@ -297,6 +301,28 @@ static int nslab_operate(const struct nslab_operation *op) {
     case NSLAB_OP_SETRESGID: return (int)syscall(SYS_setresgid, op->id, op->id, op->id);
     case NSLAB_OP_SETRESUID: return (int)syscall(SYS_setresuid, op->id, op->id, op->id);
     case NSLAB_OP_SETGROUPS_EMPTY: return (int)syscall(SYS_setgroups, 0, NULL);
+    case NSLAB_OP_LINK_UP: {
+        // SIOCGIFFLAGS, then the same flags with IFF_UP (netdevice(7)).
+        struct ifreq request;
+        memset(&request, 0, sizeof request);
+        size_t length = strlen(op->target);
+        if (length >= sizeof request.ifr_name) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        memcpy(request.ifr_name, op->target, length);
+        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) return -1;
+        int result = ioctl(fd, SIOCGIFFLAGS, &request);
+        if (result == 0) {
+            request.ifr_flags |= IFF_UP;
+            result = ioctl(fd, SIOCSIFFLAGS, &request);
+        }
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return result;
+    }
     case NSLAB_OP_SET_CAPABILITIES: {
         struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
         return (int)syscall(SYS_capset, &header, (const struct __user_cap_data_struct *)op->capabilities);

@@ -24,6 +24,9 @@ public enum Operation: Sendable, Equatable, CustomStringConvertible {
     case clearGroups
     /// The capability sets, in libcap's text form: "cap_sys_admin=ep".
     case setCapabilities(String)
+    /// `ip link set NAME up`: SIOCSIFFLAGS with IFF_UP; only in a network namespace the
+    /// child proved the runner's.
+    case setLinkUp(String)
 
     /// `mount --make-rprivate /`: nothing mounted below / propagates back to the parent.
     public static let makeRootPrivate = Operation.mount(source: nil, target: "/", flags: UInt(MS_REC | MS_PRIVATE))
@@ -56,6 +59,7 @@ public enum Operation: Sendable, Equatable, CustomStringConvertible {
         case .setresuid(let id): "setresuid(\(id), \(id), \(id))"
         case .clearGroups: "setgroups(0, NULL)"
         case .setCapabilities(let text): "cap_set_proc(cap_from_text(\(quoted(text))))"
+        case .setLinkUp(let name): "ioctl(SIOCSIFFLAGS, \(quoted(name)), IFF_UP)"
         }
     }
 
@@ -81,6 +85,7 @@ public enum Operation: Sendable, Equatable, CustomStringConvertible {
         case .setresgid(let id): kind(NSLAB_OP_SETRESGID); op.id = id
         case .setresuid(let id): kind(NSLAB_OP_SETRESUID); op.id = id
         case .clearGroups: kind(NSLAB_OP_SETGROUPS_EMPTY)
+        case .setLinkUp(let name): kind(NSLAB_OP_LINK_UP); op.target = strings.optional(name)
         case .setCapabilities(let text):
             kind(NSLAB_OP_SET_CAPABILITIES)
             try withUnsafeMutableBytes(of: &op.capabilities) { buffer in

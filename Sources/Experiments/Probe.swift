@@ -26,6 +26,8 @@ public enum ReportSection: String, CaseIterable, Sendable {
     case idMaps = "id_maps"
     case cgroup
     case interfaces
+    /// The IPv4 routes, as `ip route` writes them.
+    case routes
     /// monotonic and boottime.
     case clocks
 
@@ -75,6 +77,8 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
     case write(path: String)
     /// ListResult: the names in a directory.
     case list(path: String)
+    /// LinkGoneResult: waits (at most 5 s) for a network interface to be removed.
+    case awaitLinkGone(String)
     /// UnmountResult: umount2(2); guarded: only in a mount namespace the runner made.
     case unmount(path: String, flags: UnmountFlag? = nil)
     /// ChrootEscapeResult: chroot(dir) without entering it, then ".." up and chroot("."): the
@@ -105,6 +109,7 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
         case .zombie: "zombie"
         case .write(let path): "write=\(path)"
         case .list(let path): "ls=\(path)"
+        case .awaitLinkGone(let name): "await-link-gone=\(name)"
         case .unmount(let path, let flags): "umount=\(path)" + (flags.map { ",\($0.rawValue)" } ?? "")
         case .chrootEscape(let dir): "chroot-escape=\(dir)"
         case .listen(let address, let port): "listen=\(address):\(port)"
@@ -199,6 +204,7 @@ public struct ProbeReport: ProbeEvent, Equatable {
     public let setgroups: String?
     public let cgroup: String?
     public let interfaces: [Interface]?
+    public let routes: [String]?
     // clocks
     public let monotonic: Double?
     public let boottime: Double?
@@ -319,6 +325,13 @@ public struct ListResult: ProbeActionResult {
     public let pid: Int, errno: Int, error: String
     public let path: String
     public let entries: [String]
+}
+
+/// await-link-gone: success once the interface is gone, ETIMEDOUT if it stayed 5 s.
+public struct LinkGoneResult: ProbeActionResult {
+    public static let event = "await-link-gone"
+    public let pid: Int, errno: Int, error: String
+    public let name: String
 }
 
 /// The flags of umount2(2) the probe knows, as umount(8) offers them (MNT_EXPIRE it does not).

@@ -9,7 +9,7 @@
 // It is linked statically so that it also runs inside a bare busybox rootfs.
 //
 // Actions: report[=SECTIONS], hold[=SECONDS], orphan, spawn[=N], fork[=SECTIONS], zombie,
-// write=PATH, ls=PATH, setns=PATH and chroot-escape=DIR only look, make processes or move the
+// write=PATH, ls=PATH, await-link-gone=NAME, setns=PATH and chroot-escape=DIR only look, make processes or move the
 // probe ("fork" makes a child that reports; chroot-escape changes the probe's own root);
 // these change a namespace's state or send packets, so guarded:
 //   mkqueue=KEY, mkshm=KEY, mksem=KEY   a SysV IPC object          (ipc namespace)
@@ -33,7 +33,8 @@
 //   pids          the pids /proc shows                 fds         the probe's open fds
 //   root_entries  the names in /                       mounts      /proc/self/mountinfo
 //   id_maps       uid_map, gid_map, setgroups          cgroup      /proc/self/cgroup
-//   interfaces    network interfaces, IPv4 addresses   clocks      monotonic, boottime
+//   interfaces    network interfaces, IPv4 addresses   routes      /proc/net/route, as ip route
+//   clocks        monotonic, boottime
 // An unknown action or section prints a "usage" event and exits 2.
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -52,6 +53,8 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mount.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <sys/socket.h>
 #include <sys/msg.h>
 #include <sys/prctl.h>
@@ -444,6 +447,42 @@ static void put_interfaces(void) {
     put("]");
 }
 
+// The IPv4 routing table of the probe's network namespace, from /proc/net/route, as `ip route`
+// writes a line: "10.0.0.0/24 dev veth0", "default via 10.0.0.1 dev veth0".
+static void put_routes(void) {
+    char *text = read_file("/proc/net/route", file_buffer, sizeof file_buffer);
+    if (!text) return;
+    put_key("routes");
+    put("[");
+    int first = 1;
+    char *line = strchr(text, '\n');  // after the header
+    while (line && *++line) {
+        char device[IFNAMSIZ + 1];
+        unsigned destination, gateway, mask;
+        char *next = strchr(line, '\n');
+        if (sscanf(line, "%16s %x %x %*x %*d %*d %*d %x", device, &destination, &gateway, &mask) == 4) {
+            char route[128], to[INET_ADDRSTRLEN], via[INET_ADDRSTRLEN];
+            struct in_addr address = {destination};
+            inet_ntop(AF_INET, &address, to, sizeof to);
+            address.s_addr = gateway;
+            inet_ntop(AF_INET, &address, via, sizeof via);
+            int prefix = __builtin_popcount(mask);
+            if (destination == 0 && mask == 0) {
+                snprintf(route, sizeof route, "default via %s dev %s", via, device);
+            } else if (gateway) {
+                snprintf(route, sizeof route, "%s/%d via %s dev %s", to, prefix, via, device);
+            } else {
+                snprintf(route, sizeof route, "%s/%d dev %s", to, prefix, device);
+            }
+            put(first ? "" : ",");
+            put_string(route);
+            first = 0;
+        }
+        line = next;
+    }
+    put("]");
+}
+
 static double clock_seconds(clockid_t clock) {
     struct timespec t;
     if (clock_gettime(clock, &t) < 0) return -1;
@@ -454,7 +493,7 @@ static double clock_seconds(clockid_t clock) {
 // SECTION(kind) bits.
 enum {
     PROCESS, NS, HOSTNAME, SYSVIPC, PIDS, FDS, ROOT_ENTRIES, MOUNTS, ID_MAPS, CGROUP,
-    INTERFACES, CLOCKS, SECTION_COUNT
+    INTERFACES, ROUTES, CLOCKS, SECTION_COUNT
 };
 #define SECTION(kind) (1u << (kind))
 #define ALL_SECTIONS (SECTION(SECTION_COUNT) - 1)
@@ -462,12 +501,14 @@ enum {
 static const char *const section_names[SECTION_COUNT] = {
     [PROCESS] = "process", [NS] = "ns", [HOSTNAME] = "hostname", [SYSVIPC] = "sysvipc",
     [PIDS] = "pids", [FDS] = "fds", [ROOT_ENTRIES] = "root_entries", [MOUNTS] = "mounts",
-    [ID_MAPS] = "id_maps", [CGROUP] = "cgroup", [INTERFACES] = "interfaces", [CLOCKS] = "clocks",
+    [ID_MAPS] = "id_maps", [CGROUP] = "cgroup", [INTERFACES] = "interfaces", [ROUTES] = "routes",
+    [CLOCKS] = "clocks",
 };
 
 // The lists that can grow without bound: left out of a report too large for one line.
 #define LONG_LIST_SECTIONS \
-    (SECTION(PIDS) | SECTION(FDS) | SECTION(ROOT_ENTRIES) | SECTION(MOUNTS) | SECTION(INTERFACES))
+    (SECTION(PIDS) | SECTION(FDS) | SECTION(ROOT_ENTRIES) | SECTION(MOUNTS) | SECTION(INTERFACES) | \
+     SECTION(ROUTES))
 
 // The sections named in `list` ("ns,hostname"; NULL: all of them) into `*chosen`. Returns 0
 // on a name it does not know, copied (cut to fit) into `unknown`.
@@ -510,6 +551,7 @@ static void build_report(unsigned chosen) {
     }
     if (chosen & SECTION(CGROUP)) put_file_text("cgroup", "/proc/self/cgroup");
     if (chosen & SECTION(INTERFACES)) put_interfaces();
+    if (chosen & SECTION(ROUTES)) put_routes();
     if (chosen & SECTION(CLOCKS)) {
         putf(",\"monotonic\":%.6f,\"boottime\":%.6f", clock_seconds(CLOCK_MONOTONIC),
              clock_seconds(CLOCK_BOOTTIME));
@@ -1015,6 +1057,33 @@ static void action_socket(const char *event, const char *argument) {
     end();
 }
 
+// Waits until the interface NAME is gone from the probe's network namespace, at most 5 s: the
+// kernel removes a veth pair a moment after the namespace of one end died, from a work queue,
+// and says so with an RTM_DELLINK message to the link group, which this waits for.
+static void action_await_link_gone(const char *name) {
+    int error = 0;
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    struct sockaddr_nl group = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
+    if (fd < 0 || bind(fd, (struct sockaddr *)&group, sizeof group) < 0) error = errno;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    // Subscribed first, then looked: a removal between the two is still heard.
+    while (!error && if_nametoindex(name ? name : "") != 0) {
+        double waited = clock_seconds(CLOCK_MONOTONIC) - ((double)start.tv_sec + start.tv_nsec / 1e9);
+        struct pollfd readable = {fd, POLLIN, 0};
+        int ready = waited < 5 ? poll(&readable, 1, (int)((5 - waited) * 1000) + 1) : 0;
+        if (ready == 0) error = ETIMEDOUT;
+        else if (ready < 0 && errno != EINTR) error = errno;
+        else if (ready > 0 && recv(fd, file_buffer, sizeof file_buffer, 0) < 0) error = errno;
+    }
+    if (fd >= 0) close(fd);
+    begin("await-link-gone");
+    put_key("name");
+    put_string(name ? name : "");
+    put_errno(error);
+    end();
+}
+
 // A word the probe does not know: `what` is "action" or "section".
 static void action_unknown(const char *what, const char *word) {
     char key[32];
@@ -1065,6 +1134,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(word, "zombie")) action_zombie();
         else if (!strcmp(word, "write")) action_write(argument);
         else if (!strcmp(word, "ls")) action_ls(argument);
+        else if (!strcmp(word, "await-link-gone")) action_await_link_gone(argument);
         else if (!strcmp(word, "umount")) action_umount(argument);
         else if (!strcmp(word, "chroot-escape")) action_chroot_escape(argument);
         else if (!strcmp(word, "listen") || !strcmp(word, "connect")) action_socket(word, argument);

@@ -39,6 +39,7 @@ enum nslab_operation_kind {
     NSLAB_OP_SETRESUID,        // id, for real, effective and saved
     NSLAB_OP_SETGROUPS_EMPTY,  // setgroups(0, NULL)
     NSLAB_OP_SET_CAPABILITIES, // capabilities: capset(2), as nslab_capabilities_from_text made it
+    NSLAB_OP_LINK_UP,          // target: an interface's name; as `ip link set NAME up`
 };
 
 struct nslab_operation {
