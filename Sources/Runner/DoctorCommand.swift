@@ -46,8 +46,9 @@ struct DoctorCommand: ParsableCommand {
         }
         line(access(host.probePath, X_OK) == 0, language.text("probe at %", host.probePath),
              language.text("NSLAB_PROBE names a missing file: unset it to use the probe built into the runner"))
-        let busyboxPath = (["/bin/busybox", "/usr/bin/busybox"] as [String]).first { access($0, X_OK) == 0 }
-        line(busyboxPath != nil, language.text("busybox for the pivot_root rootfs"), "apt-get install busybox-static", blocks: false)
+        // A static one: the root pivot-root builds on its workbench has no libraries.
+        line(Workbench.staticBusybox != nil, language.text("busybox for the pivot_root rootfs"), "apt-get install busybox-static",
+             blocks: Catalog.all.contains { $0.workbench.contains(.busyboxRoot("rootfs")) })
         line(access("/usr/include/sys/capability.h", F_OK) == 0, language.text("libcap headers (libcap-dev), needed to build"),
              "apt-get install libcap-dev", blocks: false)
         for experiment in Catalog.all {

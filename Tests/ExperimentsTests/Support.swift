@@ -44,10 +44,11 @@ func runner(_ arguments: String..., environment: [String] = ProcessSpec.defaultE
     try runCommand(testSandbox + [runnerPath] + arguments, environment: environment)
 }
 
-/// Runs a shell script in a fresh test sandbox, with the runner as $1 and the probe as $2.
-func sandboxShell(_ script: String, environment: [String] = ProcessSpec.defaultEnvironment,
+/// Runs a shell script in a fresh test sandbox, with the runner as $1, the probe as $2 and
+/// `arguments` after them.
+func sandboxShell(_ script: String, arguments: [String] = [], environment: [String] = ProcessSpec.defaultEnvironment,
                   timeout: Double = 120) throws -> CommandResult {
-    try runCommand(testSandbox + ["sh", "-c", script, "sh", runnerPath, probePath], environment: environment,
+    try runCommand(testSandbox + ["sh", "-c", script, "sh", runnerPath, probePath] + arguments, environment: environment,
                    timeout: timeout)
 }
 
