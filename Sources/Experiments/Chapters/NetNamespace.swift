@@ -12,7 +12,10 @@ public let netNamespace = Experiment(
     needsCommands: ["ip"],
     // Its own /run, where `ip netns` keeps its names, so that no name is left on the machine.
     demoHostNamespaces: [.net, .mnt],
-    namespaceBudget: [.net: 4, .mnt: 3],  // sandbox, demo host, two new ones at once
+    // Mount: the sandbox's, the demo host's, one new at a time. Network: every one the run
+    // makes (sandbox, demo host, five new), since the kernel frees a dead network namespace,
+    // and gives its count back, later, from a work queue (cleanup_net).
+    namespaceBudget: [.net: 7, .mnt: 3],
     footprint: Footprint(links: [hostEnd, namespaceEnd], mountPoints: ["/run", "/run/netns", "/run/netns/\(netnsName)"]),
     // The demo host plays a machine whose loopback is up (as every machine's is).
     demoHostSetup: [.mount(source: "nslab-run", target: "/run", fstype: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV), data: "mode=0755"),
@@ -87,15 +90,18 @@ public let netNamespace = Experiment(
                         "connect(\(hostAddress):\(port))"]) { lab in
             let holder = try lab.startProbe(.new([.net], [.setLinkUp("lo")]),
                                             [.report([.ns, .routes]), .hold(), .report([.interfaces, .routes]),
-                                             .connect(address: hostAddress, port: port)])
+                                             .connect(address: hostAddress, port: port), .hold()])
             let commands = try cable(lab, to: holder)
             let listener = try lab.startProbe(.oldSide, [.listen(address: hostAddress, port: port), .report([.interfaces, .ns]), .hold()])
+            holder.send()
+            try holder.awaitHold(timeout: lab.timeout)  // it has connected
+            // Deleting one end deletes the pair, at once (the next step makes its own); while
+            // the new namespace lives, which would otherwise take it down a moment after it died.
+            let cleanup = try ip(lab, .oldSide, "link delete \(hostEnd)")
             holder.send()
             let new = try lab.finish(holder)
             listener.send()
             let old = try lab.finish(listener, shown: "nsprobe listen=\(hostAddress):\(port)")
-            // Deleting one end deletes the pair, at once (the next step makes its own).
-            let cleanup = try ip(lab, .oldSide, "link delete \(hostEnd)")
             let before = try new.probe.report(0), after = try new.probe.report(1)
             return StepOutcome(
                 observations: [
@@ -154,7 +160,7 @@ public let netNamespace = Experiment(
                 observations: [
                     gone.observation("old namespace", command: "ip … ; ip -brief link",
                                      output: steps.flatMap { ["$ \($0.0.command)", "  " + ($0.old ?? ["?"]).joined(separator: ", ")] }
-                                        + ["$ kill \(holder.pid)   # the new namespace's last process",
+                                        + ["(pid \(holder.pid), the new namespace's last process, exits)",
                                            "  " + (final ?? ["?"]).joined(separator: ", ")]),
                     ended.observation("new namespace", command: "ip -brief link",
                                       output: steps.flatMap { ["", "  " + ($0.new ?? ["?"]).joined(separator: ", ")] }

@@ -12,7 +12,7 @@ public let pivotRoot = Experiment(
     minimumKernel: "3.8",  // /proc/PID/ns/mnt
     needsCommands: ["sh"],
     demoHostNamespaces: [.mnt],
-    namespaceBudget: [.mnt: 4],  // the sandbox's, the demo host's, two new ones at once
+    namespaceBudget: [.mnt: 3],  // the sandbox's, the demo host's, one new one at a time
     footprint: Footprint(mountPoints: [Workbench.path, newRoot]),
     workbench: [.busyboxRoot("rootfs")],
     shellTries: ["ls /", "cat /proc/self/mountinfo", "ps"],
@@ -69,10 +69,10 @@ public let pivotRoot = Experiment(
              shell: "unshare --mount sh -c 'mount -t tmpfs lab /mnt && sh fixtures/rootfs/make-rootfs.sh /mnt/rootfs && mount -t proc proc /mnt/rootfs/proc && chroot /mnt/rootfs /bin/sh -c \"ls /; ls /proc/1/root/ | head -n 3\"'",
              syscalls: ["chroot(\"\(newRoot)\")", "chroot(\"tmp\")", "chdir(\"..\") ×64", "chroot(\".\")"]) { lab in
             let escape: [ProbeAction] = [.report([.rootEntries, .ns]), .chrootEscape(dir: "tmp"), .report([.rootEntries])]
-            let host = try lab.probe(.oldSide, [.report([.rootEntries])])
-            let sides = try lab.probe([.new([.mnt], [.makeRootPrivate, .chroot(newRoot), .chdir("/")]), .new([.mnt], intoNewRoot)],
-                                      escape)
-            let (chrooted, pivoted) = (sides[0], sides[1])
+            let host = try lab.probe(.oldSide, [.report([.rootEntries]), .list(path: newRoot)])
+            // One after the other: the pivoted one makes and removes its oldroot in the root.
+            let chrooted = try lab.probe(.new([.mnt], [.makeRootPrivate, .chroot(newRoot), .chdir("/")]), escape)
+            let pivoted = try lab.probe(.new([.mnt], intoNewRoot), escape)
             func lines(_ side: FinishedProcess) -> [String] {
                 let before = try? side.probe.report(0), after = try? side.probe.report(1)
                 let tried = try? side.probe.result(ChrootEscapeResult.self)
@@ -80,7 +80,7 @@ public let pivotRoot = Experiment(
                         "the escape: \(tried?.outcome ?? "not tried")",
                         "ls / after:  " + (after?.rootEntries?.sorted().joined(separator: " ") ?? "?")]
             }
-            let rootfs = try chrooted.probe.report(0).rootEntries?.sorted()
+            let rootfs = try host.probe.result(ListResult.self).entries.sorted()
             return StepOutcome(
                 observations: [
                     chrooted.observation("new namespace, chroot", command: "nsprobe chroot-escape=tmp", output: lines(chrooted)),
@@ -101,18 +101,21 @@ private let newRoot = "\(Workbench.path)/rootfs"
 private let putOld = "\(newRoot)/oldroot"
 
 /// pivot_root with a put_old directory, as seed 004 does it: the new root bind-mounted onto
-/// itself (a mount point), the old root moved below it, detached, its directory removed; then
-/// a /proc of its own.
+/// itself (a mount point), the old root moved below it; a /proc of its own, then the old root
+/// detached and its directory removed. /proc comes first: in a user namespace the kernel
+/// mounts a new proc only where a full one is still in sight (the old root's).
 private let intoNewRoot: [Operation] = [
     .makeRootPrivate, .bind(newRoot, newRoot), .mkdir(putOld), .pivotRoot(newRoot: newRoot, putOld: putOld), .chdir("/"),
-    .umount2("/oldroot", flags: Int32(MNT_DETACH)), .rmdir("/oldroot"), .mountFreshProc,
+    .mountFreshProc, .umount2("/oldroot", flags: Int32(MNT_DETACH)), .rmdir("/oldroot"),
 ]
 
-/// The same with pivot_root(".", "."): the old root ends up on top of the new one, at ".",
-/// and is detached from there.
+/// The same with pivot_root(".", "."): the old root ends up on top of the new one, where "/"
+/// now leads, so proc is mounted by a path relative to the working directory (the new root),
+/// and the old root is detached at ".".
 private let intoNewRootByDot: [Operation] = [
     .makeRootPrivate, .bind(newRoot, newRoot), .chdir(newRoot), .pivotRoot(newRoot: ".", putOld: "."),
-    .umount2(".", flags: Int32(MNT_DETACH)), .mountFreshProc,
+    .mount(source: "proc", target: "proc", fstype: "proc", flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC)),
+    .umount2(".", flags: Int32(MNT_DETACH)),
 ]
 
 /// "/ on the busybox root" for the bind mount of the root, "/proc proc", else "TARGET FSTYPE".
