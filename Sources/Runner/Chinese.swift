@@ -271,6 +271,8 @@ enum Chinese {
          "IPC 命名空间：System V 消息队列、共享内存与信号量"),
         ("PID namespace: pid 1, /proc, orphans, kill -9 and joining",
          "PID 命名空间：1 号进程、/proc、孤儿进程、kill -9 与加入"),
+        ("Mount namespace: bind mounts, propagation and unmounting", "挂载命名空间：绑定挂载、传播与卸载"),
+        ("pivot_root: a busybox root for a mount namespace", "pivot_root：为挂载命名空间换上 busybox 根文件系统"),
 
         // Step titles (shown when the lesson has no section for the step)
         ("A new % namespace", "新的 % 命名空间"),
@@ -288,6 +290,13 @@ enum Chinese {
         ("Joining with setns(2): only your children move", "用 setns(2) 加入：只有你的子进程会移动"),
         ("No forking into a dead namespace", "不能再 fork 进已经死亡的命名空间"),
         ("Zombies: someone must call wait(2)", "僵尸进程：总得有人调用 wait(2)"),
+        ("A new mount namespace", "新的挂载命名空间"),
+        ("A bind mount shows only in its namespace", "绑定挂载只在它的命名空间里可见"),
+        ("Shared mounts propagate back; slave and private ones do not", "共享挂载会传播回去，从属挂载和私有挂载不会"),
+        ("Unmounting: busy, lazy (MNT_DETACH) and expiring (MNT_EXPIRE)", "卸载：忙碌、延迟（MNT_DETACH）与过期（MNT_EXPIRE）"),
+        ("pivot_root needs a mount point, then the old root can go", "pivot_root 需要一个挂载点，之后旧根就可以移除"),
+        ("pivot_root(\".\", \".\"): no directory for the old root", "pivot_root(\".\", \".\")：无需为旧根准备目录"),
+        ("chroot is not pivot_root: a chroot can be climbed out of", "chroot 不是 pivot_root：可以从 chroot 里爬出去"),
         ("Nothing changed outside the experiment's namespaces", "实验的命名空间之外没有任何变化"),
 
         // Observation labels
@@ -301,6 +310,19 @@ enum Chinese {
         ("the runner's view", "runner 看到的"),
         ("the caller of setns", "setns 的调用者"),
         ("nsenter", "nsenter 进入后"),
+        // mount-namespace
+        ("new namespace, / as it came (shared)", "新命名空间，/ 保持原样（共享）"),
+        ("old namespace, after it", "旧命名空间，随后"),
+        ("new namespace, after mount --make-rslave /", "新命名空间，执行 mount --make-rslave / 之后"),
+        ("new namespace, after mount --make-rprivate /", "新命名空间，执行 mount --make-rprivate / 之后"),
+        ("old namespace, meanwhile", "旧命名空间，与此同时"),
+        ("new namespace, another process", "新命名空间，另一个进程"),
+        ("new namespace, the process in %", "新命名空间，位于 % 的进程"),
+        // pivot-root
+        ("new namespace, before the bind mount", "新命名空间，绑定挂载之前"),
+        ("new namespace, after it", "新命名空间，绑定挂载之后"),
+        ("new namespace, chroot", "新命名空间，chroot"),
+        ("new namespace, pivot_root", "新命名空间，pivot_root"),
 
         // Check names: every chapter's, then the engine's
         ("% namespace inode of the new process", "新进程的 % 命名空间 inode 号"),
@@ -356,6 +378,37 @@ enum Chinese {
         ("state of the exited, unreaped child", "已退出、未被回收的子进程的状态"),
         ("after waitpid", "waitpid 之后"),
         ("every process the experiment started has been reaped", "实验启动的每个进程都已被回收"),
+        // mount-namespace
+        ("at % the new namespace lists", "新命名空间在 % 列出的内容"),
+        ("its mount there shows the source's directory as its root", "它在那里的挂载以来源目录为根"),
+        ("at % the old namespace lists", "旧命名空间在 % 列出的内容"),
+        ("the old namespace has no mount there", "旧命名空间在那里没有挂载"),
+        ("/mnt in the old namespace is shared (the demo host made it so)", "旧命名空间里的 /mnt 是共享的（演示宿主机设置的）"),
+        ("a tmpfs mounted in the new namespace shows in the old one", "新命名空间里挂载的 tmpfs 出现在旧命名空间里"),
+        ("umount % in the old namespace (cleaning up)", "在旧命名空间里 umount %（清理）"),
+        ("after it, no mount at % there", "之后，旧命名空间在 % 没有挂载"),
+        ("after mount --make-rslave /, the new namespace's /mnt is", "执行 mount --make-rslave / 之后，新命名空间的 /mnt 是"),
+        ("after mount --make-rprivate /, the new namespace's /mnt is", "执行 mount --make-rprivate / 之后，新命名空间的 /mnt 是"),
+        ("after mount --make-rslave /, the old namespace has no mount at %", "执行 mount --make-rslave / 之后，旧命名空间在 % 没有挂载"),
+        ("after mount --make-rprivate /, the old namespace has no mount at %", "执行 mount --make-rprivate / 之后，旧命名空间在 % 没有挂载"),
+        ("umount2(%, 0) while a process works there", "有进程在那里工作时 umount2(%, 0)"),
+        ("umount2(%, MNT_DETACH), as umount --lazy", "umount2(%, MNT_DETACH)，即 umount --lazy"),
+        ("then % is gone from mountinfo", "之后 % 从 mountinfo 中消失"),
+        ("the process there still opens its file for writing", "那里的进程仍能以写方式打开它的文件"),
+        ("umount2(%, MNT_EXPIRE) the first time marks it", "第一次 umount2(%, MNT_EXPIRE) 只作标记"),
+        ("the second time, unused since, unmounts it", "第二次（期间没人用过）将它卸载"),
+        // pivot-root
+        ("pivot_root while % is not a mount point", "% 还不是挂载点时的 pivot_root"),
+        ("after the bind mount and pivot_root, / lists the busybox root", "绑定挂载并执行 pivot_root 之后，/ 列出的是 busybox 根文件系统"),
+        ("the mounts it sees: the new root and its /proc, the old root detached", "它看到的挂载（新根和它的 /proc，旧根已分离）"),
+        ("the old namespace's / is unchanged", "旧命名空间的 / 没有变化"),
+        ("and it has no mount at %", "旧命名空间在 % 也没有挂载"),
+        ("/ lists the busybox root", "/ 列出的是 busybox 根文件系统"),
+        ("the old root, stacked on the new one by pivot_root, is detached", "pivot_root 叠在新根之上的旧根已被分离"),
+        ("the escape, in the chroot", "在 chroot 里逃逸"),
+        ("after it, the chrooted process sees the old namespace's /", "逃逸之后，chroot 里的进程看到旧命名空间的 /"),
+        ("the same escape, after pivot_root", "pivot_root 之后，同样的逃逸"),
+        ("after it, the pivoted process still sees only the busybox root", "逃逸之后，切换过根的进程仍然只看到 busybox 根文件系统"),
         // The engine: a refused namespace, and the last step
         ("the kernel made and joined the namespaces the step needs", "内核创建并加入了这一步所需的命名空间"),
         ("hostname, domainname, SysV IPC, mounts and network devices where the runner runs",
@@ -365,6 +418,7 @@ enum Chinese {
         // Syscalls with words in them, and a shell line's comment
         ("%(random key, %", "%(随机 key, %"),
         ("% in the parent", "父进程中的 %"),
+        ("% in the demo host", "演示宿主机中的 %"),
         ("%# this sh plays the host", "%# 这个 sh 扮演宿主机"),
     ])
 
@@ -400,6 +454,14 @@ enum Chinese {
         ("ipcmk -Q printed no id (%)", "ipcmk -Q 没有输出 id（%）"),
         ("no process left", "没有剩下任何进程"),
         ("still alive", "依然存活"),
+        // mount-namespace and pivot-root
+        ("no mount", "没有挂载"),
+        ("mounts not reported", "未报告挂载"),
+        ("shared", "共享（shared）"),
+        ("slave", "从属（slave）"),
+        ("private", "私有（private）"),
+        ("%\"/ on the busybox root\"%", "%\"/ 上的 busybox 根\"%"),
+        ("not tried", "未尝试"),
     ])
 
     /// The sentences the library writes into an observation's output.
@@ -429,6 +491,21 @@ enum Chinese {
         ("child % exited; before waitpid: state %", "子进程 % 已退出；waitpid 之前：状态 %"),
         ("after waitpid: gone from /proc", "waitpid 之后：已从 /proc 消失"),
         ("after waitpid: state %", "waitpid 之后：状态 %"),
+        // mount-namespace
+        ("(empty)", "（空）"),
+        ("(no mount at %)", "（% 处没有挂载）"),
+        ("(mounts not reported)", "（未报告挂载）"),
+        ("umount %: %", "umount %：%"),
+        ("umount2(%, %): %", "umount2(%, %)：%"),
+        ("then at %: %", "之后 % 处：%"),
+        ("open(note, O_WRONLY): %", "open(note, O_WRONLY)：%"),
+        ("ls: %", "ls：%"),
+        ("ls %: %", "ls %：%"),
+        // pivot-root
+        ("(it succeeded)", "（它成功了）"),
+        ("ls / before: %", "之前 ls /：%"),
+        ("the escape: %", "逃逸：%"),
+        ("ls / after:  %", "之后 ls /：%"),
     ])
 
     /// Messages on stderr: the runner's, and why a host cannot run an experiment.
@@ -460,6 +537,8 @@ enum Chinese {
         ("the probe is missing at % (NSLAB_PROBE names it: unset it to use the one built in)",
          "探针 % 不存在（由 NSLAB_PROBE 指定：取消设置它，即可使用内置的探针）"),
         ("needs the command `%`, which is not installed", "需要命令 `%`，但它没有安装"),
+        ("needs a statically linked busybox for its root: apt-get install busybox-static",
+         "需要一个静态链接的 busybox 来搭建它的根文件系统：apt-get install busybox-static"),
         ("root without CAP_SYS_ADMIN (a container's default): run `unshare -Ur runner run …`, which gives it a user namespace of its own, or give the container CAP_SYS_ADMIN",
          "是 root 但没有 CAP_SYS_ADMIN（容器的默认情况）：运行 `unshare -Ur runner run …`，它会给 runner 一个自己的用户命名空间；或者给容器 CAP_SYS_ADMIN 能力（capability）"),
         ("needs CAP_SYS_ADMIN: run it as root (sudo), or `unshare -Ur runner run …` where unprivileged user namespaces are allowed",
