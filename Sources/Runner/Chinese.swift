@@ -273,6 +273,7 @@ enum Chinese {
          "PID 命名空间：1 号进程、/proc、孤儿进程、kill -9 与加入"),
         ("Mount namespace: bind mounts, propagation and unmounting", "挂载命名空间：绑定挂载、传播与卸载"),
         ("pivot_root: a busybox root for a mount namespace", "pivot_root：为挂载命名空间换上 busybox 根文件系统"),
+        ("Network namespace: loopback, veth pairs, ports and routes", "网络命名空间：回环接口、veth 设备对、端口与路由"),
 
         // Step titles (shown when the lesson has no section for the step)
         ("A new % namespace", "新的 % 命名空间"),
@@ -297,6 +298,11 @@ enum Chinese {
         ("pivot_root needs a mount point, then the old root can go", "pivot_root 需要一个挂载点，之后旧根就可以移除"),
         ("pivot_root(\".\", \".\"): no directory for the old root", "pivot_root(\".\", \".\")：无需为旧根准备目录"),
         ("chroot is not pivot_root: a chroot can be climbed out of", "chroot 不是 pivot_root：可以从 chroot 里爬出去"),
+        ("A new network namespace: only lo, and it is down", "新的网络命名空间：只有 lo，而且它没有启用"),
+        ("Bring lo up: loopback works inside", "启用 lo：回环接口在里面能用了"),
+        ("The same port, bound in two namespaces at once", "同一个端口，同时绑定在两个命名空间里"),
+        ("A veth pair: a cable between two namespaces", "veth 设备对：连接两个命名空间的一根网线"),
+        ("Moving a device: by pid, by name, and when its namespace dies", "移动设备：按 pid、按名字，以及它的命名空间消亡时"),
         ("Nothing changed outside the experiment's namespaces", "实验的命名空间之外没有任何变化"),
 
         // Observation labels
@@ -323,6 +329,9 @@ enum Chinese {
         ("new namespace, after it", "新命名空间，绑定挂载之后"),
         ("new namespace, chroot", "新命名空间，chroot"),
         ("new namespace, pivot_root", "新命名空间，pivot_root"),
+        // net-namespace
+        ("new namespace, after ip link set lo up", "新命名空间，执行 ip link set lo up 之后"),
+        ("new namespace, meanwhile", "新命名空间，与此同时"),
 
         // Check names: every chapter's, then the engine's
         ("% namespace inode of the new process", "新进程的 % 命名空间 inode 号"),
@@ -409,6 +418,29 @@ enum Chinese {
         ("after it, the chrooted process sees the old namespace's /", "逃逸之后，chroot 里的进程看到旧命名空间的 /"),
         ("the same escape, after pivot_root", "pivot_root 之后，同样的逃逸"),
         ("after it, the pivoted process still sees only the busybox root", "逃逸之后，切换过根的进程仍然只看到 busybox 根文件系统"),
+        // net-namespace
+        ("devices in the new namespace", "新命名空间里的设备"),
+        ("its routes", "新命名空间里的路由"),
+        ("connect(%) there", "在新命名空间里 connect(%)"),
+        ("the same connect in the old namespace (lo up, nobody listening)", "在旧命名空间里做同样的 connect（lo 已启用，没有进程在监听）"),
+        // Also the syscall of the same words (step loopback-up), which runs there too.
+        ("listen(127.0.0.1:8080)", "在新命名空间里 listen(127.0.0.1:8080)"),
+        ("connect(%): a TCP handshake over lo", "connect(%)，经由 lo 的一次 TCP 握手"),
+        ("listen(%) in the old namespace", "在旧命名空间里 listen(%)"),
+        ("the same port in the new namespace, meanwhile", "与此同时，在新命名空间里监听同一个端口"),
+        ("a second listen on it in the new namespace: the port is taken there", "在新命名空间里第二次监听它，端口在那里已被占用"),
+        ("routes in the new namespace before the cable", "接上网线之前，新命名空间里的路由"),
+        ("devices in the new namespace after it", "接上网线之后，新命名空间里的设备"),
+        ("its routes: only the one the address brought", "它的路由，只有添加地址时带来的那一条"),
+        ("devices in the old namespace", "旧命名空间里的设备"),
+        ("connect(%) from the new namespace, across the cable", "从新命名空间经网线 connect(%)"),
+        ("by pid: % is in the new namespace", "按 pid 移动：% 在新命名空间里"),
+        ("and gone from the old one", "并且已从旧命名空间里消失"),
+        ("back by the demo host's pid, from inside", "从里面按演示宿主机的 pid 移回"),
+        ("ip netns attach: a bind mount of the namespace under /run/netns", "ip netns attach 在 /run/netns 下为命名空间做的绑定挂载"),
+        ("by name: % is in the new namespace again", "按名字移动：% 又回到新命名空间里"),
+        ("when the new namespace died, its end of the pair went, and the other with it", "新命名空间消亡时，设备对在里面的一端随之消失，另一端也一起消失"),
+        ("the old namespace's devices at the end", "最后旧命名空间里的设备"),
         // The engine: a refused namespace, and the last step
         ("the kernel made and joined the namespaces the step needs", "内核创建并加入了这一步所需的命名空间"),
         ("hostname, domainname, SysV IPC, mounts and network devices where the runner runs",
@@ -420,6 +452,10 @@ enum Chinese {
         ("% in the parent", "父进程中的 %"),
         ("% in the demo host", "演示宿主机中的 %"),
         ("%# this sh plays the host", "%# 这个 sh 扮演宿主机"),
+        ("%# this bash plays the host", "%# 这个 bash 扮演宿主机"),
+        ("bind(%) in the old namespace", "旧命名空间里的 bind(%)"),
+        ("bind(%) in the new one", "新命名空间里的 bind(%)"),
+        ("kill(holder)", "kill(新命名空间的最后一个进程)"),
     ])
 
     /// The words the library writes as a check's expected or actual value.
@@ -506,6 +542,15 @@ enum Chinese {
         ("ls / before: %", "之前 ls /：%"),
         ("the escape: %", "逃逸：%"),
         ("ls / after:  %", "之后 ls /：%"),
+        // net-namespace
+        ("listen: %", "listen：%"),
+        ("listen(%): %", "listen(%)：%"),
+        ("connect(%): %", "connect(%)：%"),
+        ("devices: %", "设备：%"),
+        ("routes: %", "路由：%"),
+        ("then: %", "然后：%"),
+        ("(pid %, the new namespace's last process, exits)", "（新命名空间的最后一个进程 pid % 退出）"),
+        ("  (gone: %)", "  （已消失：%）"),
     ])
 
     /// Messages on stderr: the runner's, and why a host cannot run an experiment.
