@@ -333,7 +333,7 @@ static int nslab_operate(const struct nslab_operation *op) {
 }
 
 __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec *spec,
-                                                  int report_fd, int release_fd) {
+                                                  ino_t user_before, int report_fd, int release_fd) {
     // The parent's handlers mean nothing here; the program starts with defaults and no mask.
     // The raw call also resets the signals glibc reserves for itself (32, 33), which its
     // sigaction() refuses to touch. An all-zero kernel sigaction is SIG_DFL, empty mask.
@@ -358,7 +358,20 @@ __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec 
         nslab_child_fail(report_fd, NSLAB_STEP_VERIFY, CLONE_NEWPID);
     }
     int rest = spec->namespace_flags & ~(CLONE_NEWPID | CLONE_NEWUSER);
-    if (spec->namespace_flags & CLONE_NEWUSER) {
+    if ((spec->namespace_flags & CLONE_NEWUSER) && (spec->namespace_flags & CLONE_NEWPID)) {
+        // Made by clone with the PID namespace (which it then owns), as an unprivileged
+        // caller must: proved new against the parent's, read before clone.
+        ino_t user_after[NSLAB_KINDS] = {0};
+        nslab_namespace_inodes(CLONE_NEWUSER, user_after, report_fd);
+        for (int i = 0; i < NSLAB_KINDS; i++) {
+            if (nslab_kinds[i].flag == CLONE_NEWUSER && user_after[i] == user_before) {
+                errno = 0;
+                nslab_child_fail(report_fd, NSLAB_STEP_VERIFY, CLONE_NEWUSER);
+            }
+        }
+        nslab_sync_point(report_fd, release_fd);
+        if (rest != 0) nslab_unshare_proved(rest, report_fd);
+    } else if (spec->namespace_flags & CLONE_NEWUSER) {
         nslab_unshare_proved(CLONE_NEWUSER, report_fd);
         nslab_sync_point(report_fd, release_fd);
         if (rest != 0) nslab_unshare_proved(rest, report_fd);
@@ -412,13 +425,14 @@ __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec 
 struct nslab_child_start {
     const struct nslab_spawn_spec *spec;
     int report[2], release[2];
+    ino_t user_before;  // the parent's user namespace, when clone makes the child's
 };
 
 static int nslab_child_entry(void *argument) {
     struct nslab_child_start *start = argument;
     close(start->report[0]);
     close(start->release[1]);
-    nslab_child(start->spec, start->report[1], start->release[0]);
+    nslab_child(start->spec, start->user_before, start->report[1], start->release[0]);
 }
 
 // Whether the child may share the parent's memory until exec: not when it makes or joins a
@@ -470,6 +484,14 @@ int nslab_spawn_start(const struct nslab_spawn_spec *spec, struct nslab_child *c
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &previous);
     int flags = SIGCHLD | (spec->namespace_flags & CLONE_NEWPID);
+    // A new PID namespace and a new user namespace: both by clone, so that the user namespace
+    // comes first and owns the PID one (an unprivileged caller can make a PID namespace only
+    // so). The child proves its user namespace new against this one.
+    if ((spec->namespace_flags & CLONE_NEWPID) && (spec->namespace_flags & CLONE_NEWUSER)) {
+        struct stat st;
+        start.user_before = stat("/proc/self/ns/user", &st) == 0 ? st.st_ino : 0;
+        flags |= CLONE_NEWUSER;
+    }
     pid_t pid;
     if (child->stack != NULL) {
         pid = clone(nslab_child_entry, (char *)child->stack + NSLAB_CHILD_STACK_SIZE, flags | CLONE_VM, &start);

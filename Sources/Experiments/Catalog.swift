@@ -1,6 +1,6 @@
 /// Every experiment, in the order a course takes them.
 public enum Catalog {
-    public static let all: [Experiment] = [utsNamespace, ipcNamespace, pidNamespace, mountNamespace, pivotRoot, netNamespace]
+    public static let all: [Experiment] = [utsNamespace, ipcNamespace, pidNamespace, mountNamespace, pivotRoot, userNamespace, netNamespace]
 
     public static func experiment(_ id: String) -> Experiment? { all.first { $0.id == id } }
 

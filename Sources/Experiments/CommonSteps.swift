@@ -18,3 +18,14 @@ extension Step {
         }
     }
 }
+
+/// The error of a call a step expects the kernel to refuse (pivot_root before the bind
+/// mount, a second map write), or nil when it succeeded; any other error goes on up.
+func expectedRefusal(_ body: () throws -> Any) throws -> SystemCallError? {
+    do {
+        _ = try body()
+        return nil
+    } catch let error as SystemCallError {
+        return error
+    }
+}

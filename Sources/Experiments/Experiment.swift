@@ -38,6 +38,10 @@ public struct Experiment: Sendable {
     /// The directories and files the steps use, made on the run's workbench (a tmpfs on /mnt
     /// in the runner's sandbox) before the first step.
     public let workbench: [Workbench.Entry]
+    /// Why the experiment needs real root, when it does: run without it, in a user namespace
+    /// of the runner's own (where the runner is root but only the user's own id is mapped),
+    /// it is skipped with this reason.
+    public let needsRealRoot: String?
     /// Commands to try in `runner shell <id>`, inside the experiment's new namespaces.
     public let shellTries: [String]
     public let steps: [Step]
@@ -45,7 +49,7 @@ public struct Experiment: Sendable {
     public init(id: String, title: String, namespaces: [Namespace], minimumKernel: KernelVersion,
                 needsCommands: [String] = [], demoHostNamespaces: Set<Namespace>, namespaceBudget: [Namespace: Int],
                 footprint: Footprint = Footprint(), demoHostSetup: [Operation] = [], workbench: [Workbench.Entry] = [],
-                shellTries: [String] = [], steps: [Step]) {
+                needsRealRoot: String? = nil, shellTries: [String] = [], steps: [Step]) {
         self.id = id
         self.title = title
         self.namespaces = namespaces
@@ -56,6 +60,7 @@ public struct Experiment: Sendable {
         self.footprint = footprint
         self.demoHostSetup = demoHostSetup
         self.workbench = workbench
+        self.needsRealRoot = needsRealRoot
         self.shellTries = shellTries
         self.steps = steps
     }

@@ -22,6 +22,31 @@ public struct HostSupport: Sendable {
                            isRoot: geteuid() == 0, probePath: probePath)
     }
 
+    /// Whether every uid is mapped where the runner runs ("0 0 4294967295": the initial user
+    /// namespace), so that an experiment may map ids other than the user's own.
+    public var mapsEveryID: Bool {
+        readTextFile("/proc/self/uid_map").map { $0.split(whereSeparator: \.isWhitespace) == ["0", "0", "4294967295"] } ?? false
+    }
+
+    /// Why an unprivileged user cannot make a user namespace here, or nil: the distribution
+    /// switches that forbid it, then the limit.
+    public var userNamespaceProblem: String? {
+        if readTextFile("/proc/sys/kernel/unprivileged_userns_clone")?.hasPrefix("0") == true {
+            return "kernel.unprivileged_userns_clone is 0: unprivileged user namespaces are switched off"
+        }
+        if readTextFile("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")?.hasPrefix("1") == true {
+            return "kernel.apparmor_restrict_unprivileged_userns is 1: AppArmor refuses unprivileged user namespaces"
+        }
+        return problem(with: .user)
+    }
+
+    /// Why `experiment` cannot run here although the sandbox can be made: it needs real root
+    /// and only some ids are mapped where the runner runs (a user namespace). Nil when it can.
+    public func realRootProblem(for experiment: Experiment) -> String? {
+        guard let reason = experiment.needsRealRoot, !mapsEveryID else { return nil }
+        return "needs real root: \(reason); run it with sudo"
+    }
+
     /// /proc/sys/user/max_<kind>_namespaces as this process's user namespace sets it.
     public func limit(of namespace: Namespace) -> Int? {
         readTextFile(namespace.limitPath).flatMap { Int($0.split(separator: "\n").first ?? "") }
@@ -40,7 +65,7 @@ public struct HostSupport: Sendable {
 
     /// Every reason `experiment` cannot run on this host now; empty when it can.
     public func problems(for experiment: Experiment) -> [String] {
-        var problems = Sandbox.problems(self)
+        var problems = Sandbox.problems(self) + (realRootProblem(for: experiment).map { [$0] } ?? [])
         if kernel < HostSupport.runnerMinimumKernel {
             problems.append("the runner needs Linux \(HostSupport.runnerMinimumKernel) or later for pidfd_open(2); this is \(kernelRelease)")
         } else if kernel < experiment.minimumKernel {

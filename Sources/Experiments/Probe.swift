@@ -8,7 +8,7 @@ public let probeMarker = "@@NSPROBE@@ "
 /// A part of a probe report, as `report=ns,hostname` names it: a step asks for the sections
 /// it reads, and pays for those alone.
 public enum ReportSection: String, CaseIterable, Sendable {
-    /// ppid, uid, gid, nspid, capEff.
+    /// ppid, uid, gid, nspid, capEff, caps.
     case process
     /// The /proc/self/ns inodes.
     case ns
@@ -77,6 +77,13 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
     case write(path: String)
     /// ListResult: the names in a directory.
     case list(path: String)
+    /// ReadResult: the text of a small file (a map, a sysctl).
+    case read(path: String)
+    /// UnshareResult: unshare(2) of these kinds as the probe's own user; the namespaces it
+    /// makes count as the runner's for the guarded actions after it.
+    case unshare(Set<Namespace>)
+    /// MapRootResult: as `unshare --map-root-user`, in the user namespace `unshare` made.
+    case mapRoot
     /// LinkGoneResult: waits (at most 5 s) for a network interface to be removed.
     case awaitLinkGone(String)
     /// UnmountResult: umount2(2); guarded: only in a mount namespace the runner made.
@@ -110,6 +117,9 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
         case .write(let path): "write=\(path)"
         case .list(let path): "ls=\(path)"
         case .awaitLinkGone(let name): "await-link-gone=\(name)"
+        case .read(let path): "read=\(path)"
+        case .unshare(let kinds): "unshare=" + kinds.map(\.rawValue).sorted { $0 == "user" || ($1 != "user" && $0 < $1) }.joined(separator: ",")
+        case .mapRoot: "map-root"
         case .unmount(let path, let flags): "umount=\(path)" + (flags.map { ",\($0.rawValue)" } ?? "")
         case .chrootEscape(let dir): "chroot-escape=\(dir)"
         case .listen(let address, let port): "listen=\(address):\(port)"
@@ -189,6 +199,8 @@ public struct ProbeReport: ProbeEvent, Equatable {
     public let gid: Int?
     public let nspid: [Int]?
     public let capEff: String?
+    /// The capability sets as cap_to_text(3) writes them: "=ep" is all of them, "=" none.
+    public let caps: String?
     public let ns: [String: UInt64]?
     // hostname
     public let hostname: String?
@@ -325,6 +337,28 @@ public struct ListResult: ProbeActionResult {
     public let pid: Int, errno: Int, error: String
     public let path: String
     public let entries: [String]
+}
+
+/// read: the file's text (nil when it could not be read).
+public struct ReadResult: ProbeActionResult {
+    public static let event = "read"
+    public let pid: Int, errno: Int, error: String
+    public let path: String
+    public let text: String?
+}
+
+/// unshare: the kinds asked for, and how the call went.
+public struct UnshareResult: ProbeActionResult {
+    public static let event = "unshare"
+    public let pid: Int, errno: Int, error: String
+    public let kinds: String
+}
+
+/// map-root: how the writes of setgroups, uid_map and gid_map went.
+public struct MapRootResult: ProbeActionResult {
+    public static let event = "map-root"
+    public let pid: Int, errno: Int, error: String
+    public let refused: String?
 }
 
 /// await-link-gone: success once the interface is gone, ETIMEDOUT if it stayed 5 s.

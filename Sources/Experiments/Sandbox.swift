@@ -31,13 +31,25 @@ public enum Sandbox {
         }
     }
 
-    /// Why the runner cannot make its sandbox here; empty when it can.
+    /// How the runner makes its sandbox: as root, or, without CAP_SYS_ADMIN, inside a new
+    /// user namespace where it is root and only the user's own ids are mapped (as
+    /// `unshare --map-root-user` does), when this host lets unprivileged users make one.
+    public enum Mode: Sendable { case root, rootless }
+
+    /// The way the sandbox can be made here, or nil when it cannot (`problems` says why).
+    public static func mode(_ host: HostSupport) -> Mode? {
+        guard problems(host).isEmpty else { return nil }
+        return host.hasSysAdmin ? .root : .rootless
+    }
+
+    /// Why the runner cannot make its sandbox here; empty when it can (as root, or in a user
+    /// namespace of its own).
     public static func problems(_ host: HostSupport) -> [String] {
         var problems: [String] = []
-        if !host.hasSysAdmin {
-            problems.append(host.isRoot
-                ? "root without CAP_SYS_ADMIN (a container's default): run `unshare -Ur runner run …`, which gives it a user namespace of its own, or give the container CAP_SYS_ADMIN"
-                : "needs CAP_SYS_ADMIN: run it as root (sudo), or `unshare -Ur runner run …` where unprivileged user namespaces are allowed")
+        if !host.hasSysAdmin, let refusal = host.userNamespaceProblem {
+            problems.append((host.isRoot ? "root without CAP_SYS_ADMIN (a container's default)" : "needs CAP_SYS_ADMIN")
+                + ", or a user namespace of its own, which this host refuses (\(refusal)): run it as root (sudo), "
+                + "or allow unprivileged user namespaces (runner doctor says how)")
         }
         problems += namespaces.sorted().compactMap { namespace in
             host.problem(with: namespace).map { "the runner's sandbox needs one: \($0)" }
@@ -58,7 +70,7 @@ public enum Sandbox {
     /// Runs this executable again with `arguments` (without the program name) inside a new
     /// sandbox, its stdio the same as ours, and waits for it. SIGINT, SIGTERM and SIGHUP kill
     /// the sandbox at once. The real host is compared before and after, on `footprint`.
-    public static func supervise(_ arguments: [String], footprint: Footprint) throws -> Outcome {
+    public static func supervise(_ arguments: [String], footprint: Footprint, mode: Mode = .root) throws -> Outcome {
         let before = HostState.read()
         let interrupts = try check("signalfd(SIGINT|SIGTERM|SIGHUP)") { nslab_interrupts_signalfd() }
         defer { close(interrupts) }
@@ -67,6 +79,11 @@ public enum Sandbox {
                                environment: currentEnvironment().filter { !$0.hasPrefix(markerVariable + "=") }
                                    + ["\(markerVariable)=\(marker)"])
         spec.create = namespaces
+        if mode == .rootless {
+            // The user's own uid and gid become 0 in there; the parent writes the maps.
+            spec.create.insert(.user)
+            spec.idMaps = IDMaps(setgroups: "deny", uidMap: "0 \(geteuid()) 1", gidMap: "0 \(getegid()) 1")
+        }
         spec.operations = [.makeRootPrivate, .mountFreshProc]
         spec.inheritsStandardIO = true
         let inside = try spawn(spec, command: "runner in its sandbox")

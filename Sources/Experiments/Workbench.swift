@@ -15,8 +15,8 @@ public enum Workbench {
     /// What an experiment finds there before its first step, relative to /mnt.
     public enum Entry: Sendable, Equatable {
         case directory(String)
-        /// A file with this text; its directories are made too.
-        case file(String, text: String)
+        /// A file with this text, owner and mode; its directories are made too.
+        case file(String, text: String, owner: UInt32 = 0, mode: UInt32 = 0o644)
         /// The busybox root of fixtures/rootfs/make-rootfs.sh (built into the runner).
         case busyboxRoot(String)
     }
@@ -37,10 +37,12 @@ public enum Workbench {
         for entry in entries {
             switch entry {
             case .directory(let name): try makeDirectories("\(path)/\(name)")
-            case .file(let name, let text):
+            case .file(let name, let text, let owner, let mode):
                 let file = "\(path)/\(name)"
                 try makeDirectories(String(file[..<file.lastIndex(of: "/")!]))
                 try write(text, to: file)
+                try check("chown(\(file), \(owner), \(owner))") { chown(file, owner, owner) }
+                try check("chmod(\(file), 0\(String(mode, radix: 8)))") { chmod(file, mode) }
             case .busyboxRoot(let name): try makeBusyboxRoot("\(path)/\(name)")
             }
         }

@@ -23,8 +23,20 @@ struct DoctorCommand: ParsableCommand {
         }
 
         line(true, language.text("kernel %", host.kernelRelease))
+        let rootless = Sandbox.mode(host) == .rootless
         line(host.hasSysAdmin, language.text("CAP_SYS_ADMIN in the effective set (root)"),
-             language.message(Sandbox.problems(host).first { $0.contains("CAP_SYS_ADMIN") } ?? ""))
+             rootless ? language.message("runs in a user namespace of its own; user-namespace needs sudo")
+                      : language.message(Sandbox.problems(host).first { $0.contains("CAP_SYS_ADMIN") } ?? ""),
+             blocks: !rootless)
+        // Without root, the runner needs a user namespace of its own (and so do the rootless lessons).
+        let userNamespaceAdvice: String? = host.userNamespaceProblem.map { problem in
+            problem.contains("unprivileged_userns_clone") ? "sysctl -w kernel.unprivileged_userns_clone=1"
+                : problem.contains("apparmor") ? "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or an AppArmor profile that allows userns for runner"
+                : "sysctl -w user.max_user_namespaces=10000"
+        }
+        line(userNamespaceAdvice == nil, language.text("unprivileged user namespaces (to run without sudo)"),
+             userNamespaceAdvice.map { language.text("%; as root: %", language.message(host.userNamespaceProblem ?? ""), $0) } ?? "",
+             blocks: !host.hasSysAdmin)
         for namespace in Namespace.allCases {
             let problem = host.problem(with: namespace).map(language.message)
             let limit = readTextFile(namespace.limitPath)?.split(separator: "\n").first.map(String.init) ?? "?"
@@ -32,10 +44,6 @@ struct DoctorCommand: ParsableCommand {
                  problem.map { language.text("%; as root: sysctl -w %", $0,
                                              "user.max_\(namespace == .mnt ? "mnt" : namespace.rawValue)_namespaces=10000") } ?? "",
                  blocks: Catalog.all.contains { $0.namespacesNeeded[namespace] != nil })
-        }
-        if let unprivileged = readTextFile("/proc/sys/kernel/unprivileged_userns_clone") {
-            line(unprivileged.hasPrefix("1"), language.text("unprivileged user namespaces (kernel.unprivileged_userns_clone)"),
-                 language.text("needed only for the rootless lessons: sysctl -w kernel.unprivileged_userns_clone=1"), blocks: false)
         }
         for experiment in Catalog.all {
             let needed = experiment.namespacesNeeded.sorted { $0.key < $1.key }

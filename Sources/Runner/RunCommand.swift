@@ -36,7 +36,7 @@ struct RunCommand: ParsableCommand {
         let chosen = try experiments(named: ids)
         let host = HostSupport.current()
         // Outside its sandbox the runner only makes one and runs this same command in it.
-        if !Sandbox.isInside && Sandbox.problems(host).isEmpty { try rerunInSandbox(chosen) }
+        if !Sandbox.isInside, let mode = Sandbox.mode(host) { try rerunInSandbox(chosen, mode: mode) }
         let style = Style.forStandardOutput(colour.choice)
         let renderer = ResultRenderer(style: style, explain: explain, map: map)
         var results: [ExperimentResult] = []
@@ -80,10 +80,15 @@ struct RunCommand: ParsableCommand {
         if let junit {
             try ResultDestination(path: junit, option: "--junit").write(JUnit.document(results, unrunnable: unrunnable))
         }
+        // Without real root, what needs it is skipped, and the run is judged on the rest: a
+        // user who asked for everything got all that can run without sudo.
+        let onlyRootSkipped = unrunnable.allSatisfy { id, _ in
+            Catalog.experiment(id).map { host.realRootProblem(for: $0) != nil } ?? false
+        }
         switch results.map(\.verdict).max() ?? .pass {
         case .broken: throw Exit.broken
         case .fail: throw Exit.failed
-        case .pass: if !unrunnable.isEmpty { throw Exit.hostCannot }
+        case .pass: if !unrunnable.isEmpty && (results.isEmpty || !onlyRootSkipped) { throw Exit.hostCannot }
         }
     }
 }

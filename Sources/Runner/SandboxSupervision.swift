@@ -5,11 +5,14 @@ import Glibc
 /// Runs this same command (run or shell) again inside the runner's sandbox and ends as it
 /// ended; adds what the real host shows that the run could have changed, and stops the whole
 /// run at once on SIGINT, SIGTERM or SIGHUP.
-func rerunInSandbox(_ chosen: [Experiment]) throws -> Never {
+func rerunInSandbox(_ chosen: [Experiment], mode: Sandbox.Mode) throws -> Never {
     let footprint = chosen.map(\.footprint).reduce(Sandbox.footprint) { $0.union($1) }
+    if mode == .rootless {
+        printError("without CAP_SYS_ADMIN: running in a user namespace of its own, where it has it (as `unshare --map-root-user` would); what needs real root is skipped")
+    }
     let outcome: Sandbox.Outcome
     do {
-        outcome = try Sandbox.supervise(Array(CommandLine.arguments.dropFirst()), footprint: footprint)
+        outcome = try Sandbox.supervise(Array(CommandLine.arguments.dropFirst()), footprint: footprint, mode: mode)
     } catch let error as SystemCallError where error.kernelRefused {
         printError("this host cannot make the runner's sandbox: \(error)")
         throw Exit.hostCannot

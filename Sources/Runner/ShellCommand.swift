@@ -18,7 +18,7 @@ struct ShellCommand: ParsableCommand {
         let experiment = try experiments(named: [id])[0]
         let host = HostSupport.current()
         // Like `run`: the shell lives in the runner's sandbox, made and supervised from outside.
-        if !Sandbox.isInside && Sandbox.problems(host).isEmpty { try rerunInSandbox([experiment]) }
+        if !Sandbox.isInside, let mode = Sandbox.mode(host) { try rerunInSandbox([experiment], mode: mode) }
         let problems = host.problems(for: experiment)
         guard problems.isEmpty else {
             printError(Language.current.text("cannot open a shell for % on this host: %", experiment.id,

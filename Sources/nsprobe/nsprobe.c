@@ -9,8 +9,10 @@
 // It is linked statically so that it also runs inside a bare busybox rootfs.
 //
 // Actions: report[=SECTIONS], hold[=SECONDS], orphan, spawn[=N], fork[=SECTIONS], zombie,
-// write=PATH, ls=PATH, await-link-gone=NAME, setns=PATH and chroot-escape=DIR only look, make processes or move the
-// probe ("fork" makes a child that reports; chroot-escape changes the probe's own root);
+// write=PATH, ls=PATH, read=PATH, await-link-gone=NAME, setns=PATH, chroot-escape=DIR,
+// unshare=KINDS and map-root only look, make processes or move the probe ("fork" makes a child
+// that reports; chroot-escape changes the probe's own root; unshare makes namespaces of its
+// own, which count as the runner's, and map-root maps it to root in its new user namespace);
 // these change a namespace's state or send packets, so guarded:
 //   mkqueue=KEY, mkshm=KEY, mksem=KEY   a SysV IPC object          (ipc namespace)
 //   sethostname=NAME                    the hostname               (uts namespace)
@@ -28,7 +30,7 @@
 // (every section when none are given): a step that reads two of them pays for two. A section
 // not asked for is absent from the line, never empty, so that a reader cannot take it for
 // "nothing there"; so is a field the probe could not read, its error then in "errors":
-//   process       ppid, uid, gid, nspid, cap_eff      ns          /proc/self/ns inodes
+//   process       ppid, uid, gid, nspid, cap_eff, caps ns         /proc/self/ns inodes
 //   hostname      hostname, domainname (uname(2))      sysvipc     msg, shm, sem
 //   pids          the pids /proc shows                 fds         the probe's open fds
 //   root_entries  the names in /                       mounts      /proc/self/mountinfo
@@ -51,6 +53,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/ipc.h>
 #include <sys/mount.h>
 #include <linux/netlink.h>
@@ -246,6 +249,17 @@ static void put_status_fields(void) {
         put_key("cap_eff");
         put_string(value);
     }
+    // The same sets as libcap writes them (cap_to_text(3)): "=ep" is every capability.
+    cap_t caps = cap_get_proc();
+    char *text = caps ? cap_to_text(caps, NULL) : NULL;
+    if (text) {
+        put_key("caps");
+        put_string(text);
+        cap_free(text);
+    } else {
+        note_error("cap_get_proc", errno);
+    }
+    if (caps) cap_free(caps);
 }
 
 static const char *const namespace_names[] = {
@@ -588,6 +602,10 @@ static void action_report(unsigned chosen) {
 // 1 when the probe's `kind` namespace (a /proc/self/ns link name), as it is now, is listed in
 // NSLAB_OWNED ("uts:4026532178,ipc:4026532179": the namespaces the runner made in this run).
 // Else 0, and `why` says why in one sentence. Malformed entries are skipped.
+// Namespaces the probe made itself with its unshare action, "kind:inode": made in this run
+// just as much as those the shim made, so a guarded action may act in them.
+static char made_here[512];
+
 static int namespace_owned(const char *kind, const char **why) {
     static char reason[256];
     char path[64];
@@ -603,6 +621,13 @@ static int namespace_owned(const char *kind, const char **why) {
     }
     const char *owned = getenv("NSLAB_OWNED");
     size_t length = strlen(kind);
+    char mine[96];
+    snprintf(mine, sizeof mine, "%s:%llu", kind, (unsigned long long)st.st_ino);
+    for (const char *entry = made_here; *entry;) {  // whole entries only
+        size_t n = strcspn(entry, ",");
+        if (n == strlen(mine) && !strncmp(entry, mine, n)) return 1;
+        entry += n + (entry[n] == ',');
+    }
     for (const char *entry = owned; entry && *entry;) {
         size_t n = strcspn(entry, ",");
         // "kind:" then 1 to 19 digits (no overflow); anything else is skipped.
@@ -1084,6 +1109,101 @@ static void action_await_link_gone(const char *name) {
     end();
 }
 
+// The whole of a small file (a map, a sysctl), or the errno of reading it.
+static void action_read(const char *path) {
+    errno = 0;
+    char *text = read_file(path ? path : "", file_buffer, sizeof file_buffer);
+    int error = text ? 0 : (errno ? errno : EIO);
+    begin("read");
+    put_key("path");
+    put_string(path ? path : "");
+    put_key("text");
+    if (text) put_string(text); else put("null");
+    put_errno(error);
+    end();
+}
+
+// The ids the probe had before it made a user namespace, for map-root.
+static uid_t outer_uid = (uid_t)-1;
+static gid_t outer_gid = (gid_t)-1;
+
+// unshare(2) of the kinds listed ("user,uts"), as the probe's user: unprivileged, the kernel
+// allows a new user namespace, and anything else only from inside one. The namespaces made
+// are recorded as the probe's own (made_here).
+static void action_unshare(const char *list) {
+    static const struct { const char *name; int flag; } kinds[] = {
+        {"user", CLONE_NEWUSER}, {"uts", CLONE_NEWUTS}, {"ipc", CLONE_NEWIPC},
+        {"mnt", CLONE_NEWNS}, {"net", CLONE_NEWNET}, {"cgroup", CLONE_NEWCGROUP},
+    };
+    int flags = 0, error = 0;
+    for (const char *word = list ? list : ""; *word;) {
+        size_t n = strcspn(word, ",");
+        size_t k = 0;
+        while (k < sizeof kinds / sizeof *kinds &&
+               (strlen(kinds[k].name) != n || strncmp(kinds[k].name, word, n) != 0)) {
+            k++;
+        }
+        if (k == sizeof kinds / sizeof *kinds) error = EINVAL; else flags |= kinds[k].flag;
+        word += n + (word[n] == ',');
+    }
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+    if (!error && unshare(flags) < 0) error = errno;
+    if (!error) {
+        if (flags & CLONE_NEWUSER) outer_uid = uid, outer_gid = gid;
+        for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+            char path[64];
+            struct stat st;
+            snprintf(path, sizeof path, "/proc/self/ns/%s", kinds[k].name);
+            if ((flags & kinds[k].flag) && stat(path, &st) == 0) {
+                size_t used = strlen(made_here);
+                snprintf(made_here + used, sizeof made_here - used, "%s%s:%llu", used ? "," : "",
+                         kinds[k].name, (unsigned long long)st.st_ino);
+            }
+        }
+    }
+    begin("unshare");
+    put_key("kinds");
+    put_string(list ? list : "");
+    put_errno(error);
+    end();
+}
+
+static int write_text(const char *path, const char *text) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    ssize_t n = write(fd, text, strlen(text));
+    int error = n < 0 ? errno : (size_t)n == strlen(text) ? 0 : EIO;
+    close(fd);
+    return error;
+}
+
+// As `unshare --map-root-user` does, for the user namespace the probe just made: setgroups
+// "deny" (an unprivileged writer must, before gid_map), then "0 ID 1" for the uid and the
+// gid it had outside. Only in a user namespace the probe made itself.
+static void action_map_root(void) {
+    const char *why = "";
+    int error = outer_uid == (uid_t)-1 ? EPERM : 0;
+    if (error) why = "no user namespace made by the probe's unshare";
+    char map[64];
+    if (!error) error = write_text("/proc/self/setgroups", "deny");
+    if (!error) {
+        snprintf(map, sizeof map, "0 %u 1", (unsigned)outer_uid);
+        error = write_text("/proc/self/uid_map", map);
+    }
+    if (!error) {
+        snprintf(map, sizeof map, "0 %u 1", (unsigned)outer_gid);
+        error = write_text("/proc/self/gid_map", map);
+    }
+    begin("map-root");
+    if (*why) {
+        put_key("refused");
+        put_string(why);
+    }
+    put_errno(error);
+    end();
+}
+
 // A word the probe does not know: `what` is "action" or "section".
 static void action_unknown(const char *what, const char *word) {
     char key[32];
@@ -1134,6 +1254,9 @@ int main(int argc, char **argv) {
         else if (!strcmp(word, "zombie")) action_zombie();
         else if (!strcmp(word, "write")) action_write(argument);
         else if (!strcmp(word, "ls")) action_ls(argument);
+        else if (!strcmp(word, "read")) action_read(argument);
+        else if (!strcmp(word, "unshare")) action_unshare(argument);
+        else if (!strcmp(word, "map-root")) action_map_root();
         else if (!strcmp(word, "await-link-gone")) action_await_link_gone(argument);
         else if (!strcmp(word, "umount")) action_umount(argument);
         else if (!strcmp(word, "chroot-escape")) action_chroot_escape(argument);

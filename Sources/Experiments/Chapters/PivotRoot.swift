@@ -25,7 +25,7 @@ public let pivotRoot = Experiment(
             let before = try lab.probe(.oldSide, [.list(path: newRoot), .report([.rootEntries, .ns])])
             let rootfs = try before.probe.result(ListResult.self)
             // Not a mount point yet: refused. The directory the try made is removed again.
-            let refusal = try kernelError { try lab.run(.new([.mnt], [.makeRootPrivate, .mkdir(putOld), .pivotRoot(newRoot: newRoot, putOld: putOld)]), ["true"]) }
+            let refusal = try expectedRefusal { try lab.run(.new([.mnt], [.makeRootPrivate, .mkdir(putOld), .pivotRoot(newRoot: newRoot, putOld: putOld)]), ["true"]) }
             if access(putOld, F_OK) == 0 { rmdir(putOld) }
             let new = try lab.probe(.new([.mnt], intoNewRoot), [.report([.rootEntries, .mounts, .ns])], then: ["ls", "/"])
             let after = try lab.probe(.oldSide, [.report([.rootEntries, .mounts])])
@@ -125,13 +125,3 @@ private func mountSummary(_ mounts: [ProbeReport.MountEntry]) -> [String] {
     }
 }
 
-/// The error a step expects from the kernel, or nil when the call succeeded; anything else
-/// (the runner's own failure) goes on up.
-private func kernelError(_ body: () throws -> FinishedProcess) throws -> SystemCallError? {
-    do {
-        _ = try body()
-        return nil
-    } catch let error as SystemCallError {
-        return error
-    }
-}
