@@ -21,7 +21,8 @@ struct MapRenderer {
             !kinds.contains(kind) && Set(mapped.compactMap { $0.namespaces?.inode(kind) } + [host?.inode(kind)].compactMap { $0 }).count > 1
         }
         let rows = shown.flatMap { kind in self.rows(kind, mapped, host: host) }
-        let inodeWidth = rows.map(\.inodeText.count).max() ?? 0
+        let newMark = language.text("(new)")
+        let inodeWidth = rows.map { $0.inodeText(newMark).columns }.max() ?? 0
         let kindWidth = max(4, (rows.map(\.kind.count).max() ?? 0) + 1)
         // After the checks, like a check line ("  map   [key] …") with the rows under the key;
         // after the side-by-side output, under it.
@@ -30,8 +31,8 @@ struct MapRenderer {
         let indent = key == nil ? 4 : 8, margin = String(repeating: " ", count: indent)
         for row in rows {
             let kind = (row.kind.isEmpty ? "" : style.bold(row.kind)) + String(repeating: " ", count: kindWidth - row.kind.count)
-            let inode = style.accent("\(row.inode)") + (row.new ? " " + style.accent("(new)") : "")
-                + String(repeating: " ", count: inodeWidth - row.inodeText.count)
+            let inode = style.accent("\(row.inode)") + (row.new ? " " + style.accent(newMark) : "")
+                + String(repeating: " ", count: inodeWidth - row.inodeText(newMark).columns)
             lines += wrapped(lead: margin + kind + " " + inode + " ── ",
                              leadWidth: indent + kindWidth + 1 + inodeWidth + 4, row.words)
         }
@@ -54,8 +55,8 @@ struct MapRenderer {
         /// Words as (plain, styled), laid out with a space between them.
         let words: [(String, String)]
 
-        /// "4026532201 (new)", as the row shows it without colour.
-        var inodeText: String { "\(inode)" + (new ? " (new)" : "") }
+        /// "4026532201 (new)", as the row shows it without colour, `mark` in the language shown.
+        func inodeText(_ mark: String) -> String { "\(inode)" + (new ? " \(mark)" : "") }
     }
 
     /// The rows of `kind`: the host's inode first, then each other inode as the processes
