@@ -56,6 +56,36 @@ struct ExperimentTests {
         #expect(try step("zombies").checks.allSatisfy(\.passed))
     }
 
+    @Test func mountShowsTheBindMountInsideOnlyAndPivotRootOnlyTheBusyboxRoot() throws {
+        try requireRoot()
+        let mount = try runExperiment("mount-namespace").result
+        let bind = try #require(mount.steps.first { $0.key == "bind" })
+        #expect(bind.observations.map(\.output.first) == ["(empty)", "a"])
+        let pivot = try runExperiment("pivot-root").result
+        let pivoted = try #require(pivot.steps.first { $0.key == "pivot-root" })
+        // busybox's ls, run after pivot_root, lists the root it was built with, one per line.
+        #expect(pivoted.observations.last?.output == ["bin", "dev", "etc", "proc", "sys", "tmp"])
+        #expect(pivoted.observations[1].output.first?.hasSuffix(": EINVAL") == true)
+    }
+
+    @Test func userMapsReadRelativeToTheReaderAndTheMachinesLimitStaysAsItWas() throws {
+        try requireRoot()
+        let limit = readTextFile("/proc/sys/user/max_user_namespaces")
+        let result = try runExperiment("user-namespace").result
+        let maps = try #require(result.steps.first { $0.key == "maps" })
+        #expect(maps.observations.map { $0.output.last } == ["100 200 1", "100 200 1", "100 0 1"])
+        #expect(readTextFile("/proc/sys/user/max_user_namespaces") == limit)
+    }
+
+    @Test func netCarriesAHandshakeAcrossTheCableAndTakesThePairDownWithTheNamespace() throws {
+        try requireRoot()
+        let result = try runExperiment("net-namespace").result
+        let veth = try #require(result.steps.first { $0.key == "veth" })
+        #expect(veth.observations[1].output.last == "connect(10.200.0.1:8080): success")
+        let move = try #require(result.steps.first { $0.key == "move" })
+        #expect(move.observations[0].output.last?.trimmingCharacters(in: .whitespaces) == "lo UP 127.0.0.1")
+    }
+
     @Test func noProcessOfARunOutlivesIt() throws {
         try requireRoot()
         // After the runner, only this shell and ps are left in the sandbox it was started in.
