@@ -8,6 +8,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // lab.yml, the grading manifest: a YAML parser that keeps each node's line.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Everything that runs between clone and exec, plus errno-preserving wrappers.
@@ -25,7 +27,7 @@ let package = Package(
         .plugin(name: "BuildProbe", capability: .buildTool()),
         .target(
             name: "Experiments",
-            dependencies: ["CShim"],
+            dependencies: ["CShim", .product(name: "Yams", package: "Yams")],
             plugins: ["BuildProbe"]  // embeds the probe and the lessons
         ),
         .executableTarget(

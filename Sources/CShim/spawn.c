@@ -99,20 +99,32 @@ static void nslab_mark_fds_cloexec(int first) {
     }
 }
 
-// The namespace kinds, the /proc/self/ns link that shows the one a process is in (for time,
-// the one its children get: unshare(2) moves only them) and the name NSLAB_OWNED gives it.
+// The namespace kinds, the entry of /proc/self/ns that shows the one a process is in (for
+// time, the one its children get: unshare(2) moves only them) and the name NSLAB_OWNED gives it.
 static const struct {
     int flag;
     const char *link;
     const char *name;
 } nslab_kinds[] = {
-    {CLONE_NEWCGROUP, "/proc/self/ns/cgroup", "cgroup"}, {CLONE_NEWIPC, "/proc/self/ns/ipc", "ipc"},
-    {CLONE_NEWNS, "/proc/self/ns/mnt", "mnt"},           {CLONE_NEWNET, "/proc/self/ns/net", "net"},
-    {CLONE_NEWPID, "/proc/self/ns/pid", "pid"},
-    {CLONE_NEWTIME, "/proc/self/ns/time_for_children", "time"},
-    {CLONE_NEWUSER, "/proc/self/ns/user", "user"},       {CLONE_NEWUTS, "/proc/self/ns/uts", "uts"},
+    {CLONE_NEWCGROUP, "cgroup", "cgroup"}, {CLONE_NEWIPC, "ipc", "ipc"},
+    {CLONE_NEWNS, "mnt", "mnt"},           {CLONE_NEWNET, "net", "net"},
+    {CLONE_NEWPID, "pid", "pid"},          {CLONE_NEWTIME, "time_for_children", "time"},
+    {CLONE_NEWUSER, "user", "user"},       {CLONE_NEWUTS, "uts", "uts"},
 };
 #define NSLAB_KINDS (int)(sizeof nslab_kinds / sizeof *nslab_kinds)
+
+// The child's /proc/self/ns, opened before any join: after it joins a mount namespace whose
+// /proc belongs to another PID namespace (the grader's sandbox), /proc/self no longer names
+// it. Set by the child alone, before its first look (a CLONE_VM child writes the parent's
+// copy, which the parent never reads).
+static int nslab_ns_directory = -1;
+
+static int nslab_stat_namespace(const char *entry, struct stat *st) {
+    if (nslab_ns_directory >= 0) return fstatat(nslab_ns_directory, entry, st, 0);
+    char path[64] = "/proc/self/ns/";
+    strncat(path, entry, sizeof path - strlen(path) - 1);
+    return stat(path, st);
+}
 
 static int nslab_kind_index(int flag) {
     for (int i = 0; i < NSLAB_KINDS; i++) {
@@ -128,7 +140,7 @@ static void nslab_namespace_inodes(int flags, ino_t inodes[], int report_fd) {
     for (int i = 0; i < NSLAB_KINDS; i++) {
         struct stat st;
         if (!(flags & nslab_kinds[i].flag)) continue;
-        if (stat(nslab_kinds[i].link, &st) < 0) {
+        if (nslab_stat_namespace(nslab_kinds[i].link, &st) < 0) {
             nslab_child_fail(report_fd, NSLAB_STEP_VERIFY, nslab_kinds[i].flag);
         }
         inodes[i] = st.st_ino;
@@ -143,14 +155,17 @@ static void nslab_namespace_inodes(int flags, ino_t inodes[], int report_fd) {
 static void nslab_verify_joined(int fd, int type, unsigned long long expected, int index,
                                 int report_fd) {
     int kind = nslab_kind_index(type);
-    // setns(CLONE_NEWTIME) moves the caller itself, so its link is "time", not the children's.
-    const char *link = type == CLONE_NEWTIME ? "/proc/self/ns/time" : kind >= 0 ? nslab_kinds[kind].link : NULL;
+    // setns(CLONE_NEWTIME) moves the caller itself, so its link is "time", not the children's;
+    // setns(CLONE_NEWPID) moves only the children to come: pid_for_children shows it.
+    const char *link = type == CLONE_NEWTIME ? "time"
+                       : type == CLONE_NEWPID ? "pid_for_children"
+                       : kind >= 0 ? nslab_kinds[kind].link : NULL;
     struct stat joined, now;
     if (link == NULL) {
         errno = EINVAL;
         nslab_child_fail(report_fd, NSLAB_STEP_VERIFY_JOIN, index);
     }
-    if (fstat(fd, &joined) < 0 || stat(link, &now) < 0) {
+    if (fstat(fd, &joined) < 0 || nslab_stat_namespace(link, &now) < 0) {
         nslab_child_fail(report_fd, NSLAB_STEP_VERIFY_JOIN, index);
     }
     unsigned long long found = joined.st_ino != expected ? joined.st_ino : now.st_ino;
@@ -182,7 +197,7 @@ static void nslab_fill_owned(const struct nslab_spawn_spec *spec, int owned) {
     int first = 1;
     for (int i = 0; i < NSLAB_KINDS; i++) {
         struct stat st;
-        if (!(owned & nslab_kinds[i].flag) || stat(nslab_kinds[i].link, &st) < 0) continue;
+        if (!(owned & nslab_kinds[i].flag) || nslab_stat_namespace(nslab_kinds[i].link, &st) < 0) continue;
         if (!first && out < end) *out++ = ',';
         for (const char *p = nslab_kinds[i].name; *p && out < end; p++) *out++ = *p;
         if (out < end) *out++ = ':';
@@ -268,6 +283,7 @@ static int nslab_operation_allowed(const struct nslab_operation *op, int owned) 
     case NSLAB_OP_CHROOT:
     case NSLAB_OP_PIVOT_ROOT: return (owned & CLONE_NEWNS) != 0;
     case NSLAB_OP_LINK_UP: return (owned & CLONE_NEWNET) != 0;
+    case NSLAB_OP_MOUNT_SETATTR: return (owned & CLONE_NEWNS) != 0;
     case NSLAB_OP_WRITE_FILE:
         return strncmp(op->target, "/proc/self/", 11) == 0 ||
                ((owned & CLONE_NEWUSER) && strncmp(op->target, "/proc/sys/user/", 15) == 0);
@@ -301,6 +317,17 @@ static int nslab_operate(const struct nslab_operation *op) {
     case NSLAB_OP_SETRESGID: return (int)syscall(SYS_setresgid, op->id, op->id, op->id);
     case NSLAB_OP_SETRESUID: return (int)syscall(SYS_setresuid, op->id, op->id, op->id);
     case NSLAB_OP_SETGROUPS_EMPTY: return (int)syscall(SYS_setgroups, 0, NULL);
+    case NSLAB_OP_MOUNT_SETATTR: {
+        // mount_setattr(2): attributes of a mount, or with AT_RECURSIVE of a whole tree, set
+        // and cleared alone (a remount would have to repeat every locked flag).
+        struct { unsigned long long set, clear, propagation, userns; } attr = {op->flags, op->id, 0, 0};
+        return (int)syscall(SYS_mount_setattr, AT_FDCWD, op->target, op->recursive ? AT_RECURSIVE : 0, &attr,
+                            sizeof attr);
+    }
+    case NSLAB_OP_SETRLIMIT: {
+        struct rlimit limit = {op->flags, op->flags};
+        return setrlimit((int)op->id, &limit);
+    }
     case NSLAB_OP_LINK_UP: {
         // SIOCGIFFLAGS, then the same flags with IFF_UP (netdevice(7)).
         struct ifreq request;
@@ -346,10 +373,31 @@ __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec 
     // Die with the parent, so that no experiment process outlives an interrupted runner.
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) nslab_child_fail(report_fd, NSLAB_STEP_PRCTL, 0);
 
+    nslab_ns_directory = open("/proc/self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
     // 1. Joins, in runc's order: all but user, then user, then what only it lets us join.
     int owned = nslab_join(spec, ~CLONE_NEWUSER, 1, report_fd);  // the kinds proved the runner's
     owned |= nslab_join(spec, CLONE_NEWUSER, 0, report_fd);
     owned |= nslab_join(spec, ~owned & ~CLONE_NEWUSER, 0, report_fd);
+
+    // A joined PID namespace takes in only the children to come (pid_namespaces(7)): one more
+    // fork puts the program in it, as nsenter does. This process stays outside, waits for it
+    // and ends as it ended (a signal as 128 + its number); killed, it takes it along.
+    if (owned & CLONE_NEWPID) {
+        pid_t inner = fork();
+        if (inner < 0) nslab_child_fail(report_fd, NSLAB_STEP_CLONE, 0);
+        if (inner > 0) {
+            close(report_fd);
+            close(release_fd);
+            int status = 0;
+            while (waitpid(inner, &status, 0) < 0 && errno == EINTR) {}
+            _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        }
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) nslab_child_fail(report_fd, NSLAB_STEP_PRCTL, 0);
+        // This is a new process: its own entries, in the /proc of the mount namespace joined.
+        close(nslab_ns_directory);
+        nslab_ns_directory = open("/proc/self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
 
     // 2. New namespaces: PID by clone (check the child is its pid 1), a user namespace alone
     //    and first, the parent's maps at the sync point, then the rest.
@@ -440,6 +488,9 @@ static int nslab_child_entry(void *argument) {
 // shares its memory with none.
 static int nslab_may_share_memory(const struct nslab_spawn_spec *spec) {
     if (spec->namespace_flags & CLONE_NEWUSER) return 0;
+    for (int i = 0; i < spec->join_count; i++) {
+        if (spec->join_types[i] == CLONE_NEWPID) return 0;  // it forks once more
+    }
     for (int i = 0; i < spec->join_count; i++) {
         if (spec->join_types[i] == CLONE_NEWUSER || spec->join_types[i] == CLONE_NEWTIME) return 0;
     }

@@ -57,6 +57,7 @@ public final class Lab {
     public let timeout: Double
     private let demoHostNamespaces: Set<Namespace>
     private let demoHostSetup: [Operation]
+    private let demoHostMaps: IDMaps?
     private var demoHostProcess: ChildProcess?
     private var demoHostFiles: [NamespaceFile] = []
     private var demoHostFailure: (any Error)?
@@ -64,10 +65,11 @@ public final class Lab {
     private var started: [ChildProcess] = []
 
     public init(probePath: String, demoHostNamespaces: Set<Namespace>, demoHostSetup: [Operation] = [],
-                timeout: Double = 10) {
+                demoHostMaps: IDMaps? = nil, timeout: Double = 10) {
         self.probePath = probePath
         self.demoHostNamespaces = demoHostNamespaces
         self.demoHostSetup = demoHostSetup
+        self.demoHostMaps = demoHostMaps
         self.timeout = timeout
     }
 
@@ -219,6 +221,7 @@ public final class Lab {
         // The demo host's report is read for its namespaces alone.
         var spec = ProcessSpec(probeArguments([.report([.ns]), .hold(seconds: 86400)], then: []))
         spec.create = demoHostNamespaces
+        spec.idMaps = demoHostMaps
         spec.operations = (demoHostNamespaces.contains(.mnt) ? [.makeRootPrivate] : []) + demoHostSetup
         let host = try spawn(spec, command: "the demo host (nsprobe report hold)")
         demoHostProcess = host

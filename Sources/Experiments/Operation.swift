@@ -27,6 +27,15 @@ public enum Operation: Sendable, Equatable, CustomStringConvertible {
     /// `ip link set NAME up`: SIOCSIFFLAGS with IFF_UP; only in a network namespace the
     /// child proved the runner's.
     case setLinkUp(String)
+    /// mount_setattr(2): MOUNT_ATTR_* flags set and cleared on a mount, or a whole tree.
+    case setMountAttributes(String, set: UInt64, clear: UInt64 = 0, recursive: Bool)
+    /// setrlimit(2), soft and hard limit alike.
+    case setLimit(resource: Int32, Int)
+
+    /// `mount -o remount,bind,ro` for a whole tree: MOUNT_ATTR_RDONLY.
+    public static func readOnly(_ path: String) -> Operation {
+        .setMountAttributes(path, set: 0x1, recursive: true)
+    }
 
     /// `mount --make-rprivate /`: nothing mounted below / propagates back to the parent.
     public static let makeRootPrivate = Operation.mount(source: nil, target: "/", flags: UInt(MS_REC | MS_PRIVATE))
@@ -60,6 +69,9 @@ public enum Operation: Sendable, Equatable, CustomStringConvertible {
         case .clearGroups: "setgroups(0, NULL)"
         case .setCapabilities(let text): "cap_set_proc(cap_from_text(\(quoted(text))))"
         case .setLinkUp(let name): "ioctl(SIOCSIFFLAGS, \(quoted(name)), IFF_UP)"
+        case .setMountAttributes(let path, let set, let clear, let recursive):
+            "mount_setattr(\(quoted(path)), \(recursive ? "AT_RECURSIVE" : "0"), set 0x\(String(set, radix: 16)), clear 0x\(String(clear, radix: 16)))"
+        case .setLimit(let resource, let value): "setrlimit(\(resource == 6 ? "RLIMIT_NPROC" : "\(resource)"), \(value))"
         }
     }
 
@@ -86,6 +98,10 @@ public enum Operation: Sendable, Equatable, CustomStringConvertible {
         case .setresuid(let id): kind(NSLAB_OP_SETRESUID); op.id = id
         case .clearGroups: kind(NSLAB_OP_SETGROUPS_EMPTY)
         case .setLinkUp(let name): kind(NSLAB_OP_LINK_UP); op.target = strings.optional(name)
+        case .setMountAttributes(let path, let set, let clear, let recursive):
+            kind(NSLAB_OP_MOUNT_SETATTR); op.target = strings.optional(path)
+            (op.flags, op.id, op.recursive) = (UInt(set), UInt32(clear), recursive ? 1 : 0)
+        case .setLimit(let resource, let value): kind(NSLAB_OP_SETRLIMIT); op.id = UInt32(resource); op.flags = UInt(value)
         case .setCapabilities(let text):
             kind(NSLAB_OP_SET_CAPABILITIES)
             try withUnsafeMutableBytes(of: &op.capabilities) { buffer in

@@ -285,10 +285,6 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     let program = nslab_open_path(path)
     if program < 0 { throw SystemCallError("execve(\(path))", errno: errno) }
     defer { close(program) }
-    if let pid = spec.join.first(where: { $0.namespace == .pid }) {
-        throw SystemCallError("setns(\(pid.path), CLONE_NEWPID)", errno: EINVAL,
-                              detail: "not supported: it would move only the child's children")
-    }
     // The child's ends close when this returns; the parent's ends go to the ChildProcess,
     // or close too when anything fails on the way.
     var handedOver = false

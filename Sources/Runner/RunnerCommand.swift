@@ -21,7 +21,8 @@ struct RunnerCommand: ParsableCommand {
         abstract: "Learn Linux namespaces by experiment: each lesson runs, shows and checks.",
         discussion: "Exit status: 0 all checks passed, 1 a check failed, 2 bad usage, 3 this host cannot run it, 4 broken: a step could not be carried out or the results could not be written, 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP.",
         version: nslabVersion,
-        subcommands: [ListCommand.self, RunCommand.self, LessonCommand.self, ShellCommand.self, DoctorCommand.self])
+        subcommands: [ListCommand.self, RunCommand.self, LessonCommand.self, ShellCommand.self, DoctorCommand.self,
+                      GradeCommand.self])
 
     /// Parses and runs; every error ends in one line on stderr and the documented exit code.
     /// Results must arrive: with stdout closed the runner does not start (exit 2), and output

@@ -22,7 +22,8 @@
 // The runner must only ever change namespaces it made (README: "Nothing is done to your real
 // machine"), so a guarded action acts only when the namespace the probe is in at that moment
 // (its /proc/self/ns inode) is listed in NSLAB_OWNED, "kind:inode,..." that the runner's shim
-// sets to the namespaces it made in this run and proved by inode. Otherwise it does nothing
+// sets to the namespaces it made in this run and proved by inode, or is owned by a user
+// namespace listed there (or one below it). Otherwise it does nothing
 // and its event says EPERM and why, in "refused". kill-init also needs the probe to be pid 1
 // of a new PID namespace. Run by hand, without NSLAB_OWNED, the probe changes nothing.
 //
@@ -53,7 +54,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/nsfs.h>
 #include <sys/capability.h>
+#include <sys/ioctl.h>
 #include <sys/ipc.h>
 #include <sys/mount.h>
 #include <linux/netlink.h>
@@ -642,6 +645,34 @@ static int namespace_owned(const char *kind, const char **why) {
         }
         entry += n + (entry[n] == ',');
     }
+    // Or it is owned by a user namespace the runner made, or one below it (the grader's
+    // sandbox, where a student's program makes its own): no such namespace can be the host's.
+    // NS_GET_USERNS gives the owner, NS_GET_PARENT walks up (ioctl_ns(2)).
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int owner = fd < 0 ? -1 : ioctl(fd, NS_GET_USERNS);
+    if (fd >= 0) close(fd);
+    if (!strcmp(kind, "user") && fd >= 0) {  // a user namespace stands for itself first
+        owner = open(path, O_RDONLY | O_CLOEXEC);
+    }
+    for (int depth = 0; owner >= 0 && depth < 33; depth++) {
+        struct stat user;
+        char entry[64];
+        if (fstat(owner, &user) == 0) {
+            snprintf(entry, sizeof entry, "user:%llu", (unsigned long long)user.st_ino);
+            size_t n = strlen(entry);
+            for (const char *at = owned; at && (at = strstr(at, entry));) {
+                if ((at == owned || at[-1] == ',') && (at[n] == ',' || at[n] == 0)) {
+                    close(owner);
+                    return 1;
+                }
+                at += n;
+            }
+        }
+        int parent = ioctl(owner, NS_GET_PARENT);
+        close(owner);
+        owner = parent;
+    }
+    if (owner >= 0) close(owner);
     snprintf(reason, sizeof reason, "%s namespace %llu was not made by the runner in this run (%s)",
              kind, (unsigned long long)st.st_ino,
              owned ? "not in NSLAB_OWNED" : "NSLAB_OWNED is not set");

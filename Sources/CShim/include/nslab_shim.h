@@ -40,6 +40,8 @@ enum nslab_operation_kind {
     NSLAB_OP_SETGROUPS_EMPTY,  // setgroups(0, NULL)
     NSLAB_OP_SET_CAPABILITIES, // capabilities: capset(2), as nslab_capabilities_from_text made it
     NSLAB_OP_LINK_UP,          // target: an interface's name; as `ip link set NAME up`
+    NSLAB_OP_MOUNT_SETATTR,    // target; flags: MOUNT_ATTR_* set, id: cleared, recursive: AT_RECURSIVE
+    NSLAB_OP_SETRLIMIT,        // id: the resource, flags: soft and hard limit
 };
 
 struct nslab_operation {
@@ -50,6 +52,7 @@ struct nslab_operation {
     const char *text;
     unsigned long flags;
     unsigned int id;
+    int recursive;
     // capset(2)'s data: two __user_cap_data_struct {effective, permitted, inheritable}.
     unsigned int capabilities[6];
 };

@@ -1,0 +1,232 @@
+import ArgumentParser
+import Experiments
+import FoundationEssentials
+import Glibc
+
+struct GradeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "grade",
+        abstract: "Grade students' namespace programs: each exercise of a checkout's lab.yml, in a sandbox of its own.",
+        discussion: "Exit status: 0 the score reaches --min-score (default: every point), 1 it does not, 2 a bad manifest, 3 this host cannot grade, 4 the grader could not judge an exercise.")
+
+    @Argument(help: "Student checkouts, each with its lab.yml (unless --manifest).")
+    var checkouts: [String]
+
+    @Option(help: ArgumentHelp("The manifest for every checkout, instead of each one's lab.yml.", valueName: "file"))
+    var manifest: String?
+
+    @Option(help: ArgumentHelp("Only these exercises (comma-separated ids).", valueName: "ids"))
+    var only: String?
+
+    @Option(help: "The seed of the random values students must apply; the same seed gives the same report.")
+    var seed: UInt64?
+
+    @Option(help: ArgumentHelp("Wall-clock bound of each exercise, seconds (default: the manifest's, else 10).", valueName: "seconds"))
+    var timeout: Double?
+
+    @Option(name: .customLong("min-score"), help: "The score each checkout must reach for exit 0 (default: every point).")
+    var minScore: Int?
+
+    @Option(help: ArgumentHelp("Also write JUnit XML here (`-` for standard output).", valueName: "file"))
+    var junit: String?
+
+    @Option(help: ArgumentHelp("Also write the results as JSON here.", valueName: "file"))
+    var json: String?
+
+    @Option(help: ArgumentHelp("Also write the class table (student, exercise, points, verdict, diagnosis) as CSV here.", valueName: "file"))
+    var csv: String?
+
+    @Option(help: ArgumentHelp("Also write Gradescope's results.json here.", valueName: "file"))
+    var gradescope: String?
+
+    @OptionGroup var colour: ColourOption
+
+    func run() throws {
+        // Before any sandbox: a bad manifest or a bad id is the teacher's to fix (exit 2).
+        let plans = try checkouts.map { checkout in (checkout, try loadManifest(for: checkout)) }
+        let host = HostSupport.current()
+        if !Sandbox.isInside {
+            guard host.hasSysAdmin, host.mapsEveryID else {
+                printError("runner grade needs real root: each sandbox maps 65536 ids of the machine (run it with sudo)")
+                throw Exit.hostCannot
+            }
+            guard let mode = Sandbox.mode(host) else {
+                printError("cannot grade on this host: \(Sandbox.problems(host).joined(separator: "; "))")
+                throw Exit.hostCannot
+            }
+            try rerunInSandbox([], mode: mode)
+        }
+        let chosenSeed = seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
+        let style = Style.forStandardOutput(colour.choice)
+        var students: [StudentResult] = []
+        for (index, plan) in plans.enumerated() {
+            let (checkout, manifest) = plan
+            do {
+                let result = try Grader.grade(checkout: checkout, manifest: manifest, index: index, seed: chosenSeed,
+                                              only: try onlyIDs(), probePath: host.probePath)
+                students.append(result)
+                print(GradeRenderer(style: style).student(result))
+            } catch let error as ExitCode {
+                throw error
+            } catch {
+                printError("could not grade \(checkout): \(error)")
+                throw Exit.broken
+            }
+            fflush(nil)
+        }
+        let report = GradeReport(seed: chosenSeed, students: students)
+        if let json { try ResultDestination(path: json, option: "--json").write(try encodeJSON(report)) }
+        if let junit { try ResultDestination(path: junit, option: "--junit").write(GradeRenderer.junit(report)) }
+        if let csv { try ResultDestination(path: csv, option: "--csv").write(GradeRenderer.csv(report)) }
+        if let gradescope, let first = students.first {
+            try ResultDestination(path: gradescope, option: "--gradescope").write(try encodeJSON(GradeRenderer.gradescope(first)))
+        }
+        if let summary = getenv("GITHUB_STEP_SUMMARY").map({ String(cString: $0) }), !summary.isEmpty {
+            appendToFile(summary, GradeRenderer.markdown(report))
+        }
+        if students.contains(where: { $0.verdict == .broken }) { throw Exit.broken }
+        if students.contains(where: { $0.score < (minScore ?? $0.maxScore) }) { throw Exit.failed }
+    }
+
+    /// The manifest for `checkout`; a ManifestError (or an unknown --only id) is exit 2.
+    func loadManifest(for checkout: String) throws -> Manifest {
+        var directory = stat()
+        guard stat(checkout, &directory) == 0, (directory.st_mode & S_IFMT) == S_IFDIR else {
+            printError("\(checkout): not a directory (a student's checkout)")
+            throw Exit.usage
+        }
+        do {
+            _ = try onlyIDs()
+            return try Manifest.load(manifest ?? "\(checkout)/lab.yml")
+        } catch let error as ManifestError {
+            printError("bad manifest: \(error)")
+            throw Exit.usage
+        }
+    }
+
+    func onlyIDs() throws -> Set<Exercise.ID>? {
+        guard let only else { return nil }
+        return Set(try only.split(separator: ",").map { word in
+            guard let id = Exercise.ID(rawValue: String(word)) else {
+                let close = closest(to: String(word), among: Exercise.ID.allCases.map(\.rawValue))
+                printError("--only: unknown exercise \(word)" + (close.isEmpty ? "" : "; did you mean \(close.joined(separator: " or "))?"))
+                throw Exit.usage
+            }
+            return id
+        })
+    }
+}
+
+extension GradeCommand: WritesResults {
+    var resultDestinations: [ResultDestination] {
+        [(junit, "--junit"), (json, "--json"), (csv, "--csv"), (gradescope, "--gradescope")].compactMap { path, option in
+            path.map { ResultDestination(path: $0, option: option) }
+        }
+    }
+}
+
+/// Every checkout graded in one run, with the seed that reproduces it.
+struct GradeReport: Encodable {
+    let seed: UInt64
+    let students: [StudentResult]
+}
+
+/// Appends `text` to the file at `path` (GitHub's step summary), creating it.
+func appendToFile(_ path: String, _ text: String) {
+    let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { return printError("cannot write the step summary to \(path): \(errnoName(errno))") }
+    defer { close(fd) }
+    let bytes = Array(text.utf8)
+    _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+}
+
+/// How grading results read: the terminal, JUnit, CSV, Gradescope and Markdown.
+struct GradeRenderer {
+    let style: Style
+
+    func student(_ result: StudentResult) -> String {
+        var lines = [style.bold("\(result.checkout)") + style.dim(" (seed \(result.seed))")]
+        if let failure = result.buildFailure { lines.append("  " + style.fail("BUILD") + "  \(failure)") }
+        for exercise in result.exercises {
+            let mark = switch exercise.verdict {
+            case .pass: style.pass("PASS  ")
+            case .fail: style.fail("FAIL  ")
+            case .broken: style.fail("BROKEN")
+            }
+            let name = exercise.id.padding(toLength: 16, withPad: " ", startingAt: 0)
+            lines.append("  \(mark) \(name) \(exercise.points)/\(exercise.maxPoints)"
+                         + (exercise.verdict == .pass ? "" : "  " + (exercise.diagnosis ?? "")))
+        }
+        lines.append("score \(result.score)/\(result.maxScore)")
+        return lines.joined(separator: "\n")
+    }
+
+    static func junit(_ report: GradeReport) -> String {
+        var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"runner grade\">\n"
+        for student in report.students {
+            let failures = student.exercises.filter { $0.verdict == .fail }.count
+            let errors = student.exercises.filter { $0.verdict == .broken }.count
+            xml += "  <testsuite name=\(JUnit.attribute(student.checkout)) tests=\"\(student.exercises.count)\" failures=\"\(failures)\" errors=\"\(errors)\">\n"
+            for exercise in student.exercises {
+                xml += "    <testcase classname=\(JUnit.attribute(student.checkout)) name=\(JUnit.attribute(exercise.id))"
+                switch exercise.verdict {
+                case .pass: xml += "/>\n"
+                case .fail, .broken:
+                    let element = exercise.verdict == .fail ? "failure" : "error"
+                    let body = exercise.checks.map { "\($0.passed ? "PASS" : "FAIL")  \($0.name): \($0.actual)" }.joined(separator: "\n")
+                    xml += ">\n      <\(element) message=\(JUnit.attribute(JUnit.oneLine(exercise.diagnosis ?? "")))>"
+                        + JUnit.text(body) + "</\(element)>\n    </testcase>\n"
+                }
+            }
+            xml += "  </testsuite>\n"
+        }
+        return xml + "</testsuites>\n"
+    }
+
+    static func csv(_ report: GradeReport) -> String {
+        func field(_ text: String) -> String {
+            text.contains(where: { ",\"\n".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        }
+        var lines = ["student,exercise,points,verdict,diagnosis"]
+        for student in report.students {
+            for exercise in student.exercises {
+                lines.append([student.checkout, exercise.id, "\(exercise.points)", exercise.verdict.rawValue,
+                              exercise.diagnosis ?? ""].map(field).joined(separator: ","))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    struct Gradescope: Encodable {
+        struct Test: Encodable {
+            let name: String
+            let score: Int
+            let maxScore: Int
+            let status: String
+            let output: String
+            enum CodingKeys: String, CodingKey { case name, score, maxScore = "max_score", status, output }
+        }
+        let score: Int
+        let tests: [Test]
+    }
+
+    static func gradescope(_ student: StudentResult) -> Gradescope {
+        Gradescope(score: student.score, tests: student.exercises.map { exercise in
+            Gradescope.Test(name: exercise.id, score: exercise.points, maxScore: exercise.maxPoints,
+                            status: exercise.verdict == .pass ? "passed" : "failed",
+                            output: exercise.checks.map { "\($0.passed ? "PASS" : "FAIL")  \($0.name): \($0.actual)" }.joined(separator: "\n"))
+        })
+    }
+
+    static func markdown(_ report: GradeReport) -> String {
+        var lines = ["### runner grade (seed \(report.seed))", "", "| checkout | exercise | points | verdict | diagnosis |",
+                     "| --- | --- | --- | --- | --- |"]
+        for student in report.students {
+            for exercise in student.exercises {
+                let diagnosis = (exercise.diagnosis ?? "").replacingOccurrences(of: "|", with: "\\|")
+                lines.append("| \(student.checkout) | \(exercise.id) | \(exercise.points)/\(exercise.maxPoints) | \(exercise.verdict.rawValue) | \(diagnosis) |")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
