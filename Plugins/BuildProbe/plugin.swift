@@ -1,7 +1,8 @@
 import Foundation
 import PackagePlugin
 
-/// Builds nsprobe with the system C compiler as a static program. A SwiftPM executable target
+/// Builds nsprobe with the system C compiler as a static program, with libcap (libcap-dev's
+/// libcap.a) for the capabilities it reports in cap_to_text(3)'s words. A SwiftPM executable target
 /// would link the Swift runtime into it, which aborts before main when /proc is missing.
 /// For the nsprobe target the program is a resource, shipped beside the runner; for a Swift
 /// target it is also embedded, with the lessons, as a generated source, so that the runner
@@ -15,7 +16,7 @@ struct BuildProbe: BuildToolPlugin {
         let compile = Command.buildCommand(
             displayName: "Compiling nsprobe with cc -static",
             executable: URL(fileURLWithPath: "/usr/bin/cc"),
-            arguments: ["-std=gnu11", "-O2", "-Wall", "-Werror", "-static", "-o", probe.path(), source.path()],
+            arguments: ["-std=gnu11", "-O2", "-Wall", "-Werror", "-static", "-o", probe.path(), source.path(), "-lcap"],
             inputFiles: [source],
             outputFiles: [probe])
         guard target.name != "nsprobe" else { return [compile] }
