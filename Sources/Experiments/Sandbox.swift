@@ -131,7 +131,7 @@ func currentEnvironment() -> [String] {
 }
 
 /// The absolute path of this executable, from /proc/self/exe (right in any /proc).
-func executablePath() throws(SystemCallError) -> String {
+public func executablePath() throws(SystemCallError) -> String {
     var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
     let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
     guard count > 0 else { throw SystemCallError("readlink(/proc/self/exe)", errno: errno) }

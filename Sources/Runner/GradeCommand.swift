@@ -39,6 +39,13 @@ struct GradeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write Gradescope's results.json here.", valueName: "file"))
     var gradescope: String?
 
+    @Option(help: "How many checkouts to grade at once (default: the number of cores).")
+    var jobs: Int?
+
+    /// Inside the sandbox: grade checkout number N alone and write its result there.
+    @Option(help: .hidden)
+    var worker: Int?
+
     @OptionGroup var colour: ColourOption
 
     func run() throws {
@@ -57,21 +64,18 @@ struct GradeCommand: ParsableCommand {
             try rerunInSandbox([], mode: mode)
         }
         let chosenSeed = seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
+        if let worker {
+            // One checkout, in the sandbox its supervisor made: the result goes to a file there.
+            let result = try Grader.grade(checkout: plans[0].0, manifest: plans[0].1, index: worker, seed: chosenSeed,
+                                          only: try onlyIDs(), probePath: host.probePath)
+            try Grader.saveResult(try encodeJSON(result), index: worker)
+            return
+        }
         let style = Style.forStandardOutput(colour.choice)
         var students: [StudentResult] = []
-        for (index, plan) in plans.enumerated() {
-            let (checkout, manifest) = plan
-            do {
-                let result = try Grader.grade(checkout: checkout, manifest: manifest, index: index, seed: chosenSeed,
-                                              only: try onlyIDs(), probePath: host.probePath)
-                students.append(result)
-                print(GradeRenderer(style: style).student(result))
-            } catch let error as ExitCode {
-                throw error
-            } catch {
-                printError("could not grade \(checkout): \(error)")
-                throw Exit.broken
-            }
+        try gradeAll(plans, seed: chosenSeed) { result in
+            students.append(result)
+            print(GradeRenderer(style: style).student(result))
             fflush(nil)
         }
         let report = GradeReport(seed: chosenSeed, students: students)
@@ -86,6 +90,40 @@ struct GradeCommand: ParsableCommand {
         }
         if students.contains(where: { $0.verdict == .broken }) { throw Exit.broken }
         if students.contains(where: { $0.score < (minScore ?? $0.maxScore) }) { throw Exit.failed }
+    }
+
+    /// Grades every checkout, `jobs` at a time, each by a runner of its own (a worker) in
+    /// this sandbox; `done` gets the results in the order of the checkouts.
+    func gradeAll(_ plans: [(String, Manifest)], seed: UInt64, done: (StudentResult) -> Void) throws {
+        let slots = max(1, jobs ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        let program = try executablePath()
+        try Grader.prepareWorkbench()
+        var running: [(index: Int, child: ChildProcess)] = []
+        var next = 0
+        func startNext() throws {
+            let index = next
+            next += 1
+            var arguments = [program, "grade", plans[index].0, "--worker", "\(index)", "--seed", "\(seed)"]
+            if let manifest { arguments += ["--manifest", manifest] }
+            if let only { arguments += ["--only", only] }
+            var spec = ProcessSpec(arguments, environment: ProcessSpec.defaultEnvironment)
+            spec.inheritsStandardIO = true  // a worker prints only its errors
+            running.append((index, try spawn(spec, command: "runner grade \(plans[index].0)")))
+        }
+        while next < plans.count || !running.isEmpty {
+            while running.count < slots && next < plans.count { try startNext() }
+            let (index, child) = running.removeFirst()
+            let plan = plans[index]
+            let bound = plan.1.limits.buildTimeout + plan.1.entries.reduce(60) { $0 + $1.timeout + 5 }
+            let ended = try child.wait(timeout: bound)
+            guard ended == .exited(0), let text = Grader.savedResult(index: index) else {
+                printError("could not grade \(plan.0): its grader ended with \(ended)")
+                throw Exit.broken
+            }
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            done(try decoder.decode(StudentResult.self, from: Data(text.utf8)))
+        }
     }
 
     /// The manifest for `checkout`; a ManifestError (or an unknown --only id) is exit 2.

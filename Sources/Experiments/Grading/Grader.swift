@@ -66,6 +66,14 @@ public enum Grader {
     /// Where the sandbox's ids start, seen from the machine.
     static let idBase = 1_000_000
 
+    /// Mounts the workbench, where every checkout's workspace goes (before any worker starts).
+    public static func prepareWorkbench() throws { try Workbench.prepare([.directory("grade")]) }
+
+    /// A worker's result, as JSON, on the workbench, where its supervisor reads it.
+    public static func saveResult(_ json: String, index: Int) throws { try Workbench.write(json, to: resultFile(index)) }
+    public static func savedResult(index: Int) -> String? { readTextFile(resultFile(index)) }
+    static func resultFile(_ index: Int) -> String { "\(Workbench.path)/grade/\(index).json" }
+
     /// Grades `checkout` by `manifest`, in workspace `index` of the run's workbench.
     public static func grade(checkout: String, manifest: Manifest, index: Int, seed: UInt64, only: Set<Exercise.ID>?,
                              probePath: String) throws -> StudentResult {
