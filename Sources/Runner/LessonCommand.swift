@@ -4,9 +4,9 @@ import Glibc
 
 struct LessonCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "lesson", abstract: "Show an experiment's lesson, rendered for the terminal.")
+        commandName: "lesson", abstract: "Show an experiment's lesson, rendered for the terminal; it ends with its graded exercise.")
 
-    @Argument(help: "The experiment id (see `runner list`).")
+    @Argument(help: "The experiment id (see `runner list`), or a graded exercise's (net-veth is in net-namespace's lesson).")
     var id: String
 
     @OptionGroup var language: LanguageOption
@@ -14,7 +14,8 @@ struct LessonCommand: ParsableCommand {
     @OptionGroup var colour: ColourOption
 
     func run() throws {
-        let experiment = try experiments(named: [id])[0]
+        // An exercise without a chapter of its own is documented in the chapter it extends.
+        let experiment = try experiments(named: [id == Exercise.ID.netVeth.rawValue ? netNamespace.id : id])[0]
         let lesson: Lesson
         do {
             lesson = try Lesson.load(id: experiment.id, language: language.lang)
