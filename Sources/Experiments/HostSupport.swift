@@ -43,7 +43,8 @@ public struct HostSupport: Sendable {
     /// Why `experiment` cannot run here although the sandbox can be made: it needs real root
     /// and only some ids are mapped where the runner runs (a user namespace). Nil when it can.
     public func realRootProblem(for experiment: Experiment) -> String? {
-        guard let reason = experiment.needsRealRoot, !mapsEveryID else { return nil }
+        // Without CAP_SYS_ADMIN the run goes to a user namespace of its own: not real root.
+        guard let reason = experiment.needsRealRoot, !mapsEveryID || !hasSysAdmin else { return nil }
         return "needs real root: \(reason); run it with sudo"
     }
 

@@ -474,7 +474,7 @@ enum Chinese {
          "从父命名空间读取，第二列是父命名空间里的 id"),
         ("read from a namespace nested inside: the second column is the reader's id",
          "从嵌套在里面的命名空间读取，第二列是读取者所在命名空间里的 id"),
-        ("capabilities of uid 100 (setresuid away from root cleared them)", "uid 100 的能力（setresuid 离开 root 时清空了它们）"),
+        ("capabilities of uid 100 after execve (not 0 inside: none)", "execve 之后 uid 100 的能力（在里面不是 0：一个也没有）"),
         ("gid_map written by the process itself before setgroups deny", "进程自己在 setgroups deny 之前写 gid_map"),
         ("uid_map mapping an id the writer does not have", "uid_map 映射了写入者并不拥有的 id"),
         ("setgroups deny, then its own gid and uid: uid inside", "先 setgroups deny，再映射自己的 gid 和 uid，之后里面的 uid"),

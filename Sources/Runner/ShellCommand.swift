@@ -21,8 +21,7 @@ struct ShellCommand: ParsableCommand {
         if !Sandbox.isInside, let mode = Sandbox.mode(host) { try rerunInSandbox([experiment], mode: mode) }
         let problems = host.problems(for: experiment)
         guard problems.isEmpty else {
-            printError(Language.current.text("cannot open a shell for % on this host: %", experiment.id,
-                                             problems.joined(separator: "; ")))
+            printError("cannot open a shell for \(experiment.id) on this host: \(problems.joined(separator: "; "))")
             throw Exit.hostCannot
         }
         let style = Style.forStandardOutput(colour.choice)

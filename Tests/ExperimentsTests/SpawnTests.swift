@@ -156,9 +156,30 @@ struct SpawnTests {
         spec.join = [NamespaceFile("/proc/self/ns/ipc", .uts, inode: 0)]  // the kernel refuses the wrong type
         let error = #expect(throws: SystemCallError.self) { try spawn(spec) }
         #expect(error?.description == "setns(/proc/self/ns/ipc, CLONE_NEWUTS): EINVAL")
-        spec.join = [NamespaceFile("/proc/self/ns/pid", .pid, inode: 0)]
+    }
+
+    @Test func aPidNamespaceIsJoinedByForkingOnceMoreAndProvedByPidForChildren() throws {
+        try requireRoot()
+        var holderSpec = ProcessSpec([probePath, "report=ns", "hold"])
+        holderSpec.create = [.pid, .mnt]
+        holderSpec.operations = [.makeRootPrivate, .mountFreshProc]
+        let holder = try spawn(holderSpec)
+        try holder.awaitHold(timeout: 10)
+        let namespace = try #require(try ProbeOutput(lines: holder.lines).report().inode(.pid))
+        // setns(2) into a PID namespace moves only the children to come: the shim forks once
+        // more, and the program is in the namespace, not its pid 1, and ends as it ended.
+        var spec = ProcessSpec([probePath, "report=ns,process"])
+        spec.join = [NamespaceFile("/proc/\(holder.pid)/ns/pid", .pid, inode: namespace)]
+        let joined = try spawn(spec)
+        #expect(try joined.finish(timeout: 10) == .exited(0))
+        let report = try ProbeOutput(lines: joined.lines).report()
+        #expect(report.inode(.pid) == namespace && report.pid != 1 && report.nspid?.count == 2)
+        // The wrong inode: refused, by pid_for_children.
+        spec.join = [NamespaceFile("/proc/\(holder.pid)/ns/pid", .pid, inode: 1)]
         let refused = #expect(throws: SystemCallError.self) { try spawn(spec) }
-        #expect(refused?.detail?.contains("only the child's children") == true)
+        #expect(refused?.description.contains("refused: expected pid:[1]") == true, "\(String(describing: refused))")
+        holder.send()
+        #expect(try holder.finish(timeout: 10) == .exited(0))
     }
 
     @Test func aJoinIsRefusedUnlessTheFileNamesTheNamespaceItsOwnerReported() throws {

@@ -194,7 +194,9 @@ struct GradingWorkspace {
         do {
             let judged = try exercise.judge(bench)
             guard let before = bench.before else { throw LabError("the exercise never ran the student's program") }
-            checks = bench.programChecks() + judged + bench.sandboxChecks(before: before, after: try bench.snapshot())
+            // What the program did to the host comes before what it achieved: a program that
+            // renamed the host is told so first.
+            checks = bench.programChecks() + bench.sandboxChecks(before: before, after: try bench.snapshot()) + judged
         } catch let failure as StudentFailure {
             checks = bench.programChecks() + [failure.check]
         } catch {
