@@ -10,6 +10,8 @@ public struct FinishedProcess: Sendable {
     public let lines: [String]
     public let probe: ProbeOutput
     public let termination: Termination
+    /// Whether it printed more than its output limit (the rest was dropped).
+    public var outputCut = false
 
     /// The first probe report; throws when the probe printed none.
     public var report: ProbeReport {
@@ -111,8 +113,10 @@ public final class Lab {
     /// Reads a started process's output to its end and reaps it.
     public func finish(_ child: ChildProcess, shown: String? = nil) throws -> FinishedProcess {
         let termination = try child.finish(timeout: timeout)
-        return FinishedProcess(pid: child.pid, command: shown ?? child.command, lines: child.lines,
-                               probe: ProbeOutput(lines: child.lines), termination: termination)
+        var finished = FinishedProcess(pid: child.pid, command: shown ?? child.command, lines: child.lines,
+                                       probe: ProbeOutput(lines: child.lines), termination: termination)
+        finished.outputCut = child.outputCut
+        return finished
     }
 
     /// Runs the probe with `actions`, then, if given, execs `command` in the same process, so
@@ -184,6 +188,9 @@ public final class Lab {
         started.removeAll()
         if let demoHostProcess {
             demoHostProcess.closeInput()  // releases its hold
+            if demoHostNamespaces.contains(.pid) {
+                ProcessTable.reapOthers(until: demoHostProcess.exitNotice, exceptFor: demoHostProcess.pid, timeout: timeout)
+            }
             _ = try? demoHostProcess.wait(timeout: timeout)  // killed and reaped if it does not go
         }
         demoHostProcess = nil

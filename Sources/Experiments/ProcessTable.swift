@@ -1,3 +1,4 @@
+import CShim
 import Glibc
 
 /// What /proc shows of processes, read by the runner from its own PID namespace.
@@ -47,6 +48,25 @@ public enum ProcessTable {
             frontier += children
         }
         return found
+    }
+
+    /// Reaps this process's other children that have exited, until `pidfd` (a process that
+    /// is ending) is readable, or `timeout` passes. A process that joined a PID namespace
+    /// from outside (setns, then fork) is re-parented to the runner when its first parent
+    /// dies; the namespace's init, ending, waits until every process of it is reaped, so the
+    /// runner reaps them while it waits for the init. Woken by the processes' pidfds.
+    public static func reapOthers(until pidfd: Int32, exceptFor target: pid_t, timeout: Double) {
+        let me = getpid(), deadline = Deadline(seconds: timeout)
+        while deadline.remaining > 0 {
+            let children = ((try? pids()) ?? []).filter { $0 != target && parent($0) == me }
+            var pollers = [pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)]
+            let fds = children.map { nslab_pidfd_open($0) }
+            defer { fds.filter { $0 >= 0 }.forEach { close($0) } }
+            pollers += fds.filter { $0 >= 0 }.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            guard poll(&pollers, nfds_t(pollers.count), deadline.remainingMilliseconds) > 0 else { continue }
+            if pollers[0].revents != 0 { return }
+            for child in children { _ = waitpid(child, nil, WNOHANG) }
+        }
     }
 
     /// Kills every process below this one and reaps those that are its children, until none

@@ -32,6 +32,8 @@ public struct ProcessSpec: Sendable {
     public var standardErrorFile: String?
     /// The child gets the runner's own stdin, stdout and stderr instead of pipes.
     public var inheritsStandardIO = false
+    /// Bytes of its output kept; the rest is read and dropped.
+    public var outputLimit = ChildProcess.outputLimit
 
     public init(_ arguments: [String] = [], environment: [String] = ProcessSpec.defaultEnvironment) {
         self.arguments = arguments
@@ -110,16 +112,20 @@ public final class ChildProcess {
     private var outputEnded = false
     private var keptBytes = 0
     public private(set) var termination: Termination?
-    /// Everything read so far, marker lines included, up to `ChildProcess.outputLimit` bytes.
+    /// Everything read so far, marker lines included, up to `outputLimit` bytes.
     public private(set) var lines: [String] = []
     /// Whether output past the limit was read and dropped.
     public private(set) var outputCut = false
 
-    /// Output kept per process: a program that prints without end cannot exhaust the runner.
+    /// Output kept per process by default: a program that prints without end cannot exhaust
+    /// the runner.
     public static let outputLimit = 1 << 20
+    /// Output kept of this process (the rest is read and dropped).
+    public let outputLimit: Int
 
-    init(pid: pid_t, command: String, input: Int32, output: Int32, exitNotice: Int32) {
+    init(pid: pid_t, command: String, input: Int32, output: Int32, exitNotice: Int32, outputLimit: Int) {
         self.pid = pid
+        self.outputLimit = outputLimit
         self.command = command
         self.input = input
         self.output = output
@@ -181,7 +187,13 @@ public final class ChildProcess {
     public func finish(timeout: Double) throws -> Termination {
         let deadline = Deadline(seconds: timeout)
         closeInput()
-        while try readLine(timeout: deadline.remaining) != nil {}
+        do {
+            while try readLine(timeout: deadline.remaining) != nil {}
+        } catch let error as LabError where deadline.remaining <= 0 && termination == nil {
+            // Still printing, or silent and alive, at the bound: the same as a wait that ran out.
+            kill(pid, SIGKILL)
+            throw WaitTimedOut(termination: try wait(timeout: 10), description: "\(error); killed")
+        }
         return try wait(timeout: deadline.remaining)
     }
 
@@ -221,7 +233,7 @@ public final class ChildProcess {
 
     private func keep(_ line: String) -> String {
         keptBytes += line.utf8.count + 1
-        if keptBytes <= ChildProcess.outputLimit {
+        if keptBytes <= outputLimit {
             lines.append(line)
         } else {
             outputCut = true
@@ -369,7 +381,7 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     }
     handedOver = true
     return ChildProcess(pid: child.pid, command: command, input: stdinPipe[1], output: outputPipe[0],
-                        exitNotice: exitNotice)
+                        exitNotice: exitNotice, outputLimit: spec.outputLimit)
 }
 
 /// Bound for each wait on a child during spawn (until it is ready, then until it execs).

@@ -52,7 +52,11 @@ struct GradeCommand: ParsableCommand {
         // Before any sandbox: a bad manifest or a bad id is the teacher's to fix (exit 2).
         let plans = try checkouts.map { checkout in (checkout, try loadManifest(for: checkout)) }
         let host = HostSupport.current()
-        if !Sandbox.isInside {
+        if worker != nil && !Grader.isInSandbox {
+            printError("--worker is the grader's own: run `runner grade CHECKOUT...`")
+            throw Exit.usage
+        }
+        if !Sandbox.isInside && worker == nil {
             guard host.hasSysAdmin, host.mapsEveryID else {
                 printError("runner grade needs real root: each sandbox maps 65536 ids of the machine (run it with sudo)")
                 throw Exit.hostCannot
@@ -106,6 +110,7 @@ struct GradeCommand: ParsableCommand {
             var arguments = [program, "grade", plans[index].0, "--worker", "\(index)", "--seed", "\(seed)"]
             if let manifest { arguments += ["--manifest", manifest] }
             if let only { arguments += ["--only", only] }
+            if let timeout { arguments += ["--timeout", "\(timeout)"] }
             var spec = ProcessSpec(arguments, environment: ProcessSpec.defaultEnvironment)
             spec.inheritsStandardIO = true  // a worker prints only its errors
             running.append((index, try spawn(spec, command: "runner grade \(plans[index].0)")))
@@ -135,7 +140,11 @@ struct GradeCommand: ParsableCommand {
         }
         do {
             _ = try onlyIDs()
-            return try Manifest.load(manifest ?? "\(checkout)/lab.yml")
+            if let timeout, !(0.1...3600).contains(timeout) {
+                printError("--timeout: \(timeout) is not a number of seconds from 0.1 to 3600")
+                throw Exit.usage
+            }
+            return try Manifest.load(manifest ?? "\(checkout)/lab.yml").bounded(by: timeout)
         } catch let error as ManifestError {
             printError("bad manifest: \(error)")
             throw Exit.usage

@@ -104,6 +104,13 @@ public struct Manifest: Sendable, Equatable {
         return Manifest(build: build, limits: limits, entries: entries)
     }
 
+    /// The same manifest with every exercise bounded by `timeout` seconds (`--timeout`).
+    public func bounded(by timeout: Double?) -> Manifest {
+        guard let timeout else { return self }
+        return Manifest(build: build, limits: limits,
+                        entries: entries.map { Entry(exercise: $0.exercise, words: $0.words, points: $0.points, timeout: timeout) })
+    }
+
     /// Reads a manifest file; one that cannot be read is a ManifestError too.
     public static func load(_ path: String) throws(ManifestError) -> Manifest {
         guard let text = readTextFile(path) else { throw ManifestError(path, line: 0, field: nil, "cannot be read") }
