@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: each experiment against a shell script doing the same steps by hand, in one run.
 
-    python3 scripts/bench.py [--runs N] [--runner PATH]      (as root)
+    python3 scripts/bench.py [--runs N] [--runner PATH] [--grade]      (as root)
 
 For N rounds (after a few warm-up rounds) it runs, interleaved: `runner run <id>` and
 `scripts/by-hand/<id>.sh` for each experiment that has one, then `runner run` of all of those
@@ -127,9 +127,74 @@ def rounds(args, shell, probe):
     return {name: statistics.median(walls) for name, walls in samples.items()}, rss
 
 
+STUDENTS = os.path.join(ROOT, "fixtures", "students")
+GRADE_OVERHEAD_TARGET_MS = 20
+
+
+def grade_bench(args, output):
+    """`--grade`: the grader's own overhead per exercise, and a class of 50 checkouts.
+
+    Overhead: `runner grade good-c` with all eight exercises and with one, each the median of
+    the rounds; their difference over seven is one exercise with the student's program in it
+    (the build, done once in both, cancels). The student's program alone is timed too: good-c's
+    `lab` built here, run on four exercises by hand (uts, ipc, pid, net) with the probe as its
+    command, in this sandbox; its median is taken off. Class: 50 checkouts, the sample students
+    but `hangs` (which waits out its 10 s) in turn, graded at once with --jobs 2: wall time and
+    peak RSS (GNU time, as for the runs)."""
+    good = os.path.join(STUDENTS, "good-c")
+    grade = lambda *words: [args.runner, "grade", good, "--seed", "1", *words]
+    samples = {"all": [], "one": [], "program": []}
+    scratch = tempfile.mkdtemp()
+    lab = os.path.join(scratch, "lab")
+    subprocess.run(["cc", "-O2", "-o", lab, os.path.join(good, "lab.c")], check=True)
+    probe = os.path.join(os.path.dirname(args.runner), "nslab_nsprobe.resources", "nsprobe")
+    by_hand = [[lab, "uts", "bench", probe, "report=ns"], [lab, "ipc", probe, "report=ns"],
+               [lab, "pid", probe, "report=ns"], [lab, "net", probe, "report=ns"]]
+    for n in range(WARMUP_ROUNDS + args.runs):
+        samples["all"].append(spawn(grade(), output))
+        samples["one"].append(spawn(grade("--only", "uts-namespace"), output))
+        samples["program"].append(statistics.median(spawn(argv, output) for argv in by_hand))
+        if n == WARMUP_ROUNDS - 1:
+            samples = {name: [] for name in samples}
+    medians = {name: statistics.median(walls) for name, walls in samples.items()}
+    per_exercise = (medians["all"] - medians["one"]) / 7
+    overhead = per_exercise - medians["program"]
+
+    students = sorted(name for name in os.listdir(STUDENTS)
+                      if os.path.isdir(os.path.join(STUDENTS, name)) and name != "hangs")
+    checkouts = []
+    for index in range(50):
+        checkout = os.path.join(scratch, f"student-{index:02d}")
+        shutil.copytree(os.path.join(STUDENTS, students[index % len(students)]), checkout)
+        checkouts.append(checkout)
+    report = os.path.join(scratch, "peak-rss")
+    # Students fail on purpose: the grade exits 1, which is not the bench's failure.
+    class_argv = ["sh", "-c", '"$@"; [ $? -le 1 ]', "sh", args.runner, "grade", *checkouts, "--seed", "1", "--jobs", "2"]
+    start = time.perf_counter()
+    spawn(class_argv, output)
+    class_wall = time.perf_counter() - start
+    spawn(["/usr/bin/time", "-f", "%M", "-o", report, *class_argv], output)
+    with open(report) as file:
+        class_rss = int(file.read().split()[-1]) / 1024
+    shutil.rmtree(scratch)
+
+    print(f"{args.runs} rounds, medians")
+    print(f"runner grade good-c, 8 exercises       {medians['all']:7.1f} ms")
+    print(f"runner grade good-c, 1 exercise        {medians['one']:7.1f} ms")
+    print(f"one exercise (difference / 7)          {per_exercise:7.1f} ms")
+    print(f"the student's program alone, by hand   {medians['program']:7.1f} ms")
+    met = overhead <= GRADE_OVERHEAD_TARGET_MS
+    print(f"grader overhead per exercise           {overhead:7.1f} ms (target ≤ {GRADE_OVERHEAD_TARGET_MS} ms: "
+          f"{'met' if met else 'NOT met'})")
+    print(f"50 checkouts ({len(students)} sample students in turn), --jobs 2: {class_wall:.1f} s wall, "
+          f"peak RSS {class_rss:.1f} MiB")
+    return 0 if met else 1
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30, help="rounds measured (default 30)")
+    parser.add_argument("--grade", action="store_true", help="measure runner grade instead (see grade_bench)")
     parser.add_argument("--runner", default=os.path.join(ROOT, ".build", "release", "runner"),
                         help="the runner to measure (default .build/release/runner)")
     args = parser.parse_args()
@@ -140,13 +205,20 @@ def main():
         if not os.path.exists(args.runner):
             subprocess.run(["swift", "build", "-c", "release", "-Xswiftc", "-static-executable"], cwd=ROOT, check=True)
         os.environ[MARKER] = "1"
-        argv = SANDBOX + [sys.executable, os.path.abspath(__file__), "--runs", str(args.runs), "--runner", args.runner]
+        argv = SANDBOX + [sys.executable, os.path.abspath(__file__), "--runs", str(args.runs), "--runner", args.runner] \
+            + (["--grade"] if args.grade else [])
         os.execvp(argv[0], argv)
 
     probe = os.path.join(os.path.dirname(args.runner), "nslab_nsprobe.resources", "nsprobe")
     shell = shutil.which("dash") or "sh"
     if not os.access("/usr/bin/time", os.X_OK):
         sys.exit("bench: needs GNU time for peak RSS: apt-get install time")
+    if args.grade:
+        output = os.memfd_create("bench-output")
+        try:
+            return grade_bench(args, output)
+        except (Failed, OSError, subprocess.CalledProcessError) as failure:
+            sys.exit(f"bench: {failure}")
     try:
         medians, rss = rounds(args, shell, probe)
     except (Failed, OSError) as failure:

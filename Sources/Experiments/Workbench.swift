@@ -17,7 +17,7 @@ public enum Workbench {
         case directory(String)
         /// A file with this text, owner and mode; its directories are made too.
         case file(String, text: String, owner: UInt32 = 0, mode: UInt32 = 0o644)
-        /// The busybox root of fixtures/rootfs/make-rootfs.sh (built into the runner).
+        /// The busybox root of fixtures/rootfs/make-rootfs.sh, made the same way by the runner.
         case busyboxRoot(String)
     }
 
@@ -101,16 +101,22 @@ public enum Workbench {
         return !(0..<count).contains { number(table[$0 * entrySize..<$0 * entrySize + 4]) == interpreterType }
     }
 
-    /// Runs the rootfs recipe (fixtures/rootfs/make-rootfs.sh, built into the runner) once;
-    /// a root already there is kept.
+    /// The busybox root of fixtures/rootfs/make-rootfs.sh, made the same way but in this
+    /// process (the script's `ln -s` per applet is 400 processes): bin/busybox and a link per
+    /// applet, the empty mount points, etc/passwd. A root already there is kept.
     static func makeBusyboxRoot(_ root: String) throws {
         guard access(root, F_OK) != 0 else { return }
-        let script = String(decoding: Data(base64Encoded: embeddedRootfsScriptBase64) ?? Data(), as: UTF8.self)
-        let child = try spawn(ProcessSpec(["sh", "-c", "exec 2>&1\n" + script, "make-rootfs.sh", root]),
-                              command: "make-rootfs.sh \(root)")
-        let termination = try child.finish(timeout: 30)
-        guard termination == .exited(0) else {
-            throw LabError("could not build the busybox root (\(termination)): \(child.lines.suffix(2).joined(separator: " "))")
+        guard let busybox = staticBusybox else {
+            throw LabError("no static busybox for the root: apt-get install busybox-static")
         }
+        for directory in ["bin", "proc", "dev", "sys", "tmp", "etc"] { try makeDirectories("\(root)/\(directory)") }
+        _ = chmod("\(root)/tmp", 0o1777)
+        try copyFile(from: busybox, to: "\(root)/bin/busybox", mode: 0o755)
+        let list = try spawn(ProcessSpec([busybox, "--list"]), command: "busybox --list")
+        guard try list.finish(timeout: 10) == .exited(0) else { throw LabError("busybox --list failed") }
+        for applet in list.lines where !applet.isEmpty && applet != "busybox" && !applet.contains("/") {
+            try check("symlink(busybox, \(root)/bin/\(applet))") { symlink("busybox", "\(root)/bin/\(applet)") }
+        }
+        try write("root:x:0:0:root:/:/bin/sh\n", to: "\(root)/etc/passwd")
     }
 }

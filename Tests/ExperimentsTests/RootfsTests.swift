@@ -29,4 +29,18 @@ struct RootfsTests {
         #expect(report.mounts?.map(\.target) == ["/", "/proc"])  // the old root is gone
         #expect(output.otherLines == ["/bin/busybox", "/bin/sh"])  // busybox's ls, inside
     }
+
+    @Test func theRunnerMakesTheSameRootAsTheScript() throws {
+        try requireRoot()
+        let scratch = try TemporaryDirectory()
+        #expect(try runCommand(["sh", sourceRoot() + "/fixtures/rootfs/make-rootfs.sh", "\(scratch.path)/script"]).exitCode == 0)
+        try Workbench.makeBusyboxRoot("\(scratch.path)/runner")
+        // Every name, its type and mode, and where each link points.
+        func listing(_ root: String) throws -> String {
+            try runCommand(["sh", "-c", "cd \"$0\" && find . -printf '%p %y %m %l\\n' | sort", root]).output
+        }
+        let script = try listing("\(scratch.path)/script"), runner = try listing("\(scratch.path)/runner")
+        #expect(script == runner)
+        #expect(script.contains("./bin/sh l 777 busybox") && script.contains("./tmp d 1777"))
+    }
 }
