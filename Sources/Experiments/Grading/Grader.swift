@@ -258,7 +258,8 @@ public final class GradingBench {
         var spec = ProcessSpec.oldSide.with(operations: [
             .setresgid(0), .setresuid(0), .setLimit(resource: Int32(__RLIMIT_NPROC.rawValue), limits.processes), .chdir("/work/checkout"),
         ])
-        spec.environment += ["HOME=/tmp", "TMPDIR=/tmp"]
+        // A checkout's .git belongs to someone else in there: Go must not stamp it.
+        spec.environment += ["HOME=/tmp", "TMPDIR=/tmp", "GOFLAGS=-buildvcs=false"]
         spec.outputLimit = limits.outputBytes
         return spec
     }
@@ -310,7 +311,9 @@ public final class GradingBench {
             .diagnosed(errors.isEmpty ? nil : "it printed: \(errors)")]
         checks.append(Check("its output within \(limits.outputBytes) bytes", expected: "within",
                             actual: student.outputCut ? "more: the rest was read and dropped" : "within", passed: !student.outputCut))
-        checks.append(Check("the probe ran (its report was found)", expected: "a report", actual: "a report", passed: true))
+        if (try? student.probe.report()) != nil {
+            checks.append(Check("the probe ran (its report was found)", expected: "a report", actual: "a report", passed: true))
+        }
         return checks
     }
 
