@@ -85,10 +85,10 @@ private let pid = Exercise(
         .equal("the command's pid", expected: 1, actual: report.pid)
             .diagnosed(report.pid == 1 ? nil : "pid 1 in the namespace is `\(initName ?? "?")`, not the command: exec it"),
         .equal("the pids /proc lists", expected: [1], actual: report.pids)
-            // A /proc that shows the probe itself by its pid in the namespace is the namespace's
-            // own: only the pid check above is wrong then.
-            .diagnosed(report.pids.map { $0 == [1] || $0.contains(report.pid) } ?? true ? nil
-                       : "/proc shows the sandbox's processes: mount a fresh proc in a new mount namespace"),
+            // /proc is the sandbox's when it lists the probe by its pid one namespace up (NSpid);
+            // otherwise it is the namespace's own, and only the pid check above is wrong.
+            .diagnosed(showsParentPids(report) ? "/proc shows the sandbox's processes: mount a fresh proc in a new mount namespace"
+                                               : nil),
         .equal("new parent of an orphan the command made", expected: 1, actual: orphan?.parentAfter),
         .equal("after kill -9 1 from inside, init", expected: "alive",
                actual: kill.map { $0.initAliveAfter == true ? "alive" : $0.failed ? $0.error : "dead" }),
@@ -221,6 +221,13 @@ private let veth = Exercise(
         .contains("and", "\(values["ns_if"]!) UP \(values["ns_addr"]!)", in: devices) { $0 },
         .errno("connect to the grader's listener on {host_addr}", expected: "success", actual: try? run.probe.result(ConnectResult.self)),
     ]
+}
+
+/// Whether the probe's /proc lists it by its pid in the parent PID namespace (the second
+/// last of NSpid): a /proc of the namespace above.
+private func showsParentPids(_ report: ProbeReport) -> Bool {
+    guard let nspid = report.nspid, nspid.count >= 2, let pids = report.pids else { return false }
+    return pids.contains(nspid[nspid.count - 2])
 }
 
 /// "lo UP 127.0.0.1", one per device.
