@@ -43,6 +43,26 @@ struct ManifestTests {
         #expect(thrown?.description == error)
     }
 
+    @Test("a manifest unusable in any other way is an error, never a crash", arguments: [
+        "\u{0}\u{1}\u{2}binary",
+        String(repeating: "[", count: 5000),
+        "a: &x [*x]\n",
+        "exercises: &e { uts-namespace: { run: \"x {probe}\" } }\nbuild: *e\n",
+        "exercises:\n  uts-namespace: { run: [a, b] }\n",
+        "exercises:\n  uts-namespace: { run: \"x {probe}\", points: lots }\n",
+        "exercises:\n  uts-namespace: { run: \"x {probe}\" }\n  uts-namespace: { run: \"y {probe}\" }\n",
+        "--- 1\n--- 2\n",
+        "exercises: 7\n",
+        String(repeating: "exercises:\n  uts-namespace: { run: \"x {probe}\" }\n", count: 20000),
+    ])
+    func unusableManifest(text: String) {
+        do {
+            _ = try Manifest.parse(text, file: "lab.yml")
+        } catch {
+            #expect(error.description.hasPrefix("lab.yml:"))
+        }
+    }
+
     @Test func runSplitsLikeAShellWithoutExpanding() throws {
         #expect(try splitWords(#"sh -c 'hostname "$1" && shift && exec "$@"' sh {hostname} {probe}"#)
                 == ["sh", "-c", #"hostname "$1" && shift && exec "$@""#, "sh", "{hostname}", "{probe}"])
