@@ -77,9 +77,11 @@ struct GradeCommand: ParsableCommand {
         }
         let style = Style.forStandardOutput(colour.choice)
         var students: [StudentResult] = []
+        // Results written to standard output (`-`) are all it gets.
+        let quiet = [junit, json, csv, gradescope].contains("-")
         try gradeAll(plans, seed: chosenSeed) { result in
             students.append(result)
-            print(GradeRenderer(style: style).student(result))
+            if !quiet { print(GradeRenderer(style: style).student(result)) }
             fflush(nil)
         }
         let report = GradeReport(seed: chosenSeed, students: students)
@@ -208,26 +210,20 @@ struct GradeRenderer {
         return lines.joined(separator: "\n")
     }
 
+    /// One suite per checkout, one case per exercise: its failed checks as the failure (or,
+    /// broken, the error), every check in the body. No times: the same seed, the same XML.
     static func junit(_ report: GradeReport) -> String {
-        var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"runner grade\">\n"
-        for student in report.students {
-            let failures = student.exercises.filter { $0.verdict == .fail }.count
-            let errors = student.exercises.filter { $0.verdict == .broken }.count
-            xml += "  <testsuite name=\(JUnit.attribute(student.checkout)) tests=\"\(student.exercises.count)\" failures=\"\(failures)\" errors=\"\(errors)\">\n"
-            for exercise in student.exercises {
-                xml += "    <testcase classname=\(JUnit.attribute(student.checkout)) name=\(JUnit.attribute(exercise.id))"
-                switch exercise.verdict {
-                case .pass: xml += "/>\n"
-                case .fail, .broken:
-                    let element = exercise.verdict == .fail ? "failure" : "error"
-                    let body = exercise.checks.map { "\($0.passed ? "PASS" : "FAIL")  \($0.name): \($0.actual)" }.joined(separator: "\n")
-                    xml += ">\n      <\(element) message=\(JUnit.attribute(JUnit.oneLine(exercise.diagnosis ?? "")))>"
-                        + JUnit.text(body) + "</\(element)>\n    </testcase>\n"
+        JUnit.render(report.students.map { student in
+            JUnit.Suite(name: student.checkout, milliseconds: 0, cases: student.exercises.map { exercise in
+                let body = exercise.checks.map { "\($0.passed ? "PASS" : "FAIL")  \($0.name): \($0.actual)" }.joined(separator: "\n")
+                let problem: JUnit.Problem? = switch exercise.verdict {
+                case .pass: nil
+                case .fail: JUnit.Problem(element: "failure", type: "check", message: JUnit.oneLine(exercise.diagnosis ?? ""), body: body)
+                case .broken: JUnit.Problem(element: "error", type: "broken", message: JUnit.oneLine(exercise.diagnosis ?? ""), body: body)
                 }
-            }
-            xml += "  </testsuite>\n"
-        }
-        return xml + "</testsuites>\n"
+                return JUnit.Case(name: exercise.id, milliseconds: 0, problem: problem)
+            })
+        }, name: "runner grade")
     }
 
     static func csv(_ report: GradeReport) -> String {

@@ -53,12 +53,17 @@ enum JUnit {
                                       body: reasons.joined(separator: "\n"))),
             ])
         }
+        return render(suites, name: "nslab")
+    }
+
+    /// The XML of `suites` under one `<testsuites>` named `name`.
+    static func render(_ suites: [Suite], name: String) -> String {
         // The totals are the sums of the suites', and each suite's are counted from its cases,
         // so they add up. `<testsuites>` carries no `skipped`: junit-10.xsd, which Jenkins' xUnit
         // plugin checks every report against, does not allow it there (each `<testsuite>` has it).
         let total = suites.flatMap(\.cases)
         var xml = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
-                   "<testsuites name=\"nslab\" tests=\"\(total.count)\" "
+                   "<testsuites name=\(attribute(name)) tests=\"\(total.count)\" "
                    + "failures=\"\(total.filter { $0.problem?.element == "failure" }.count)\" "
                    + "errors=\"\(total.filter { $0.problem?.element == "error" }.count)\" "
                    + "time=\"\(seconds(milliseconds: suites.reduce(0) { $0 + $1.milliseconds }))\">"]

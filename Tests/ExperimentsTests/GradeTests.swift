@@ -85,6 +85,25 @@ struct GradeTests {
         }
     }
 
+    @Test func theClassTableJUnitAndGradescopeSayTheSame() throws {
+        try requireRoot()
+        let scratch = try TemporaryDirectory()
+        let (junit, csv, gradescope) = ("\(scratch.path)/grade.xml", "\(scratch.path)/class.csv", "\(scratch.path)/results.json")
+        let (exitCode, _, errors) = try Self.grade(["good-go", "net-lo-down"],
+                                                   ["--junit", junit, "--csv", csv, "--gradescope", gradescope])
+        #expect(exitCode == 1, "\(errors)")
+        let valid = try JUnitTests.validate(junit)
+        #expect(valid.exitCode == 0, "\(valid.errors)")
+        #expect(try JUnitTests.xpath(junit, "count(//testcase)").trimmingCharacters(in: .whitespacesAndNewlines) == "5")
+        #expect(try JUnitTests.xpath(junit, "string(//testcase[failure]/@name)") == "net-namespace")
+        let rows = try #require(readTextFile(csv)).split(separator: "\n")
+        #expect(rows.first == "student,exercise,points,verdict,diagnosis" && rows.count == 6)
+        #expect(rows.last?.hasPrefix("\(sourceRoot())/fixtures/students/net-lo-down,net-namespace,0,fail,") == true)
+        // Gradescope gets the first checkout's: every test passed, 13 points.
+        let results = try #require(readTextFile(gradescope))
+        #expect(results.contains("\"score\" : 13") && results.contains("\"max_score\" : 10") && !results.contains("failed"))
+    }
+
     @Test func theSameSeedGivesTheSameReportAndAnotherSeedOtherValues() throws {
         try requireRoot()
         let first = try Self.grade(["good-c"], ["--only", "uts-namespace,user-namespace"], seed: 9).report
