@@ -33,7 +33,7 @@ public let netNamespace = Experiment(
                 observations: [old.observation("old namespace"), new.observation("new namespace")],
                 checks: [
                     .differ("net namespace inode of the new process", old: try old.report.inode(.net), new: newReport.inode(.net)),
-                    .equal("devices in the new namespace", expected: ["lo DOWN"], actual: newReport.interfaces.map(devices)),
+                    .equal("devices in the new namespace", expected: ["lo DOWN"], actual: newReport.interfaces.map(deviceLines)),
                     .equal("its routes", expected: [], actual: newReport.routes),
                     .errno("connect(127.0.0.1:\(port)) there", expected: "ENETUNREACH",
                            actual: try? new.probe.result(ConnectResult.self)),
@@ -51,7 +51,7 @@ public let netNamespace = Experiment(
             return StepOutcome(
                 observations: [new.observation("new namespace, after ip link set lo up")],
                 checks: [
-                    .equal("devices in the new namespace", expected: ["lo UP 127.0.0.1"], actual: try new.report.interfaces.map(devices)),
+                    .equal("devices in the new namespace", expected: ["lo UP 127.0.0.1"], actual: try new.report.interfaces.map(deviceLines)),
                     .errno("listen(127.0.0.1:\(port))", expected: "success", actual: try? new.probe.result(ListenResult.self)),
                     .errno("connect(127.0.0.1:\(port)): a TCP handshake over lo", expected: "success",
                            actual: try? new.probe.result(ConnectResult.self)),
@@ -106,21 +106,21 @@ public let netNamespace = Experiment(
             return StepOutcome(
                 observations: [
                     old.observation("old namespace", command: commands.prefix(3).map(\.command).joined(separator: "; "),
-                                    output: ["devices: " + (try old.report.interfaces.map(devices) ?? []).joined(separator: ", "),
+                                    output: ["devices: " + (try old.report.interfaces.map(deviceLines) ?? []).joined(separator: ", "),
                                              "listen(\(hostAddress):\(port)): \((try? old.probe.result(ListenResult.self))?.outcome ?? "?")",
                                              "then: \(cleanup.command)"]),
                     new.observation("new namespace", command: commands.suffix(2).map(\.command).joined(separator: "; "),
-                                    output: ["devices: " + (after.interfaces.map(devices) ?? []).joined(separator: ", "),
+                                    output: ["devices: " + (after.interfaces.map(deviceLines) ?? []).joined(separator: ", "),
                                              "routes: " + (after.routes ?? []).joined(separator: ", "),
                                              "connect(\(hostAddress):\(port)): \((try? new.probe.result(ConnectResult.self))?.outcome ?? "?")"]),
                 ],
                 checks: [
                     .equal("routes in the new namespace before the cable", expected: [], actual: before.routes),
                     .equal("devices in the new namespace after it", expected: ["lo UP 127.0.0.1", "\(namespaceEnd) UP \(namespaceAddress)"],
-                           actual: after.interfaces.map(devices)),
+                           actual: after.interfaces.map(deviceLines)),
                     .equal("its routes: only the one the address brought", expected: ["10.200.0.0/24 dev \(namespaceEnd)"],
                            actual: after.routes),
-                    .contains("devices in the old namespace", "\(hostEnd) UP \(hostAddress)", in: try old.report.interfaces.map(devices)) { $0 },
+                    .contains("devices in the old namespace", "\(hostEnd) UP \(hostAddress)", in: try old.report.interfaces.map(deviceLines)) { $0 },
                     .errno("listen(\(hostAddress):\(port)) in the old namespace", expected: "success",
                            actual: try? old.probe.result(ListenResult.self)),
                     .errno("connect(\(hostAddress):\(port)) from the new namespace, across the cable", expected: "success",
@@ -138,8 +138,8 @@ public let netNamespace = Experiment(
             var steps: [(FinishedProcess, old: [String]?, new: [String]?)] = []
             func run(_ placement: ProcessSpec, _ words: String) throws {
                 let command = try ip(lab, placement, words)
-                let old = try lab.probe(.oldSide, [.report([.interfaces])]).report.interfaces.map(devices)
-                let new = try lab.probe(inside, [.report([.interfaces])]).report.interfaces.map(devices)
+                let old = try lab.probe(.oldSide, [.report([.interfaces])]).report.interfaces.map(deviceLines)
+                let new = try lab.probe(inside, [.report([.interfaces])]).report.interfaces.map(deviceLines)
                 steps.append((command, old, new))
             }
             try run(.oldSide, "link add \(hostEnd) type veth peer name \(namespaceEnd)")
@@ -153,7 +153,7 @@ public let netNamespace = Experiment(
             holder.send()
             let ended = try lab.finish(holder)
             let gone = try lab.probe(.oldSide, [.awaitLinkGone(hostEnd), .report([.interfaces, .ns])])
-            let final = try gone.report.interfaces.map(devices)
+            let final = try gone.report.interfaces.map(deviceLines)
             func at(_ index: Int) -> (old: [String]?, new: [String]?) { index < steps.count ? (steps[index].old, steps[index].new) : (nil, nil) }
             return StepOutcome(
                 // Side by side: each command, then the devices each namespace shows.
@@ -189,10 +189,6 @@ private let netnsName = "nslab-lab"
 /// What the new side shows after the probe: `ip -brief address`.
 private let showAddresses = ["ip", "-brief", "address"]
 
-/// "lo UP 127.0.0.1", one per device, as the checks compare them.
-private func devices(_ interfaces: [ProbeReport.Interface]) -> [String] {
-    interfaces.map { ([$0.name, $0.up ? "UP" : "DOWN"] + $0.addresses).joined(separator: " ") }
-}
 
 /// Runs `ip WORDS` where `placement` says and requires it to succeed.
 private func ip(_ lab: Lab, _ placement: ProcessSpec, _ words: String) throws -> FinishedProcess {
