@@ -12,7 +12,8 @@ struct GradeTests {
     struct Report: Decodable { let seed: UInt64; let students: [StudentResult] }
 
     /// Grades `students` (directories of fixtures/students) with `arguments`; the JSON report.
-    static func grade(_ students: [String], _ arguments: [String] = [], seed: UInt64 = 42) throws
+    static func grade(_ students: [String], _ arguments: [String] = [], seed: UInt64 = 42,
+                      environment: [String] = ProcessSpec.defaultEnvironment) throws
         -> (exitCode: Int32?, report: Report, errors: String)
     {
         let scratch = try TemporaryDirectory()
@@ -20,7 +21,7 @@ struct GradeTests {
         let checkouts = students.map { sourceRoot() + "/fixtures/students/" + $0 }
         let run = try expectHostUnchanged {
             try runCommand(testSandbox + [runnerPath, "grade"] + checkouts + ["--seed", "\(seed)", "--json", json] + arguments,
-                           timeout: 300)
+                           environment: environment, timeout: 300)
         }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
@@ -89,8 +90,10 @@ struct GradeTests {
         try requireRoot()
         let scratch = try TemporaryDirectory()
         let (junit, csv, gradescope) = ("\(scratch.path)/grade.xml", "\(scratch.path)/class.csv", "\(scratch.path)/results.json")
+        let summary = "\(scratch.path)/summary.md"
         let (exitCode, _, errors) = try Self.grade(["good-go", "net-lo-down"],
-                                                   ["--junit", junit, "--csv", csv, "--gradescope", gradescope])
+                                                   ["--junit", junit, "--csv", csv, "--gradescope", gradescope],
+                                                   environment: ProcessSpec.defaultEnvironment + ["GITHUB_STEP_SUMMARY=\(summary)"])
         #expect(exitCode == 1, "\(errors)")
         let valid = try JUnitTests.validate(junit)
         #expect(valid.exitCode == 0, "\(valid.errors)")
@@ -99,6 +102,9 @@ struct GradeTests {
         let rows = try #require(readTextFile(csv)).split(separator: "\n")
         #expect(rows.first == "student,exercise,points,verdict,diagnosis" && rows.count == 6)
         #expect(rows.last?.hasPrefix("\(sourceRoot())/fixtures/students/net-lo-down,net-namespace,0,fail,") == true)
+        // GitHub's step summary: a Markdown table, a row per exercise.
+        let markdown = try #require(readTextFile(summary)).split(separator: "\n")
+        #expect(markdown.first == "### runner grade (seed 42)" && markdown.filter { $0.hasPrefix("| ") }.count == 7)  // header, rule, 5 rows
         // Gradescope gets the first checkout's: every test passed, 13 points.
         let results = try #require(readTextFile(gradescope))
         #expect(results.contains("\"score\" : 13") && results.contains("\"max_score\" : 10") && !results.contains("failed"))
