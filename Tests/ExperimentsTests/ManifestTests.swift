@@ -37,6 +37,8 @@ struct ManifestTests {
          "lab.yml:1: limits.timeout: a number from 0.1 to 3600 was expected"),
         ("exercise:\n  uts-namespace: { run: \"x {probe}\" }\n", "lab.yml:1: exercise: unknown field; expected build, exercises, limits"),
         ("", "lab.yml:1: the file is empty"),
+        ("exercises:\n  uts-namespace: { run: \"./lab --name={hostname} {probe}\" }\n",
+         "lab.yml:2: exercises.uts-namespace.run: {hostname} must be a word of its own (in `--name={hostname}` it would not be replaced)"),
     ])
     func badManifest(text: String, error: String) {
         let thrown = #expect(throws: ManifestError.self) { try Manifest.parse(text, file: "lab.yml") }

@@ -92,6 +92,13 @@ public struct Manifest: Sendable, Equatable {
                 throw ManifestError(file, line: runNode.mark?.line ?? 1, field: "\(field).run",
                                     "unknown placeholder \(word); \(name) has \(known.map { "{\($0)}" }.joined(separator: " "))")
             }
+            // Only a whole word is replaced: `--name={hostname}` would reach the program as written.
+            for word in words where !(word.hasPrefix("{") && word.hasSuffix("}")) {
+                if let inside = known.first(where: { word.contains("{\($0)}") }) {
+                    throw ManifestError(file, line: runNode.mark?.line ?? 1, field: "\(field).run",
+                                        "{\(inside)} must be a word of its own (in `\(word)` it would not be replaced)")
+                }
+            }
             guard words.contains("{probe}") || words.contains("{probe_in_rootfs}") else {
                 throw ManifestError(file, line: runNode.mark?.line ?? 1, field: "\(field).run",
                                     "no {\(known.last ?? "probe")}: your program must be given the command to run")
