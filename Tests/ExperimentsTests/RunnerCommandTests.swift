@@ -235,6 +235,18 @@ struct RunnerCommandTests {
         #expect(result.output.contains("/proc/sys/user/max_uts_namespaces"))
     }
 
+    @Test func doctorSaysWhenUnprivilegedUserNamespacesAreRefusedAndWhatToChange() throws {
+        try requireRoot()
+        let result = try runCommand(testSandbox + ["unshare", "--user", "--map-root-user", "sh", "-c",
+            "echo 0 > /proc/sys/user/max_user_namespaces && exec setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin -- \"$0\" doctor --color never",
+            runnerPath])
+        #expect(result.exitCode == 3)
+        let line = result.output.split(separator: "\n").first { $0.contains("unprivileged user namespaces (to run") }
+        #expect(line?.hasPrefix("FAIL unprivileged user namespaces (to run without sudo) — /proc/sys/user/max_user_namespaces is 0") == true,
+                "\(result.output)")
+        #expect(line?.hasSuffix("as root: sysctl -w user.max_user_namespaces=10000") == true)
+    }
+
     @Test func withoutCapSysAdminWhereUserNamespacesAreRefusedItExitsThreeAndSaysWhy() throws {
         try requireRoot()
         // Root of a user namespace whose limit of user namespaces is 0, without CAP_SYS_ADMIN:
