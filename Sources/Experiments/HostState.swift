@@ -44,17 +44,23 @@ public struct Footprint: Sendable {
     public var ipcKeys: Set<Int> = []
     public var links: Set<String> = []
     public var mountPoints: Set<String> = []
+    /// Mounts the run makes where others may mount too (/mnt, /run), known by their source:
+    /// "nslab-workbench" on /mnt is the run's, another tmpfs there is not.
+    public var mountSources: Set<String> = []
 
-    public init(names: Set<String> = [], ipcKeys: Set<Int> = [], links: Set<String> = [], mountPoints: Set<String> = []) {
+    public init(names: Set<String> = [], ipcKeys: Set<Int> = [], links: Set<String> = [], mountPoints: Set<String> = [],
+                mountSources: Set<String> = []) {
         self.names = names
         self.ipcKeys = ipcKeys
         self.links = links
         self.mountPoints = mountPoints
+        self.mountSources = mountSources
     }
 
     public func union(_ other: Footprint) -> Footprint {
         Footprint(names: names.union(other.names), ipcKeys: ipcKeys.union(other.ipcKeys),
-                  links: links.union(other.links), mountPoints: mountPoints.union(other.mountPoints))
+                  links: links.union(other.links), mountPoints: mountPoints.union(other.mountPoints),
+                  mountSources: mountSources.union(other.mountSources))
     }
 }
 
@@ -146,7 +152,11 @@ public struct HostState: Sendable {
         compare("SysV IPC", sysvipc.map { $0.sorted { $0.description < $1.description } },
                 after.sysvipc.map { $0.sorted { $0.description < $1.description } }) { footprint?.ipcKeys.contains($0.key) ?? true }
         compare("mounts", mounts, after.mounts) { line in
-            footprint?.mountPoints.contains(String(line.prefix { $0 != " " })) ?? true
+            // "mount point, options - fstype source …": by its point, or by its source.
+            guard let footprint else { return true }
+            let fields = line.split(separator: " ")
+            let source = fields.firstIndex(of: "-").flatMap { $0 + 2 < fields.count ? String(fields[$0 + 2]) : nil }
+            return footprint.mountPoints.contains(String(fields.first ?? "")) || source.map(footprint.mountSources.contains) == true
         }
         compare("network devices", links?.sorted(), after.links?.sorted()) { footprint?.links.contains($0) ?? true }
         return lines

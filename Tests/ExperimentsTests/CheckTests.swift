@@ -65,4 +65,18 @@ struct CheckTests {
             #expect("\(error)" == "the probe printed no \"zombie\" line: plain")
         }
     }
+
+    @Test func theRealHostIsComparedOnTheRunsMountsByPointOrBySource() {
+        func host(_ mounts: [String]) -> HostState {
+            HostState(hostname: "h", domainname: "d", sysvipc: [], mounts: mounts, links: [], unreadable: [])
+        }
+        let footprint = Footprint(mountPoints: ["/mnt/rootfs"], mountSources: ["nslab-workbench"])
+        let before = host(["/ rw - ext4 /dev/vda rw"])
+        // Another process's tmpfs on /mnt is none of the run's; the workbench anywhere, or a
+        // mount at one of the run's mount points, is.
+        #expect(before.differences(to: host(before.mounts! + ["/mnt rw - tmpfs noise rw"]), within: footprint) == [])
+        #expect(before.differences(to: host(before.mounts! + ["/mnt rw - tmpfs nslab-workbench rw"]), within: footprint)
+                == ["mounts added: /mnt rw - tmpfs nslab-workbench rw"])
+        #expect(before.differences(to: host(before.mounts! + ["/mnt/rootfs rw - tmpfs x rw"]), within: footprint).count == 1)
+    }
 }

@@ -12,7 +12,7 @@ public let mountNamespace = Experiment(
     demoHostNamespaces: [.mnt],
     // The sandbox's, the demo host's, and at most two new ones alive at once.
     namespaceBudget: [.mnt: 4],
-    footprint: Footprint(mountPoints: [Workbench.path, bindTarget, peer, unmountTarget, expiring]),
+    footprint: Footprint(mountPoints: [bindTarget, peer, unmountTarget, expiring], mountSources: [Workbench.source, "peer", "expiring"]),
     // A systemd host: the demo host's /mnt is a shared mount (`mount --make-shared /mnt`), so a
     // new namespace's copy of it is its peer, whatever the machine's own / is.
     demoHostSetup: [.mount(source: nil, target: Workbench.path, flags: UInt(MS_SHARED))],

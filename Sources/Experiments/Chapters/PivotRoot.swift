@@ -13,7 +13,7 @@ public let pivotRoot = Experiment(
     needsCommands: ["sh"],
     demoHostNamespaces: [.mnt],
     namespaceBudget: [.mnt: 3],  // the sandbox's, the demo host's, one new one at a time
-    footprint: Footprint(mountPoints: [Workbench.path, newRoot]),
+    footprint: Footprint(mountPoints: [newRoot], mountSources: [Workbench.source]),
     workbench: [.busyboxRoot("rootfs")],
     shellTries: ["ls /", "cat /proc/self/mountinfo", "ps"],
     steps: [
