@@ -110,6 +110,37 @@ struct GradeTests {
         #expect(results.contains("\"score\" : 13") && results.contains("\"max_score\" : 10") && !results.contains("failed"))
     }
 
+    @Test func aHostileProgramChangesNothingOutsideItsSandbox() throws {
+        try requireRoot()
+        // Written here, never kept in the repository: run by hand as root, it would do harm.
+        let scratch = try TemporaryDirectory()
+        let script = """
+            #!/bin/sh
+            shift 2
+            touch /etc/nslab-hostile 2>/dev/null || echo "etc: refused"
+            unshare --mount sh -c 'mount -o remount,rw,bind /etc && echo x > /etc/nslab-hostile' 2>/dev/null || echo "remount: refused"
+            { echo 3 > /proc/sys/vm/drop_caches; } 2>/dev/null || echo "sysctl: refused"
+            dd if=/dev/zero of=/tmp/fill bs=1M count=600 2>/dev/null || echo "tmp: full"
+            hostname hostile
+            exec "$@"
+            """
+        #expect(try runCommand(["sh", "-c", "printf '%s\\n' \"$0\" > \"$1\"/lab.sh && chmod +x \"$1\"/lab.sh && "
+                                + "printf 'exercises:\\n  uts-namespace: { run: \"./lab.sh uts {hostname} {probe}\" }\\n' > \"$1\"/lab.yml",
+                                script, scratch.path]).exitCode == 0)
+        let json = "\(scratch.path)/grade.json"
+        let run = try expectHostUnchanged {
+            try runCommand(testSandbox + [runnerPath, "grade", scratch.path, "--seed", "1", "--json", json])
+        }
+        #expect(run.exitCode == 1)
+        #expect(access("/etc/nslab-hostile", F_OK) != 0)
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let text = try #require(readTextFile(json))
+        let exercise = try #require(try decoder.decode(Report.self, from: Data(text.utf8)).students.first?.exercises.first)
+        #expect(exercise.output.prefix(4) == ["etc: refused", "remount: refused", "sysctl: refused", "tmp: full"], "\(exercise.output)")
+        #expect(exercise.diagnosis?.contains("your program renamed the host: sandbox hostname was ") == true)
+    }
+
     @Test func theSameSeedGivesTheSameReportAndAnotherSeedOtherValues() throws {
         try requireRoot()
         let first = try Self.grade(["good-c"], ["--only", "uts-namespace,user-namespace"], seed: 9).report

@@ -153,10 +153,11 @@ struct GradingWorkspace {
         operations += [
             .mount(source: "/sys", target: "\(root)/sys", flags: UInt(MS_BIND | MS_REC)), .readOnly("\(root)/sys"),
             .mount(source: "/dev", target: "\(root)/dev", flags: UInt(MS_BIND | MS_REC)), .readOnly("\(root)/dev"),
-            .mount(source: "shm", target: "\(root)/dev/shm", fstype: "tmpfs", flags: nodev, data: "mode=1777"),
+            // Bounded, so that a program cannot fill the machine's memory through them.
+            .mount(source: "shm", target: "\(root)/dev/shm", fstype: "tmpfs", flags: nodev, data: "mode=1777,size=64m"),
             .mount(source: "proc", target: "\(root)/proc", fstype: "proc", flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC)),
-            .mount(source: "tmp", target: "\(root)/tmp", fstype: "tmpfs", flags: nodev, data: "mode=1777"),
-            .mount(source: "run", target: "\(root)/run", fstype: "tmpfs", flags: nodev, data: "mode=0755"),
+            .mount(source: "tmp", target: "\(root)/tmp", fstype: "tmpfs", flags: nodev, data: "mode=1777,size=512m"),
+            .mount(source: "run", target: "\(root)/run", fstype: "tmpfs", flags: nodev, data: "mode=0755,size=16m"),
             .bind(work, "\(root)/work"),
             .chdir(root), .pivotRoot(newRoot: ".", putOld: "."), .umount2(".", flags: Int32(MNT_DETACH)), .chdir("/"),
             // A systemd host's /: a mount of the program's that is not made private shows here.
