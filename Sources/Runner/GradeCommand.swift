@@ -98,38 +98,20 @@ struct GradeCommand: ParsableCommand {
         if students.contains(where: { $0.score < (minScore ?? $0.maxScore) }) { throw Exit.failed }
     }
 
-    /// Grades every checkout, `jobs` at a time, each by a runner of its own (a worker) in
-    /// this sandbox; `done` gets the results in the order of the checkouts.
+    /// Grades every checkout, `jobs` at a time, each by a worker runner in this sandbox;
+    /// `done` gets the results in the order of the checkouts.
     func gradeAll(_ plans: [(String, Manifest)], seed: UInt64, done: (StudentResult) -> Void) throws {
-        let slots = max(1, jobs ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        let program = try executablePath()
-        try Grader.prepareWorkbench()
-        var running: [(index: Int, child: ChildProcess)] = []
-        var next = 0
-        func startNext() throws {
-            let index = next
-            next += 1
-            var arguments = [program, "grade", plans[index].0, "--worker", "\(index)", "--seed", "\(seed)"]
-            if let manifest { arguments += ["--manifest", manifest] }
-            if let only { arguments += ["--only", only] }
-            if let timeout { arguments += ["--timeout", "\(timeout)"] }
-            var spec = ProcessSpec(arguments, environment: ProcessSpec.defaultEnvironment)
-            spec.inheritsStandardIO = true  // a worker prints only its errors
-            running.append((index, try spawn(spec, command: "runner grade \(plans[index].0)")))
-        }
-        while next < plans.count || !running.isEmpty {
-            while running.count < slots && next < plans.count { try startNext() }
-            let (index, child) = running.removeFirst()
-            let plan = plans[index]
-            let bound = plan.1.limits.buildTimeout + plan.1.entries.reduce(60) { $0 + $1.timeout + 5 }
-            let ended = try child.wait(timeout: bound)
-            guard ended == .exited(0), let text = Grader.savedResult(index: index) else {
-                printError("could not grade \(plan.0): its grader ended with \(ended)")
-                throw Exit.broken
+        do {
+            try Grader.gradeByWorkers(plans.map { (checkout: $0.0, manifest: $0.1) },
+                                      jobs: jobs ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), done: done) { index in
+                // This same command, for one checkout: what the worker needs of it.
+                ["grade", plans[index].0, "--worker", "\(index)", "--seed", "\(seed)"]
+                    + (manifest.map { ["--manifest", $0] } ?? []) + (only.map { ["--only", $0] } ?? [])
+                    + (timeout.map { ["--timeout", "\($0)"] } ?? [])
             }
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            done(try decoder.decode(StudentResult.self, from: Data(text.utf8)))
+        } catch let failure as WorkerFailure {
+            printError("could not grade \(failure.checkout): \(failure.reason)")
+            throw Exit.broken
         }
     }
 

@@ -75,8 +75,37 @@ public enum Grader {
 
     /// A worker's result, as JSON, on the workbench, where its supervisor reads it.
     public static func saveResult(_ json: String, index: Int) throws { try Workbench.write(json, to: resultFile(index)) }
-    public static func savedResult(index: Int) -> String? { readTextFile(resultFile(index)) }
     static func resultFile(_ index: Int) -> String { "\(Workbench.path)/grade/\(index).json" }
+
+    /// Grades each checkout by a runner of its own (a worker: this executable with
+    /// `workerArguments(index)`), `jobs` at a time, in this sandbox; `done` gets the results
+    /// in the order of the checkouts. A worker that fails throws WorkerFailure.
+    public static func gradeByWorkers(_ plans: [(checkout: String, manifest: Manifest)], jobs: Int,
+                                      done: (StudentResult) -> Void, workerArguments: (Int) -> [String]) throws {
+        let program = try executablePath()
+        try prepareWorkbench()
+        var running: [(index: Int, child: ChildProcess)] = []
+        var next = 0
+        while next < plans.count || !running.isEmpty {
+            while running.count < max(1, jobs) && next < plans.count {
+                var spec = ProcessSpec([program] + workerArguments(next))
+                spec.inheritsStandardIO = true  // a worker prints only its errors
+                running.append((next, try spawn(spec, command: "runner grade \(plans[next].checkout)")))
+                next += 1
+            }
+            let (index, child) = running.removeFirst()
+            let plan = plans[index]
+            // The worker's own bound: its build, then each exercise's, with room for setting up.
+            let bound = plan.manifest.limits.buildTimeout + plan.manifest.entries.reduce(60) { $0 + $1.timeout + 5 }
+            let ended = try child.wait(timeout: bound)
+            guard ended == .exited(0), let text = readTextFile(resultFile(index)) else {
+                throw WorkerFailure(checkout: plan.checkout, reason: "its grader ended with \(ended)")
+            }
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            done(try decoder.decode(StudentResult.self, from: Data(text.utf8)))
+        }
+    }
 
     /// Grades `checkout` by `manifest`, in workspace `index` of the run's workbench.
     public static func grade(checkout: String, manifest: Manifest, index: Int, seed: UInt64, only: Set<Exercise.ID>?,
@@ -221,6 +250,12 @@ struct GradingWorkspace {
                               verdict: verdict, checks: checks, diagnosis: diagnosis,
                               values: values.filter { exercise.placeholders.contains($0.key) }, output: bench.programOutput)
     }
+}
+
+/// A worker that could not grade its checkout (it crashed or ran past its bound).
+public struct WorkerFailure: Error {
+    public let checkout: String
+    public let reason: String
 }
 
 /// A failure of the student's program that ends the judging early (it never ran the probe,
