@@ -292,6 +292,12 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     guard let name = spec.arguments.first, let path = resolveExecutable(name) else {
         throw SystemCallError("execve(\(spec.arguments.first ?? ""))", errno: ENOENT)
     }
+    // A joined PID namespace takes the child's child (the shim forks once more): maps written
+    // to the child's /proc/PID would miss the user namespace that one makes.
+    if spec.create.contains(.user), spec.join.contains(where: { $0.namespace == .pid }) {
+        throw SystemCallError("unshare(CLONE_NEWUSER) after setns(CLONE_NEWPID)", errno: EINVAL,
+                              detail: "not supported: the maps would go to the wrong process")
+    }
     // Opened now, exec'd by fd: it runs in the child's new root (pivot_root, chroot) without
     // being there.
     let program = nslab_open_path(path)

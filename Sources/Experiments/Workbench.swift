@@ -48,6 +48,15 @@ public enum Workbench {
         }
     }
 
+    /// Whether something is mounted at `path` in this mount namespace.
+    static func isMountPoint(_ path: String) -> Bool {
+        let lines = (try? readKernelFile("/proc/self/mountinfo", requireProc: true))?.split(separator: "\n") ?? []
+        return lines.contains { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 4 && fields[4] == path
+        }
+    }
+
     /// Whether /mnt is already the workbench (a second experiment of the same run).
     static func isMounted() -> Bool {
         let lines = (try? readKernelFile("/proc/self/mountinfo", requireProc: true))?.split(separator: "\n") ?? []

@@ -652,6 +652,7 @@ static int namespace_owned(const char *kind, const char **why) {
     int owner = fd < 0 ? -1 : ioctl(fd, NS_GET_USERNS);
     if (fd >= 0) close(fd);
     if (!strcmp(kind, "user") && fd >= 0) {  // a user namespace stands for itself first
+        if (owner >= 0) close(owner);
         owner = open(path, O_RDONLY | O_CLOEXEC);
     }
     for (int depth = 0; owner >= 0 && depth < 33; depth++) {

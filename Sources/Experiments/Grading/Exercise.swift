@@ -17,8 +17,30 @@ public struct Exercise: Sendable {
     public let task: String
     /// Picks the values the student's program must apply, at random from the run's seed.
     let choose: @Sendable (inout SeededGenerator) -> [String: String]
+    /// The files the exercise needs in /work, from its values: made before any code of the
+    /// student's runs (the build included), so that the grader never follows a link of theirs.
+    let fixtures: @Sendable ([String: String]) -> [Fixture]
     /// Sets up, runs the student's program once, and judges what the probe saw.
     let judge: @Sendable (GradingBench) throws -> [Check]
+
+    /// A file or directory in /work (a sandbox path), owned by an id as the sandbox counts
+    /// them; or the busybox root.
+    enum Fixture: Sendable {
+        case file(String, text: String, owner: UInt32 = 0, mode: UInt32 = 0o644)
+        case directory(String)
+        case busyboxRoot(String)
+    }
+
+    init(id: ID, placeholders: [String], task: String, choose: @escaping @Sendable (inout SeededGenerator) -> [String: String],
+         fixtures: @escaping @Sendable ([String: String]) -> [Fixture] = { _ in [] },
+         judge: @escaping @Sendable (GradingBench) throws -> [Check]) {
+        self.id = id
+        self.placeholders = placeholders
+        self.task = task
+        self.choose = choose
+        self.fixtures = fixtures
+        self.judge = judge
+    }
 
     public static func contract(_ id: ID) -> Exercise {
         switch id {
@@ -101,11 +123,12 @@ private let mount = Exercise(
     choose: { random in
         let directory = "\(GradingBench.exerciseDirectory)/mount-\(random.word(4))"
         return ["source": "\(directory)/source", "target": "\(directory)/target", "marker": "marker-\(random.word(6))"]
+    },
+    fixtures: { values in
+        [.file("\(values["source"]!)/\(values["marker"]!)", text: "the source's marker\n"), .directory(values["target"]!)]
     }
 ) { bench in
-    let source = bench.values["source"]!, target = bench.values["target"]!, marker = bench.values["marker"]!
-    try bench.makeFile("\(source)/\(marker)", text: "the source's marker\n")
-    try bench.makeDirectory(target)
+    let target = bench.values["target"]!, marker = bench.values["marker"]!
     // The sandbox is looked at while the probe holds, then afterwards.
     var during: String?
     let run = try bench.runStudent([.list(path: target), .report([.ns]), .hold()]) { _ in
@@ -126,10 +149,10 @@ private let mount = Exercise(
 private let pivot = Exercise(
     id: .pivotRoot, placeholders: ["rootfs", "probe_in_rootfs"],
     task: "in a new mount namespace, make {rootfs} the root with pivot_root(2), detach the old root, mount proc on /proc, run the command",
-    choose: { random in ["rootfs": "\(GradingBench.exerciseDirectory)/rootfs-\(random.word(4))"] }
+    choose: { random in ["rootfs": "\(GradingBench.exerciseDirectory)/rootfs-\(random.word(4))"] },
+    fixtures: { values in [.busyboxRoot(values["rootfs"]!)] }
 ) { bench in
-    let rootfs = bench.values["rootfs"]!
-    let entries = try bench.makeBusyboxRoot(rootfs)
+    let entries = bench.values["rootfs_entries"]!.split(separator: "\n").map(String.init)
     let rootBefore = try bench.sandbox([.report([.rootEntries, .mounts])]).report
     let run = try bench.runStudent([.report([.ns, .rootEntries, .mounts])])
     let report = try run.report
@@ -154,12 +177,14 @@ private let user = Exercise(
         ["uid_inside": String(random.number(1000...9999)), "uid_outside": String(random.number(10000...60000)),
          "gid_inside": String(random.number(1000...9999)), "gid_outside": String(random.number(10000...60000)),
          "files": "\(GradingBench.exerciseDirectory)/files-\(random.word(4))"]
+    },
+    fixtures: { values in
+        [.file("\(values["files"]!)/theirs", text: "yours to write\n", owner: UInt32(values["uid_outside"]!)!, mode: 0o644),
+         .file("\(values["files"]!)/roots", text: "not yours\n", owner: 0, mode: 0o600)]
     }
 ) { bench in
     let values = bench.values
-    let files = values["files"]!, uidOutside = UInt32(values["uid_outside"]!)!
-    try bench.makeFile("\(files)/theirs", text: "yours to write\n", owner: uidOutside, mode: 0o644)
-    try bench.makeFile("\(files)/roots", text: "not yours\n", owner: 0, mode: 0o600)
+    let files = values["files"]!
     let run = try bench.runStudent([.report([.ns, .process, .idMaps]), .write(path: "\(files)/theirs"), .write(path: "\(files)/roots")])
     let report = try run.report
     let writes = (try? run.probe.results(WriteResult.self)) ?? []

@@ -63,8 +63,9 @@ public struct StudentResult: Codable, Sendable {
 /// a root of read-only binds of /usr, /etc and the like, a fresh /proc, tmpfs on /tmp and
 /// /run, and /work, its copy of the checkout; / is a shared mount, as on a systemd host.
 public enum Grader {
-    /// Where the sandbox's ids start, seen from the machine.
-    static let idBase = 1_000_000
+    /// Where the sandboxes' ids start, seen from the machine: 1000000 + 65536 × the
+    /// checkout's number, so that two students' programs never share a uid.
+    static func idBase(_ index: Int) -> UInt32 { UInt32(1_000_000 + 65_536 * index) }
 
     /// Whether this process runs where a grader's supervisor mounted the workbench: in its
     /// sandbox (a worker, which is not its pid 1).
@@ -84,20 +85,22 @@ public enum Grader {
                                       done: (StudentResult) -> Void, workerArguments: (Int) -> [String]) throws {
         let program = try executablePath()
         try prepareWorkbench()
-        var running: [(index: Int, child: ChildProcess)] = []
+        var running: [(index: Int, child: ChildProcess, deadline: Deadline)] = []
         var next = 0
         while next < plans.count || !running.isEmpty {
             while running.count < max(1, jobs) && next < plans.count {
                 var spec = ProcessSpec([program] + workerArguments(next))
                 spec.inheritsStandardIO = true  // a worker prints only its errors
-                running.append((next, try spawn(spec, command: "runner grade \(plans[next].checkout)")))
+                // The worker's own bound, from its start: its build, then each exercise's, with
+                // room for setting up.
+                let manifest = plans[next].manifest
+                let bound = manifest.limits.buildTimeout + manifest.entries.reduce(60) { $0 + $1.timeout + 5 }
+                running.append((next, try spawn(spec, command: "runner grade \(plans[next].checkout)"), Deadline(seconds: bound)))
                 next += 1
             }
-            let (index, child) = running.removeFirst()
+            let (index, child, deadline) = running.removeFirst()
             let plan = plans[index]
-            // The worker's own bound: its build, then each exercise's, with room for setting up.
-            let bound = plan.manifest.limits.buildTimeout + plan.manifest.entries.reduce(60) { $0 + $1.timeout + 5 }
-            let ended = try child.wait(timeout: bound)
+            let ended = try child.wait(timeout: deadline.remaining)
             guard ended == .exited(0), let text = readTextFile(resultFile(index)) else {
                 throw WorkerFailure(checkout: plan.checkout, reason: "its grader ended with \(ended)")
             }
@@ -115,15 +118,26 @@ public enum Grader {
         _ = nslab_set_child_subreaper()
         let workspace = try GradingWorkspace(index: index, checkout: checkout, probePath: probePath)
         let entries = manifest.entries.filter { only?.contains($0.exercise) ?? true }
+        // Every value and every file first: from the build on, /work is the student's.
+        let plans = try entries.map { entry in
+            var random = SeededGenerator(seed: seed ^ entry.exercise.rawValue.hashValueStable)
+            let exercise = Exercise.contract(entry.exercise)
+            var values = exercise.choose(&random)
+            for fixture in exercise.fixtures(values) {
+                try workspace.make(fixture)
+                // What a root holds is read now, as the grader made it.
+                if case .busyboxRoot(let path) = fixture {
+                    values["rootfs_entries"] = try workspace.entries(of: path).joined(separator: "\n")
+                }
+            }
+            return (entry, exercise, values)
+        }
         var buildFailure: String?
         if let build = manifest.build {
             buildFailure = workspace.build(build, limits: manifest.limits)
         }
         var results: [ExerciseResult] = []
-        for entry in entries {
-            var random = SeededGenerator(seed: seed ^ entry.exercise.rawValue.hashValueStable)
-            let exercise = Exercise.contract(entry.exercise)
-            let values = exercise.choose(&random)
+        for (entry, exercise, values) in plans {
             if let buildFailure {
                 results.append(ExerciseResult(id: entry.exercise.rawValue, points: 0, maxPoints: entry.points, verdict: .fail,
                                               checks: [Check("the build", expected: "success", actual: buildFailure, passed: false)],
@@ -140,15 +154,33 @@ public enum Grader {
 struct GradingWorkspace {
     let root: String
     let work: String
+    /// The machine's uid (and gid) of the sandbox's root.
+    let idBase: UInt32
+
+    /// The device nodes the sandbox's /dev has, each bound alone (never the host's whole /dev,
+    /// with its world-writable /dev/shm).
+    static let devices = ["null", "zero", "full", "random", "urandom", "tty"]
 
     init(index: Int, checkout: String, probePath: String) throws {
         let base = "\(Workbench.path)/grade/\(index)"
         root = "\(base)/root"
         work = "\(base)/work"
-        try Workbench.prepare([.directory("grade/\(index)/root"), .directory("grade/\(index)/work/exercise")])
-        for directory in ["proc", "sys", "dev", "tmp", "run", "work"] + GradingWorkspace.hostDirectories {
+        idBase = Grader.idBase(index)
+        try Workbench.prepare([.directory("grade/\(index)/root"), .directory("grade/\(index)/work")])
+        // The student's /work: a tmpfs of its own, bounded, in the runner's mount namespace.
+        if !Workbench.isMountPoint(work) {
+            try check("mount(\"nslab-work\", \"\(work)\", \"tmpfs\", MS_NOSUID|MS_NODEV, \"size=1g\")") {
+                mount("nslab-work", work, "tmpfs", UInt(MS_NOSUID | MS_NODEV), "size=1g,mode=0755")
+            }
+        }
+        try Workbench.makeDirectories("\(work)/exercise")
+        for directory in ["proc", "sys", "dev/shm", "tmp", "run", "work"] + GradingWorkspace.hostDirectories {
             try Workbench.makeDirectories("\(root)/\(directory)")
         }
+        // Mount points for the device nodes, and /dev's usual links.
+        for device in GradingWorkspace.devices { try Workbench.write("", to: "\(root)/dev/\(device)") }
+        for (name, target) in [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+                               ("stderr", "/proc/self/fd/2")] { _ = symlink(target, "\(root)/dev/\(name)") }
         // Merged /usr: /bin, /lib and the like are links into usr, as on the host.
         for link in GradingWorkspace.hostLinks { _ = symlink(link.target, "\(root)/\(link.name)") }
         let copied = try spawn(ProcessSpec(["cp", "-a", "\(checkout)/.", "\(work)/checkout"]), command: "cp -a \(checkout)")
@@ -156,7 +188,7 @@ struct GradingWorkspace {
             throw LabError("could not copy the checkout \(checkout): \(copied.lines.suffix(2).joined(separator: " "))")
         }
         try copyFile(from: probePath, to: "\(work)/nsprobe", mode: 0o755)
-        let owned = try spawn(ProcessSpec(["chown", "-R", "\(Grader.idBase):\(Grader.idBase)", work]), command: "chown -R")
+        let owned = try spawn(ProcessSpec(["chown", "-R", "\(idBase):\(idBase)", work]), command: "chown -R")
         guard try owned.finish(timeout: 60) == .exited(0) else { throw LabError("could not chown \(work)") }
     }
 
@@ -181,7 +213,7 @@ struct GradingWorkspace {
         }
         operations += [
             .mount(source: "/sys", target: "\(root)/sys", flags: UInt(MS_BIND | MS_REC)), .readOnly("\(root)/sys"),
-            .mount(source: "/dev", target: "\(root)/dev", flags: UInt(MS_BIND | MS_REC)), .readOnly("\(root)/dev"),
+        ] + GradingWorkspace.devices.map { .bind("/dev/\($0)", "\(root)/dev/\($0)") } + [
             // Bounded, so that a program cannot fill the machine's memory through them.
             .mount(source: "shm", target: "\(root)/dev/shm", fstype: "tmpfs", flags: nodev, data: "mode=1777,size=64m"),
             .mount(source: "proc", target: "\(root)/proc", fstype: "proc", flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC)),
@@ -199,11 +231,45 @@ struct GradingWorkspace {
 
     /// A lab whose demo host is a fresh sandbox: the student's program runs where the old
     /// side would.
-    func sandboxLab(limits: Manifest.Limits, timeout: Double, probePath: String) -> Lab {
-        Lab(probePath: probePath, demoHostNamespaces: [.user, .uts, .ipc, .mnt, .net, .pid, .cgroup],
-            demoHostSetup: sandboxSetup(limits: limits),
-            demoHostMaps: IDMaps(setgroups: nil, uidMap: "0 \(Grader.idBase) 65536", gidMap: "0 \(Grader.idBase) 65536"),
-            timeout: timeout)
+    /// Only root is mapped, and the ids an exercise names (`extraIDs`): a program cannot
+    /// switch to a uid of its own choosing, each with a fresh RLIMIT_NPROC count.
+    func sandboxLab(limits: Manifest.Limits, timeout: Double, probePath: String, extraIDs: [UInt32] = []) -> Lab {
+        let map = ([0] + extraIDs).map { "\($0) \(idBase + $0) 1" }.joined(separator: "\n")
+        return Lab(probePath: probePath, demoHostNamespaces: [.user, .uts, .ipc, .mnt, .net, .pid, .cgroup],
+                   demoHostSetup: sandboxSetup(limits: limits),
+                   demoHostMaps: IDMaps(setgroups: nil, uidMap: map, gidMap: map), timeout: timeout)
+    }
+
+    /// The names in a directory of /work (a sandbox path), sorted.
+    func entries(of path: String) throws -> [String] {
+        let directory = work + path.dropFirst("/work".count)
+        guard let handle = opendir(directory) else { throw SystemCallError("opendir(\(directory))", errno: errno) }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// Makes a fixture in /work (given as a sandbox path), owned as the sandbox counts ids.
+    func make(_ fixture: Exercise.Fixture) throws {
+        func local(_ path: String) -> String { work + path.dropFirst("/work".count) }
+        switch fixture {
+        case .file(let path, let text, let owner, let mode):
+            let file = local(path)
+            try Workbench.makeDirectories(String(file[..<file.lastIndex(of: "/")!]))
+            try Workbench.write(text, to: file)
+            try check("chown(\(file))") { chown(file, idBase + owner, idBase + owner) }
+            try check("chmod(\(file))") { chmod(file, mode) }
+        case .directory(let path):
+            try Workbench.makeDirectories(local(path))
+            try check("chown(\(local(path)))") { chown(local(path), idBase, idBase) }
+        case .busyboxRoot(let path):
+            try Workbench.makeBusyboxRoot(local(path))
+            try copyFile(from: "\(work)/nsprobe", to: "\(local(path))/nsprobe", mode: 0o755)
+        }
     }
 
     /// Runs the manifest's build in a sandbox; nil when it succeeded, else why it failed.
@@ -222,7 +288,11 @@ struct GradingWorkspace {
     }
 
     func run(_ exercise: Exercise, entry: Manifest.Entry, values: [String: String], limits: Manifest.Limits) -> ExerciseResult {
-        let lab = sandboxLab(limits: limits, timeout: entry.timeout, probePath: "\(work)/nsprobe")
+        // The ids the exercise names (inside ones too: a program that maps inside → inside is
+        // then told its map is wrong, rather than refused by the kernel).
+        let extraIDs = Set(["uid_outside", "gid_outside", "uid_inside", "gid_inside"].compactMap { values[$0].flatMap(UInt32.init) })
+            .sorted()
+        let lab = sandboxLab(limits: limits, timeout: entry.timeout, probePath: "\(work)/nsprobe", extraIDs: extraIDs)
         defer { lab.close() }
         let bench = GradingBench(lab: lab, workspace: self, entry: entry, values: values, limits: limits)
         let runnerBefore = HostState.read()
@@ -375,40 +445,6 @@ public final class GradingBench {
 
     /// The inode of the sandbox's namespace of `kind`.
     func sandboxInode(_ kind: Namespace) -> UInt64? { lab.oldSideHost?.inode(kind) }
-
-    /// Makes a file in /work (a sandbox path) owned by `owner` as the sandbox counts ids.
-    func makeFile(_ path: String, text: String, owner: UInt32 = 0, mode: UInt32 = 0o644) throws {
-        let file = workspace.work + path.dropFirst("/work".count)
-        try Workbench.makeDirectories(String(file[..<file.lastIndex(of: "/")!]))
-        try Workbench.write(text, to: file)
-        let id = UInt32(Grader.idBase) + owner
-        try check("chown(\(file))") { chown(file, id, id) }
-        try check("chmod(\(file))") { chmod(file, mode) }
-    }
-
-    func makeDirectory(_ path: String) throws {
-        let directory = workspace.work + path.dropFirst("/work".count)
-        try Workbench.makeDirectories(directory)
-        let id = UInt32(Grader.idBase)
-        try check("chown(\(directory))") { chown(directory, id, id) }
-    }
-
-    /// The busybox root at `path` (a sandbox path), with the probe in it as /nsprobe; returns
-    /// its entries, sorted.
-    func makeBusyboxRoot(_ path: String) throws -> [String] {
-        let root = workspace.work + path.dropFirst("/work".count)
-        try Workbench.makeBusyboxRoot(root)
-        try copyFile(from: "\(workspace.work)/nsprobe", to: "\(root)/nsprobe", mode: 0o755)
-        var entries: [String] = []
-        if let directory = opendir(root) {
-            while let entry = readdir(directory) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                if name != "." && name != ".." { entries.append(name) }
-            }
-            closedir(directory)
-        }
-        return entries.sorted()
-    }
 
     /// What the sandbox shows of the state a program could change.
     func snapshot() throws -> ProbeReport {
