@@ -58,7 +58,7 @@ struct GradeCommand: ParsableCommand {
         }
         if !Sandbox.isInside && worker == nil {
             guard host.hasSysAdmin, host.mapsEveryID else {
-                printError("runner grade needs real root: each sandbox maps 65536 ids of the machine (run it with sudo)")
+                printError("runner grade needs real root: each sandbox maps ids of the machine (run it with sudo)")
                 throw Exit.hostCannot
             }
             guard let mode = Sandbox.mode(host) else {

@@ -58,10 +58,11 @@ public struct StudentResult: Codable, Sendable {
 /// Grades checkouts: each exercise runs the student's program in a sandbox of its own that
 /// plays the host, and the same probe as the experiments judges what it achieved.
 ///
-/// The sandbox: new user (ids 0–65535 mapped to 1000000–1065535, so the student's root is
-/// nobody to the machine), UTS, IPC, mount, network, PID and cgroup namespaces, pivoted into
-/// a root of read-only binds of /usr, /etc and the like, a fresh /proc, tmpfs on /tmp and
-/// /run, and /work, its copy of the checkout; / is a shared mount, as on a systemd host.
+/// The sandbox: new user (root and the exercise's ids mapped from 1000000 + 65536 × the
+/// checkout's number, so the student's root is nobody to the machine), UTS, IPC, mount,
+/// network, PID and cgroup namespaces, pivoted into a root of read-only binds of /usr, /etc and
+/// the like, single device nodes, a fresh /proc, bounded tmpfs on /tmp and /run, and /work,
+/// its copy of the checkout; / is a shared mount, as on a systemd host.
 public enum Grader {
     /// Where the sandboxes' ids start, seen from the machine: 1000000 + 65536 × the
     /// checkout's number, so that two students' programs never share a uid.
