@@ -349,8 +349,6 @@ public final class GradingBench {
     private(set) var student: FinishedProcess?
     /// The sandbox just before the program started (after the grader's own fixtures).
     private(set) var before: ProbeReport?
-    private(set) var timedOut: WaitTimedOut?
-    private var sandboxNamespaces: ProbeReport?
 
     init(lab: Lab, workspace: GradingWorkspace, entry: Manifest.Entry, values: [String: String], limits: Manifest.Limits) {
         self.lab = lab
@@ -397,8 +395,7 @@ public final class GradingBench {
                 child.send()
             }
             student = try lab.finish(child, shown: entry.words.joined(separator: " "))
-        } catch let error as WaitTimedOut {
-            timedOut = error
+        } catch is WaitTimedOut {
             lab.close()  // the whole sandbox, with whatever the program left running
             throw StudentFailure(check: Check("your program finished within \(entry.timeout.formatted) s", expected: "finished",
                                               actual: "killed with the whole sandbox — does it wait for something?", passed: false))
