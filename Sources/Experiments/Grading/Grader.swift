@@ -201,7 +201,7 @@ struct GradingWorkspace {
     static let hostLinks: [(name: String, target: String)] = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"].compactMap { name in
         var buffer = [CChar](repeating: 0, count: 256)
         let count = readlink("/\(name)", &buffer, buffer.count - 1)
-        return count > 0 ? (name, String(cString: buffer)) : nil
+        return count > 0 ? (name, String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)) : nil
     }
 
     /// The operations that build the sandbox in its new namespaces, in order.
