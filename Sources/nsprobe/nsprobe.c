@@ -166,6 +166,14 @@ static struct {
 } errors[32];
 static int error_count;
 
+// Why a guarded action did nothing ("refused"), when `why` says anything: the field every
+// guarded action's event carries.
+static void put_refusal(const char *why) {
+    if (!why || !*why) return;
+    put_key("refused");
+    put_string(why);
+}
+
 static void note_error(const char *what, int error) {
     if (error_count < (int)(sizeof errors / sizeof *errors)) {
         snprintf(errors[error_count].what, sizeof errors[0].what, "%s", what);
@@ -726,8 +734,7 @@ static void action_make_ipc(const char *kind, const char *argument) {
         put_key("kind");
         put_string(kind);
         putf(",\"key\":%ld,\"id\":-1", (long)key);
-        put_key("refused");
-        put_string(why);
+        put_refusal(why);
         put_errno(EPERM);
         end();
         return;
@@ -756,10 +763,7 @@ static void action_sethostname(const char *name) {
     begin("sethostname");
     put_key("name");
     put_string(name);
-    if (!owned) {
-        put_key("refused");
-        put_string(why);
-    }
+    put_refusal(owned ? NULL : why);
     put_errno(error);
     end();
 }
@@ -848,8 +852,7 @@ static void action_kill_init(const char *argument) {
     if (getpid() != 1 || in_initial_pid_namespace() || !namespace_owned("pid", &why)) {
         begin("kill-init");
         putf(",\"signal\":%d,\"sent\":false", sig);
-        put_key("refused");
-        put_string(why);
+        put_refusal(why);
         put_errno(EPERM);
         end();
         return;
@@ -1026,10 +1029,7 @@ static void action_umount(char *argument) {
     put_string(path);
     put_key("flags");
     put_string(how);
-    if (!owned) {
-        put_key("refused");
-        put_string(why);
-    }
+    put_refusal(owned ? NULL : why);
     put_errno(error);
     end();
 }
@@ -1106,10 +1106,7 @@ static void action_socket(const char *event, const char *argument) {
     put_key("address");
     put_string(argument ? argument : "");
     if (!owned && !error) error = EPERM;
-    if (!owned) {
-        put_key("refused");
-        put_string(why);
-    }
+    put_refusal(owned ? NULL : why);
     put_errno(error);
     end();
 }
@@ -1228,10 +1225,7 @@ static void action_map_root(void) {
         error = write_text("/proc/self/gid_map", map);
     }
     begin("map-root");
-    if (*why) {
-        put_key("refused");
-        put_string(why);
-    }
+    put_refusal(why);
     put_errno(error);
     end();
 }
