@@ -360,22 +360,17 @@ static int is_number(const char *name) {
     return 1;
 }
 
-// The entries of `path` as a JSON array under `key`: numbers as numbers (pids, fds), other
-// names as strings; "." and ".." and the fd used for the listing itself are left out.
-static void put_directory(const char *key, const char *path) {
-    DIR *directory = opendir(path);
-    if (!directory) {
-        note_error(path, errno);
-        return;
-    }
-    put_key(key);
+// The entries of an open directory as a JSON array (then closes it): numbers as numbers
+// (pids, fds) with `numbers_only`, other names as strings; "." and ".." and, with
+// `skip_own_fd`, the fd used for the listing itself are left out.
+static void put_entries(DIR *directory, int numbers_only, int skip_own_fd) {
     put("[");
-    int first = 1, numbers_only = strcmp(key, "root_entries") != 0, fds = !strcmp(key, "fds");
+    int first = 1;
     for (struct dirent *entry; (entry = readdir(directory));) {
         const char *name = entry->d_name;
         if (!strcmp(name, ".") || !strcmp(name, "..")) continue;
         if (numbers_only && !is_number(name)) continue;
-        if (fds && atoi(name) == dirfd(directory)) continue;
+        if (skip_own_fd && atoi(name) == dirfd(directory)) continue;
         if (!first) put(",");
         if (numbers_only) put(name); else put_string(name);
         first = 0;
@@ -384,6 +379,17 @@ static void put_directory(const char *key, const char *path) {
     put("]");
 }
 
+// The entries of `path` under `key`: pids and fds as numbers (not the listing's own fd),
+// root_entries as names; a directory that cannot be read is an error of the report.
+static void put_directory(const char *key, const char *path) {
+    DIR *directory = opendir(path);
+    if (!directory) {
+        note_error(path, errno);
+        return;
+    }
+    put_key(key);
+    put_entries(directory, strcmp(key, "root_entries") != 0, !strcmp(key, "fds"));
+}
 
 // mountinfo(5): "id parent major:minor root mount-point options [optional...] - fstype source
 // super-options". The optional fields carry the propagation: shared:N, master:N, unbindable.
@@ -996,16 +1002,7 @@ static void action_ls(const char *path) {
     DIR *directory = opendir(path ? path : "");
     int error = directory ? 0 : errno;
     put_key("entries");
-    put("[");
-    int first = 1;
-    for (struct dirent *entry; directory && (entry = readdir(directory));) {
-        if (!strcmp(entry->d_name, ".") || !strcmp(entry->d_name, "..")) continue;
-        if (!first) put(",");
-        put_string(entry->d_name);
-        first = 0;
-    }
-    if (directory) closedir(directory);
-    put("]");
+    if (directory) put_entries(directory, 0, 0); else put("[]");
     put_errno(error);
     end();
 }
