@@ -28,6 +28,36 @@ func readKernelFile(_ path: String, requireProc: Bool) throws(SystemCallError) -
     return String(decoding: bytes, as: UTF8.self)
 }
 
+/// The names in a directory, without "." and "..", in its own order.
+func directoryEntries(_ path: String) throws(SystemCallError) -> [String] {
+    guard let directory = opendir(path) else { throw SystemCallError("opendir(\(path))", errno: errno) }
+    defer { closedir(directory) }
+    var names: [String] = []
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+}
+
+/// Copies a file whole (a static busybox, the probe) and gives the copy `mode`.
+func copyFile(from source: String, to destination: String, mode: mode_t) throws {
+    let input = try check("open(\(source))") { open(source, O_RDONLY | O_CLOEXEC) }
+    defer { close(input) }
+    let output = try check("open(\(destination))") { open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
+    defer { close(output) }
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = read(input, &buffer, buffer.count)
+        if count < 0 { throw SystemCallError("read(\(source))", errno: errno) }
+        if count == 0 { break }
+        if buffer.withUnsafeBytes({ write(output, $0.baseAddress, count) }) != count {
+            throw SystemCallError("write(\(destination))", errno: errno)
+        }
+    }
+    _ = fchmod(output, mode)
+}
+
 /// A System V IPC object as /proc/sysvipc lists it.
 public struct SysVObject: Hashable, Sendable, CustomStringConvertible {
     public let kind: String

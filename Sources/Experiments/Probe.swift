@@ -479,6 +479,9 @@ public struct ProbeOutput: Sendable {
         try result(ProbeReport.self, index)
     }
 
+    /// Whether `line` is the probe's "ready" line of a hold.
+    static func isHoldReady(_ line: String) -> Bool { payload(of: line).flatMap(eventName) == HoldReady.event }
+
     static func payload(of line: String) -> Substring? {
         guard let range = line.firstRange(of: probeMarker) else { return nil }
         return line[range.upperBound...]
@@ -528,7 +531,6 @@ public func executableDirectory() -> String {
 extension ChildProcess {
     /// Waits until a probe holding with `hold` has printed its ready line.
     public func awaitHold(timeout: Double) throws {
-        try readLine(until: { ProbeOutput.payload(of: $0).flatMap(ProbeOutput.eventName) == HoldReady.event },
-                     timeout: timeout)
+        try readLine(until: ProbeOutput.isHoldReady, timeout: timeout)
     }
 }

@@ -5,16 +5,7 @@ import Glibc
 public enum ProcessTable {
     /// Every pid in /proc. A /proc that cannot be read is an error, never "no process".
     public static func pids() throws(SystemCallError) -> [pid_t] {
-        guard let proc = opendir("/proc") else { throw SystemCallError("opendir(/proc)", errno: errno) }
-        defer { closedir(proc) }
-        var pids: [pid_t] = []
-        while let entry = readdir(proc) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if let pid = pid_t(name) { pids.append(pid) }
-        }
-        return pids.sorted()
+        try directoryEntries("/proc").compactMap { pid_t($0) }.sorted()
     }
 
     /// The inode of /proc/<pid>/ns/<namespace>, or nil when the process is gone.

@@ -48,24 +48,23 @@ public enum Workbench {
         }
     }
 
-    /// Whether something is mounted at `path` in this mount namespace.
-    static func isMountPoint(_ path: String) -> Bool {
+    /// The mounts of this mount namespace: mount point, filesystem type and source of each
+    /// line of mountinfo (none when it cannot be read, so nothing is taken as mounted).
+    static func mounts() -> [(target: Substring, fstype: Substring, source: Substring)] {
         let lines = (try? readKernelFile("/proc/self/mountinfo", requireProc: true))?.split(separator: "\n") ?? []
-        return lines.contains { line in
+        return lines.compactMap { line in
             let fields = line.split(separator: " ")
-            return fields.count > 4 && fields[4] == path
+            guard fields.count > 4, let dash = fields.firstIndex(of: "-"), dash + 2 < fields.count else { return nil }
+            return (fields[4], fields[dash + 1], fields[dash + 2])
         }
     }
 
+    /// Whether something is mounted at `path` in this mount namespace.
+    static func isMountPoint(_ path: String) -> Bool { mounts().contains { $0.target == path } }
+
     /// Whether /mnt is already the workbench (a second experiment of the same run).
     static func isMounted() -> Bool {
-        let lines = (try? readKernelFile("/proc/self/mountinfo", requireProc: true))?.split(separator: "\n") ?? []
-        return lines.contains { line in
-            let fields = line.split(separator: " ")
-            guard fields.count > 4, fields[4] == path, let dash = fields.firstIndex(of: "-"), dash + 2 < fields.count
-            else { return false }
-            return fields[dash + 1] == "tmpfs" && fields[dash + 2] == source
-        }
+        mounts().contains { $0.target == path && $0.fstype == "tmpfs" && $0.source == source }
     }
 
     static func makeDirectories(_ directory: String) throws {

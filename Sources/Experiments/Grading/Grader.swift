@@ -243,15 +243,7 @@ struct GradingWorkspace {
 
     /// The names in a directory of /work (a sandbox path), sorted.
     func entries(of path: String) throws -> [String] {
-        let directory = work + path.dropFirst("/work".count)
-        guard let handle = opendir(directory) else { throw SystemCallError("opendir(\(directory))", errno: errno) }
-        defer { closedir(handle) }
-        var names: [String] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
+        try directoryEntries(work + path.dropFirst("/work".count)).sorted()
     }
 
     /// Makes a fixture in /work (given as a sandbox path), owned as the sandbox counts ids.
@@ -389,7 +381,7 @@ public final class GradingBench {
         do {
             if let meanwhile, actions.contains(where: { if case .hold = $0 { true } else { false } }) {
                 try? child.awaitHold(timeout: entry.timeout)
-                if child.lines.contains(where: { ProbeOutput.payload(of: $0).flatMap(ProbeOutput.eventName) == HoldReady.event }) {
+                if child.lines.contains(where: ProbeOutput.isHoldReady) {
                     try meanwhile(child)
                 }
                 child.send()
@@ -488,22 +480,4 @@ extension String {
     var hashValueStable: UInt64 {
         utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }
     }
-}
-
-/// Copies a file whole (the probe, into the sandbox's /work).
-func copyFile(from source: String, to destination: String, mode: mode_t) throws {
-    let input = try check("open(\(source))") { open(source, O_RDONLY | O_CLOEXEC) }
-    defer { close(input) }
-    let output = try check("open(\(destination))") { open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
-    defer { close(output) }
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let count = read(input, &buffer, buffer.count)
-        if count < 0 { throw SystemCallError("read(\(source))", errno: errno) }
-        if count == 0 { break }
-        if buffer.withUnsafeBytes({ write(output, $0.baseAddress, count) }) != count {
-            throw SystemCallError("write(\(destination))", errno: errno)
-        }
-    }
-    _ = fchmod(output, mode)
 }
