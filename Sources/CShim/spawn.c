@@ -373,6 +373,14 @@ __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec 
     // Die with the parent, so that no experiment process outlives an interrupted runner.
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) nslab_child_fail(report_fd, NSLAB_STEP_PRCTL, 0);
 
+    // 0. Into the parent's cgroups first, while still in its namespaces and with its rights:
+    //    all the program starts is then counted there, whatever namespaces it makes.
+    for (int i = 0; i < spec->cgroup_count; i++) {
+        ssize_t n;
+        while ((n = write(spec->cgroup_fds[i], "0", 1)) < 0 && errno == EINTR) {}
+        if (n != 1) nslab_child_fail(report_fd, NSLAB_STEP_CGROUP, i);
+    }
+
     nslab_ns_directory = open("/proc/self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
     // 1. Joins, in runc's order: all but user, then user, then what only it lets us join.

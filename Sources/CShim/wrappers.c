@@ -17,6 +17,10 @@
 #include <unistd.h>
 
 #include <fcntl.h>
+#include <linux/nsfs.h>
+#include <linux/openat2.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 
 int nslab_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
@@ -27,6 +31,37 @@ int nslab_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
 int nslab_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 
 int nslab_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
+
+int nslab_pidfd_send_signal(int pidfd, int signal) {
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, signal, NULL, 0);
+}
+
+int nslab_open_in_root(int root_fd, const char *path, int to_list) {
+    int flags = to_list ? O_RDONLY | O_DIRECTORY : O_PATH;
+    struct open_how how = {.flags = (unsigned long long)flags | O_CLOEXEC,
+                           .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+    return (int)syscall(SYS_openat2, root_fd, path, &how, sizeof how);
+}
+
+int nslab_namespace_within(int fd, unsigned long long ancestor) {
+    int current = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    for (int depth = 0; current >= 0 && depth < 40; depth++) {
+        struct stat st;
+        if (fstat(current, &st) < 0) break;
+        if ((unsigned long long)st.st_ino == ancestor) {
+            close(current);
+            return 1;
+        }
+        int parent = ioctl(current, NS_GET_PARENT);
+        int saved = errno;
+        close(current);
+        // EPERM: the parent is outside the caller's scope, so the top was passed; ancestor
+        // was not on the way.
+        if (parent < 0) return saved == EPERM ? 0 : (errno = saved, -1);
+        current = parent;
+    }
+    return current < 0 ? -1 : (close(current), 0);
+}
 
 int nslab_interrupts_signalfd(void) {
     sigset_t interrupts;

@@ -60,6 +60,12 @@ public final class Lab {
     private let demoHostNamespaces: Set<Namespace>
     private let demoHostSetup: [Operation]
     private let demoHostMaps: IDMaps?
+    /// cgroup.procs files the demo host joins first, so that all of the old side is bounded.
+    private let demoHostCgroups: [String]
+    /// Whether the demo host's namespaces are held open by the lab from its start: whatever
+    /// then happens to the demo host process, every join is to the namespaces it was made in.
+    private let pinsDemoHost: Bool
+    private var pinned: [Int32] = []
     private var demoHostProcess: ChildProcess?
     private var demoHostFiles: [NamespaceFile] = []
     private var demoHostFailure: (any Error)?
@@ -67,11 +73,13 @@ public final class Lab {
     private var started: [ChildProcess] = []
 
     public init(probePath: String, demoHostNamespaces: Set<Namespace>, demoHostSetup: [Operation] = [],
-                demoHostMaps: IDMaps? = nil, timeout: Double = 10) {
+                demoHostMaps: IDMaps? = nil, demoHostCgroups: [String] = [], pinsDemoHost: Bool = false, timeout: Double = 10) {
         self.probePath = probePath
         self.demoHostNamespaces = demoHostNamespaces
         self.demoHostSetup = demoHostSetup
         self.demoHostMaps = demoHostMaps
+        self.demoHostCgroups = demoHostCgroups
+        self.pinsDemoHost = pinsDemoHost
         self.timeout = timeout
     }
 
@@ -89,6 +97,31 @@ public final class Lab {
         started.append(child)
         return child
     }
+
+    /// Starts a process that joins only the demo host's namespaces of `kinds` and stays in the
+    /// runner's for the rest: an observer of the old side that nothing in it can reach.
+    public func start(joining kinds: Set<Namespace>, _ placement: ProcessSpec, _ arguments: [String]) throws -> ChildProcess {
+        try startDemoHost()
+        var spec = placement.with(arguments)
+        spec.join = demoHostFiles.filter { kinds.contains($0.namespace) }
+        let child = try spawn(spec, command: shellWords(arguments))
+        started.append(child)
+        return child
+    }
+
+    /// Runs a process beside the demo host, to its end: it joins exactly what its placement
+    /// lists (another process's namespaces, say), none of the demo host's.
+    public func runAside(_ placement: ProcessSpec, _ arguments: [String]) throws -> FinishedProcess {
+        let child = try spawn(placement.with(arguments), command: shellWords(arguments))
+        started.append(child)
+        return try finish(child)
+    }
+
+    /// The demo host's namespace of `kind`, as the lab joins it; nil before it is made.
+    public func demoHostFile(_ kind: Namespace) -> NamespaceFile? { demoHostFiles.first { $0.namespace == kind } }
+
+    /// The demo host process, once made.
+    public var demoHost: ChildProcess? { demoHostProcess }
 
     /// Where a process runs that joins the `kinds` namespaces of `process`, a probe the lab
     /// started that has reported them (and holds): each join is proved by the inode it
@@ -195,6 +228,9 @@ public final class Lab {
         }
         demoHostProcess = nil
         ProcessTable.killAndReapDescendants(timeout: timeout)
+        pinned.forEach { Glibc.close($0) }
+        pinned.removeAll()
+        demoHostFiles.removeAll()
     }
 
     /// Where the old side runs: the demo host, once made, with the namespaces its probe
@@ -230,6 +266,7 @@ public final class Lab {
         spec.create = demoHostNamespaces
         spec.idMaps = demoHostMaps
         spec.operations = (demoHostNamespaces.contains(.mnt) ? [.makeRootPrivate] : []) + demoHostSetup
+        spec.cgroups = demoHostCgroups
         let host = try spawn(spec, command: "the demo host (nsprobe report hold)")
         demoHostProcess = host
         try host.awaitHold(timeout: timeout)
@@ -240,7 +277,16 @@ public final class Lab {
             guard let inode = report.inode(namespace) else {
                 throw LabError("the demo host's probe reported no \(namespace.rawValue) namespace")
             }
-            return NamespaceFile("/proc/\(host.pid)/ns/\(namespace.rawValue)", namespace, inode: inode)
+            let file = NamespaceFile("/proc/\(host.pid)/ns/\(namespace.rawValue)", namespace, inode: inode)
+            guard pinsDemoHost else { return file }
+            // Held from now on, and proved the one reported: /proc/self/fd/N names it later.
+            let fd = try check("open(\(file.path))") { Glibc.open(file.path, O_RDONLY | O_CLOEXEC) }
+            pinned.append(fd)
+            var info = stat()
+            guard fstat(fd, &info) == 0, UInt64(info.st_ino) == inode else {
+                throw LabError("\(file.path) is not the \(namespace.rawValue) namespace the demo host reported")
+            }
+            return NamespaceFile("/proc/self/fd/\(fd)", namespace, inode: inode)
         }
         demoHostSeen = report.ns.map {
             HostNamespaces(role: .demoHost, pid: Int(host.pid), inodes: ProcessNamespaces(pid: 0, report: $0).inodes)

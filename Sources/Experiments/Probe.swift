@@ -480,7 +480,10 @@ public struct ProbeOutput: Sendable {
     }
 
     /// Whether `line` is the probe's "ready" line of a hold.
-    static func isHoldReady(_ line: String) -> Bool { payload(of: line).flatMap(eventName) == HoldReady.event }
+    static func isHoldReady(_ line: String) -> Bool { eventName(of: line) == HoldReady.event }
+
+    /// The event a line of the probe's carries ("report", "ready"), or nil for another line.
+    static func eventName(of line: String) -> String? { payload(of: line).flatMap(eventName) }
 
     static func payload(of line: String) -> Substring? {
         guard let range = line.firstRange(of: probeMarker) else { return nil }

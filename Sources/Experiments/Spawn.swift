@@ -32,6 +32,12 @@ public struct ProcessSpec: Sendable {
     public var standardErrorFile: String?
     /// The child gets the runner's own stdin, stdout and stderr instead of pipes.
     public var inheritsStandardIO = false
+    /// Standard error gets a pipe of its own (`ChildProcess.errorLines`) instead of sharing
+    /// the output's: what a program says went wrong, apart from what it prints.
+    public var separatesStandardError = false
+    /// cgroup.procs files the child moves itself into first, so that all it starts is
+    /// counted and bounded there (the grader's limits).
+    public var cgroups: [String] = []
     /// Bytes of its output kept; the rest is read and dropped.
     public var outputLimit = ChildProcess.outputLimit
 
@@ -104,18 +110,33 @@ public final class ChildProcess {
     public let command: String
     private var input: Int32
     private var output: Int32
+    /// Standard error's own pipe, or -1 when it shares the output's.
+    private var errors: Int32
+    private var errorBytes: [UInt8] = []
     /// Readable once the child has exited: output then ends when the pipe is empty, even if
     /// a process the child left behind still holds the pipe open.
     private(set) var exitNotice: Int32
     private var buffer: [UInt8] = []
     private var bufferStart = 0  // lines before this index were handed out already
     private var outputEnded = false
+    private var errorsEnded = true
     private var keptBytes = 0
     public private(set) var termination: Termination?
     /// Everything read so far, marker lines included, up to `outputLimit` bytes.
     public private(set) var lines: [String] = []
     /// Whether output past the limit was read and dropped.
     public private(set) var outputCut = false
+    /// Whether the output ends once the child has exited and the pipes are empty (the
+    /// default: a stray it left behind cannot hold a step open). When false it ends only when
+    /// every writer is gone: a command the child left running still gets to print.
+    public var outputEndsAtExit = true
+
+    /// Whether the child has exited (it may not be reaped yet).
+    public var hasExited: Bool {
+        guard termination == nil else { return true }
+        var poller = pollfd(fd: exitNotice, events: Int16(POLLIN), revents: 0)
+        return exitNotice >= 0 && poll(&poller, 1, 0) > 0
+    }
 
     /// Output kept per process by default: a program that prints without end cannot exhaust
     /// the runner.
@@ -123,14 +144,26 @@ public final class ChildProcess {
     /// Output kept of this process (the rest is read and dropped).
     public let outputLimit: Int
 
-    init(pid: pid_t, command: String, input: Int32, output: Int32, exitNotice: Int32, outputLimit: Int) {
+    init(pid: pid_t, command: String, input: Int32, output: Int32, errors: Int32 = -1, exitNotice: Int32, outputLimit: Int) {
         self.pid = pid
         self.outputLimit = outputLimit
         self.command = command
         self.input = input
         self.output = output
+        self.errors = errors
         self.exitNotice = exitNotice
         outputEnded = output < 0
+        errorsEnded = errors < 0
+    }
+
+    /// What the child wrote to its own standard error pipe (`separatesStandardError`), by
+    /// line, within the same output limit: complete once the child was reaped.
+    public var errorLines: [String] {
+        guard !errorBytes.isEmpty else { return [] }
+        var lines = errorBytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
+        if lines.last == "" { lines.removeLast() }
+        return lines
     }
 
     deinit {
@@ -164,6 +197,11 @@ public final class ChildProcess {
                 return keep(line)
             }
             if outputEnded {
+                // Standard error's own pipe is read to its end too before output counts as over.
+                guard bufferStart < buffer.count || errorsEnded else {
+                    try fill(until: deadline)
+                    continue
+                }
                 guard bufferStart < buffer.count else { return nil }
                 let line = String(decoding: buffer[bufferStart...], as: UTF8.self)
                 bufferStart = buffer.count
@@ -216,16 +254,19 @@ public final class ChildProcess {
     /// Keeps what the pipe still holds, without waiting, then closes every fd of this child.
     private func releaseDescriptors() {
         closeInput()
-        if output >= 0 {
-            // The child is gone: what it wrote is in the pipe now. The drain is bounded, since
+        if output >= 0 || errors >= 0 {
+            // The child is gone: what it wrote is in the pipes now. The drain is bounded, since
             // a stray it left behind may still be writing.
-            for _ in 0..<64 where !outputEnded {
+            for _ in 0..<64 where !outputEnded || !errorsEnded {
                 if (try? fill(until: Deadline(seconds: 0))) == nil { break }
             }
             while case .some(.some) = try? readLine(timeout: 0) {}
-            close(output)
+            if output >= 0 { close(output) }
+            if errors >= 0 { close(errors) }
             output = -1
+            errors = -1
             outputEnded = true
+            errorsEnded = true
         }
         if exitNotice >= 0 { close(exitNotice) }
         exitNotice = -1
@@ -241,19 +282,35 @@ public final class ChildProcess {
         return line
     }
 
+    /// Reads what is there of the output and of standard error's own pipe; once the child has
+    /// exited, a pipe with nothing left in it has ended (a stray may still hold it open).
     private func fill(until deadline: Deadline) throws {
-        var pollers = [pollfd(fd: output, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: exitNotice, events: Int16(POLLIN), revents: 0)]
-        let ready = poll(&pollers, exitNotice >= 0 ? 2 : 1, deadline.remainingMilliseconds)
+        var pollers = [pollfd(fd: outputEnded ? -1 : output, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: errorsEnded ? -1 : errors, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: outputEndsAtExit ? exitNotice : -1, events: Int16(POLLIN), revents: 0)]
+        let ready = poll(&pollers, 3, deadline.remainingMilliseconds)
         if ready < 0 && errno == EINTR { return }
         if ready <= 0 {
             throw LabError("\(command) printed nothing more within the time allowed")
         }
-        if pollers[0].revents == 0 {  // exited, and the pipe is empty now
+        if pollers[0].revents == 0 && pollers[1].revents == 0 {  // exited, and the pipes are empty now
             outputEnded = true
+            errorsEnded = true
             return
         }
         var chunk = [UInt8](repeating: 0, count: 65536)
+        if pollers[1].revents != 0 {
+            let count = chunk.withUnsafeMutableBytes { read(errors, $0.baseAddress, $0.count) }
+            if count == 0 { errorsEnded = true }
+            if count > 0 {
+                // Within the same limit as the output: a flood on stderr is read and dropped too.
+                let kept = max(0, min(count, outputLimit - keptBytes))
+                errorBytes.append(contentsOf: chunk[..<kept])
+                keptBytes += count
+                if kept < count { outputCut = true }
+            }
+        }
+        guard pollers[0].revents != 0 else { return }
         let count = chunk.withUnsafeMutableBytes { read(output, $0.baseAddress, $0.count) }
         if count < 0 {
             if errno == EINTR || errno == EAGAIN { return }
@@ -306,10 +363,10 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     // The child's ends close when this returns; the parent's ends go to the ChildProcess,
     // or close too when anything fails on the way.
     var handedOver = false
-    var stdinPipe: [Int32] = [-1, -1], outputPipe: [Int32] = [-1, -1]
+    var stdinPipe: [Int32] = [-1, -1], outputPipe: [Int32] = [-1, -1], errorPipe: [Int32] = [-1, -1]
     defer {
-        [stdinPipe[0], outputPipe[1]].filter { $0 >= 0 }.forEach { close($0) }
-        if !handedOver { [stdinPipe[1], outputPipe[0]].filter { $0 >= 0 }.forEach { close($0) } }
+        [stdinPipe[0], outputPipe[1], errorPipe[1]].filter { $0 >= 0 }.forEach { close($0) }
+        if !handedOver { [stdinPipe[1], outputPipe[0], errorPipe[0]].filter { $0 >= 0 }.forEach { close($0) } }
     }
     var childIO: [Int32]
     if spec.inheritsStandardIO {
@@ -318,6 +375,10 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
         try check("pipe2(O_CLOEXEC)") { nslab_pipe_cloexec(&stdinPipe) }
         try check("pipe2(O_CLOEXEC)") { nslab_pipe_cloexec(&outputPipe) }
         childIO = [stdinPipe[0], outputPipe[1], outputPipe[1]]
+        if spec.separatesStandardError {
+            try check("pipe2(O_CLOEXEC)") { nslab_pipe_cloexec(&errorPipe) }
+            childIO[2] = errorPipe[1]
+        }
     }
     if let file = spec.standardErrorFile {
         childIO[2] = try check("open(\(file), O_WRONLY|O_CREAT|O_TRUNC)") {
@@ -329,6 +390,11 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     defer { joinFDs.forEach { close($0) } }
     for file in spec.join {
         joinFDs.append(try check("open(\(file.path))") { open(file.path, O_RDONLY | O_CLOEXEC) })
+    }
+    var cgroupFDs: [Int32] = []
+    defer { cgroupFDs.forEach { close($0) } }
+    for file in spec.cgroups {
+        cgroupFDs.append(try check("open(\(file), O_WRONLY)") { open(file, O_WRONLY | O_CLOEXEC) })
     }
     let joinTypes = spec.join.map { $0.namespace.cloneFlag }
     let joinInodes = spec.join.map { CUnsignedLongLong($0.inode) }
@@ -348,7 +414,7 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     // The child may share this process's memory until it execs: everything it reads (the
     // spec, its arrays and strings) stays valid until it has: the release is inside these.
     try withExtendedLifetime(strings) {
-        try joinFDs.withUnsafeBufferPointer { joins in
+        try cgroupFDs.withUnsafeBufferPointer { cgroups in try joinFDs.withUnsafeBufferPointer { joins in
             try joinTypes.withUnsafeBufferPointer { types in try joinInodes.withUnsafeBufferPointer { inodes in
                 try operations.withUnsafeBufferPointer { records in
                     var cSpec = nslab_spawn_spec(
@@ -357,7 +423,8 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
                         join_fds: joins.baseAddress, join_types: types.baseAddress, join_inodes: inodes.baseAddress,
                         join_count: Int32(joins.count), namespace_flags: Namespace.flags(spec.create),
                         operations: records.baseAddress, operation_count: Int32(records.count),
-                        owned_env: envp[environment.count], owned_env_size: NSLAB_OWNED_SIZE)
+                        owned_env: envp[environment.count], owned_env_size: NSLAB_OWNED_SIZE,
+                        cgroup_fds: cgroups.baseAddress, cgroup_count: Int32(cgroups.count))
                     try withUnsafePointer(to: &cSpec) { cSpec in
                         guard nslab_spawn_start(cSpec, &child, &failure) == 0 else {
                             throw describe(failure, spec: spec, path: path)
@@ -375,7 +442,7 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
                     }
                 }
             } }
-        }
+        } }
     }
     // Every wait for the child is bounded through its pidfd; without one, none could be.
     let exitNotice = nslab_pidfd_open(child.pid)
@@ -387,7 +454,7 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     }
     handedOver = true
     return ChildProcess(pid: child.pid, command: command, input: stdinPipe[1], output: outputPipe[0],
-                        exitNotice: exitNotice, outputLimit: spec.outputLimit)
+                        errors: errorPipe[0], exitNotice: exitNotice, outputLimit: spec.outputLimit)
 }
 
 /// Bound for each wait on a child during spawn (until it is ready, then until it execs).
@@ -443,6 +510,8 @@ private func describe(_ failure: nslab_failure, spec: ProcessSpec, path: String)
                                errno: failure.error)
     case NSLAB_STEP_DUP2: return SystemCallError("dup2(\(index))", errno: failure.error)
     case NSLAB_STEP_EXECVE: return SystemCallError("execveat(fd of \(path), \"\", AT_EMPTY_PATH)", errno: failure.error)
+    case NSLAB_STEP_CGROUP:
+        return SystemCallError("write \(index < spec.cgroups.count ? spec.cgroups[index] : "cgroup.procs") \"0\"", errno: failure.error)
     default:
         let call = failure.error == ETIMEDOUT ? "wait for the child, \(spawnTimeoutMilliseconds / 1000) s" : "sync with the child"
         return SystemCallError(call, errno: failure.error)

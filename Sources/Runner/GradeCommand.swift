@@ -6,13 +6,13 @@ import Glibc
 struct GradeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "grade",
-        abstract: "Grade students' namespace programs: each exercise of a checkout's lab.yml, in a sandbox of its own.",
-        discussion: "Exit status: 0 the score reaches --min-score (default: every point), 1 it does not, 2 a bad manifest, 3 this host cannot grade, 4 the grader could not judge an exercise.")
+        abstract: "Grade students' namespace programs: each exercise of the course, in a sandbox of its own, judged from the kernel.",
+        discussion: "Exit status: 0 every checkout reaches --min-score (default: every point), 1 one does not, 2 bad usage or a bad course manifest, 3 this host cannot grade, 4 the grader itself could not judge an exercise.")
 
-    @Argument(help: "Student checkouts, each with its lab.yml (unless --manifest).")
+    @Argument(help: "Student checkouts, each with its lab.yml (the build and each exercise's command line).")
     var checkouts: [String]
 
-    @Option(help: ArgumentHelp("The manifest for every checkout, instead of each one's lab.yml.", valueName: "file"))
+    @Option(help: ArgumentHelp("The course's manifest: the exercises graded, their points and limits (default: every exercise, 1 point each).", valueName: "file"))
     var manifest: String?
 
     @Option(help: ArgumentHelp("Only these exercises (comma-separated ids).", valueName: "ids"))
@@ -21,7 +21,7 @@ struct GradeCommand: ParsableCommand {
     @Option(help: "The seed of the random values students must apply; the same seed gives the same report.")
     var seed: UInt64?
 
-    @Option(help: ArgumentHelp("Wall-clock bound of each exercise, seconds (default: the manifest's, else 10).", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Wall-clock bound of each exercise, seconds (default: the course's, else 10).", valueName: "seconds"))
     var timeout: Double?
 
     @Option(name: .customLong("min-score"), help: "The score each checkout must reach for exit 0 (default: every point).")
@@ -39,6 +39,9 @@ struct GradeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also write Gradescope's results.json here.", valueName: "file"))
     var gradescope: String?
 
+    @Option(help: ArgumentHelp("Also append result=<base64 JSON> to $GITHUB_OUTPUT for GitHub Classroom's reporter, under this step id (letters and digits).", valueName: "name"))
+    var classroom: String?
+
     @Option(help: "How many checkouts to grade at once (default: the number of cores).")
     var jobs: Int?
 
@@ -49,8 +52,8 @@ struct GradeCommand: ParsableCommand {
     @OptionGroup var colour: ColourOption
 
     func run() throws {
-        // Before any sandbox: a bad manifest or a bad id is the teacher's to fix (exit 2).
-        let plans = try checkouts.map { checkout in (checkout, try loadManifest(for: checkout)) }
+        // The teacher's own mistakes come first, before any sandbox: exit 2.
+        let course = try loadCourse()
         let host = HostSupport.current()
         if worker != nil && !Grader.isInSandbox {
             printError("--worker is the grader's own: run `runner grade CHECKOUT...`")
@@ -65,13 +68,13 @@ struct GradeCommand: ParsableCommand {
                 printError("cannot grade on this host: \(Sandbox.problems(host).joined(separator: "; "))")
                 throw Exit.hostCannot
             }
-            try rerunInSandbox([], mode: mode)
+            try superviseWithCgroups(mode: mode)
         }
         let chosenSeed = seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         if let worker {
-            // One checkout, in the sandbox its supervisor made: the result goes to a file there.
-            let result = try Grader.grade(checkout: plans[0].0, manifest: plans[0].1, index: worker, seed: chosenSeed,
-                                          only: try onlyIDs(), probePath: host.probePath)
+            // One checkout, in the namespaces its supervisor made: the result goes to a file there.
+            let result = Grader.grade(checkout: checkouts[0], course: course, index: worker, seed: chosenSeed,
+                                      probePath: host.probePath, cgroups: GradingCgroups.inherited)
             try Grader.saveResult(try encodeJSON(result), index: worker)
             return
         }
@@ -79,10 +82,16 @@ struct GradeCommand: ParsableCommand {
         var students: [StudentResult] = []
         // Results written to standard output (`-`) are all it gets.
         let quiet = [junit, json, csv, gradescope].contains("-")
-        try gradeAll(plans, seed: chosenSeed) { result in
-            students.append(result)
-            if !quiet { print(GradeRenderer(style: style).student(result)) }
-            fflush(nil)
+        try Grader.gradeByWorkers(checkouts, course: course, seed: chosenSeed, jobs: jobs ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))),
+                                  done: { result in
+                                      students.append(result)
+                                      if !quiet { print(GradeRenderer(style: style).student(result)) }
+                                      fflush(nil)
+                                  }) { index in
+            // This same command, for one checkout: what the worker needs of it.
+            ["grade", checkouts[index], "--worker", "\(index)", "--seed", "\(chosenSeed)"]
+                + (manifest.map { ["--manifest", $0] } ?? []) + (only.map { ["--only", $0] } ?? [])
+                + (timeout.map { ["--timeout", "\($0)"] } ?? [])
         }
         let report = GradeReport(seed: chosenSeed, students: students)
         if let json { try ResultDestination(path: json, option: "--json").write(try encodeJSON(report)) }
@@ -91,44 +100,56 @@ struct GradeCommand: ParsableCommand {
         if let gradescope, let first = students.first {
             try ResultDestination(path: gradescope, option: "--gradescope").write(try encodeJSON(GradeRenderer.gradescope(first)))
         }
-        if let summary = getenv("GITHUB_STEP_SUMMARY").map({ String(cString: $0) }), !summary.isEmpty {
-            appendToFile(summary, GradeRenderer.markdown(report))
+        if let summary = environment("GITHUB_STEP_SUMMARY") {
+            appendToFile(summary, GradeRenderer.markdown(report), what: "the step summary")
+        }
+        if let classroom {
+            guard let output = environment("GITHUB_OUTPUT") else {
+                printError("--classroom \(classroom): GITHUB_OUTPUT is not set (with sudo: sudo --preserve-env=GITHUB_OUTPUT)")
+                throw Exit.broken
+            }
+            appendToFile(output, "result=" + Data(try GradeRenderer.classroom(report).utf8).base64EncodedString() + "\n",
+                         what: "GITHUB_OUTPUT")
         }
         if students.contains(where: { $0.verdict == .broken }) { throw Exit.broken }
         if students.contains(where: { $0.score < (minScore ?? $0.maxScore) }) { throw Exit.failed }
     }
 
-    /// Grades every checkout, `jobs` at a time, each by a worker runner in this sandbox;
-    /// `done` gets the results in the order of the checkouts.
-    func gradeAll(_ plans: [(String, Manifest)], seed: UInt64, done: (StudentResult) -> Void) throws {
+    /// The supervisor's part: the run's cgroups, made outside every namespace of the run and
+    /// removed after it, also after an interrupt; the runner itself goes on in its sandbox.
+    func superviseWithCgroups(mode: Sandbox.Mode) throws -> Never {
+        let (cgroups, problem) = GradingCgroups.makeForRun(name: "nslab-grade-\(getpid())")
+        if let problem {
+            printError("\(problem): memory is bounded with RLIMIT_DATA and processes with RLIMIT_NPROC instead")
+        }
+        if let cgroups { putenv(strdup(cgroups.environmentEntry)) }
         do {
-            try Grader.gradeByWorkers(plans.map { (checkout: $0.0, manifest: $0.1) },
-                                      jobs: jobs ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), done: done) { index in
-                // This same command, for one checkout: what the worker needs of it.
-                ["grade", plans[index].0, "--worker", "\(index)", "--seed", "\(seed)"]
-                    + (manifest.map { ["--manifest", $0] } ?? []) + (only.map { ["--only", $0] } ?? [])
-                    + (timeout.map { ["--timeout", "\($0)"] } ?? [])
-            }
-        } catch let failure as WorkerFailure {
-            printError("could not grade \(failure.checkout): \(failure.reason)")
-            throw Exit.broken
+            try rerunInSandbox([], mode: mode)
+        } catch let code as ExitCode {
+            let left = cgroups?.remove() ?? []
+            for path in left { printError("the real host changed during the run: a cgroup of the grader's is left: \(path)") }
+            throw left.isEmpty || code != ExitCode.success ? code : Exit.failed
         }
     }
 
-    /// The manifest for `checkout`; a ManifestError (or an unknown --only id) is exit 2.
-    func loadManifest(for checkout: String) throws -> Manifest {
-        var directory = stat()
-        guard stat(checkout, &directory) == 0, (directory.st_mode & S_IFMT) == S_IFDIR else {
-            printError("\(checkout): not a directory (a student's checkout)")
+    /// The course's manifest, or every exercise at 1 point; narrowed by --only and --timeout.
+    /// A bad one, or a bad flag, is the teacher's to fix: exit 2.
+    func loadCourse() throws -> Course {
+        if let timeout, !(0.1...3600).contains(timeout) {
+            printError("--timeout: \(timeout) is not a number of seconds from 0.1 to 3600")
+            throw Exit.usage
+        }
+        if let classroom, classroom.isEmpty || !classroom.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+            printError("--classroom \(classroom): a step id of letters and digits only (GitHub Classroom's reporter hides its errors for others)")
+            throw Exit.usage
+        }
+        if let jobs, jobs < 1 {
+            printError("--jobs: \(jobs) is not a number of checkouts from 1")
             throw Exit.usage
         }
         do {
-            _ = try onlyIDs()
-            if let timeout, !(0.1...3600).contains(timeout) {
-                printError("--timeout: \(timeout) is not a number of seconds from 0.1 to 3600")
-                throw Exit.usage
-            }
-            return try Manifest.load(manifest ?? "\(checkout)/lab.yml").bounded(by: timeout)
+            let course = try manifest.map { path throws(ManifestError) in try Course.load(path) } ?? .everyExercise
+            return course.narrowed(to: try onlyIDs(), timeout: timeout)
         } catch let error as ManifestError {
             printError("bad manifest: \(error)")
             throw Exit.usage
@@ -162,22 +183,35 @@ struct GradeReport: Encodable {
     let students: [StudentResult]
 }
 
-/// Appends `text` to the file at `path` (GitHub's step summary), creating it.
-func appendToFile(_ path: String, _ text: String) {
+/// A variable of the environment, when set and not empty.
+func environment(_ name: String) -> String? {
+    getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+}
+
+/// Appends `text` to the file at `path` (GitHub's step summary and outputs), creating it.
+func appendToFile(_ path: String, _ text: String, what: String) {
     let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { return printError("cannot write the step summary to \(path): \(errnoName(errno))") }
+    guard fd >= 0 else { return printError("cannot write \(what) to \(path): \(errnoName(errno))") }
     defer { close(fd) }
     let bytes = Array(text.utf8)
     _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
 }
 
-/// How grading results read: the terminal, JUnit, CSV, Gradescope and Markdown.
+/// How grading results read: the terminal, JUnit, CSV, Gradescope, GitHub Classroom and
+/// Markdown. What a student's program printed reaches each of them as data: made visible on a
+/// terminal, escaped in Markdown, kept exactly where the format can (JSON, CSV).
 struct GradeRenderer {
     let style: Style
 
     func student(_ result: StudentResult) -> String {
-        var lines = [style.bold("\(result.checkout)") + style.dim(" (seed \(result.seed))")]
-        if let failure = result.buildFailure { lines.append("  " + style.fail("BUILD") + "  \(failure)") }
+        var lines = [style.bold(visible(result.checkout)) + style.dim(" (seed \(result.seed))")]
+        if let problem = result.problem { lines.append("  " + style.fail("CHECKOUT") + "  \(visible(problem))") }
+        if let build = result.build, !build.passed {
+            lines.append("  " + style.fail("BUILD ") + "  \(visible(build.command)): \(visible(build.ended))"
+                         + (build.firstErrors.isEmpty ? "" : ": " + visible(build.firstErrors.joined(separator: " | "))))
+        }
+        // A checkout or build that failed fails every exercise the same way: said once, above.
+        let saidAbove = result.problem != nil || result.build?.passed == false
         for exercise in result.exercises {
             let mark = switch exercise.verdict {
             case .pass: style.pass("PASS  ")
@@ -185,38 +219,53 @@ struct GradeRenderer {
             case .broken: style.fail("BROKEN")
             }
             let name = exercise.id.padding(toLength: 16, withPad: " ", startingAt: 0)
-            lines.append("  \(mark) \(name) \(exercise.points)/\(exercise.maxPoints)"
-                         + (exercise.verdict == .pass ? "" : "  " + (exercise.diagnosis ?? "")))
+            let also = exercise.alsoFailing.isEmpty ? "" : " (also failing: \(exercise.alsoFailing.joined(separator: ", ")))"
+            let shown = exercise.verdict == .pass || saidAbove && exercise.checks.count == 1 ? "" : "  " + visible(exercise.diagnosis ?? "") + also
+            lines.append("  \(mark) \(name) \(exercise.points)/\(exercise.maxPoints)" + shown)
         }
         lines.append("score \(result.score)/\(result.maxScore)")
         return lines.joined(separator: "\n")
     }
 
     /// One suite per checkout, one case per exercise: its failed checks as the failure (or,
-    /// broken, the error), every check in the body. No times: the same seed, the same XML.
+    /// broken, the error), every check in the body, the build's log as its output. No times:
+    /// the same seed, the same XML.
     static func junit(_ report: GradeReport) -> String {
         JUnit.render(report.students.map { student in
             JUnit.Suite(name: student.checkout, milliseconds: 0, cases: student.exercises.map { exercise in
                 let body = exercise.checks.map { "\($0.passed ? "PASS" : "FAIL")  \($0.name): \($0.actual)" }.joined(separator: "\n")
+                let message = JUnit.oneLine(summary(exercise))
                 let problem: JUnit.Problem? = switch exercise.verdict {
                 case .pass: nil
-                case .fail: JUnit.Problem(element: "failure", type: "check", message: JUnit.oneLine(exercise.diagnosis ?? ""), body: body)
-                case .broken: JUnit.Problem(element: "error", type: "broken", message: JUnit.oneLine(exercise.diagnosis ?? ""), body: body)
+                case .fail: JUnit.Problem(element: "failure", type: "check", message: message, body: body)
+                case .broken: JUnit.Problem(element: "error", type: "broken", message: message, body: body)
                 }
-                return JUnit.Case(name: exercise.id, milliseconds: 0, problem: problem)
+                return JUnit.Case(name: exercise.id, milliseconds: 0, problem: problem,
+                                  output: (student.build.map { ["$ \($0.command)"] + $0.log } ?? []) + programLines(exercise))
             })
         }, name: "runner grade")
     }
 
+    /// The diagnosis, and the names of the other failed checks.
+    static func summary(_ exercise: ExerciseResult) -> String {
+        (exercise.diagnosis ?? "") + (exercise.alsoFailing.isEmpty ? "" : "; also failing: " + exercise.alsoFailing.joined(separator: ", "))
+    }
+
+    /// What the program printed, its errors first.
+    static func programLines(_ exercise: ExerciseResult) -> [String] {
+        (exercise.errors.isEmpty ? [] : ["standard error:"] + exercise.errors)
+            + (exercise.output.isEmpty ? [] : ["standard output:"] + exercise.output)
+    }
+
     static func csv(_ report: GradeReport) -> String {
         func field(_ text: String) -> String {
-            text.contains(where: { ",\"\n".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+            text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
         }
         var lines = ["student,exercise,points,verdict,diagnosis"]
         for student in report.students {
             for exercise in student.exercises {
-                lines.append([student.checkout, exercise.id, "\(exercise.points)", exercise.verdict.rawValue,
-                              exercise.diagnosis ?? ""].map(field).joined(separator: ","))
+                lines.append([student.checkout, exercise.id, "\(exercise.points)", exercise.verdict.rawValue, summary(exercise)]
+                    .map(field).joined(separator: ","))
             }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -243,15 +292,83 @@ struct GradeRenderer {
         })
     }
 
+    /// GitHub Classroom's autograding result (education/autograding-grading-reporter): one
+    /// test per exercise of the first checkout, `score` its points (the reporter adds them up
+    /// against `max_score`), `test_code` what the student reads of a failure (the only field it
+    /// shows for one), `message` for an exercise the grader could not judge.
+    static func classroom(_ report: GradeReport) throws -> String {
+        struct Result: Encodable {
+            struct Test: Encodable {
+                let name: String
+                let status: String
+                let score: Int
+                let message: String
+                let testCode: String
+                let filename = ""
+                let lineNo = 0
+                enum CodingKeys: String, CodingKey { case name, status, score, message, testCode = "test_code", filename, lineNo = "line_no" }
+            }
+            let version = 1
+            let status: String
+            let maxScore: Int
+            let tests: [Test]
+            enum CodingKeys: String, CodingKey { case version, status, maxScore = "max_score", tests }
+        }
+        let exercises = report.students.first?.exercises ?? []
+        let statuses = exercises.map { $0.verdict == .pass ? "pass" : $0.verdict == .broken ? "error" : "fail" }
+        let result = Result(status: statuses.contains("error") ? "error" : statuses.contains("fail") ? "fail" : "pass",
+                            maxScore: exercises.reduce(0) { $0 + $1.maxPoints },
+                            tests: zip(exercises, statuses).map { exercise, status in
+                                Result.Test(name: exercise.id, status: status, score: exercise.points, message: summary(exercise),
+                                            testCode: status == "pass" ? "" : summary(exercise))
+                            })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(result), as: UTF8.self)
+    }
+
+    /// GitHub's step summary: a table, every byte of a student's escaped (never rendered).
     static func markdown(_ report: GradeReport) -> String {
         var lines = ["### runner grade (seed \(report.seed))", "", "| checkout | exercise | points | verdict | diagnosis |",
                      "| --- | --- | --- | --- | --- |"]
         for student in report.students {
             for exercise in student.exercises {
-                let diagnosis = (exercise.diagnosis ?? "").replacingOccurrences(of: "|", with: "\\|")
-                lines.append("| \(student.checkout) | \(exercise.id) | \(exercise.points)/\(exercise.maxPoints) | \(exercise.verdict.rawValue) | \(diagnosis) |")
+                lines.append("| \(markdownEscaped(student.checkout)) | \(exercise.id) | \(exercise.points)/\(exercise.maxPoints) "
+                             + "| \(exercise.verdict.rawValue) | \(markdownEscaped(summary(exercise))) |")
             }
         }
         return lines.joined(separator: "\n") + "\n"
     }
+}
+
+/// `text` safe on a terminal: control characters (a program's escape sequences, carriage
+/// returns, bells) shown as `\x1b`, `\r`, never acted on.
+func visible(_ text: String) -> String {
+    var shown = ""
+    for scalar in text.unicodeScalars {
+        switch scalar.value {
+        case 0x0A: shown += "\\n"
+        case 0x0D: shown += "\\r"
+        case 0x09: shown += "\\t"
+        case 0x00..<0x20, 0x7F, 0x80..<0xA0, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069:
+            shown += scalar.value <= 0xFF ? "\\x" + String(scalar.value, radix: 16).leftPadded(to: 2) : "\\u{\(String(scalar.value, radix: 16))}"
+        default: shown.unicodeScalars.append(scalar)
+        }
+    }
+    return shown
+}
+
+/// `text` as literal Markdown (GitHub's): control characters made visible, every ASCII
+/// punctuation character backslash-escaped, so no markup or HTML of a student's is rendered.
+func markdownEscaped(_ text: String) -> String {
+    var escaped = ""
+    for character in visible(text) {
+        if character.isASCII && character.isPunctuation || character.isASCII && character.isSymbol { escaped.append("\\") }
+        escaped.append(character)
+    }
+    return escaped
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

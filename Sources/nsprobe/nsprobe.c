@@ -8,7 +8,7 @@
 // reported inside the JSON; the probe never crashes on a missing file or a refused call.
 // It is linked statically so that it also runs inside a bare busybox rootfs.
 //
-// Actions: report[=SECTIONS], hold[=SECONDS], orphan, spawn[=N], fork[=SECTIONS], zombie,
+// Actions: report[=SECTIONS], hold[=SECONDS], pause[=SECONDS], orphan, spawn[=N], fork[=SECTIONS], zombie,
 // write=PATH, ls=PATH, read=PATH, await-link-gone=NAME, setns=PATH, chroot-escape=DIR,
 // unshare=KINDS and map-root only look, make processes or move the probe ("fork" makes a child
 // that reports; chroot-escape changes the probe's own root; unshare makes namespaces of its
@@ -16,7 +16,8 @@
 // these change a namespace's state or send packets, so guarded:
 //   mkqueue=KEY, mkshm=KEY, mksem=KEY   a SysV IPC object          (ipc namespace)
 //   sethostname=NAME                    the hostname               (uts namespace)
-//   kill-init[=SIG]                     a signal to pid 1          (pid namespace)
+//   kill-init[=SIG]                     a signal to pid 1          (pid namespace; the probe
+//                                       must be that pid 1, or have come in from outside)
 //   umount=PATH[,detach|,expire|,force] umount2(2) of a mount      (mnt namespace)
 //   listen=ADDR:PORT, connect=ADDR:PORT a TCP socket               (net namespace)
 // The runner must only ever change namespaces it made (README: "Nothing is done to your real
@@ -25,7 +26,14 @@
 // sets to the namespaces it made in this run and proved by inode, or is owned by a user
 // namespace listed there (or one below it). Otherwise it does nothing
 // and its event says EPERM and why, in "refused". kill-init also needs the probe to be pid 1
-// of a new PID namespace. Run by hand, without NSLAB_OWNED, the probe changes nothing.
+// of a new PID namespace, or to have joined one from outside (as `nsenter --pid` does: its
+// parent is then in the namespace above, so getppid() is 0). Run by hand, without
+// NSLAB_OWNED, the probe changes nothing.
+//
+// hold waits for a line on stdin (the runner writes it); pause waits for SIGUSR1 instead:
+// `runner grade` gives `pause` to a student's program, which owns the probe's stdin, and
+// sends the signal itself from outside once it has looked. SIGUSR1 is blocked from the
+// probe's start, so a release that comes early waits for the pause and is never fatal.
 //
 // A report prints "event", "pid" and "errors", then the SECTIONS asked for, comma-separated
 // (every section when none are given): a step that reads two of them pays for two. A section
@@ -732,6 +740,36 @@ static void action_hold(const char *argument) {
     if (!strcmp(how, "timeout")) _exit(124);
 }
 
+// Prints "ready", then waits for SIGUSR1 (blocked since main began), at most `seconds`; a
+// probe never released exits with 124, like a hold.
+static void action_pause(const char *argument) {
+    long seconds = argument ? strtol(argument, NULL, 10) : DEFAULT_HOLD_SECONDS;
+    if (seconds < 0) seconds = 0;
+    if (seconds > MAX_HOLD_SECONDS) seconds = MAX_HOLD_SECONDS;
+    double deadline = clock_seconds(CLOCK_MONOTONIC) + (double)seconds;
+    sigset_t release;
+    sigemptyset(&release);
+    sigaddset(&release, SIGUSR1);
+    begin("ready");
+    end();
+    const char *how = "timeout";
+    for (;;) {
+        double left = deadline - clock_seconds(CLOCK_MONOTONIC);
+        if (left <= 0) break;
+        struct timespec bound = {(time_t)left, (long)((left - (double)(time_t)left) * 1e9)};
+        if (sigtimedwait(&release, NULL, &bound) == SIGUSR1) {
+            how = "signal";
+            break;
+        }
+        if (errno != EINTR && errno != EAGAIN) break;
+    }
+    begin("released");
+    put_key("how");
+    put_string(how);
+    end();
+    if (!strcmp(how, "timeout")) _exit(124);
+}
+
 static void action_make_ipc(const char *kind, const char *argument) {
     key_t key = argument ? (key_t)strtol(argument, NULL, 0) : IPC_PRIVATE;
     const char *why;
@@ -854,8 +892,12 @@ static int in_initial_pid_namespace(void) {
 // that a CI job runs in).
 static void action_kill_init(const char *argument) {
     int sig = signal_number(argument);
-    const char *why = "the probe sends kill-init only as pid 1 of a new PID namespace";
-    if (getpid() != 1 || in_initial_pid_namespace() || !namespace_owned("pid", &why)) {
+    const char *why = "the probe sends kill-init only as pid 1 of a new PID namespace, or from outside it";
+    // Pid 1 stands for the init it signals; a probe whose parent is outside the namespace
+    // (getppid() is 0) came in from outside, like nsenter, to look at that init. Pid 2 under
+    // some other init inside stands for nothing.
+    int stands_for_init = getpid() == 1 || getppid() == 0;
+    if (!stands_for_init || in_initial_pid_namespace() || !namespace_owned("pid", &why)) {
         begin("kill-init");
         putf(",\"signal\":%d,\"sent\":false", sig);
         put_refusal(why);
@@ -1239,11 +1281,17 @@ static void action_unknown(const char *what, const char *word) {
 }
 
 int main(int argc, char **argv) {
+    // Kept pending for a pause from the very start (see action_pause).
+    sigset_t release;
+    sigemptyset(&release);
+    sigaddset(&release, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &release, NULL);
     int actions = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--")) {
             if (actions == 0) action_report(ALL_SECTIONS);
             if (i + 1 >= argc) return 0;
+            sigprocmask(SIG_UNBLOCK, &release, NULL);  // the command gets the mask the probe got
             execvp(argv[i + 1], &argv[i + 1]);
             begin("exec");
             put_key("command");
@@ -1265,6 +1313,7 @@ int main(int argc, char **argv) {
         }
         if (!strcmp(word, "report")) action_report(chosen);
         else if (!strcmp(word, "hold")) action_hold(argument);
+        else if (!strcmp(word, "pause")) action_pause(argument);
         else if (!strcmp(word, "mkqueue")) action_make_ipc("msg", argument);
         else if (!strcmp(word, "mkshm")) action_make_ipc("shm", argument);
         else if (!strcmp(word, "mksem")) action_make_ipc("sem", argument);

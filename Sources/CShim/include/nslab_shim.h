@@ -21,6 +21,7 @@ enum nslab_step {
     NSLAB_STEP_REFUSED,        // index: an operation refused outside namespaces the child proved
     NSLAB_STEP_DUP2,
     NSLAB_STEP_EXECVE,
+    NSLAB_STEP_CGROUP,         // index: the cgroup.procs fd whose write failed
 };
 
 /// The child's setup after its namespaces exist: one call each, in the order given.
@@ -74,6 +75,8 @@ int nslab_capabilities_from_text(const char *text, unsigned int capabilities[6])
 ///    all of them.
 /// 3. the operations, in order; then stdio and execveat(2) of exec_fd, opened before any
 ///    root change, so that the program runs inside any new root without being there.
+/// Before all of that, the child moves itself into the cgroups of cgroup_fds (each an open
+/// cgroup.procs file, written "0"), so that everything it starts is counted and bounded there.
 /// A PID namespace cannot be joined here: setns(2) would move only the child's children.
 struct nslab_spawn_spec {
     int exec_fd;                    // the program, opened with O_PATH
@@ -94,6 +97,8 @@ struct nslab_spawn_spec {
     // state only in those (see nsprobe.c). NULL: none.
     char *owned_env;
     int owned_env_size;
+    const int *cgroup_fds;          // cgroup.procs files to join first (the grader's limits)
+    int cgroup_count;
 };
 
 /// The variable the child fills in, and the size its entry needs (every kind, longest inode).
@@ -139,6 +144,16 @@ int nslab_open_path(const char *path);
 int nslab_memfd(const char *name);
 int nslab_pidfd_open(pid_t pid);
 int nslab_set_child_subreaper(void);
+/// pidfd_send_signal(2): a signal to the process the pidfd names, never to a reused pid.
+int nslab_pidfd_send_signal(int pidfd, int signal);
+/// openat2(2) of `path` inside the root `root_fd` (another process's /proc/PID/root): looked
+/// up as that process would (RESOLVE_IN_ROOT), following no symbolic or magic link at all, so
+/// that nothing a student made there can lead the caller anywhere else. `to_list`: open a
+/// directory to read (O_RDONLY | O_DIRECTORY); else only to name it (O_PATH).
+int nslab_open_in_root(int root_fd, const char *path, int to_list);
+/// 1 if the namespace of `fd` (a PID or user namespace) is the one with inode `ancestor` or
+/// lies below it, walking up with NS_GET_PARENT (ioctl_ns(2)); 0 if not; -1 on error.
+int nslab_namespace_within(int fd, unsigned long long ancestor);
 
 /// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and returns a close-on-exec
 /// signalfd that reads them; children start with every signal unblocked again (the spawn

@@ -11,36 +11,75 @@ public struct ExerciseResult: Codable, Sendable {
     public let checks: [Check]
     /// One line a student can act on: the first failed check, or why nothing was judged.
     public let diagnosis: String?
+    /// The other checks that failed, by name: a student fixes them all at once.
+    public let alsoFailing: [String]
     /// The values the program was given, by placeholder.
     public let values: [String: String]
-    /// The program's first lines besides the probe's (its errors, usually).
+    /// The program's first lines on standard error, then on standard output (the probe's
+    /// left out): what it said went wrong comes first.
+    public let errors: [String]
     public let output: [String]
+
+    /// A result whose verdict and points follow from `checks`: every one passed, or 0 points
+    /// and the first failure as the diagnosis; `broken`: the grader could not judge.
+    init(id: Exercise.ID, points: Int, checks: [Check], broken: String? = nil, values: [String: String] = [:],
+         errors: [String] = [], output: [String] = []) {
+        let failed = checks.filter { !$0.passed }
+        verdict = broken != nil ? .broken : failed.isEmpty ? .pass : .fail
+        self.id = id.rawValue
+        self.points = verdict == .pass ? points : 0
+        maxPoints = points
+        self.checks = checks
+        diagnosis = broken.map { "the grader could not judge this exercise: \($0)" }
+            ?? failed.first.map { "\($0.name): expected \($0.expected), got \($0.actual)" }
+        alsoFailing = broken == nil ? failed.dropFirst().map(\.name) : []
+        self.values = values
+        self.errors = errors
+        self.output = output
+    }
 }
 
-/// How one checkout went: its build, then each exercise of its manifest.
+/// How a checkout's build went.
+public struct BuildResult: Codable, Sendable {
+    public let command: String
+    public let passed: Bool
+    /// "exit 0", "exit 2", "killed by SIGKILL", or why it could not be run.
+    public let ended: String
+    /// Its first lines that say what went wrong (errors before warnings), for the diagnosis.
+    public let firstErrors: [String]
+    /// All it printed, up to the output limit.
+    public let log: [String]
+    /// Whether an identical checkout's build of this run was used instead of building again.
+    public let reused: Bool
+}
+
+/// How one checkout went: its build, then each exercise of the course.
 public struct StudentResult: Codable, Sendable {
     public let checkout: String
     public let seed: UInt64
-    /// Why the build failed, with its last lines; nil when it passed or there was none.
-    public let buildFailure: String?
+    /// What is wrong with the checkout itself (its lab.yml), when something is.
+    public let problem: String?
+    public let build: BuildResult?
     public let exercises: [ExerciseResult]
     public var score: Int { exercises.reduce(0) { $0 + $1.points } }
     public var maxScore: Int { exercises.reduce(0) { $0 + $1.maxPoints } }
     public var verdict: Verdict { exercises.map(\.verdict).max() ?? .pass }
 
-    enum CodingKeys: String, CodingKey { case checkout, seed, buildFailure, exercises, score, maxScore }
+    enum CodingKeys: String, CodingKey { case checkout, seed, problem, build, exercises, score, maxScore }
 
-    public init(checkout: String, seed: UInt64, buildFailure: String?, exercises: [ExerciseResult]) {
+    public init(checkout: String, seed: UInt64, problem: String?, build: BuildResult?, exercises: [ExerciseResult]) {
         self.checkout = checkout
         self.seed = seed
-        self.buildFailure = buildFailure
+        self.problem = problem
+        self.build = build
         self.exercises = exercises
     }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(checkout: try container.decode(String.self, forKey: .checkout), seed: try container.decode(UInt64.self, forKey: .seed),
-                  buildFailure: try container.decodeIfPresent(String.self, forKey: .buildFailure),
+                  problem: try container.decodeIfPresent(String.self, forKey: .problem),
+                  build: try container.decodeIfPresent(BuildResult.self, forKey: .build),
                   exercises: try container.decode([ExerciseResult].self, forKey: .exercises))
     }
 
@@ -48,26 +87,26 @@ public struct StudentResult: Codable, Sendable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(checkout, forKey: .checkout)
         try container.encode(seed, forKey: .seed)
-        try container.encodeIfPresent(buildFailure, forKey: .buildFailure)
+        try container.encodeIfPresent(problem, forKey: .problem)
+        try container.encodeIfPresent(build, forKey: .build)
         try container.encode(exercises, forKey: .exercises)
         try container.encode(score, forKey: .score)
         try container.encode(maxScore, forKey: .maxScore)
     }
+
+    /// A checkout none of whose exercises could be judged, each failing with the same check.
+    static func failing(_ checkout: String, seed: UInt64, course: Course, problem: String?, check: Check,
+                        broken: String? = nil) -> StudentResult {
+        StudentResult(checkout: checkout, seed: seed, problem: problem, build: nil, exercises: course.entries.map {
+            ExerciseResult(id: $0.exercise, points: $0.points, checks: [check], broken: broken)
+        })
+    }
 }
 
 /// Grades checkouts: each exercise runs the student's program in a sandbox of its own that
-/// plays the host, and the same probe as the experiments judges what it achieved.
-///
-/// The sandbox: new user (root and the exercise's ids mapped from 1000000 + 65536 × the
-/// checkout's number, so the student's root is nobody to the machine), UTS, IPC, mount,
-/// network, PID and cgroup namespaces, pivoted into a root of read-only binds of /usr, /etc and
-/// the like, single device nodes, a fresh /proc, bounded tmpfs on /tmp and /run, and /work,
-/// its copy of the checkout; / is a shared mount, as on a systemd host.
+/// plays the host, and the grader judges what it achieved from outside, reading the kernel
+/// where the program cannot reach.
 public enum Grader {
-    /// Where the sandboxes' ids start, seen from the machine: 1000000 + 65536 × the
-    /// checkout's number, so that two students' programs never share a uid.
-    static func idBase(_ index: Int) -> UInt32 { UInt32(1_000_000 + 65_536 * index) }
-
     /// Whether this process runs where a grader's supervisor mounted the workbench: in its
     /// sandbox (a worker, which is not its pid 1).
     public static var isInSandbox: Bool { Workbench.isMounted() }
@@ -80,245 +119,109 @@ public enum Grader {
     static func resultFile(_ index: Int) -> String { "\(Workbench.path)/grade/\(index).json" }
 
     /// Grades each checkout by a runner of its own (a worker: this executable with
-    /// `workerArguments(index)`), `jobs` at a time, in this sandbox; `done` gets the results
-    /// in the order of the checkouts. A worker that fails throws WorkerFailure.
-    public static func gradeByWorkers(_ plans: [(checkout: String, manifest: Manifest)], jobs: Int,
+    /// `workerArguments(index)`), `jobs` at a time, each in mount, UTS, IPC and network
+    /// namespaces of its own, so that what it checks of its surroundings is its own alone;
+    /// `done` gets the results in the order of the checkouts. A worker that fails gives its
+    /// checkout a broken result; the others are graded.
+    public static func gradeByWorkers(_ checkouts: [String], course: Course, seed: UInt64, jobs: Int,
                                       done: (StudentResult) -> Void, workerArguments: (Int) -> [String]) throws {
         let program = try executablePath()
         try prepareWorkbench()
+        // The worker's own bound, from its start: its build, then each exercise's, with room
+        // for setting up.
+        let bound = course.limits.buildTimeout + course.entries.reduce(60) { $0 + $1.timeout + 10 }
         var running: [(index: Int, child: ChildProcess, deadline: Deadline)] = []
         var next = 0
-        while next < plans.count || !running.isEmpty {
-            while running.count < max(1, jobs) && next < plans.count {
-                var spec = ProcessSpec([program] + workerArguments(next))
+        while next < checkouts.count || !running.isEmpty {
+            while running.count < max(1, jobs) && next < checkouts.count {
+                var spec = ProcessSpec([program] + workerArguments(next), environment: currentEnvironment())
+                spec.create = [.mnt, .uts, .ipc, .net]
                 spec.inheritsStandardIO = true  // a worker prints only its errors
-                // The worker's own bound, from its start: its build, then each exercise's, with
-                // room for setting up.
-                let manifest = plans[next].manifest
-                let bound = manifest.limits.buildTimeout + manifest.entries.reduce(60) { $0 + $1.timeout + 5 }
-                running.append((next, try spawn(spec, command: "runner grade \(plans[next].checkout)"), Deadline(seconds: bound)))
+                running.append((next, try spawn(spec, command: "runner grade \(checkouts[next])"), Deadline(seconds: bound)))
                 next += 1
             }
             let (index, child, deadline) = running.removeFirst()
-            let plan = plans[index]
-            let ended = try child.wait(timeout: deadline.remaining)
-            guard ended == .exited(0), let text = readTextFile(resultFile(index)) else {
-                throw WorkerFailure(checkout: plan.checkout, reason: "its grader ended with \(ended)")
-            }
+            let ended = (try? child.wait(timeout: deadline.remaining)) ?? .signaled(SIGKILL)
             let decoder = JSONDecoder()
             decoder.keyDecodingStrategy = .convertFromSnakeCase
-            done(try decoder.decode(StudentResult.self, from: Data(text.utf8)))
+            if ended == .exited(0), let text = readTextFile(resultFile(index)),
+               let result = try? decoder.decode(StudentResult.self, from: Data(text.utf8)) {
+                done(result)
+            } else {
+                let why = "its grader ended with \(ended)" + (ended == .signaled(SIGKILL) ? " (past its bound of \(Int(bound)) s)" : "")
+                done(.failing(checkouts[index], seed: seed, course: course, problem: nil,
+                              check: Check("the grader", expected: "a result", actual: why, passed: false), broken: why))
+            }
         }
     }
 
-    /// Grades `checkout` by `manifest`, in workspace `index` of the run's workbench.
-    public static func grade(checkout: String, manifest: Manifest, index: Int, seed: UInt64, only: Set<Exercise.ID>?,
-                             probePath: String) throws -> StudentResult {
+    /// Grades `checkout` by `course`, in workspace `index` of the run's workbench. Whatever is
+    /// wrong with the checkout is its own failure; what goes wrong with the grader is broken.
+    public static func grade(checkout: String, course: Course, index: Int, seed: UInt64, probePath: String,
+                             cgroups: GradingCgroups?) -> StudentResult {
         // A program joined to a sandbox's PID namespace is re-parented to the grader when its
         // first parent dies (setns, then fork); the grader must be there to reap it.
         _ = nslab_set_child_subreaper()
-        let workspace = try GradingWorkspace(index: index, checkout: checkout, probePath: probePath)
-        let entries = manifest.entries.filter { only?.contains($0.exercise) ?? true }
-        // Every value and every file first: from the build on, /work is the student's.
-        let plans = try entries.map { entry in
-            var random = SeededGenerator(seed: seed ^ entry.exercise.rawValue.hashValueStable)
-            let exercise = Exercise.contract(entry.exercise)
-            var values = exercise.choose(&random)
-            for fixture in exercise.fixtures(values) {
-                try workspace.make(fixture)
-                // What a root holds is read now, as the grader made it.
-                if case .busyboxRoot(let path) = fixture {
-                    values["rootfs_entries"] = try workspace.entries(of: path).joined(separator: "\n")
-                }
-            }
-            return (entry, exercise, values)
+        var directory = stat()
+        guard stat(checkout, &directory) == 0, (directory.st_mode & S_IFMT) == S_IFDIR else {
+            let problem = "\(checkout) is not a directory (a student's checkout)"
+            return .failing(checkout, seed: seed, course: course, problem: problem,
+                            check: Check("the checkout", expected: "a directory", actual: "not one", passed: false))
         }
-        var buildFailure: String?
-        if let build = manifest.build {
-            buildFailure = workspace.build(build, limits: manifest.limits)
+        let lab: LabFile?
+        do {
+            lab = try readTextFile("\(checkout)/lab.yml").map { text throws(ManifestError) in try LabFile.parse(text, file: "lab.yml") }
+        } catch {
+            return .failing(checkout, seed: seed, course: course, problem: error.description,
+                            check: Check("its lab.yml", expected: "valid", actual: error.description, passed: false))
+        }
+        if lab == nil && course.entries.contains(where: { $0.run == nil }) {
+            let problem = "no lab.yml: it gives the build and each exercise's command line"
+            return .failing(checkout, seed: seed, course: course, problem: problem,
+                            check: Check("its lab.yml", expected: "present", actual: "none", passed: false))
+        }
+        let plans = course.entries.map { entry in (entry: entry, words: entry.run ?? lab?.runs[entry.exercise]) }
+        var workspace: GradingWorkspace
+        do {
+            workspace = try GradingWorkspace(index: index, probePath: probePath)
+            try workspace.copy(checkout: checkout)
+        } catch {
+            return .failing(checkout, seed: seed, course: course, problem: nil,
+                            check: Check("the grader's workspace", expected: "made", actual: "\(error)", passed: false), broken: "\(error)")
+        }
+        var build: BuildResult?
+        if let command = course.build ?? lab?.build, plans.contains(where: { $0.words != nil }) {
+            do {
+                build = try Builds.build(command, in: workspace, limits: course.limits, cgroups: cgroups, name: "\(index)-build")
+            } catch {
+                return .failing(checkout, seed: seed, course: course, problem: nil,
+                                check: Check("the build's sandbox", expected: "made", actual: "\(error)", passed: false), broken: "\(error)")
+            }
         }
         var results: [ExerciseResult] = []
-        for (entry, exercise, values) in plans {
-            if let buildFailure {
-                results.append(ExerciseResult(id: entry.exercise.rawValue, points: 0, maxPoints: entry.points, verdict: .fail,
-                                              checks: [Check("the build", expected: "success", actual: buildFailure, passed: false)],
-                                              diagnosis: "the build failed: \(buildFailure)", values: values, output: []))
+        for (number, plan) in plans.enumerated() {
+            let entry = plan.entry
+            guard let words = plan.words else {
+                results.append(ExerciseResult(id: entry.exercise, points: entry.points, checks: [
+                    Check("its command line (lab.yml's `run`)", expected: "given", actual: "none: not attempted", passed: false),
+                ]))
                 continue
             }
-            results.append(workspace.run(exercise, entry: entry, values: values, limits: manifest.limits))
-        }
-        return StudentResult(checkout: checkout, seed: seed, buildFailure: buildFailure, exercises: results)
-    }
-}
-
-/// One checkout's place on the workbench: the sandbox's root skeleton and its /work.
-struct GradingWorkspace {
-    let root: String
-    let work: String
-    /// The machine's uid (and gid) of the sandbox's root.
-    let idBase: UInt32
-
-    /// The device nodes the sandbox's /dev has, each bound alone (never the host's whole /dev,
-    /// with its world-writable /dev/shm).
-    static let devices = ["null", "zero", "full", "random", "urandom", "tty"]
-
-    init(index: Int, checkout: String, probePath: String) throws {
-        let base = "\(Workbench.path)/grade/\(index)"
-        root = "\(base)/root"
-        work = "\(base)/work"
-        idBase = Grader.idBase(index)
-        try Workbench.prepare([.directory("grade/\(index)/root"), .directory("grade/\(index)/work")])
-        // The student's /work: a tmpfs of its own, bounded, in the runner's mount namespace.
-        if !Workbench.isMountPoint(work) {
-            try check("mount(\"nslab-work\", \"\(work)\", \"tmpfs\", MS_NOSUID|MS_NODEV, \"size=1g\")") {
-                mount("nslab-work", work, "tmpfs", UInt(MS_NOSUID | MS_NODEV), "size=1g,mode=0755")
+            if let build, !build.passed {
+                let why = "`\(build.command)`: \(build.ended)" + (build.firstErrors.isEmpty ? "" : ": " + build.firstErrors.joined(separator: " | "))
+                results.append(ExerciseResult(id: entry.exercise, points: entry.points,
+                                              checks: [Check("the build", expected: "success", actual: why, passed: false)]))
+                continue
             }
+            var random = SeededGenerator(seed: seed ^ entry.exercise.rawValue.hashValueStable)
+            let exercise = Exercise.contract(entry.exercise)
+            let values = exercise.choose(&random)
+            var runner = ExerciseRunner(exercise: exercise, entry: entry, words: words, values: values, limits: course.limits,
+                                        cgroups: cgroups, name: "\(index)-\(number)")
+            results.append(runner.run(in: &workspace))
         }
-        try Workbench.makeDirectories("\(work)/exercise")
-        for directory in ["proc", "sys", "dev/shm", "tmp", "run", "work"] + GradingWorkspace.hostDirectories {
-            try Workbench.makeDirectories("\(root)/\(directory)")
-        }
-        // Mount points for the device nodes, and /dev's usual links.
-        for device in GradingWorkspace.devices { try Workbench.write("", to: "\(root)/dev/\(device)") }
-        for (name, target) in [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
-                               ("stderr", "/proc/self/fd/2")] { _ = symlink(target, "\(root)/dev/\(name)") }
-        // Merged /usr: /bin, /lib and the like are links into usr, as on the host.
-        for link in GradingWorkspace.hostLinks { _ = symlink(link.target, "\(root)/\(link.name)") }
-        let copied = try spawn(ProcessSpec(["cp", "-a", "\(checkout)/.", "\(work)/checkout"]), command: "cp -a \(checkout)")
-        guard try copied.finish(timeout: 60) == .exited(0) else {
-            throw LabError("could not copy the checkout \(checkout): \(copied.lines.suffix(2).joined(separator: " "))")
-        }
-        try copyFile(from: probePath, to: "\(work)/nsprobe", mode: 0o755)
-        let owned = try spawn(ProcessSpec(["chown", "-R", "\(idBase):\(idBase)", work]), command: "chown -R")
-        guard try owned.finish(timeout: 60) == .exited(0) else { throw LabError("could not chown \(work)") }
+        return StudentResult(checkout: checkout, seed: seed, problem: nil, build: build, exercises: results)
     }
-
-    /// The host's directories the sandbox gets read-only, and its links into /usr.
-    static let hostDirectories: [String] = ["usr", "etc", "bin", "sbin", "lib", "lib32", "lib64", "libx32"].filter { name in
-        var info = stat()
-        return lstat("/\(name)", &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
-    }
-    static let hostLinks: [(name: String, target: String)] = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"].compactMap { name in
-        var buffer = [CChar](repeating: 0, count: 256)
-        let count = readlink("/\(name)", &buffer, buffer.count - 1)
-        return count > 0 ? (name, String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)) : nil
-    }
-
-    /// The operations that build the sandbox in its new namespaces, in order.
-    func sandboxSetup(limits: Manifest.Limits) -> [Operation] {
-        let nodev = UInt(MS_NOSUID | MS_NODEV)
-        var operations: [Operation] = [.makeRootPrivate, .bind(root, root)]
-        for directory in GradingWorkspace.hostDirectories {
-            operations += [.mount(source: "/\(directory)", target: "\(root)/\(directory)", flags: UInt(MS_BIND | MS_REC)),
-                           .readOnly("\(root)/\(directory)")]
-        }
-        operations += [
-            .mount(source: "/sys", target: "\(root)/sys", flags: UInt(MS_BIND | MS_REC)), .readOnly("\(root)/sys"),
-        ] + GradingWorkspace.devices.map { .bind("/dev/\($0)", "\(root)/dev/\($0)") } + [
-            // Bounded, so that a program cannot fill the machine's memory through them.
-            .mount(source: "shm", target: "\(root)/dev/shm", fstype: "tmpfs", flags: nodev, data: "mode=1777,size=64m"),
-            .mount(source: "proc", target: "\(root)/proc", fstype: "proc", flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC)),
-            .mount(source: "tmp", target: "\(root)/tmp", fstype: "tmpfs", flags: nodev, data: "mode=1777,size=512m"),
-            .mount(source: "run", target: "\(root)/run", fstype: "tmpfs", flags: nodev, data: "mode=0755,size=16m"),
-            .bind(work, "\(root)/work"),
-            .chdir(root), .pivotRoot(newRoot: ".", putOld: "."), .umount2(".", flags: Int32(MNT_DETACH)), .chdir("/"),
-            // A systemd host's /: a mount of the program's that is not made private shows here.
-            .mount(source: nil, target: "/", flags: UInt(MS_REC | MS_SHARED)),
-            .setLinkUp("lo"),
-            .setresgid(0), .setresuid(0), .setLimit(resource: Int32(__RLIMIT_NPROC.rawValue), limits.processes),
-        ]
-        return operations
-    }
-
-    /// A lab whose demo host is a fresh sandbox: the student's program runs where the old
-    /// side would.
-    /// Only root is mapped, and the ids an exercise names (`extraIDs`): a program cannot
-    /// switch to a uid of its own choosing, each with a fresh RLIMIT_NPROC count.
-    func sandboxLab(limits: Manifest.Limits, timeout: Double, probePath: String, extraIDs: [UInt32] = []) -> Lab {
-        let map = ([0] + extraIDs).map { "\($0) \(idBase + $0) 1" }.joined(separator: "\n")
-        return Lab(probePath: probePath, demoHostNamespaces: [.user, .uts, .ipc, .mnt, .net, .pid, .cgroup],
-                   demoHostSetup: sandboxSetup(limits: limits),
-                   demoHostMaps: IDMaps(setgroups: nil, uidMap: map, gidMap: map), timeout: timeout)
-    }
-
-    /// The names in a directory of /work (a sandbox path), sorted.
-    func entries(of path: String) throws -> [String] {
-        try directoryEntries(work + path.dropFirst("/work".count)).sorted()
-    }
-
-    /// Makes a fixture in /work (given as a sandbox path), owned as the sandbox counts ids.
-    func make(_ fixture: Exercise.Fixture) throws {
-        func local(_ path: String) -> String { work + path.dropFirst("/work".count) }
-        switch fixture {
-        case .file(let path, let text, let owner, let mode):
-            let file = local(path)
-            try Workbench.makeDirectories(String(file[..<file.lastIndex(of: "/")!]))
-            try Workbench.write(text, to: file)
-            try check("chown(\(file))") { chown(file, idBase + owner, idBase + owner) }
-            try check("chmod(\(file))") { chmod(file, mode) }
-        case .directory(let path):
-            try Workbench.makeDirectories(local(path))
-            try check("chown(\(local(path)))") { chown(local(path), idBase, idBase) }
-        case .busyboxRoot(let path):
-            try Workbench.makeBusyboxRoot(local(path))
-            try copyFile(from: "\(work)/nsprobe", to: "\(local(path))/nsprobe", mode: 0o755)
-        }
-    }
-
-    /// Runs the manifest's build in a sandbox; nil when it succeeded, else why it failed.
-    func build(_ command: String, limits: Manifest.Limits) -> String? {
-        let lab = sandboxLab(limits: limits, timeout: limits.buildTimeout, probePath: "\(work)/nsprobe")
-        defer { lab.close() }
-        do {
-            let built = try lab.run(GradingBench.studentPlacement(limits), ["/bin/sh", "-c", command])
-            if built.termination == .exited(0) { return nil }
-            return "`\(command)`: \(built.termination): " + built.output.suffix(3).joined(separator: " | ")
-        } catch let timedOut as WaitTimedOut {
-            return "`\(command)` did not finish within \(limits.buildTimeout.formatted) s: \(timedOut.termination)"
-        } catch {
-            return "`\(command)` could not be run: \(error)"
-        }
-    }
-
-    func run(_ exercise: Exercise, entry: Manifest.Entry, values: [String: String], limits: Manifest.Limits) -> ExerciseResult {
-        // The ids the exercise names (inside ones too: a program that maps inside → inside is
-        // then told its map is wrong, rather than refused by the kernel).
-        let extraIDs = Set(["uid_outside", "gid_outside", "uid_inside", "gid_inside"].compactMap { values[$0].flatMap(UInt32.init) })
-            .sorted()
-        let lab = sandboxLab(limits: limits, timeout: entry.timeout, probePath: "\(work)/nsprobe", extraIDs: extraIDs)
-        defer { lab.close() }
-        let bench = GradingBench(lab: lab, workspace: self, entry: entry, values: values, limits: limits)
-        let runnerBefore = HostState.read()
-        var checks: [Check] = []
-        var broken: String?
-        do {
-            let judged = try exercise.judge(bench)
-            guard let before = bench.before else { throw LabError("the exercise never ran the student's program") }
-            // What the program did to the host comes before what it achieved: a program that
-            // renamed the host is told so first.
-            checks = bench.programChecks() + bench.sandboxChecks(before: before, after: try bench.snapshot()) + judged
-        } catch let failure as StudentFailure {
-            checks = bench.programChecks() + [failure.check]
-        } catch {
-            broken = "\(error)"
-        }
-        lab.close()
-        let outside = runnerBefore.differences(to: HostState.read())
-        checks.append(Check.that("the grader's own sandbox, the real host's stand-in", outside.isEmpty, expected: "unchanged",
-                                 actual: outside.isEmpty ? "unchanged" : outside.joined(separator: "; ")))
-        let verdict: Verdict = broken != nil ? .broken : checks.allSatisfy(\.passed) ? .pass : .fail
-        let diagnosis = broken.map { "the grader could not judge this exercise: \($0)" }
-            ?? checks.first { !$0.passed }.map { "\($0.name): expected \($0.expected), got \($0.actual)" }
-        return ExerciseResult(id: entry.exercise.rawValue, points: verdict == .pass ? entry.points : 0, maxPoints: entry.points,
-                              verdict: verdict, checks: checks, diagnosis: diagnosis,
-                              values: values.filter { exercise.placeholders.contains($0.key) }, output: bench.programOutput)
-    }
-}
-
-/// A worker that could not grade its checkout (it crashed or ran past its bound).
-public struct WorkerFailure: Error {
-    public let checkout: String
-    public let reason: String
 }
 
 /// A failure of the student's program that ends the judging early (it never ran the probe,
@@ -327,152 +230,314 @@ struct StudentFailure: Error {
     let check: Check
 }
 
-/// What an exercise's judge works with: the values, the student's program, and probes in the
-/// sandbox that plays the host.
-public final class GradingBench {
-    /// Where an exercise's files are, as the sandbox (and the student's program) sees them.
-    static let exerciseDirectory = "/work/exercise"
+/// One exercise of one checkout: its sandbox, the student's program in it, and the checks.
+struct ExerciseRunner {
+    let exercise: Exercise
+    let entry: Course.Entry
+    /// The `run` line's words, placeholders in place.
+    let words: [String]
+    var values: [String: String]
+    let limits: Course.Limits
+    let cgroups: GradingCgroups?
+    /// The cgroup's name: unique in the run.
+    let name: String
 
-    let lab: Lab
-    let workspace: GradingWorkspace
-    let entry: Manifest.Entry
-    public let values: [String: String]
-    let limits: Manifest.Limits
-    private(set) var student: FinishedProcess?
-    /// The sandbox just before the program started (after the grader's own fixtures).
-    private(set) var before: ProbeReport?
-
-    init(lab: Lab, workspace: GradingWorkspace, entry: Manifest.Entry, values: [String: String], limits: Manifest.Limits) {
-        self.lab = lab
-        self.workspace = workspace
-        self.entry = entry
-        self.values = values
-        self.limits = limits
+    /// What the probe is told: report its namespaces and pid (and what the exercise adds),
+    /// then pause until the grader has looked.
+    var probeWords: [String] {
+        [ProbeAction.report(Set<ReportSection>([.ns, .process]).union(exercise.reportSections)).description, "pause=\(Int(entry.timeout) + 5)"]
     }
 
-    /// As root of the sandbox, in its copy of the checkout, with the process limit.
-    static func studentPlacement(_ limits: Manifest.Limits) -> ProcessSpec {
-        var spec = ProcessSpec.oldSide.with(operations: [
-            .setresgid(0), .setresuid(0), .setLimit(resource: Int32(__RLIMIT_NPROC.rawValue), limits.processes), .chdir("/work/checkout"),
-        ])
+    /// The sandbox ids besides root: those the exercise names (inside ones too: a program
+    /// that maps inside → inside is then told its map is wrong, rather than refused).
+    var extraIDs: [UInt32] {
+        Set(["uid_outside", "gid_outside", "uid_inside", "gid_inside"].compactMap { values[$0].flatMap(UInt32.init) }).sorted()
+    }
+
+    mutating func run(in workspace: inout GradingWorkspace) -> ExerciseResult {
+        let fixtures: [String: FileIdentity]
+        do {
+            fixtures = try workspace.prepareExercise(exercise.fixtures(values))
+            if let rootfs = values["rootfs"] {
+                values["rootfs_entries"] = try directoryEntries(workspace.local(rootfs)).sorted().joined(separator: "\n")
+            }
+        } catch {
+            workspace.removeExercise()
+            return ExerciseResult(id: entry.exercise, points: entry.points,
+                                  checks: [Check("the exercise's files", expected: "made", actual: "\(error)", passed: false)],
+                                  broken: "\(error)", values: shownValues)
+        }
+        defer { workspace.removeExercise() }
+        let sandbox: GradingSandbox
+        do {
+            sandbox = try GradingSandbox(workspace: workspace, limits: limits, timeout: entry.timeout, extraIDs: extraIDs,
+                                         withExercise: true, observe: exercise.sandboxSetup(values), cgroups: cgroups, name: name)
+        } catch {
+            return ExerciseResult(id: entry.exercise, points: entry.points,
+                                  checks: [Check("the sandbox", expected: "made", actual: "\(error)", passed: false)],
+                                  broken: "\(error)", values: shownValues)
+        }
+        let graderBefore = HostState.read()
+        var checks: [Check] = []
+        var broken: String?
+        var program: ProgramRun?
+        do {
+            let before = try sandbox.snapshot()
+            let run = try runProgram(in: sandbox, workspace: workspace, fixtures: fixtures)
+            program = run
+            checks = run.programChecks
+            if let after = run.after {
+                let changes = before.changes(to: after, exemptDevices: exercise.leavesDevices(values), processLimit: limits.processes)
+                checks.append(.that("the sandbox that plays the host", changes.isEmpty, expected: "as it was",
+                                    actual: changes.isEmpty ? "as it was" : changes.joined(separator: "; ")))
+            }
+            checks += run.exerciseChecks
+        } catch {
+            broken = "\(error)"
+        }
+        sandbox.close()
+        let outside = graderBefore.differences(to: HostState.read())
+        checks.append(.that("the grader's own sandbox, the real host's stand-in", outside.isEmpty, expected: "unchanged",
+                            actual: outside.isEmpty ? "unchanged" : outside.joined(separator: "; ")))
+        return ExerciseResult(id: entry.exercise, points: entry.points, checks: checks, broken: broken, values: shownValues,
+                              errors: Array((program?.errors ?? []).prefix(5)).map { String($0.prefix(200)) },
+                              output: Array((program?.output ?? []).prefix(5)).map { String($0.prefix(200)) })
+    }
+
+    /// The values a student sees in the report: those of the placeholders.
+    var shownValues: [String: String] { values.filter { exercise.placeholders.contains($0.key) } }
+
+    /// The run line with every placeholder replaced; {probe} stands for the probe's words.
+    var expandedWords: [String] {
+        words.flatMap { word -> [String] in
+            switch word {
+            case "{probe}", "{probe_in_rootfs}": return [GradingWorkspace.probeInSandbox] + probeWords
+            default:
+                let name = word.hasPrefix("{") && word.hasSuffix("}") ? String(word.dropFirst().dropLast()) : nil
+                return [name.flatMap { values[$0] } ?? word]
+            }
+        }
+    }
+
+    /// As root of the sandbox, in its copy of the checkout, with the process limit (and,
+    /// without a cgroup, a memory limit by rlimit).
+    static func placement(_ limits: Course.Limits, cgroups: Bool) -> ProcessSpec {
+        var operations: [Operation] = [.setresgid(0), .setresuid(0), .setLimit(resource: Int32(__RLIMIT_NPROC.rawValue), limits.processes)]
+        if !cgroups { operations.append(.setLimit(resource: Int32(RLIMIT_DATA.rawValue), limits.memoryBytes)) }
+        var spec = ProcessSpec.oldSide.with(operations: operations + [.chdir("/work/checkout")])
         // A checkout's .git belongs to someone else in there: Go must not stamp it.
         spec.environment += ["HOME=/tmp", "TMPDIR=/tmp", "GOFLAGS=-buildvcs=false"]
         spec.outputLimit = limits.outputBytes
         return spec
     }
 
-    /// Runs the student's program once, its placeholders replaced and {probe} standing for
-    /// the probe with `actions`; with a hold among them, `meanwhile` runs while it holds.
-    /// Throws StudentFailure when the probe never reported.
-    func runStudent(_ actions: [ProbeAction], meanwhile: ((ChildProcess) throws -> Void)? = nil) throws -> FinishedProcess {
-        var words: [String] = []
-        for word in entry.words {
-            switch word {
-            case "{probe}": words += ["/work/nsprobe"] + actions.map(\.description)
-            case "{probe_in_rootfs}": words += ["/nsprobe"] + actions.map(\.description)
-            default:
-                let name = word.hasPrefix("{") && word.hasSuffix("}") ? String(word.dropFirst().dropLast()) : nil
-                words.append(name.flatMap { values[$0] } ?? word)
-            }
-        }
-        before = try snapshot()
+    /// Runs the program once and, while its probe pauses, looks at it from outside.
+    func runProgram(in sandbox: GradingSandbox, workspace: GradingWorkspace, fixtures: [String: FileIdentity]) throws -> ProgramRun {
+        var spec = ExerciseRunner.placement(limits, cgroups: sandbox.cgroup != nil)
+        spec.separatesStandardError = true
+        let deadline = Deadline(seconds: entry.timeout)
         // Through sh, so that the program is found in the sandbox's copy of the checkout.
-        let child = try lab.start(GradingBench.studentPlacement(limits), ["/bin/sh", "-c", "exec \"$0\" \"$@\""] + words)
+        let child = try sandbox.start(spec, ["/bin/sh", "-c", "exec \"$0\" \"$@\""] + expandedWords)
+        // Until the probe pauses; a command the program left running still gets to print.
+        child.outputEndsAtExit = false
+        var run = ProgramRun(limits: limits, timeout: entry.timeout, reportSections: Set<ReportSection>([.ns, .process]).union(exercise.reportSections))
         do {
-            if let meanwhile, actions.contains(where: { if case .hold = $0 { true } else { false } }) {
-                try? child.awaitHold(timeout: entry.timeout)
-                if child.lines.contains(where: ProbeOutput.isHoldReady) {
-                    try meanwhile(child)
+            try child.readLine(until: ProbeOutput.isHoldReady, timeout: deadline.remaining)
+            run.pauseSeen = true
+        } catch {
+            // Out of time: the program's own, or only that of what it left holding its output.
+            run.timedOut = deadline.remaining <= 0 && !child.hasExited
+        }
+        if run.pauseSeen {
+            run.sighting = ProbeSighting.look(in: sandbox, genuine: workspace.genuineProbes)
+            switch run.sighting {
+            case .none:
+                // A line that says the probe paused, and no probe: nothing more to learn.
+                run.stopped = true
+                sandbox.close()
+            case .several(let probes), .traced(let probes):
+                // Judged already; released, so that the program can end as it would.
+                probes.forEach { _ = $0.signal(SIGUSR1) }
+            case .found(let probe):
+                let paused = PausedProbe(values: values, probe: probe, sandbox: sandbox, workspace: workspace, fixtures: fixtures,
+                                         during: try sandbox.snapshot(), sandboxIDs: Set(extraIDs))
+                do {
+                    run.exerciseChecks = try exercise.judge(paused)
+                } catch let failure as StudentFailure {
+                    run.exerciseChecks = [failure.check]
                 }
-                child.send()
+                run.kernel = (probe.inodes, probe.nspid.last, paused.seenHostname)
+                // Still running while its command pauses: it waits for it (a command cannot end
+                // before it is released).
+                run.waited = !child.hasExited
+                _ = probe.signal(SIGUSR1)
+                probe.waitForExit(timeout: deadline.remaining)
             }
-            student = try lab.finish(child, shown: entry.words.joined(separator: " "))
-        } catch is WaitTimedOut {
-            lab.close()  // the whole sandbox, with whatever the program left running
-            throw StudentFailure(check: Check("your program finished within \(entry.timeout.formatted) s", expected: "finished",
-                                              actual: "killed with the whole sandbox — does it wait for something?", passed: false))
+        } else if run.timedOut, case .found = ProbeSighting.look(in: sandbox, genuine: workspace.genuineProbes) {
+            run.pausedUnseen = true
         }
-        guard let student, (try? student.probe.report()) != nil else {
-            throw StudentFailure(check: Check("the probe ran (its report was found)", expected: "a report", actual:
-                "none — probe never ran: does your program run the command it is given with its arguments?", passed: false))
+        if !run.timedOut && !run.stopped {
+            child.outputEndsAtExit = true
+            do {
+                // Ended already when only what it left ran out of time: its pipes are drained.
+                run.termination = try child.finish(timeout: child.hasExited ? max(deadline.remaining, 1) : deadline.remaining)
+            } catch is WaitTimedOut {
+                run.timedOut = true
+            } catch where deadline.remaining <= 0 {
+                run.timedOut = true
+            }
         }
-        return student
+        if run.timedOut || run.stopped {
+            sandbox.close()  // the whole sandbox, with whatever the program left running
+        } else {
+            run.after = try sandbox.snapshot()
+        }
+        run.oomKills = sandbox.cgroup?.oomKills ?? 0
+        let probeOutput = ProbeOutput(lines: child.lines)
+        run.probeOutput = probeOutput
+        run.output = probeOutput.otherLines
+        run.errors = child.errorLines
+        run.outputCut = child.outputCut
+        return run
     }
+}
 
-    /// The checks every exercise has about the program itself.
-    func programChecks() -> [Check] {
-        guard let student else { return [] }
-        let errors = programOutput.prefix(3).joined(separator: " | ")
-        var checks = [Check.equal("your program's exit status", expected: Termination.exited(0), actual: student.termination)
-            .diagnosed(errors.isEmpty ? nil : "it printed: \(errors)")]
+/// The grader's probe as found in a sandbox: one process of it, not traced, or why not.
+enum ProbeSighting {
+    case found(ProcessView)
+    case none
+    case several([ProcessView])
+    case traced([ProcessView])
+
+    /// The processes of the sandbox (its PID namespace and those below) that run one of the
+    /// `genuine` probe files, as the kernel shows their executables.
+    static func look(in sandbox: GradingSandbox, genuine: Set<FileIdentity>) -> ProbeSighting {
+        guard let namespace = sandbox.inode(.pid) else { return .none }
+        let probes = NamespaceMembers.of(pidNamespace: namespace).compactMap(ProcessView.init(pid:))
+            .filter { $0.executable.map(genuine.contains) ?? false }
+        guard probes.count == 1, let probe = probes.first else { return probes.isEmpty ? .none : .several(probes) }
+        return probe.tracer == 0 ? .found(probe) : .traced(probes)
+    }
+}
+
+/// How the student's program ran for one exercise, and what the grader saw while its probe paused.
+struct ProgramRun {
+    let limits: Course.Limits
+    let timeout: Double
+    let reportSections: Set<ReportSection>
+    var pauseSeen = false
+    var timedOut = false
+    /// Stopped by the grader once it knew: a line said the probe paused, and none had.
+    var stopped = false
+    /// Out of time with the probe paused, its line never seen: the output never came.
+    var pausedUnseen = false
+    var sighting: ProbeSighting = .none
+    var exerciseChecks: [Check] = []
+    /// Whether the program still ran when its probe was released.
+    var waited: Bool?
+    /// What the kernel showed of the probe: its namespaces, its own pid, its hostname.
+    var kernel: (inodes: [Namespace: UInt64], pid: Int?, hostname: String?)?
+    var termination: Termination?
+    var after: SandboxSnapshot?
+    var oomKills = 0
+    var probeOutput = ProbeOutput(lines: [])
+    var output: [String] = []
+    var errors: [String] = []
+    var outputCut = false
+
+    /// The checks every exercise has about the program itself, in the order a student fixes
+    /// them: memory, its end, its output, the probe, its waiting, the report.
+    var programChecks: [Check] {
+        var checks = [Check.that("its memory within \(limits.memoryBytes >> 20) MiB", oomKills == 0, expected: "within",
+                                 actual: oomKills == 0 ? "within" : "more: the kernel's OOM killer ended it")]
+        if timedOut {
+            checks.append(Check("your program finished within \(timeout.formatted) s", expected: "finished",
+                                actual: "killed with the whole sandbox — " + (pausedUnseen
+                                    ? "its probe had paused, but the line that says so never reached the grader: pass the command's standard output on"
+                                    : "does it wait for something?"), passed: false))
+        } else if !stopped {
+            let said = (errors + output).prefix(3).joined(separator: " | ")
+            checks.append(Check.equal("your program's exit status", expected: Termination.exited(0), actual: termination)
+                .diagnosed(said.isEmpty ? nil : "it printed: \(said)" + (ProgramRun.refusalHint(errors + output).map { " — \($0)" } ?? "")))
+        }
         checks.append(Check("its output within \(limits.outputBytes) bytes", expected: "within",
-                            actual: student.outputCut ? "more: the rest was read and dropped" : "within", passed: !student.outputCut))
-        if (try? student.probe.report()) != nil {
-            checks.append(Check("the probe ran (its report was found)", expected: "a report", actual: "a report", passed: true))
+                            actual: outputCut ? "more: the rest was read and dropped" : "within", passed: !outputCut))
+        checks.append(probeCheck)
+        if case .found = sighting {
+            checks.append(.that("your program waited for its command", waited == true, expected: "yes",
+                                actual: waited == true ? "yes"
+                                    : "no: it ended while its command still ran — wait for the command and exit with its status"))
+            checks.append(reportCheck)
         }
         return checks
     }
 
-    /// The program's own first lines (not the probe's).
-    var programOutput: [String] { Array((student?.output ?? []).prefix(5)).map { String($0.prefix(200)) } }
-
-    /// Runs the probe with `actions` in the sandbox itself.
-    func sandbox(_ actions: [ProbeAction]) throws -> FinishedProcess {
-        try lab.probe(.oldSide, actions)
-    }
-
-    /// Starts the probe with `actions` (with a hold) in the sandbox and returns it holding.
-    func startSandbox(_ actions: [ProbeAction]) throws -> ChildProcess {
-        try lab.startProbe(.oldSide, actions)
-    }
-
-    /// Releases a probe `startSandbox` started and waits for its end, so that it is gone
-    /// before the sandbox is looked at again.
-    func stopSandbox(_ probe: ChildProcess) {
-        probe.send()
-        _ = try? lab.finish(probe)
-    }
-
-    /// The inode of the sandbox's namespace of `kind`.
-    func sandboxInode(_ kind: Namespace) -> UInt64? { lab.oldSideHost?.inode(kind) }
-
-    /// What the sandbox shows of the state a program could change.
-    func snapshot() throws -> ProbeReport {
-        try lab.probe(.oldSide, [.report([.hostname, .sysvipc, .mounts, .interfaces, .pids])]).report
-    }
-
-    /// Every difference between the sandbox before and after, as a failed check with what
-    /// the program did.
-    func sandboxChecks(before: ProbeReport, after: ProbeReport) -> [Check] {
-        var changes: [String] = []
-        if before.hostname != after.hostname {
-            changes.append("your program renamed the host: sandbox hostname was \(before.hostname ?? "?"), is now \(after.hostname ?? "?")")
+    /// What a refusal a program met in the sandbox means, where a real root host would have
+    /// let it: the sandbox is a user namespace, as a rootless container is (user_namespaces(7)).
+    static func refusalHint(_ lines: [String]) -> String? {
+        let said = lines.joined(separator: "\n").lowercased()
+        let refused = ["permission denied", "not permitted", "eperm", "eacces"].contains { said.contains($0) }
+        guard refused else { return nil }
+        if said.contains("proc") {
+            return "in a user namespace the kernel mounts a new proc only where a full proc is still visible, for a PID namespace "
+                + "of the mounter's own user namespace: mount proc before you detach the old root"
         }
-        if before.domainname != after.domainname {
-            changes.append("your program changed the host's NIS domain name: was \(before.domainname ?? "?"), is now \(after.domainname ?? "?")")
+        if said.contains("mknod") {
+            return "a user namespace may not make device nodes: bind-mount the few it needs (/dev/null, /dev/zero) instead"
         }
-        let mountsBefore = Set((before.mounts ?? []).map(describeMount)), mountsAfter = (after.mounts ?? []).map(describeMount)
-        let addedMounts = mountsAfter.filter { !mountsBefore.contains($0) }
-        if !addedMounts.isEmpty {
-            changes.append("your program's mounts showed up in the sandbox: \(addedMounts.joined(separator: ", ")) — make mounts private first")
+        if said.contains("devtmpfs") {
+            return "a user namespace may not mount devtmpfs: mount a tmpfs on /dev and bind the devices it needs"
         }
-        let expectedDevice = entry.exercise == .netVeth ? values["host_if"] : nil
-        let devicesBefore = Set((before.interfaces ?? []).map(\.name))
-        let addedDevices = (after.interfaces ?? []).map(\.name).filter { !devicesBefore.contains($0) && $0 != expectedDevice }
-        if !addedDevices.isEmpty { changes.append("your program left network devices in the sandbox: \(addedDevices.joined(separator: ", "))") }
-        let keysBefore = Set(SysVKind.allCases.flatMap { before.sysvipc?.objects($0).map(\.key) ?? [] })
-        let addedKeys = SysVKind.allCases.flatMap { after.sysvipc?.objects($0).map(\.key) ?? [] }.filter { !keysBefore.contains($0) }
-        if !addedKeys.isEmpty { changes.append("your program made IPC objects in the sandbox: \(addedKeys.map(ipcKeyText).joined(separator: ", "))") }
-        let left = (after.pids ?? []).filter { $0 != 1 && $0 != after.pid && !(before.pids ?? []).contains($0) }
-        if !left.isEmpty {
-            changes.append("your program left \(left.count) process\(left.count == 1 ? "" : "es") running in the sandbox"
-                           + (left.count >= limits.processes - 2 ? " (it hit the limit of \(limits.processes): a fork bomb is contained here)" : ""))
-        }
-        return [Check.that("the sandbox that plays the host", changes.isEmpty, expected: "as it was",
-                           actual: changes.isEmpty ? "as it was" : changes.joined(separator: "; "))]
+        return nil
     }
 
-    private func describeMount(_ mount: ProbeReport.MountEntry) -> String { "\(mount.target) (\(mount.fstype))" }
+    /// Whether the grader's probe ran, unchanged, in the sandbox, and paused while it looked.
+    var probeCheck: Check {
+        let name = "the probe ran", expected = "the grader's probe, paused while the grader looked"
+        let reports = (try? probeOutput.reports) ?? []
+        let actual: String
+        switch (pauseSeen, sighting) {
+        case (true, .found): return Check(name, expected: expected, actual: expected, passed: true)
+        case (true, .several(let probes)): actual = "\(probes.count) of them at once: run the command once"
+        case (true, .traced): actual = "traced (ptrace): run the command without a tracer or debugger"
+        case (true, .none):
+            actual = "no process of the grader's probe behind " + (reports.isEmpty ? "the line that said it paused" : "the report")
+                + ": what a program prints proves nothing, the grader looks at the probe itself"
+        case (false, _) where timedOut: actual = "it never paused within \(timeout.formatted) s"
+        case (false, _):
+            if let report = reports.first, report.mounts != nil || report.interfaces != nil || report.pids != nil {
+                actual = "without its arguments (a full report, no pause): pass every argument after the command on to it"
+            } else if !reports.isEmpty {
+                actual = "it never paused for the grader: was it ended, or its output cut short?"
+            } else {
+                actual = "none — the probe never ran: does your program run the command it is given with its arguments?"
+                    + (errors.first.map { " It said: \($0.prefix(200))" } ?? "")
+            }
+        }
+        return Check(name, expected: expected, actual: actual, passed: false)
+    }
+
+    /// Whether every report the program's output carries says what the kernel shows.
+    var reportCheck: Check {
+        let name = "the probe's report, against the kernel"
+        guard let reports = try? probeOutput.reports, !reports.isEmpty else {
+            return Check(name, expected: "what the kernel shows", actual:
+                "none reached the grader: pass the command's standard output on", passed: false)
+        }
+        var kinds: [String] = [], others: [String] = []
+        for report in reports {
+            for (kind, inode) in (kernel?.inodes ?? [:]).sorted(by: { $0.key < $1.key }) where report.inode(kind).map({ $0 != inode }) ?? false {
+                kinds.append(kind.rawValue)
+            }
+            if let pid = kernel?.pid, report.pid != pid { others.append("its pid") }
+            if let hostname = kernel?.hostname, let said = report.hostname, said != hostname { others.append("its hostname") }
+        }
+        let uniqueKinds = kinds.enumerated().filter { kinds.firstIndex(of: $0.element) == $0.offset }.map(\.element)
+        let unique = (uniqueKinds.isEmpty ? [] : ["its namespaces (\(uniqueKinds.joined(separator: ", ")))"])
+            + others.enumerated().filter { others.firstIndex(of: $0.element) == $0.offset }.map(\.element)
+        return .that(name, unique.isEmpty, expected: "what the kernel shows", actual: unique.isEmpty ? "what the kernel shows"
+                     : "a report that does not match what the kernel shows (\(unique.joined(separator: ", "))): the grader reads the kernel itself")
+    }
 }
 
 extension String {

@@ -1,26 +1,33 @@
 import Yams
 
-/// A checkout's `lab.yml`: how to build the student's program and, for each exercise, the
-/// command line that runs it.
+/// The course's grading manifest (`runner grade --manifest FILE`), the teacher's: which
+/// exercises are graded, what each is worth, and the limits. Without one, every exercise the
+/// runner has is graded at 1 point with the default limits. It may also give the `build` and
+/// `run` lines, when the course fixes the program's command line; a checkout's lab.yml then
+/// needs none of them.
 ///
-///     build: go build -o mydocker .
-///     limits: { timeout: 10, output: 1048576, processes: 256, build_timeout: 120 }
+///     limits: { timeout: 10, output: 1048576, processes: 256, memory: 512M, build_timeout: 120 }
 ///     exercises:
-///       uts-namespace: { run: "./mydocker uts {hostname} {probe}", points: 10 }
-public struct Manifest: Sendable, Equatable {
+///       uts-namespace: { points: 10 }
+///       pid-namespace: { points: 2, timeout: 20 }
+///       net-namespace:
+public struct Course: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public let exercise: Exercise.ID
-        /// `run` split into words, placeholders still in place.
-        public let words: [String]
         public let points: Int
         /// Wall-clock bound of this exercise, seconds.
         public let timeout: Double
+        /// The course's own `run` line, split into words, placeholders in place; nil: the
+        /// checkout's lab.yml gives it.
+        public let run: [String]?
     }
 
     public struct Limits: Sendable, Equatable {
         public var timeout: Double = 10
         public var outputBytes: Int = 1 << 20
         public var processes: Int = 256
+        /// Bytes of memory, as a cgroup counts them (page cache and tmpfs included).
+        public var memoryBytes: Int = 512 << 20
         /// The build may fetch nothing, but compiling can take longer than a run.
         public var buildTimeout: Double = 120
     }
@@ -29,12 +36,112 @@ public struct Manifest: Sendable, Equatable {
     public let limits: Limits
     public let entries: [Entry]
 
+    /// Every exercise the runner has, 1 point each, the default limits.
+    public static let everyExercise = Course(build: nil, limits: Limits(), entries: Exercise.ID.allCases.map {
+        Entry(exercise: $0, points: 1, timeout: Limits().timeout, run: nil)
+    })
+
     /// Reads `text` (the file `file`); a ManifestError names the file, line and field at fault.
-    public static func parse(_ text: String, file: String) throws(ManifestError) -> Manifest {
-        let root: Node
+    public static func parse(_ text: String, file: String) throws(ManifestError) -> Course {
+        let reader = ManifestReader(file: file)
+        let top = try reader.mapping(try reader.root(text), field: nil, allowed: ["build", "limits", "exercises"])
+        var build: String?
+        if let node = top["build"] { build = try reader.string(node, field: "build") }
+        var limits = Limits()
+        if let node = top["limits"] {
+            let fields = try reader.mapping(node, field: "limits", allowed: ["timeout", "output", "processes", "memory", "build_timeout"])
+            if let value = fields["timeout"] { limits.timeout = try reader.number(value, field: "limits.timeout", in: 0.1...3600) }
+            if let value = fields["output"] { limits.outputBytes = Int(try reader.number(value, field: "limits.output", in: 1024...67_108_864)) }
+            if let value = fields["processes"] { limits.processes = Int(try reader.number(value, field: "limits.processes", in: 8...4096)) }
+            if let value = fields["memory"] { limits.memoryBytes = try reader.bytes(value, field: "limits.memory", in: (16 << 20)...(64 << 30)) }
+            if let value = fields["build_timeout"] {
+                limits.buildTimeout = try reader.number(value, field: "limits.build_timeout", in: 1...3600)
+            }
+        }
+        var entries: [Entry] = []
+        for (exercise, key, value) in try reader.exercises(top, root: top["exercises"]) {
+            let field = "exercises.\(exercise.rawValue)"
+            var fields: [String: Node] = [:]
+            if case .scalar(let scalar) = value, scalar.string.isEmpty || scalar.string == "~" || scalar.string == "null" {
+                // `uts-namespace:` alone: graded, 1 point, the course's limits.
+            } else {
+                fields = try reader.mapping(value, field: field, allowed: ["points", "timeout", "run"])
+            }
+            var points = 1, timeout = limits.timeout
+            if let node = fields["points"] { points = Int(try reader.number(node, field: "\(field).points", in: 0...1000)) }
+            if let node = fields["timeout"] { timeout = try reader.number(node, field: "\(field).timeout", in: 0.1...3600) }
+            let run = try fields["run"].map { node throws(ManifestError) in try reader.runLine(node, exercise: exercise, field: "\(field).run") }
+            _ = key
+            entries.append(Entry(exercise: exercise, points: points, timeout: timeout, run: run))
+        }
+        return Course(build: build, limits: limits, entries: entries)
+    }
+
+    /// Reads the course's file; one that cannot be read is a ManifestError too.
+    public static func load(_ path: String) throws(ManifestError) -> Course {
+        guard let text = readTextFile(path) else { throw ManifestError(path, line: 0, field: nil, "cannot be read") }
+        return try parse(text, file: path)
+    }
+
+    /// The same course, narrowed to `only` (`--only`) and with every exercise bounded by
+    /// `timeout` seconds (`--timeout`).
+    public func narrowed(to only: Set<Exercise.ID>?, timeout: Double?) -> Course {
+        Course(build: build, limits: limits, entries: entries.filter { only?.contains($0.exercise) ?? true }.map {
+            Entry(exercise: $0.exercise, points: $0.points, timeout: timeout ?? $0.timeout, run: $0.run)
+        })
+    }
+}
+
+/// A checkout's `lab.yml`, the student's: how to build the program and, for each exercise,
+/// the command line that runs it. Nothing else: what is graded, its points and its limits are
+/// the course's, and a checkout that sets them has an error of its own.
+///
+///     build: go build -o mydocker .
+///     exercises:
+///       uts-namespace: { run: "./mydocker uts {hostname} {probe}" }
+public struct LabFile: Sendable, Equatable {
+    public let build: String?
+    /// Each exercise's `run` split into words, placeholders still in place.
+    public let runs: [Exercise.ID: [String]]
+
+    public static func parse(_ text: String, file: String) throws(ManifestError) -> LabFile {
+        let reader = ManifestReader(file: file)
+        let root = try reader.root(text)
+        let top = try reader.mapping(root, field: nil, allowed: ["build", "exercises", "limits"])
+        if let limits = top["limits"] {
+            throw ManifestError(file, line: limits.mark?.line ?? 1, field: "limits",
+                                "limits are the course's to set (in its manifest), not a checkout's: remove this field")
+        }
+        var build: String?
+        if let node = top["build"] { build = try reader.string(node, field: "build") }
+        var runs: [Exercise.ID: [String]] = [:]
+        for (exercise, _, value) in try reader.exercises(top, root: top["exercises"]) {
+            let field = "exercises.\(exercise.rawValue)"
+            let fields = try reader.mapping(value, field: field, allowed: ["run", "points", "timeout"])
+            for owned in ["points", "timeout"] {
+                if let node = fields[owned] {
+                    throw ManifestError(file, line: node.mark?.line ?? 1, field: "\(field).\(owned)",
+                                        "\(owned == "points" ? "points are" : "time limits are") the course's to set (in its manifest), not a checkout's: remove this field")
+                }
+            }
+            guard let runNode = fields["run"] else {
+                throw ManifestError(file, line: value.mark?.line ?? 1, field: "\(field).run", "missing: the command line that runs your program")
+            }
+            runs[exercise] = try reader.runLine(runNode, exercise: exercise, field: "\(field).run")
+        }
+        return LabFile(build: build, runs: runs)
+    }
+}
+
+/// Walks a manifest's YAML, naming its file, line and field in every error.
+struct ManifestReader {
+    let file: String
+
+    /// The document's root node.
+    func root(_ text: String) throws(ManifestError) -> Node {
         do {
             guard let node = try Yams.compose(yaml: text) else { throw ManifestError(file, line: 1, field: nil, "the file is empty") }
-            root = node
+            return node
         } catch let error as ManifestError {
             throw error
         } catch let error as YamlError {
@@ -42,123 +149,108 @@ public struct Manifest: Sendable, Equatable {
         } catch {
             throw ManifestError(file, line: 1, field: nil, "not valid YAML: \(error)")
         }
-        let reader = Reader(file: file)
-        let top = try reader.mapping(root, field: nil, allowed: ["build", "limits", "exercises"])
-        var build: String?
-        if let node = top["build"] { build = try reader.string(node, field: "build") }
-        var limits = Limits()
-        if let node = top["limits"] {
-            let fields = try reader.mapping(node, field: "limits", allowed: ["timeout", "output", "processes", "build_timeout"])
-            if let value = fields["timeout"] { limits.timeout = try reader.number(value, field: "limits.timeout", in: 0.1...3600) }
-            if let value = fields["output"] { limits.outputBytes = Int(try reader.number(value, field: "limits.output", in: 1024...67_108_864)) }
-            if let value = fields["processes"] { limits.processes = Int(try reader.number(value, field: "limits.processes", in: 8...4096)) }
-            if let value = fields["build_timeout"] {
-                limits.buildTimeout = try reader.number(value, field: "limits.build_timeout", in: 1...3600)
-            }
+    }
+
+    /// The `exercises` mapping's entries, each a known exercise listed once.
+    func exercises(_ top: [String: Node], root: Node?) throws(ManifestError) -> [(Exercise.ID, Node, Node)] {
+        guard let node = root else {
+            throw ManifestError(file, line: 1, field: "exercises", "missing: the exercises to grade")
         }
-        guard let exercisesNode = top["exercises"] else {
-            throw ManifestError(file, line: root.mark?.line ?? 1, field: "exercises", "missing: the exercises to grade, each with its `run`")
+        guard case .mapping(let exercises) = node, !exercises.isEmpty else {
+            throw ManifestError(file, line: node.mark?.line ?? 1, field: "exercises", "a mapping of exercise ids was expected")
         }
-        guard case .mapping(let exercises) = exercisesNode, !exercises.isEmpty else {
-            throw ManifestError(file, line: exercisesNode.mark?.line ?? 1, field: "exercises",
-                                "a mapping of exercise ids to { run: \"…\" } was expected")
-        }
-        var entries: [Entry] = []
+        var found: [(Exercise.ID, Node, Node)] = []
         for (key, value) in exercises {
-            let name = try reader.string(key, field: "exercises")
+            let name = try string(key, field: "exercises")
             guard let exercise = Exercise.ID(rawValue: name) else {
-                let close = closest(to: name, among: Exercise.ID.allCases.map(\.rawValue))
+                let known = Exercise.ID.allCases.map(\.rawValue)
+                let close = closest(to: name, among: known)
                 throw ManifestError(file, line: key.mark?.line ?? 1, field: "exercises.\(name)",
-                                    "unknown exercise" + (close.isEmpty ? "; known: \(Exercise.ID.allCases.map(\.rawValue).joined(separator: ", "))"
+                                    "unknown exercise" + (close.isEmpty ? "; known: \(known.joined(separator: ", "))"
                                                                         : "; did you mean \(close.joined(separator: " or "))?"))
             }
-            if entries.contains(where: { $0.exercise == exercise }) {
+            if found.contains(where: { $0.0 == exercise }) {
                 throw ManifestError(file, line: key.mark?.line ?? 1, field: "exercises.\(name)", "listed twice")
             }
-            let field = "exercises.\(name)"
-            let fields = try reader.mapping(value, field: field, allowed: ["run", "points", "timeout"])
-            guard let runNode = fields["run"] else {
-                throw ManifestError(file, line: value.mark?.line ?? 1, field: "\(field).run", "missing: the command line that runs your program")
-            }
-            let run = try reader.string(runNode, field: "\(field).run")
-            let words: [String]
-            do {
-                words = try splitWords(run)
-            } catch {
-                throw ManifestError(file, line: runNode.mark?.line ?? 1, field: "\(field).run", "\(error)")
-            }
-            let known = Exercise.contract(exercise).placeholders
-            for word in words where word.hasPrefix("{") && word.hasSuffix("}") && !known.contains(String(word.dropFirst().dropLast())) {
-                throw ManifestError(file, line: runNode.mark?.line ?? 1, field: "\(field).run",
-                                    "unknown placeholder \(word); \(name) has \(known.map { "{\($0)}" }.joined(separator: " "))")
-            }
-            // Only a whole word is replaced: `--name={hostname}` would reach the program as written.
-            for word in words where !(word.hasPrefix("{") && word.hasSuffix("}")) {
-                if let inside = known.first(where: { word.contains("{\($0)}") }) {
-                    throw ManifestError(file, line: runNode.mark?.line ?? 1, field: "\(field).run",
-                                        "{\(inside)} must be a word of its own (in `\(word)` it would not be replaced)")
-                }
-            }
-            guard words.contains("{probe}") || words.contains("{probe_in_rootfs}") else {
-                throw ManifestError(file, line: runNode.mark?.line ?? 1, field: "\(field).run",
-                                    "no {\(known.last ?? "probe")}: your program must be given the command to run")
-            }
-            var points = 1, timeout = limits.timeout
-            if let node = fields["points"] { points = Int(try reader.number(node, field: "\(field).points", in: 0...1000)) }
-            if let node = fields["timeout"] { timeout = try reader.number(node, field: "\(field).timeout", in: 0.1...3600) }
-            entries.append(Entry(exercise: exercise, words: words, points: points, timeout: timeout))
+            found.append((exercise, key, value))
         }
-        return Manifest(build: build, limits: limits, entries: entries)
+        return found
     }
 
-    /// The same manifest with every exercise bounded by `timeout` seconds (`--timeout`).
-    public func bounded(by timeout: Double?) -> Manifest {
-        guard let timeout else { return self }
-        return Manifest(build: build, limits: limits,
-                        entries: entries.map { Entry(exercise: $0.exercise, words: $0.words, points: $0.points, timeout: timeout) })
+    /// A `run` line: split into words like a shell would, with only the exercise's own
+    /// placeholders, each a word of its own, and the command to run among them.
+    func runLine(_ node: Node, exercise: Exercise.ID, field: String) throws(ManifestError) -> [String] {
+        let run = try string(node, field: field)
+        let line = node.mark?.line ?? 1
+        let words: [String]
+        do {
+            words = try splitWords(run)
+        } catch {
+            throw ManifestError(file, line: line, field: field, "\(error)")
+        }
+        let known = Exercise.contract(exercise).placeholders
+        for word in words where word.hasPrefix("{") && word.hasSuffix("}") && !known.contains(String(word.dropFirst().dropLast())) {
+            throw ManifestError(file, line: line, field: field,
+                                "unknown placeholder \(word); \(exercise.rawValue) has \(known.map { "{\($0)}" }.joined(separator: " "))")
+        }
+        // Only a whole word is replaced: `--name={hostname}` would reach the program as written.
+        for word in words where !(word.hasPrefix("{") && word.hasSuffix("}")) {
+            if let inside = known.first(where: { word.contains("{\($0)}") }) {
+                throw ManifestError(file, line: line, field: field,
+                                    "{\(inside)} must be a word of its own (in `\(word)` it would not be replaced)")
+            }
+        }
+        guard words.contains("{probe}") || words.contains("{probe_in_rootfs}") else {
+            throw ManifestError(file, line: line, field: field, "no {\(known.last ?? "probe")}: your program must be given the command to run")
+        }
+        return words
     }
 
-    /// Reads a manifest file; one that cannot be read is a ManifestError too.
-    public static func load(_ path: String) throws(ManifestError) -> Manifest {
-        guard let text = readTextFile(path) else { throw ManifestError(path, line: 0, field: nil, "cannot be read") }
-        return try parse(text, file: path)
+    func mapping(_ node: Node, field: String?, allowed: Set<String>) throws(ManifestError) -> [String: Node] {
+        guard case .mapping(let mapping) = node else {
+            throw ManifestError(file, line: node.mark?.line ?? 1, field: field, "a mapping (key: value) was expected")
+        }
+        var fields: [String: Node] = [:]
+        for (key, value) in mapping {
+            let name = key.string ?? ""
+            let path = field.map { "\($0).\(name)" } ?? name
+            guard allowed.contains(name) else {
+                throw ManifestError(file, line: key.mark?.line ?? 1, field: path,
+                                    "unknown field; expected \(allowed.sorted().joined(separator: ", "))")
+            }
+            fields[name] = value
+        }
+        return fields
     }
 
-    /// Walks the YAML with the file's name for its errors.
-    private struct Reader {
-        let file: String
-
-        func mapping(_ node: Node, field: String?, allowed: Set<String>) throws(ManifestError) -> [String: Node] {
-            guard case .mapping(let mapping) = node else {
-                throw ManifestError(file, line: node.mark?.line ?? 1, field: field, "a mapping (key: value) was expected")
-            }
-            var fields: [String: Node] = [:]
-            for (key, value) in mapping {
-                let name = key.string ?? ""
-                let path = field.map { "\($0).\(name)" } ?? name
-                guard allowed.contains(name) else {
-                    throw ManifestError(file, line: key.mark?.line ?? 1, field: path,
-                                        "unknown field; expected \(allowed.sorted().joined(separator: ", "))")
-                }
-                fields[name] = value
-            }
-            return fields
+    func string(_ node: Node, field: String) throws(ManifestError) -> String {
+        guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
+            throw ManifestError(file, line: node.mark?.line ?? 1, field: field, "a non-empty string was expected")
         }
+        return scalar.string
+    }
 
-        func string(_ node: Node, field: String) throws(ManifestError) -> String {
-            guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
-                throw ManifestError(file, line: node.mark?.line ?? 1, field: field, "a non-empty string was expected")
-            }
-            return scalar.string
+    func number(_ node: Node, field: String, in range: ClosedRange<Double>) throws(ManifestError) -> Double {
+        guard case .scalar(let scalar) = node, let value = Double(scalar.string), range.contains(value) else {
+            throw ManifestError(file, line: node.mark?.line ?? 1, field: field,
+                                "a number from \(range.lowerBound.formatted) to \(range.upperBound.formatted) was expected")
         }
+        return value
+    }
 
-        func number(_ node: Node, field: String, in range: ClosedRange<Double>) throws(ManifestError) -> Double {
-            guard case .scalar(let scalar) = node, let value = Double(scalar.string), range.contains(value) else {
-                throw ManifestError(file, line: node.mark?.line ?? 1, field: field,
-                                    "a number from \(range.lowerBound.formatted) to \(range.upperBound.formatted) was expected")
-            }
-            return value
+    /// A size: bytes, or a number with K, M or G (KiB, MiB, GiB): 512M.
+    func bytes(_ node: Node, field: String, in range: ClosedRange<Int>) throws(ManifestError) -> Int {
+        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        var text = (node.string ?? "").uppercased()
+        if text.hasSuffix("IB") || text.hasSuffix("B") { text = String(text.dropLast(text.hasSuffix("IB") ? 2 : 1)) }
+        let unit = text.last.flatMap { units[$0] }
+        let number = Int(unit == nil ? text : String(text.dropLast()))
+        guard let number, case let value = number.multipliedReportingOverflow(by: unit ?? 1), !value.overflow,
+              range.contains(value.partialValue) else {
+            throw ManifestError(file, line: node.mark?.line ?? 1, field: field,
+                                "a size from \(range.lowerBound >> 20)M to \(range.upperBound >> 30)G was expected (bytes, or a number with K, M or G)")
         }
+        return value.partialValue
     }
 }
 

@@ -1,0 +1,206 @@
+import FoundationEssentials
+import Glibc
+
+/// The cgroups that bound a student's program: its memory (the kernel's OOM killer ends it
+/// past the limit) and its processes. The supervising runner makes one cgroup for the run,
+/// outside every namespace of it, and removes it when the run ends, also an interrupted one;
+/// the graders inside make one below it for each exercise and build, and remove it after.
+///
+/// cgroup v2 (hosted CI runners) has one hierarchy: the run's cgroup goes below the nearest
+/// cgroup of the runner's own that hands memory and pids on to its children (the root does).
+/// cgroup v1 (this project's own machines) has one hierarchy per controller: the run's
+/// cgroup goes below the runner's own in the memory and in the pids hierarchy. A controller
+/// mounted as v1 is used there, else the unified hierarchy's.
+public struct GradingCgroups: Codable, Sendable, Equatable {
+    /// The run's cgroup in one hierarchy.
+    public struct Directory: Codable, Sendable, Equatable {
+        public let path: String
+        /// 1 or 2.
+        public let version: Int
+        /// Of "memory" and "pids", those this hierarchy bounds.
+        public let controllers: [String]
+    }
+
+    public let directories: [Directory]
+
+    /// The variable that hands the run's cgroups to the runner in its sandbox and its graders.
+    public static let variable = "NSLAB_CGROUPS"
+    static let controllers = ["memory", "pids"]
+
+    /// Makes the run's cgroups; nil, and why, when this host gives none (no controller, a
+    /// read-only cgroupfs as in most containers): the grader then bounds with rlimits.
+    public static func makeForRun(name: String) -> (cgroups: GradingCgroups?, problem: String?) {
+        var made: [Directory] = []
+        var problems: [String] = []
+        for (parent, version, controllers) in hierarchies() {
+            let path = "\(parent)/\(name)"
+            if mkdir(path, 0o755) != 0 && errno != EEXIST {
+                problems.append("mkdir \(path): \(errnoName(errno))")
+                continue
+            }
+            // v2 hands a controller on only where the parent's subtree_control names it.
+            if version == 2, !writeFile("\(path)/cgroup.subtree_control", controllers.map { "+\($0)" }.joined(separator: " ")) {
+                problems.append("\(path)/cgroup.subtree_control: \(errnoName(errno))")
+                rmdir(path)
+                continue
+            }
+            made.append(Directory(path: path, version: version, controllers: controllers))
+        }
+        let covered = Set(made.flatMap(\.controllers))
+        guard covered == Set(controllers) else {
+            made.reversed().forEach { rmdir($0.path) }
+            let missing = controllers.filter { !covered.contains($0) }.joined(separator: " and ")
+            return (nil, "no cgroup for \(missing)" + (problems.isEmpty ? " on this host" : ": " + problems.joined(separator: "; ")))
+        }
+        return (GradingCgroups(directories: made), nil)
+    }
+
+    /// Where each controller's run cgroup can go: for each hierarchy, the runner's own cgroup
+    /// there (v1) or its nearest ancestor that hands memory and pids on (v2).
+    static func hierarchies() -> [(parent: String, version: Int, controllers: [String])] {
+        // (mount point, its root in the hierarchy, fstype, super options) of each cgroupfs mount.
+        let mounts = ((try? readKernelFile("/proc/self/mountinfo", requireProc: true)) ?? "").split(separator: "\n")
+            .compactMap { line -> (target: String, root: String, fstype: String, options: Set<String>)? in
+                let fields = line.split(separator: " ")
+                guard let dash = fields.firstIndex(of: "-"), dash + 3 < fields.count, fields.count > 4 else { return nil }
+                return (String(fields[4]), String(fields[3]), String(fields[dash + 1]),
+                        Set(fields[dash + 3].split(separator: ",").map(String.init)))
+            }
+        let own = (readTextFile("/proc/self/cgroup") ?? "").split(separator: "\n").compactMap { line -> (Set<String>, String)? in
+            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count == 3 else { return nil }
+            return (Set(fields[1].split(separator: ",").map(String.init)), String(fields[2]))
+        }
+        var found: [(String, Int, [String])] = []
+        var left = Set(controllers)
+        // v1: a hierarchy whose super options name the controller.
+        for controller in controllers {
+            guard let mount = mounts.first(where: { $0.fstype == "cgroup" && $0.options.contains(controller) }),
+                  let path = own.first(where: { $0.0.contains(controller) })?.1 else { continue }
+            found.append((mount.target + relative(path, to: mount.root), 1, [controller]))
+            left.remove(controller)
+        }
+        // v2: the rest, from the unified hierarchy.
+        if !left.isEmpty, let mount = mounts.first(where: { $0.fstype == "cgroup2" }),
+           let path = own.first(where: { $0.0 == [""] })?.1 {
+            var candidate = mount.target + relative(path, to: mount.root)
+            while true {
+                let handed = Set((readTextFile("\(candidate)/cgroup.subtree_control") ?? "").split(whereSeparator: \.isWhitespace).map(String.init))
+                if left.isSubset(of: handed) {
+                    found.append((candidate, 2, left.sorted()))
+                    break
+                }
+                guard candidate.count > mount.target.count, let slash = candidate.lastIndex(of: "/") else { break }
+                candidate = String(candidate[..<slash])
+            }
+        }
+        return found
+    }
+
+    /// A cgroup for one exercise or build, below the run's, bounding `memory` bytes and
+    /// `processes` processes.
+    func makeExercise(named name: String, memory: Int, processes: Int) throws -> ExerciseCgroup {
+        var paths: [ExerciseCgroup.Path] = []
+        do {
+            for directory in directories {
+                let path = "\(directory.path)/\(name)"
+                try check("mkdir(\(path))") { mkdir(path, 0o755) }
+                paths.append(ExerciseCgroup.Path(path: path, version: directory.version))
+                for controller in directory.controllers {
+                    for (file, value) in ExerciseCgroup.limits(controller, version: directory.version, memory: memory, processes: processes) {
+                        // The swap limits exist only where swap is accounted: leave them when absent.
+                        if access("\(path)/\(file)", F_OK) != 0 && file.contains("sw") { continue }
+                        guard writeFile("\(path)/\(file)", value) else {
+                            throw SystemCallError("write \(path)/\(file) \(value)", errno: errno)
+                        }
+                    }
+                }
+            }
+        } catch {
+            ExerciseCgroup(paths: paths).remove()
+            throw error
+        }
+        return ExerciseCgroup(paths: paths)
+    }
+
+    /// Removes the run's cgroups and whatever is left below them, deepest first; the paths
+    /// that could not be removed.
+    public func remove() -> [String] {
+        directories.flatMap { removeTree($0.path) }
+    }
+
+    /// The run's cgroups, as the supervisor handed them on; nil when there are none.
+    public static var inherited: GradingCgroups? {
+        guard let text = getenv(variable).map({ String(cString: $0) }) else { return nil }
+        return try? JSONDecoder().decode(GradingCgroups.self, from: Data(text.utf8))
+    }
+
+    public var environmentEntry: String {
+        "\(GradingCgroups.variable)=" + String(decoding: (try? JSONEncoder().encode(self)) ?? Data(), as: UTF8.self)
+    }
+
+    private static func relative(_ path: String, to root: String) -> String {
+        let rest = root == "/" ? path : path.hasPrefix(root) ? String(path.dropFirst(root.count)) : path
+        return rest == "/" ? "" : rest
+    }
+}
+
+/// One exercise's cgroup, in each hierarchy of the run's.
+struct ExerciseCgroup {
+    struct Path {
+        let path: String
+        let version: Int
+    }
+    let paths: [Path]
+
+    /// The files a process writes "0" to, to join (ProcessSpec.cgroups).
+    var procsFiles: [String] { paths.map { "\($0.path)/cgroup.procs" } }
+
+    static func limits(_ controller: String, version: Int, memory: Int, processes: Int) -> [(String, String)] {
+        switch (controller, version) {
+        // No swap either: past the limit the OOM killer comes, never a slow crawl.
+        case ("memory", 2): [("memory.max", "\(memory)"), ("memory.swap.max", "0")]
+        case ("memory", _): [("memory.limit_in_bytes", "\(memory)"), ("memory.memsw.limit_in_bytes", "\(memory)")]
+        default: [("pids.max", "\(processes)")]
+        }
+    }
+
+    /// How many processes the kernel's OOM killer ended here (memory.events, or v1's
+    /// memory.oom_control): past the memory limit.
+    var oomKills: Int {
+        paths.reduce(0) { total, path in
+            let file = path.version == 2 ? "memory.events" : "memory.oom_control"
+            let line = (readTextFile("\(path.path)/\(file)") ?? "").split(separator: "\n").first { $0.hasPrefix("oom_kill ") }
+            return total + (line.flatMap { Int($0.dropFirst("oom_kill ".count)) } ?? 0)
+        }
+    }
+
+    /// Removes it (its processes are gone by then); what could not be is left for the run's
+    /// removal at the end.
+    func remove() {
+        for path in paths.reversed() { rmdir(path.path) }
+    }
+}
+
+/// Removes a cgroup directory and every one below it, deepest first: cgroupfs lets only an
+/// empty cgroup go, and its files go with it. The paths that stayed.
+func removeTree(_ path: String) -> [String] {
+    var left: [String] = []
+    for name in (try? directoryEntries(path)) ?? [] {
+        var info = stat()
+        if lstat("\(path)/\(name)", &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+            left += removeTree("\(path)/\(name)")
+        }
+    }
+    if rmdir(path) != 0 && errno != ENOENT { left.append("\(path): \(errnoName(errno))") }
+    return left
+}
+
+/// Writes `text` to a file that exists (a cgroup's, a sysctl): true when it took it whole.
+func writeFile(_ path: String, _ text: String) -> Bool {
+    let fd = open(path, O_WRONLY | O_CLOEXEC)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    let bytes = Array(text.utf8)
+    return bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count
+}

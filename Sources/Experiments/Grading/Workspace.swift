@@ -1,0 +1,155 @@
+import CShim
+import Glibc
+
+/// One checkout's place on the run's workbench, made by its grader in a mount namespace of the
+/// grader's own (no other grader sees its mounts):
+/// - `root/`: the sandbox's root, the grader's: mount points, /dev's links, and `/nsprobe`,
+///   the probe a program must run. The machine's root owns it, mode 0111: nothing in a
+///   sandbox can change it, read it or trace it (execve(2): a program that cannot be read
+///   runs undumpable), and the grader knows it by its inode.
+/// - `work/`: a bounded tmpfs, the sandbox's /work, the student's: the checkout's copy, built
+///   there.
+/// - `exercise/`: a bounded tmpfs made fresh for each exercise, the sandbox's /exercise: the
+///   files the exercise hands the program, the student's root's. No program has seen it
+///   before the grader has made them, so the grader never follows a link of a student's.
+struct GradingWorkspace {
+    let root: String
+    let work: String
+    let exercise: String
+    /// The machine's uid (and gid) of the sandbox's root: 1000000 + 65536 × the checkout's
+    /// number, so that two students' programs never share a uid.
+    let idBase: UInt32
+    /// The grader's own probe (run by fd for everything the grader does itself).
+    let probePath: String
+    /// The probes a student's program may run, by inode: /nsprobe, and the copy in this
+    /// exercise's root for pivot-root.
+    var genuineProbes: Set<FileIdentity> { exerciseProbes.union(sandboxProbe.map { [$0] } ?? []) }
+    private var sandboxProbe: FileIdentity?
+    private var exerciseProbes: Set<FileIdentity> = []
+
+    /// Where a sandbox finds the probe, and where an exercise's files are.
+    static let probeInSandbox = "/nsprobe"
+    static let exerciseInSandbox = "/exercise"
+
+    /// The device nodes the sandbox's /dev has, each bound alone (never the host's whole /dev,
+    /// with its world-writable /dev/shm).
+    static let devices = ["null", "zero", "full", "random", "urandom", "tty"]
+
+    init(index: Int, probePath: String) throws {
+        let base = "\(Workbench.path)/grade/\(index)"
+        root = "\(base)/root"
+        work = "\(base)/work"
+        exercise = "\(base)/exercise"
+        idBase = UInt32(1_000_000 + 65_536 * index)
+        self.probePath = probePath
+        try Workbench.prepare([.directory("grade/\(index)/root"), .directory("grade/\(index)/work"),
+                               .directory("grade/\(index)/exercise")])
+        try GradingWorkspace.mountTmpfs("nslab-work", on: work, size: "1g")
+        try check("chown(\(work))") { chown(work, idBase, idBase) }
+        for directory in ["proc", "sys", "dev/shm", "tmp", "run", "work", "exercise"] + GradingWorkspace.hostDirectories {
+            try Workbench.makeDirectories("\(root)/\(directory)")
+        }
+        // Mount points for the device nodes, and /dev's usual links.
+        for device in GradingWorkspace.devices { try Workbench.write("", to: "\(root)/dev/\(device)") }
+        for (name, target) in [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+                               ("stderr", "/proc/self/fd/2")] { _ = symlink(target, "\(root)/dev/\(name)") }
+        // Merged /usr: /bin, /lib and the like are links into usr, as on the host.
+        for link in GradingWorkspace.hostLinks { _ = symlink(link.target, "\(root)/\(link.name)") }
+        sandboxProbe = try placeProbe(at: "\(root)\(GradingWorkspace.probeInSandbox)")
+    }
+
+    /// Mounts a bounded tmpfs in the grader's own mount namespace.
+    static func mountTmpfs(_ source: String, on target: String, size: String) throws {
+        try check("mount(\"\(source)\", \"\(target)\", \"tmpfs\", MS_NOSUID|MS_NODEV, \"size=\(size),mode=0755\")") {
+            mount(source, target, "tmpfs", UInt(MS_NOSUID | MS_NODEV), "size=\(size),mode=0755")
+        }
+    }
+
+    /// A copy of the grader's probe that the machine's root owns, mode 0111, known by inode.
+    private func placeProbe(at path: String) throws -> FileIdentity {
+        try copyFile(from: probePath, to: path, mode: 0o111)
+        guard let identity = FileIdentity.of(path) else { throw SystemCallError("stat(\(path))", errno: errno) }
+        return identity
+    }
+
+    /// The checkout's files in /work/checkout, the student's root's.
+    func copy(checkout: String) throws {
+        let copied = try spawn(ProcessSpec(["cp", "-a", "\(checkout)/.", "\(work)/checkout"]), command: "cp -a \(checkout)")
+        guard try copied.finish(timeout: 60) == .exited(0) else {
+            throw LabError("could not copy \(checkout): \(copied.lines.suffix(2).joined(separator: " "))")
+        }
+        try ownTree(work)
+    }
+
+    /// Gives everything below `path` (links themselves, never followed) to the sandbox's root.
+    func ownTree(_ path: String) throws {
+        try check("lchown(\(path))") { lchown(path, idBase, idBase) }
+        var info = stat()
+        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { return }
+        for name in try directoryEntries(path) { try ownTree("\(path)/\(name)") }
+    }
+
+    /// The host's directories the sandbox gets read-only, and its links into /usr.
+    static let hostDirectories: [String] = ["usr", "etc", "bin", "sbin", "lib", "lib32", "lib64", "libx32"].filter { name in
+        var info = stat()
+        return lstat("/\(name)", &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+    static let hostLinks: [(name: String, target: String)] = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"].compactMap { name in
+        var buffer = [CChar](repeating: 0, count: 256)
+        let count = readlink("/\(name)", &buffer, buffer.count - 1)
+        return count > 0 ? (name, String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)) : nil
+    }
+
+    /// Where a sandbox path of /exercise is, for the grader.
+    func local(_ sandboxPath: String) -> String {
+        exercise + sandboxPath.dropFirst(GradingWorkspace.exerciseInSandbox.count)
+    }
+
+    /// A fresh /exercise with `fixtures` in it; the inode of each fixture, by its sandbox path.
+    mutating func prepareExercise(_ fixtures: [Exercise.Fixture]) throws -> [String: FileIdentity] {
+        try GradingWorkspace.mountTmpfs("nslab-exercise", on: exercise, size: "64m")
+        exerciseProbes = []
+        var made: [String: FileIdentity] = [:]
+        for fixture in fixtures {
+            switch fixture {
+            case .file(let path, let text, let owner, let mode):
+                let file = local(path)
+                try makeDirectories(String(file[..<file.lastIndex(of: "/")!]))
+                try Workbench.write(text, to: file)
+                try check("chown(\(file))") { chown(file, idBase + owner, idBase + owner) }
+                try check("chmod(\(file))") { chmod(file, mode) }
+                made[path] = FileIdentity.of(file)
+                let directory = String(path[..<path.lastIndex(of: "/")!])
+                made[directory] = FileIdentity.of(local(directory))
+            case .directory(let path):
+                try makeDirectories(local(path))
+                made[path] = FileIdentity.of(local(path))
+            case .busyboxRoot(let path):
+                try makeDirectories(String(local(path)[..<local(path).lastIndex(of: "/")!]))
+                try Workbench.makeBusyboxRoot(local(path))
+                try ownTree(local(path))
+                exerciseProbes.insert(try placeProbe(at: "\(local(path))\(GradingWorkspace.probeInSandbox)"))
+                made[path] = FileIdentity.of(local(path))
+            }
+        }
+        return made
+    }
+
+    /// The exercise's /exercise goes, with whatever the program left there.
+    func removeExercise() {
+        _ = umount2(exercise, Int32(MNT_DETACH))
+    }
+
+    /// Directories down to `path`, those below /exercise the sandbox's root's.
+    private func makeDirectories(_ path: String) throws {
+        var built = ""
+        for part in path.split(separator: "/") {
+            built += "/\(part)"
+            if mkdir(built, 0o755) == 0 {
+                if built.hasPrefix(exercise + "/") { try check("chown(\(built))") { chown(built, idBase, idBase) } }
+            } else if errno != EEXIST {
+                throw SystemCallError("mkdir(\(built))", errno: errno)
+            }
+        }
+    }
+}
