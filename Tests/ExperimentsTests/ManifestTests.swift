@@ -2,47 +2,89 @@ import Testing
 
 @testable import Experiments
 
-/// lab.yml: what a teacher writes, and the one-line errors (file, line, field) a bad one gets.
-@Suite("grading: the lab.yml manifest")
+/// The course's manifest (the teacher's: exercises, points, limits) and a checkout's lab.yml
+/// (the student's: build and command lines), and the one-line errors (file, line, field) a
+/// bad one gets.
+@Suite("grading: the course's manifest and a checkout's lab.yml")
 struct ManifestTests {
-    @Test func aManifestReadsItsBuildLimitsAndExercises() throws {
-        let manifest = try Manifest.parse("""
-            build: cc -o lab lab.c
-            limits: { timeout: 5, processes: 64 }
+    @Test func aCourseReadsItsExercisesPointsAndLimits() throws {
+        let course = try Course.parse("""
+            limits: { timeout: 5, processes: 64, memory: 256M }
             exercises:
-              uts-namespace: { run: "./lab uts {hostname} {probe}", points: 10 }
+              uts-namespace: { points: 10 }
+              ipc-namespace:
               pivot-root:
-                run: ./lab pivot {rootfs} {probe_in_rootfs}
                 timeout: 20
-            """, file: "lab.yml")
-        #expect(manifest.build == "cc -o lab lab.c")
-        #expect(manifest.limits.timeout == 5 && manifest.limits.processes == 64)
-        #expect(manifest.entries.map(\.exercise) == [.utsNamespace, .pivotRoot])
-        #expect(manifest.entries[0].words == ["./lab", "uts", "{hostname}", "{probe}"] && manifest.entries[0].points == 10)
-        #expect(manifest.entries[0].timeout == 5 && manifest.entries[1].timeout == 20 && manifest.entries[1].points == 1)
+                run: ./lab pivot {rootfs} {probe_in_rootfs}
+            """, file: "course.yml")
+        #expect(course.limits.timeout == 5 && course.limits.processes == 64 && course.limits.memoryBytes == 256 << 20)
+        #expect(course.entries.map(\.exercise) == [.utsNamespace, .ipcNamespace, .pivotRoot])
+        #expect(course.entries.map(\.points) == [10, 1, 1] && course.entries.map(\.timeout) == [5, 5, 20])
+        #expect(course.entries[2].run == ["./lab", "pivot", "{rootfs}", "{probe_in_rootfs}"] && course.entries[0].run == nil)
+        // --only and --timeout narrow it.
+        let narrowed = course.narrowed(to: [.pivotRoot], timeout: 3)
+        #expect(narrowed.entries.map(\.exercise) == [.pivotRoot] && narrowed.entries[0].timeout == 3)
+        // Without one: every exercise, 1 point each.
+        #expect(Course.everyExercise.entries.map(\.exercise) == Exercise.ID.allCases && Course.everyExercise.entries.allSatisfy { $0.points == 1 })
     }
 
-    @Test("a bad manifest names the file, line and field", arguments: [
+    @Test func aCheckoutsLabFileReadsItsBuildAndCommandLines() throws {
+        let lab = try LabFile.parse("""
+            build: cc -o lab lab.c
+            exercises:
+              uts-namespace: { run: "./lab uts {hostname} {probe}" }
+            """, file: "lab.yml")
+        #expect(lab.build == "cc -o lab lab.c" && lab.runs == [.utsNamespace: ["./lab", "uts", "{hostname}", "{probe}"]])
+    }
+
+    @Test("a bad lab.yml names the file, line and field", arguments: [
         ("exercises:\n  uts-namespaces: { run: \"./lab {hostname} {probe}\" }\n",
          "lab.yml:2: exercises.uts-namespaces: unknown exercise; did you mean uts-namespace?"),
-        ("exercises:\n  uts-namespace: { points: 3 }\n", "lab.yml:2: exercises.uts-namespace.run: missing: the command line that runs your program"),
+        ("exercises:\n  uts-namespace: { }\n", "lab.yml:2: exercises.uts-namespace.run: missing: the command line that runs your program"),
         ("exercises:\n  uts-namespace: { run: \"./lab {name} {probe}\" }\n",
          "lab.yml:2: exercises.uts-namespace.run: unknown placeholder {name}; uts-namespace has {hostname} {probe}"),
         ("exercises:\n  uts-namespace: { run: \"./lab\" }\n",
          "lab.yml:2: exercises.uts-namespace.run: no {probe}: your program must be given the command to run"),
         ("exercises: [uts-namespace\n", "lab.yml:2: not valid YAML: did not find expected ',' or ']'"),
-        ("build: make\n", "lab.yml:1: exercises: missing: the exercises to grade, each with its `run`"),
+        ("build: make\n", "lab.yml:1: exercises: missing: the exercises to grade"),
         ("exercises:\n  uts-namespace: { run: \"./lab 'x {probe}\" }\n", "lab.yml:2: exercises.uts-namespace.run: a ' is not closed"),
-        ("limits: { timeout: -1 }\nexercises:\n  uts-namespace: { run: \"x {probe}\" }\n",
-         "lab.yml:1: limits.timeout: a number from 0.1 to 3600 was expected"),
         ("exercise:\n  uts-namespace: { run: \"x {probe}\" }\n", "lab.yml:1: exercise: unknown field; expected build, exercises, limits"),
         ("", "lab.yml:1: the file is empty"),
         ("exercises:\n  uts-namespace: { run: \"./lab --name={hostname} {probe}\" }\n",
          "lab.yml:2: exercises.uts-namespace.run: {hostname} must be a word of its own (in `--name={hostname}` it would not be replaced)"),
+        // What is graded and what it is worth are the course's: a checkout choosing its own grade is its error.
+        ("exercises:\n  uts-namespace: { run: \"x {probe}\", points: 1000 }\n",
+         "lab.yml:2: exercises.uts-namespace.points: points are the course's to set (in its manifest), not a checkout's: remove this field"),
+        ("exercises:\n  uts-namespace: { run: \"x {probe}\", timeout: 3600 }\n",
+         "lab.yml:2: exercises.uts-namespace.timeout: time limits are the course's to set (in its manifest), not a checkout's: remove this field"),
+        ("limits: { timeout: 3600 }\nexercises:\n  uts-namespace: { run: \"x {probe}\" }\n",
+         "lab.yml:1: limits: limits are the course's to set (in its manifest), not a checkout's: remove this field"),
     ])
-    func badManifest(text: String, error: String) {
-        let thrown = #expect(throws: ManifestError.self) { try Manifest.parse(text, file: "lab.yml") }
+    func badLabFile(text: String, error: String) {
+        let thrown = #expect(throws: ManifestError.self) { try LabFile.parse(text, file: "lab.yml") }
         #expect(thrown?.description == error)
+    }
+
+    @Test("a bad course names the file, line and field", arguments: [
+        ("limits: { timeout: -1 }\nexercises:\n  uts-namespace:\n", "course.yml:1: limits.timeout: a number from 0.1 to 3600 was expected"),
+        ("limits: { memory: lots }\nexercises:\n  uts-namespace:\n",
+         "course.yml:1: limits.memory: a size from 16M to 64G was expected (bytes, or a number with K, M or G)"),
+        ("exercises:\n  uts-namespace: { points: 1001 }\n", "course.yml:2: exercises.uts-namespace.points: a number from 0 to 1000 was expected"),
+        ("exercises:\n  uts-namespace: { run: \"./lab\" }\n",
+         "course.yml:2: exercises.uts-namespace.run: no {probe}: your program must be given the command to run"),
+        ("exercises:\n  uts-namespace: { score: 3 }\n", "course.yml:2: exercises.uts-namespace.score: unknown field; expected points, run, timeout"),
+    ])
+    func badCourse(text: String, error: String) {
+        let thrown = #expect(throws: ManifestError.self) { try Course.parse(text, file: "course.yml") }
+        #expect(thrown?.description == error)
+    }
+
+    @Test func sizesReadAsBytesOrWithAUnit() throws {
+        func memory(_ text: String) throws -> Int {
+            try Course.parse("limits: { memory: \(text) }\nexercises:\n  uts-namespace:\n", file: "c").limits.memoryBytes
+        }
+        #expect(try memory("512M") == 512 << 20 && memory("1G") == 1 << 30 && memory("1GiB") == 1 << 30)
+        #expect(try memory("268435456") == 256 << 20 && memory("65536K") == 64 << 20)
     }
 
     @Test("a manifest unusable in any other way is an error, never a crash", arguments: [
@@ -58,10 +100,12 @@ struct ManifestTests {
         String(repeating: "exercises:\n  uts-namespace: { run: \"x {probe}\" }\n", count: 20000),
     ])
     func unusableManifest(text: String) {
-        do {
-            _ = try Manifest.parse(text, file: "lab.yml")
-        } catch {
-            #expect(error.description.hasPrefix("lab.yml:"))
+        for parse in [{ _ = try LabFile.parse(text, file: "lab.yml") }, { _ = try Course.parse(text, file: "lab.yml") }] as [() throws -> Void] {
+            do {
+                try parse()
+            } catch {
+                #expect("\(error)".hasPrefix("lab.yml:"))
+            }
         }
     }
 
