@@ -33,7 +33,8 @@
 // hold waits for a line on stdin (the runner writes it); pause waits for SIGUSR1 instead:
 // `runner grade` gives `pause` to a student's program, which owns the probe's stdin, and
 // sends the signal itself from outside once it has looked. SIGUSR1 is blocked from the
-// probe's start, so a release that comes early waits for the pause and is never fatal.
+// probe's start when it is asked to pause, so a release that comes early waits for the pause
+// and is never fatal.
 //
 // A report prints "event", "pid" and "errors", then the SECTIONS asked for, comma-separated
 // (every section when none are given): a step that reads two of them pays for two. A section
@@ -1281,11 +1282,16 @@ static void action_unknown(const char *what, const char *word) {
 }
 
 int main(int argc, char **argv) {
-    // Kept pending for a pause from the very start (see action_pause).
+    // A release for a pause is kept pending from the very start (see action_pause); without
+    // a pause the probe's signal mask is the one it was given.
     sigset_t release;
     sigemptyset(&release);
     sigaddset(&release, SIGUSR1);
-    sigprocmask(SIG_BLOCK, &release, NULL);
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        if (!strncmp(argv[i], "pause", 5) && (argv[i][5] == 0 || argv[i][5] == '=')) {
+            sigprocmask(SIG_BLOCK, &release, NULL);
+        }
+    }
     int actions = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--")) {
