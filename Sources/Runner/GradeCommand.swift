@@ -118,7 +118,7 @@ struct GradeCommand: ParsableCommand {
     /// The supervisor's part: the run's cgroups, made outside every namespace of the run and
     /// removed after it, also after an interrupt; the runner itself goes on in its sandbox.
     func superviseWithCgroups(mode: Sandbox.Mode) throws -> Never {
-        let (cgroups, problem) = GradingCgroups.makeForRun(name: "nslab-grade-\(getpid())")
+        let (cgroups, problem) = GradingCgroups.makeForRun()
         if let problem {
             printError("\(problem): memory is bounded with RLIMIT_DATA and processes with RLIMIT_NPROC instead")
         }
@@ -220,7 +220,8 @@ struct GradeRenderer {
             }
             let name = exercise.id.padding(toLength: 16, withPad: " ", startingAt: 0)
             let also = exercise.alsoFailing.isEmpty ? "" : " (also failing: \(exercise.alsoFailing.joined(separator: ", ")))"
-            let shown = exercise.verdict == .pass || saidAbove && exercise.checks.count == 1 ? "" : "  " + visible(exercise.diagnosis ?? "") + also
+            let shown = exercise.verdict == .pass ? "" : saidAbove && exercise.checks.count == 1 ? "  (above)"
+                : "  " + visible(exercise.diagnosis ?? "") + also
             lines.append("  \(mark) \(name) \(exercise.points)/\(exercise.maxPoints)" + shown)
         }
         lines.append("score \(result.score)/\(result.maxScore)")

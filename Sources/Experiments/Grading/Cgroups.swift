@@ -29,12 +29,14 @@ public struct GradingCgroups: Codable, Sendable, Equatable {
 
     /// Makes the run's cgroups; nil, and why, when this host gives none (no controller, a
     /// read-only cgroupfs as in most containers): the grader then bounds with rlimits.
-    public static func makeForRun(name: String) -> (cgroups: GradingCgroups?, problem: String?) {
+    public static func makeForRun() -> (cgroups: GradingCgroups?, problem: String?) {
         var made: [Directory] = []
         var problems: [String] = []
+        // A name no other run has, in this PID namespace or another: never one to share.
+        let name = "nslab-grade-" + String(UInt64.random(in: 1...UInt64.max), radix: 16)
         for (parent, version, controllers) in hierarchies() {
             let path = "\(parent)/\(name)"
-            if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            if mkdir(path, 0o755) != 0 {
                 problems.append("mkdir \(path): \(errnoName(errno))")
                 continue
             }
