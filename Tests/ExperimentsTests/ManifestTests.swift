@@ -24,7 +24,9 @@ struct ManifestTests {
         // --only and --timeout narrow it.
         let narrowed = course.narrowed(to: [.pivotRoot], timeout: 3)
         #expect(narrowed.entries.map(\.exercise) == [.pivotRoot] && narrowed.entries[0].timeout == 3)
-        // Without one: every exercise, 1 point each.
+        // The limits alone, or no manifest at all: every exercise, 1 point each.
+        let limitsOnly = try Course.parse("limits: { memory: 1G }\n", file: "course.yml")
+        #expect(limitsOnly.entries.map(\.exercise) == Exercise.ID.allCases && limitsOnly.limits.memoryBytes == 1 << 30)
         #expect(Course.everyExercise.entries.map(\.exercise) == Exercise.ID.allCases && Course.everyExercise.entries.allSatisfy { $0.points == 1 })
     }
 

@@ -352,9 +352,10 @@ struct ExerciseRunner {
             run.sighting = ProbeSighting.look(in: sandbox, genuine: workspace.genuineProbes)
             switch run.sighting {
             case .none:
-                // A line that says the probe paused, and no probe: nothing more to learn.
+                // A line that says the probe paused, and no probe: nothing more to learn of the
+                // program; what it did to the sandbox is still looked at.
                 run.stopped = true
-                sandbox.close()
+                sandbox.killProgram()
             case .several(let probes), .traced(let probes):
                 // Judged already; released, so that the program can end as it would.
                 probes.forEach { _ = $0.signal(SIGUSR1) }
@@ -364,7 +365,7 @@ struct ExerciseRunner {
                 do {
                     run.exerciseChecks = try exercise.judge(paused)
                 } catch let failure as StudentFailure {
-                    run.exerciseChecks = [failure.check]
+                    run.lookFailure = failure.check
                 }
                 run.kernel = (probe.inodes, probe.nspid.last, paused.seenHostname)
                 // Still running while its command pauses: it waits for it (a command cannot end
@@ -388,10 +389,12 @@ struct ExerciseRunner {
             }
         }
         if run.timedOut || run.stopped {
-            sandbox.close()  // the whole sandbox, with whatever the program left running
-        } else {
-            run.after = try sandbox.snapshot()
+            // Every process of the program, with the sandbox's PID namespace; the rest of the
+            // sandbox stays to be compared.
+            sandbox.killProgram()
+            _ = try? child.finish(timeout: 5)
         }
+        run.after = try sandbox.snapshot()
         run.oomKills = sandbox.cgroup?.oomKills ?? 0
         let probeOutput = ProbeOutput(lines: child.lines)
         run.probeOutput = probeOutput
@@ -429,6 +432,8 @@ struct ProgramRun {
     var timedOut = false
     /// Stopped by the grader once it knew: a line said the probe paused, and none had.
     var stopped = false
+    /// Why the grader could not finish looking, when the program's doing ended the probe.
+    var lookFailure: Check?
     /// Out of time with the probe paused, its line never seen: the output never came.
     var pausedUnseen = false
     var sighting: ProbeSighting = .none
@@ -463,6 +468,7 @@ struct ProgramRun {
         checks.append(Check("its output within \(limits.outputBytes) bytes", expected: "within",
                             actual: outputCut ? "more: the rest was read and dropped" : "within", passed: !outputCut))
         checks.append(probeCheck)
+        if let lookFailure { checks.append(lookFailure) }
         if case .found = sighting {
             checks.append(.that("your program waited for its command", waited == true, expected: "yes",
                                 actual: waited == true ? "yes"
@@ -475,17 +481,18 @@ struct ProgramRun {
     /// What a refusal a program met in the sandbox means, where a real root host would have
     /// let it: the sandbox is a user namespace, as a rootless container is (user_namespaces(7)).
     static func refusalHint(_ lines: [String]) -> String? {
-        let said = lines.joined(separator: "\n").lowercased()
-        let refused = ["permission denied", "not permitted", "eperm", "eacces"].contains { said.contains($0) }
-        guard refused else { return nil }
-        if said.contains("proc") {
+        let refusals = lines.map { $0.lowercased() }.filter { line in
+            ["permission denied", "not permitted", "eperm", "eacces"].contains { line.contains($0) }
+        }
+        func said(_ words: String...) -> Bool { refusals.contains { line in words.allSatisfy { line.contains($0) } } }
+        if said("mount", "proc") {
             return "in a user namespace the kernel mounts a new proc only where a full proc is still visible, for a PID namespace "
                 + "of the mounter's own user namespace: mount proc before you detach the old root"
         }
-        if said.contains("mknod") {
+        if said("mknod") {
             return "a user namespace may not make device nodes: bind-mount the few it needs (/dev/null, /dev/zero) instead"
         }
-        if said.contains("devtmpfs") {
+        if said("devtmpfs") {
             return "a user namespace may not mount devtmpfs: mount a tmpfs on /dev and bind the devices it needs"
         }
         return nil
@@ -501,8 +508,9 @@ struct ProgramRun {
         case (true, .several(let probes)): actual = "\(probes.count) of them at once: run the command once"
         case (true, .traced): actual = "traced (ptrace): run the command without a tracer or debugger"
         case (true, .none):
-            actual = "no process of the grader's probe behind " + (reports.isEmpty ? "the line that said it paused" : "the report")
-                + ": what a program prints proves nothing, the grader looks at the probe itself"
+            actual = "no process of the grader's probe in the sandbox when its output said the probe paused: "
+                + "what a program prints proves nothing, the grader looks at the probe itself"
+        case (false, _) where pausedUnseen: actual = "it paused, but the line that says so never reached the grader"
         case (false, _) where timedOut: actual = "it never paused within \(timeout.formatted) s"
         case (false, _):
             if let report = reports.first, report.mounts != nil || report.interfaces != nil || report.pids != nil {
@@ -521,8 +529,8 @@ struct ProgramRun {
     var reportCheck: Check {
         let name = "the probe's report, against the kernel"
         guard let reports = try? probeOutput.reports, !reports.isEmpty else {
-            return Check(name, expected: "what the kernel shows", actual:
-                "none reached the grader: pass the command's standard output on", passed: false)
+            return Check(name, expected: "what the kernel shows", actual: outputCut ? "none within the output limit"
+                : "none reached the grader: pass the command's standard output on", passed: false)
         }
         var kinds: [String] = [], others: [String] = []
         for report in reports {

@@ -114,6 +114,13 @@ final class GradingSandbox {
                                devices: report.interfaces, mounts: mounts, processes: processes.count)
     }
 
+    /// Every process of the program, killed: those in the sandbox's PID namespace die with its
+    /// init (and the program's first process, outside it, with them). The grader's anchor and
+    /// observer stay, to compare the sandbox.
+    func killProgram() {
+        if let host = lab.demoHost { kill(host.pid, SIGKILL) }
+    }
+
     /// Every process of the sandbox, the student's and the grader's, killed and reaped; the
     /// cgroup goes.
     func close() {
@@ -178,7 +185,8 @@ struct SandboxSnapshot: Sendable {
             }
         }
         if !added.isEmpty {
-            changes.append("your program's mounts showed up in the sandbox: \(added.joined(separator: ", ")) — make mounts private first (mount --make-rprivate /)")
+            changes.append("your program's mounts showed up in the sandbox: \(added.joined(separator: ", "))"
+                           + " — mount only in a mount namespace of your own, made private first (mount --make-rprivate /)")
         }
         for mount in mounts {
             guard let later = now[mount.id] else {

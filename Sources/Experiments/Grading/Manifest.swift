@@ -58,6 +58,12 @@ public struct Course: Sendable, Equatable {
                 limits.buildTimeout = try reader.number(value, field: "limits.build_timeout", in: 1...3600)
             }
         }
+        guard top["exercises"] != nil else {
+            // The limits alone: every exercise, 1 point each.
+            return Course(build: build, limits: limits, entries: Exercise.ID.allCases.map {
+                Entry(exercise: $0, points: 1, timeout: limits.timeout, run: nil)
+            })
+        }
         var entries: [Entry] = []
         for (exercise, key, value) in try reader.exercises(top, root: top["exercises"]) {
             let field = "exercises.\(exercise.rawValue)"
@@ -281,10 +287,15 @@ extension YamlError {
         }
     }
 
+    /// What is wrong, and where the construct it was reading began when that is elsewhere
+    /// (an unclosed mapping is found at the end of the file, but opened on its own line).
     var problem: String {
         switch self {
-        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _): problem
-        default: "\(self)"
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            guard let context, context.mark.line != mark.line else { return problem }
+            return "\(problem) (\(context.text.replacingOccurrences(of: "while parsing ", with: "in ")) that begins on line \(context.mark.line))"
+        default: return "\(self)"
         }
     }
 }
