@@ -128,19 +128,23 @@ def rounds(args, shell, probe):
 
 
 STUDENTS = os.path.join(ROOT, "fixtures", "students")
-GRADE_OVERHEAD_TARGET_MS = 20
+GRADE_OVERHEAD_TARGET_MS = 10
+# Sample students that run into the time limit on purpose: a class of them measures the limit.
+SLOW_STUDENTS = {"hangs", "fork-bomb", "closes-output"}
+CLASS_SIZE = 100
 
 
 def grade_bench(args, output):
-    """`--grade`: the grader's own overhead per exercise, and a class of 50 checkouts.
+    """`--grade`: the grader's own overhead per exercise, and a class of 100 checkouts.
 
     Overhead: `runner grade good-c` with all eight exercises and with one, each the median of
     the rounds; their difference over seven is one exercise with the student's program in it
     (the build, done once in both, cancels). The student's program alone is timed too: good-c's
     `lab` built here, run on four exercises by hand (uts, ipc, pid, net) with the probe as its
-    command, in this sandbox; its median is taken off. Class: 50 checkouts, the sample students
-    but `hangs` (which waits out its 10 s) in turn, graded at once with --jobs 2: wall time and
-    peak RSS (GNU time, as for the runs)."""
+    command, in this sandbox; its median is taken off. Class: 100 checkouts, the sample students
+    but those that wait out the time limit on purpose, in turn, graded at once with --jobs at the
+    number of cores and with --jobs 1: wall times, peak RSS (GNU time, as for the runs), and
+    whether the two reports are the same."""
     good = os.path.join(STUDENTS, "good-c")
     grade = lambda *words: [args.runner, "grade", good, "--seed", "1", *words]
     samples = {"all": [], "one": [], "program": []}
@@ -161,21 +165,28 @@ def grade_bench(args, output):
     overhead = per_exercise - medians["program"]
 
     students = sorted(name for name in os.listdir(STUDENTS)
-                      if os.path.isdir(os.path.join(STUDENTS, name)) and name != "hangs")
+                      if os.path.isdir(os.path.join(STUDENTS, name)) and name not in SLOW_STUDENTS)
     checkouts = []
-    for index in range(50):
-        checkout = os.path.join(scratch, f"student-{index:02d}")
+    for index in range(CLASS_SIZE):
+        checkout = os.path.join(scratch, f"student-{index:03d}")
         shutil.copytree(os.path.join(STUDENTS, students[index % len(students)]), checkout)
         checkouts.append(checkout)
+    cores = os.cpu_count() or 1
     report = os.path.join(scratch, "peak-rss")
-    # Students fail on purpose: the grade exits 1, which is not the bench's failure.
-    class_argv = ["sh", "-c", '"$@"; [ $? -le 1 ]', "sh", args.runner, "grade", *checkouts, "--seed", "1", "--jobs", "2"]
-    start = time.perf_counter()
-    spawn(class_argv, output)
-    class_wall = time.perf_counter() - start
+    reports = {jobs: os.path.join(scratch, f"class-{jobs}.json") for jobs in (cores, 1)}
+    walls = {}
+    for jobs, json_path in reports.items():
+        # Students fail on purpose: the grade exits 1, which is not the bench's failure.
+        class_argv = ["sh", "-c", '"$@"; [ $? -le 1 ]', "sh", args.runner, "grade", *checkouts, "--seed", "1",
+                      "--jobs", str(jobs), "--json", json_path]
+        start = time.perf_counter()
+        spawn(class_argv, output)
+        walls[jobs] = time.perf_counter() - start
     spawn(["/usr/bin/time", "-f", "%M", "-o", report, *class_argv], output)
     with open(report) as file:
         class_rss = int(file.read().split()[-1]) / 1024
+    with open(reports[cores]) as parallel, open(reports[1]) as serial:
+        same = parallel.read() == serial.read()
     shutil.rmtree(scratch)
 
     print(f"{args.runs} rounds, medians")
@@ -186,9 +197,9 @@ def grade_bench(args, output):
     met = overhead <= GRADE_OVERHEAD_TARGET_MS
     print(f"grader overhead per exercise           {overhead:7.1f} ms (target ≤ {GRADE_OVERHEAD_TARGET_MS} ms: "
           f"{'met' if met else 'NOT met'})")
-    print(f"50 checkouts ({len(students)} sample students in turn), --jobs 2: {class_wall:.1f} s wall, "
-          f"peak RSS {class_rss:.1f} MiB")
-    return 0 if met else 1
+    print(f"{CLASS_SIZE} checkouts ({len(students)} sample students in turn): --jobs {cores} {walls[cores]:.1f} s wall, "
+          f"--jobs 1 {walls[1]:.1f} s wall, peak RSS {class_rss:.1f} MiB; the same report: {'yes' if same else 'NO'}")
+    return 0 if met and same else 1
 
 
 def main():
