@@ -41,7 +41,7 @@
 // not asked for is absent from the line, never empty, so that a reader cannot take it for
 // "nothing there"; so is a field the probe could not read, its error then in "errors":
 //   process       ppid, uid, gid, nspid, cap_eff, caps ns         /proc/self/ns inodes
-//   hostname      hostname, domainname (uname(2))      sysvipc     msg, shm, sem
+//   hostname      hostname, domainname (uname(2))      sysvipc     msg, shm, sem (*ctl(2))
 //   pids          the pids /proc shows                 fds         the probe's open fds
 //   root_entries  the names in /                       mounts      /proc/self/mountinfo
 //   id_maps       uid_map, gid_map, setgroups          cgroup      /proc/self/cgroup
@@ -325,25 +325,65 @@ static void put_names(void) {
     put_string(names.domainname);
 }
 
-// /proc/sysvipc/{msg,shm,sem}: a header line, then "key id ..." per object.
-// Returns 0 when the file cannot be read.
+// The SysV IPC objects of one kind in the probe's IPC namespace, asked of the kernel itself:
+// *_INFO gives the highest index in use, *_STAT_ANY (Linux 4.17) each object's id and key,
+// whatever its permissions (msgctl(2), shmctl(2), semctl(2)). No /proc is read, so nothing
+// mounted over /proc/sysvipc can stand in for the kernel's answer. Returns 0 on an error.
+union nsprobe_semun {
+    int value;
+    struct semid_ds *buffer;
+    struct seminfo *info;
+};
+
+static int stat_ipc(const char *kind, int index, key_t *key) {
+    if (!strcmp(kind, "msg")) {
+        struct msqid_ds object;
+        int id = msgctl(index, MSG_STAT_ANY, &object);
+        *key = object.msg_perm.__key;
+        return id;
+    }
+    if (!strcmp(kind, "shm")) {
+        struct shmid_ds object;
+        int id = shmctl(index, SHM_STAT_ANY, &object);
+        *key = object.shm_perm.__key;
+        return id;
+    }
+    struct semid_ds object;
+    union nsprobe_semun argument = {.buffer = &object};
+    int id = semctl(index, 0, SEM_STAT_ANY, argument);
+    *key = object.sem_perm.__key;
+    return id;
+}
+
 static int put_sysvipc_kind(const char *kind, int first_kind) {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/sysvipc/%s", kind);
-    char *text = read_file(path, file_buffer, sizeof file_buffer);
-    if (!text) return 0;
+    int highest;
+    if (!strcmp(kind, "msg")) {
+        struct msginfo info;
+        highest = msgctl(0, MSG_INFO, (struct msqid_ds *)&info);
+    } else if (!strcmp(kind, "shm")) {
+        struct shm_info info;
+        highest = shmctl(0, SHM_INFO, (struct shmid_ds *)&info);
+    } else {
+        struct seminfo info;
+        union nsprobe_semun argument = {.info = &info};
+        highest = semctl(0, 0, SEM_INFO, argument);
+    }
+    if (highest < 0) {
+        char what[32];
+        snprintf(what, sizeof what, "%sctl(%s_INFO)", kind, !strcmp(kind, "msg") ? "MSG" : !strcmp(kind, "shm") ? "SHM" : "SEM");
+        note_error(what, errno);
+        return 0;
+    }
     if (!first_kind) put(",");
     put_string(kind);
     put(":[");
-    char *rest = strchr(text, '\n');
     int first = 1;
-    while (rest && *++rest) {
-        long key, id;
-        if (sscanf(rest, "%ld %ld", &key, &id) == 2) {
-            putf("%s{\"key\":%ld,\"id\":%ld}", first ? "" : ",", key, id);
-            first = 0;
-        }
-        rest = strchr(rest, '\n');
+    for (int index = 0; index <= highest; index++) {
+        key_t key = 0;
+        int id = stat_ipc(kind, index, &key);
+        if (id < 0) continue;  // a free index (EINVAL), or one removed meanwhile
+        putf("%s{\"key\":%ld,\"id\":%d}", first ? "" : ",", (long)key, id);
+        first = 0;
     }
     put("]");
     return 1;
