@@ -60,11 +60,14 @@ public final class Lab {
     private let demoHostNamespaces: Set<Namespace>
     private let demoHostSetup: [Operation]
     private let demoHostMaps: IDMaps?
-    /// cgroup.procs files the demo host joins first, so that all of the old side is bounded.
-    private let demoHostCgroups: [String]
     /// Whether the demo host's namespaces are held open by the lab from its start: whatever
     /// then happens to the demo host process, every join is to the namespaces it was made in.
     private let pinsDemoHost: Bool
+    /// The probe the demo host runs (by default the lab's), and what it does after reporting
+    /// its namespaces: hold, unless told otherwise (the grader's sandbox then reports on
+    /// demand, each report after a hold that a line on its stdin ends).
+    private let demoHostProgram: String?
+    private let demoHostActions: [ProbeAction]
     private var pinned: [Int32] = []
     private var demoHostProcess: ChildProcess?
     private var demoHostFiles: [NamespaceFile] = []
@@ -73,13 +76,15 @@ public final class Lab {
     private var started: [ChildProcess] = []
 
     public init(probePath: String, demoHostNamespaces: Set<Namespace>, demoHostSetup: [Operation] = [],
-                demoHostMaps: IDMaps? = nil, demoHostCgroups: [String] = [], pinsDemoHost: Bool = false, timeout: Double = 10) {
+                demoHostMaps: IDMaps? = nil, pinsDemoHost: Bool = false,
+                demoHostProgram: String? = nil, demoHostActions: [ProbeAction] = [.hold(seconds: 86400)], timeout: Double = 10) {
         self.probePath = probePath
         self.demoHostNamespaces = demoHostNamespaces
         self.demoHostSetup = demoHostSetup
         self.demoHostMaps = demoHostMaps
-        self.demoHostCgroups = demoHostCgroups
         self.pinsDemoHost = pinsDemoHost
+        self.demoHostProgram = demoHostProgram
+        self.demoHostActions = demoHostActions
         self.timeout = timeout
     }
 
@@ -246,7 +251,8 @@ public final class Lab {
     /// The processes this lab started that have not been reaped yet.
     public var unreaped: [ChildProcess] { started.filter { $0.termination == nil } }
 
-    private func startDemoHost() throws {
+    /// Makes the demo host now, once (else the first process that needs it does).
+    public func startDemoHost() throws {
         // No demo host is needed when the old side may run in the runner's own namespaces.
         guard !demoHostNamespaces.isEmpty, demoHostFiles.isEmpty else { return }
         // Made once: a demo host that failed is never half-used (the old side would then run
@@ -262,11 +268,10 @@ public final class Lab {
 
     private func makeDemoHost() throws {
         // The demo host's report is read for its namespaces alone.
-        var spec = ProcessSpec(probeArguments([.report([.ns]), .hold(seconds: 86400)], then: []))
+        var spec = ProcessSpec([demoHostProgram ?? probePath] + ([.report([.ns])] + demoHostActions).map(\.description))
         spec.create = demoHostNamespaces
         spec.idMaps = demoHostMaps
         spec.operations = (demoHostNamespaces.contains(.mnt) ? [.makeRootPrivate] : []) + demoHostSetup
-        spec.cgroups = demoHostCgroups
         let host = try spawn(spec, command: "the demo host (nsprobe report hold)")
         demoHostProcess = host
         try host.awaitHold(timeout: timeout)

@@ -92,10 +92,10 @@ struct GradeTests {
         ("net-lo-down", "net-namespace", "devices it sees", "lo is down: bring it up"),
         ("drops-args", "net-namespace", "the probe ran", "pass every argument after the command on to it"),
         // What a student's program prints proves nothing.
-        ("forged-report", "uts-namespace", "the probe ran", "no process of the grader's probe behind the report"),
+        ("forged-report", "uts-namespace", "the probe ran", "no process of the grader's probe in the sandbox when its output said"),
         ("forged-hidden", "uts-namespace", "the probe's report, against the kernel", "does not match what the kernel shows"),
         ("forged-edit", "uts-namespace", "the probe's report, against the kernel", "(its hostname)"),
-        ("fake-probe", "uts-namespace", "the probe ran", "no process of the grader's probe behind"),
+        ("fake-probe", "uts-namespace", "the probe ran", "no process of the grader's probe in the sandbox"),
         ("traced-probe", "uts-namespace", "the probe ran", "traced (ptrace)"),
         ("no-wait", "uts-namespace", "your program waited for its command", "it ended while its command still ran"),
         // The sandbox is read from outside: a mount over its /proc hides nothing.

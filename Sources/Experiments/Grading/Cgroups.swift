@@ -177,6 +177,18 @@ struct ExerciseCgroup {
         }
     }
 
+    /// The processes in it, by the reader's pids (cgroup.procs); nil when it cannot be read.
+    var processes: [pid_t]? {
+        guard let first = paths.first, let text = readTextFile("\(first.path)/cgroup.procs") else { return nil }
+        return text.split(separator: "\n").compactMap { pid_t($0) }
+    }
+
+    /// Kills every process in it at once (cgroup v2's cgroup.kill, Linux 5.14): false where
+    /// there is none.
+    func killAll() -> Bool {
+        paths.contains { $0.version == 2 && writeFile("\($0.path)/cgroup.kill", "1") }
+    }
+
     /// Removes it (its processes are gone by then); what could not be is left for the run's
     /// removal at the end.
     func remove() {

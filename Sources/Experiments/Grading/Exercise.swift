@@ -162,7 +162,7 @@ private let mount = Exercise(
     default: (paused.probe.list(target) ?? []).contains(paused.values["marker"]!) ? "a copy of \(source)'s files, not \(source) itself"
                                                                                : "another directory"
     }
-    let during = paused.during.mount(at: target).map { "a \($0.fstype) mount" } ?? "no mount"
+    let during = try paused.during().mount(at: target).map { "a \($0.fstype) mount" } ?? "no mount"
     return [
         paused.newNamespace(.mnt),
         .equal("at {target} the command finds", expected: source, actual: seen),
@@ -181,7 +181,7 @@ private let pivot = Exercise(
     let entries = paused.values["rootfs_entries"]!.split(separator: "\n").map(String.init)
     let mounts = probe.mounts
     let proc = mounts?.last { $0.target == "/proc" }
-    let oldRoot = paused.during.mount(at: "/")
+    let oldRoot = try paused.during().mount(at: "/")
     let root = probe.root
     return [
         // First: without /proc, what follows reads wrong to the student.
@@ -291,7 +291,7 @@ private let veth = Exercise(
         .contains("devices it sees", "lo UP 127.0.0.1", in: devices) { $0 },
         .contains("and", "\(values["ns_if"]!) UP \(values["ns_addr"]!)", in: devices) { $0 },
         .contains("{host_if} in the sandbox", "\(values["host_if"]!) UP \(values["host_addr"]!)",
-                  in: paused.during.devices.map(deviceLines)) { $0 },
+                  in: try paused.during().devices.map(deviceLines)) { $0 },
         .equal("connect to the grader's listener on {host_addr}", expected: "success",
                actual: isNew ? try seen.result(ConnectResult.self).outcome : notTried(.net)),
     ]

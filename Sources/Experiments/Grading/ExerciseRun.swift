@@ -12,22 +12,29 @@ final class PausedProbe {
     let workspace: GradingWorkspace
     /// The inode of each file the exercise made, by its sandbox path.
     let fixtures: [String: FileIdentity]
-    /// The sandbox as the probe paused.
-    let during: SandboxSnapshot
+    /// The sandbox while the probe pauses, read once, when an exercise asks.
+    private var duringSnapshot: SandboxSnapshot?
     /// The ids the sandbox maps besides root.
     let sandboxIDs: Set<UInt32>
     /// The hostname of the probe's UTS namespace, once a look has read it.
     private(set) var seenHostname: String?
 
     init(values: [String: String], probe: ProcessView, sandbox: GradingSandbox, workspace: GradingWorkspace,
-         fixtures: [String: FileIdentity], during: SandboxSnapshot, sandboxIDs: Set<UInt32>) {
+         fixtures: [String: FileIdentity], sandboxIDs: Set<UInt32>) {
         self.values = values
         self.probe = probe
         self.sandbox = sandbox
         self.workspace = workspace
         self.fixtures = fixtures
-        self.during = during
         self.sandboxIDs = sandboxIDs
+    }
+
+    /// The sandbox while the probe pauses.
+    func during() throws -> SandboxSnapshot {
+        if let duringSnapshot { return duringSnapshot }
+        let snapshot = try sandbox.snapshot()
+        duringSnapshot = snapshot
+        return snapshot
     }
 
     /// Whether the probe's namespace of `kind` is not the sandbox's.

@@ -355,13 +355,13 @@ struct ExerciseRunner {
                 // A line that says the probe paused, and no probe: nothing more to learn of the
                 // program; what it did to the sandbox is still looked at.
                 run.stopped = true
-                sandbox.killProgram()
+                sandbox.killProgram(child)
             case .several(let probes), .traced(let probes):
                 // Judged already; released, so that the program can end as it would.
                 probes.forEach { _ = $0.signal(SIGUSR1) }
             case .found(let probe):
                 let paused = PausedProbe(values: values, probe: probe, sandbox: sandbox, workspace: workspace, fixtures: fixtures,
-                                         during: try sandbox.snapshot(), sandboxIDs: Set(extraIDs))
+                                         sandboxIDs: Set(extraIDs))
                 do {
                     run.exerciseChecks = try exercise.judge(paused)
                 } catch let failure as StudentFailure {
@@ -391,7 +391,7 @@ struct ExerciseRunner {
         if run.timedOut || run.stopped {
             // Every process of the program, with the sandbox's PID namespace; the rest of the
             // sandbox stays to be compared.
-            sandbox.killProgram()
+            sandbox.killProgram(child)
             _ = try? child.finish(timeout: 5)
         }
         run.after = try sandbox.snapshot()
@@ -415,8 +415,7 @@ enum ProbeSighting {
     /// The processes of the sandbox (its PID namespace and those below) that run one of the
     /// `genuine` probe files, as the kernel shows their executables.
     static func look(in sandbox: GradingSandbox, genuine: Set<FileIdentity>) -> ProbeSighting {
-        guard let namespace = sandbox.inode(.pid) else { return .none }
-        let probes = NamespaceMembers.of(pidNamespace: namespace).compactMap(ProcessView.init(pid:))
+        let probes = sandbox.members().compactMap(ProcessView.init(pid:))
             .filter { $0.executable.map(genuine.contains) ?? false }
         guard probes.count == 1, let probe = probes.first else { return probes.isEmpty ? .none : .several(probes) }
         return probe.tracer == 0 ? .found(probe) : .traced(probes)

@@ -3,55 +3,50 @@ import FoundationEssentials
 import Glibc
 
 /// The sandbox of one exercise, or of a build: new user, UTS, IPC, mount, network, PID and
-/// cgroup namespaces that play the host for the student's program, with a root of their own
-/// and a cgroup that bounds its memory and processes.
+/// cgroup namespaces that play the host for the student's program, with a root of their own,
+/// and a cgroup that bounds the memory and processes of the program (its init is not in it:
+/// what the cgroup lists is the program's alone).
 ///
 /// The grader looks at it from outside, where nothing in it can reach: its namespaces are held
 /// open by the grader from the start (every join goes to those, whatever happens to the
-/// process that made them); its mounts are read in the grader's own /proc, for a process of the
-/// grader's that joined its mount namespace alone (the anchor); its names, IPC objects and
-/// devices are reported by another that joined its UTS, IPC and network namespaces alone (the
-/// observer), which also sets up what the exercise needs there. Both run the grader's own
-/// probe as the machine's root, outside the sandbox's user and PID namespaces: no program in
-/// the sandbox can see, signal or trace them.
+/// process that made them). That process, the sandbox's init, runs the probe from a file
+/// nobody in the sandbox may read (/nsprobe, mode 0111, the machine's root's): the kernel
+/// makes it undumpable for them (execve(2)), so no program in the sandbox can trace it,
+/// move it or read its memory, and as the init of its PID namespace it ignores their
+/// signals. So its /proc/PID/mountinfo, read in the grader's own /proc, is the sandbox's
+/// mounts; and each time the grader asks (a line on its stdin, a pipe of the grader's) it
+/// reports the sandbox's names, IPC objects (by syscall, never through the sandbox's /proc)
+/// and devices. It also does what the exercise sets up in the sandbox first.
 final class GradingSandbox {
     let lab: Lab
     let cgroup: ExerciseCgroup?
-    private var anchor: ChildProcess?
-    private var observer: ChildProcess?
-    /// Reports the observer can still give: each snapshot takes one.
+    /// Reports the init can still give: each snapshot takes one.
     private var reportsLeft = 0
 
     /// The sandbox's namespaces, as the program joins them.
     static let namespaces: Set<Namespace> = [.user, .uts, .ipc, .mnt, .net, .pid, .cgroup]
 
-    /// Makes the sandbox; `observe`: with the anchor and the observer, which first does
-    /// `setup` in the sandbox (an exercise's objects and listeners); without, for a build.
+    /// Makes the sandbox; `observe`: with reports on demand, after the init has done `setup`
+    /// in the sandbox (an exercise's objects and listeners); without, for a build.
     init(workspace: GradingWorkspace, limits: Course.Limits, timeout: Double, extraIDs: [UInt32], withExercise: Bool,
          observe setup: [ProbeAction]?, cgroups: GradingCgroups?, name: String) throws {
         cgroup = try cgroups?.makeExercise(named: name, memory: limits.memoryBytes, processes: limits.processes)
         // Only root is mapped, and the ids an exercise names: a program cannot switch to a uid
         // of its own choosing, each with a fresh RLIMIT_NPROC count.
         let map = ([0] + extraIDs).map { "\($0) \(workspace.idBase + $0) 1" }.joined(separator: "\n")
+        let hold = Int(timeout) + 60
+        reportsLeft = setup == nil ? 0 : 5
+        let reports = Array(repeating: [ProbeAction.hold(seconds: hold), .report(GradingSandbox.observed)], count: reportsLeft)
         lab = Lab(probePath: workspace.probePath, demoHostNamespaces: GradingSandbox.namespaces,
                   demoHostSetup: GradingSandbox.setup(workspace, limits: limits, withExercise: withExercise),
-                  demoHostMaps: IDMaps(setgroups: nil, uidMap: map, gidMap: map), demoHostCgroups: cgroup?.procsFiles ?? [],
-                  pinsDemoHost: true, timeout: timeout)
+                  demoHostMaps: IDMaps(setgroups: nil, uidMap: map, gidMap: map),
+                  pinsDemoHost: true, demoHostProgram: "\(workspace.root)\(GradingWorkspace.probeInSandbox)",
+                  demoHostActions: (setup ?? []) + (reports.isEmpty ? [.hold(seconds: hold)] : reports.flatMap { $0 }),
+                  timeout: timeout)
         do {
-            guard let setup else { return }
-            let hold = Int(timeout) + 60
-            let anchor = try lab.start(joining: [.mnt], ProcessSpec(), lab.probeArguments([.hold(seconds: hold)], then: []))
-            try anchor.awaitHold(timeout: lab.timeout)
-            self.anchor = anchor
-            // Its setup, then a hold before each report: a snapshot releases one and reads it.
-            reportsLeft = 5
-            let reports = Array(repeating: [ProbeAction.hold(seconds: hold), .report(GradingSandbox.observed)], count: reportsLeft)
-            let observer = try lab.start(joining: [.uts, .ipc, .net], ProcessSpec(),
-                                         lab.probeArguments(setup + reports.flatMap { $0 }, then: []))
-            self.observer = observer
-            try observer.awaitHold(timeout: lab.timeout)
+            try lab.startDemoHost()
             // What it set up must have worked: else the grader, not the student, has failed.
-            try ProbeOutput(lines: observer.lines).requireSuccess("setting up the sandbox")
+            try ProbeOutput(lines: lab.demoHost?.lines ?? []).requireSuccess("setting up the sandbox")
         } catch {
             close()
             throw error
@@ -101,24 +96,37 @@ final class GradingSandbox {
 
     /// What the sandbox shows now of what a program could change in it.
     func snapshot() throws -> SandboxSnapshot {
-        guard let observer, let anchor, reportsLeft > 0 else { throw LabError("the sandbox has no observer left to ask") }
-        observer.send()
+        guard let host = lab.demoHost, reportsLeft > 0 else { throw LabError("the sandbox has no report left to give") }
+        host.send()
         reportsLeft -= 1
-        let line = try observer.readLine(until: { ProbeOutput.eventName(of: $0) == ProbeReport.event }, timeout: lab.timeout)
+        let line = try host.readLine(until: { ProbeOutput.eventName(of: $0) == ProbeReport.event }, timeout: lab.timeout)
         let report = try ProbeOutput(lines: [line]).report()
-        guard let mounts = ProcessView(pid: anchor.pid)?.mounts, let pid = inode(.pid), let host = lab.demoHost else {
-            throw LabError("the sandbox's mounts or processes could not be read")
+        guard let mounts = ProcessView(pid: host.pid)?.mounts else {
+            throw LabError("the sandbox's mounts could not be read")
         }
-        let processes = NamespaceMembers.of(pidNamespace: pid).filter { $0 != host.pid }
         return SandboxSnapshot(hostname: report.hostname, domainname: report.domainname, sysvipc: report.sysvipc,
-                               devices: report.interfaces, mounts: mounts, processes: processes.count)
+                               devices: report.interfaces, mounts: mounts, processes: members().count)
     }
 
-    /// Every process of the program, killed: those in the sandbox's PID namespace die with its
-    /// init (and the program's first process, outside it, with them). The grader's anchor and
-    /// observer stay, to compare the sandbox.
-    func killProgram() {
-        if let host = lab.demoHost { kill(host.pid, SIGKILL) }
+    /// The processes of the sandbox (its PID namespace and those below) but its init, by the
+    /// grader's pid: those of its cgroup (a short list), else of the grader's whole /proc.
+    func members() -> [pid_t] {
+        guard let namespace = inode(.pid), let host = lab.demoHost else { return [] }
+        return NamespaceMembers.of(pidNamespace: namespace, among: cgroup?.processes).filter { $0 != host.pid }
+    }
+
+    /// Every process of the program, `program` and all in the sandbox but its init, killed:
+    /// the sandbox stays, to be compared. Its cgroup kills them at once where it can (v2's
+    /// cgroup.kill); else they are killed as listed, again until none is left, since one may
+    /// fork while the others die (bounded: the cgroup and RLIMIT_NPROC bound its forks).
+    func killProgram(_ program: ChildProcess) {
+        _ = cgroup?.killAll()
+        for _ in 0..<64 {
+            let left = members()
+            if left.isEmpty { break }
+            left.forEach { kill($0, SIGKILL) }
+        }
+        kill(program.pid, SIGKILL)
     }
 
     /// Every process of the sandbox, the student's and the grader's, killed and reaped; the

@@ -170,9 +170,10 @@ extension ProbeReport.MountEntry {
 /// The processes the grader sees that live in a PID namespace or below it: a sandbox's.
 enum NamespaceMembers {
     /// Every process in the PID namespace with inode `pidNamespace` or in one below it, by the
-    /// grader's pid; zombies left out (they have ended).
-    static func of(pidNamespace: UInt64) -> [pid_t] {
-        ((try? ProcessTable.pids()) ?? []).filter { pid in
+    /// grader's pid, of `candidates` (else of every pid in the grader's /proc); zombies left
+    /// out (they have ended).
+    static func of(pidNamespace: UInt64, among candidates: [pid_t]? = nil) -> [pid_t] {
+        (candidates ?? (try? ProcessTable.pids()) ?? []).filter { pid in
             let fd = Glibc.open("/proc/\(pid)/ns/pid", O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { return false }
             defer { close(fd) }
