@@ -83,6 +83,7 @@ struct GradeCommand: ParsableCommand {
         // Results written to standard output (`-`) are all it gets.
         let quiet = [junit, json, csv, gradescope].contains("-")
         try Grader.gradeByWorkers(checkouts, course: course, seed: chosenSeed, jobs: jobs ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))),
+                                  cgroups: GradingCgroups.inherited,
                                   done: { result in
                                       students.append(result)
                                       if !quiet { print(GradeRenderer(style: style).student(result)) }

@@ -280,10 +280,10 @@ struct GradeTests {
         var spec = ProcessSpec(testSandbox + [runnerPath, "grade", Self.checkout("hangs"), "--only", "uts-namespace"])
         spec.standardErrorFile = "/dev/null"
         let run = try spawn(spec)
-        // Interrupted while the student's program hangs: once its exercise's cgroup is there.
+        // Interrupted while it grades: once the checkout's cgroup is there.
         let parents = GradingCgroups.hierarchies().map(\.parent)
         let runCgroup = try awaitDirectory(in: [parents[0]]) { $0.hasPrefix("nslab-grade-") }
-        _ = try awaitDirectory(in: [runCgroup]) { $0.hasSuffix("-0") }
+        _ = try awaitDirectory(in: [runCgroup]) { $0 == "checkout-0" }
         let (supervisor, _) = try runnerPids(under: run)
         kill(supervisor, SIGINT)
         #expect(try run.finish(timeout: 30) == .exited(130))

@@ -10,8 +10,9 @@ enum Builds {
 
     /// Builds `command` in the workspace's /work/checkout, or takes an identical checkout's
     /// build. Throws when the grader could not run it at all.
-    static func build(_ command: String, in workspace: GradingWorkspace, limits: Course.Limits, cgroups: GradingCgroups?,
-                      name: String) throws -> BuildResult {
+    static func build(_ command: String, in workspace: GradingWorkspace, limits: Course.Limits, cgroup: CheckoutCgroup?) throws
+        -> BuildResult
+    {
         try Workbench.makeDirectories(cache)
         let key = String(TreeDigest.of(workspace.work, salt: command), radix: 16)
         let entry = "\(cache)/\(key)"
@@ -34,7 +35,7 @@ enum Builds {
         if access(entry, F_OK) == 0 { _ = try? run(["rm", "-rf", entry]) }  // another checkout's, by a rare hash collision
         try Workbench.makeDirectories(entry)
         try copyTree(workspace.work, to: "\(entry)/source")
-        let outcome = try run(command, in: workspace, limits: limits, cgroups: cgroups, name: name)
+        let outcome = try run(command, in: workspace, limits: limits, cgroup: cgroup)
         try copyTree(workspace.work, to: "\(entry)/work")
         // A checkout's own history stays its own.
         try run(["rm", "-rf", "\(entry)/work/checkout/.git"])
@@ -44,10 +45,12 @@ enum Builds {
     }
 
     /// Runs the build in a sandbox of its own.
-    static func run(_ command: String, in workspace: GradingWorkspace, limits: Course.Limits, cgroups: GradingCgroups?,
-                    name: String) throws -> BuildResult {
+    static func run(_ command: String, in workspace: GradingWorkspace, limits: Course.Limits, cgroup: CheckoutCgroup?) throws
+        -> BuildResult
+    {
         let sandbox = try GradingSandbox(workspace: workspace, limits: limits, timeout: limits.buildTimeout, extraIDs: [],
-                                         withExercise: false, observe: nil, cgroups: cgroups, name: name)
+                                         withExercise: false, observe: nil, cgroup: cgroup)
+        let oomKills = cgroup?.oomKills ?? 0
         defer { sandbox.close() }
         let spec = ExerciseRunner.placement(limits, cgroups: sandbox.cgroup != nil)
         let child = try sandbox.start(spec, ["/bin/sh", "-c", command])
@@ -62,7 +65,7 @@ enum Builds {
         } catch let error as LabError where error.description.contains("within the time allowed") {
             ended = "did not finish within \(limits.buildTimeout.formatted) s"
         }
-        if (sandbox.cgroup?.oomKills ?? 0) > 0 {
+        if (cgroup?.oomKills ?? 0) > oomKills {
             return BuildResult(command: command, passed: false, ended: "used more than \(limits.memoryBytes >> 20) MiB of memory",
                                firstErrors: [], log: child.lines, reused: false)
         }

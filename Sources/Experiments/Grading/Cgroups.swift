@@ -3,8 +3,16 @@ import Glibc
 
 /// The cgroups that bound a student's program: its memory (the kernel's OOM killer ends it
 /// past the limit) and its processes. The supervising runner makes one cgroup for the run,
-/// outside every namespace of it, and removes it when the run ends, also an interrupted one;
-/// the graders inside make one below it for each exercise and build, and remove it after.
+/// outside every namespace of it, and removes it when the run ends, also an interrupted one.
+/// Below it, each checkout's grader is started in a cgroup of its own, and everything it
+/// starts is born there: each exercise's sandbox and program in turn (one at a time, every
+/// process of one ended before the next), and its build. Born, not moved: the kernel moves a
+/// process into a cgroup only after an RCU grace period (cgroup_threadgroup_rwsem), 10 to
+/// 30 ms on the machines measured, which a cgroup per exercise would pay every time.
+///
+/// The grader's own processes in there are shielded from the OOM killer (oom_score_adj
+/// -1000), the program's are not; the process limit of the cgroup leaves room for the
+/// grader's, the program's own is RLIMIT_NPROC per id.
 ///
 /// cgroup v2 (hosted CI runners) has one hierarchy: the run's cgroup goes below the nearest
 /// cgroup of the runner's own that hands memory and pids on to its children (the root does).
@@ -99,30 +107,34 @@ public struct GradingCgroups: Codable, Sendable, Equatable {
         return found
     }
 
-    /// A cgroup for one exercise or build, below the run's, bounding `memory` bytes and
+    /// The cgroup of checkout `index`'s grader, below the run's, bounding `memory` bytes and
     /// `processes` processes.
-    func makeExercise(named name: String, memory: Int, processes: Int) throws -> ExerciseCgroup {
-        var paths: [ExerciseCgroup.Path] = []
+    public func makeCheckout(_ index: Int, memory: Int, processes: Int) throws -> CheckoutCgroup {
+        let cgroup = checkout(index)
         do {
-            for directory in directories {
-                let path = "\(directory.path)/\(name)"
-                try check("mkdir(\(path))") { mkdir(path, 0o755) }
-                paths.append(ExerciseCgroup.Path(path: path, version: directory.version))
-                for controller in directory.controllers {
-                    for (file, value) in ExerciseCgroup.limits(controller, version: directory.version, memory: memory, processes: processes) {
+            for path in cgroup.paths {
+                try check("mkdir(\(path.path))") { mkdir(path.path, 0o755) }
+                let controllers = directories.first { path.path.hasPrefix($0.path + "/") }?.controllers ?? []
+                for controller in controllers {
+                    for (file, value) in CheckoutCgroup.limits(controller, version: path.version, memory: memory, processes: processes) {
                         // The swap limits exist only where swap is accounted: leave them when absent.
-                        if access("\(path)/\(file)", F_OK) != 0 && file.contains("sw") { continue }
-                        guard writeFile("\(path)/\(file)", value) else {
-                            throw SystemCallError("write \(path)/\(file) \(value)", errno: errno)
+                        if access("\(path.path)/\(file)", F_OK) != 0 && file.contains("sw") { continue }
+                        guard writeFile("\(path.path)/\(file)", value) else {
+                            throw SystemCallError("write \(path.path)/\(file) \(value)", errno: errno)
                         }
                     }
                 }
             }
         } catch {
-            ExerciseCgroup(paths: paths).remove()
+            cgroup.remove()
             throw error
         }
-        return ExerciseCgroup(paths: paths)
+        return cgroup
+    }
+
+    /// Where checkout `index`'s cgroup is (its grader finds it so too).
+    public func checkout(_ index: Int) -> CheckoutCgroup {
+        CheckoutCgroup(paths: directories.map { CheckoutCgroup.Path(path: "\($0.path)/checkout-\(index)", version: $0.version) })
     }
 
     /// Removes the run's cgroups and whatever is left below them, deepest first; the paths
@@ -147,23 +159,27 @@ public struct GradingCgroups: Codable, Sendable, Equatable {
     }
 }
 
-/// One exercise's cgroup, in each hierarchy of the run's.
-struct ExerciseCgroup {
-    struct Path {
+/// One checkout's grader's cgroup, in each hierarchy of the run's.
+public struct CheckoutCgroup: Sendable {
+    struct Path: Sendable {
         let path: String
         let version: Int
     }
     let paths: [Path]
 
     /// The files a process writes "0" to, to join (ProcessSpec.cgroups).
-    var procsFiles: [String] { paths.map { "\($0.path)/cgroup.procs" } }
+    public var procsFiles: [String] { paths.map { "\($0.path)/cgroup.procs" } }
+
+    /// The most ids a sandbox maps (root and an exercise's four), each with its own
+    /// RLIMIT_NPROC count, and room for the grader's own processes and threads.
+    static let processRoom = (ids: 5, grader: 64)
 
     static func limits(_ controller: String, version: Int, memory: Int, processes: Int) -> [(String, String)] {
         switch (controller, version) {
         // No swap either: past the limit the OOM killer comes, never a slow crawl.
         case ("memory", 2): [("memory.max", "\(memory)"), ("memory.swap.max", "0")]
         case ("memory", _): [("memory.limit_in_bytes", "\(memory)"), ("memory.memsw.limit_in_bytes", "\(memory)")]
-        default: [("pids.max", "\(processes)")]
+        default: [("pids.max", "\(processes * processRoom.ids + processRoom.grader)")]
         }
     }
 
@@ -177,21 +193,22 @@ struct ExerciseCgroup {
         }
     }
 
+    /// This cgroup when `pid` is in it (in every hierarchy), else nil.
+    func madeFor(_ pid: pid_t) -> CheckoutCgroup? {
+        paths.allSatisfy { path in
+            (readTextFile("\(path.path)/cgroup.procs") ?? "").split(separator: "\n").contains { pid_t($0) == pid }
+        } ? self : nil
+    }
+
     /// The processes in it, by the reader's pids (cgroup.procs); nil when it cannot be read.
     var processes: [pid_t]? {
         guard let first = paths.first, let text = readTextFile("\(first.path)/cgroup.procs") else { return nil }
         return text.split(separator: "\n").compactMap { pid_t($0) }
     }
 
-    /// Kills every process in it at once (cgroup v2's cgroup.kill, Linux 5.14): false where
-    /// there is none.
-    func killAll() -> Bool {
-        paths.contains { $0.version == 2 && writeFile("\($0.path)/cgroup.kill", "1") }
-    }
-
     /// Removes it (its processes are gone by then); what could not be is left for the run's
     /// removal at the end.
-    func remove() {
+    public func remove() {
         for path in paths.reversed() { rmdir(path.path) }
     }
 }

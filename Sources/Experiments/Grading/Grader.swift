@@ -123,25 +123,30 @@ public enum Grader {
     /// namespaces of its own, so that what it checks of its surroundings is its own alone;
     /// `done` gets the results in the order of the checkouts. A worker that fails gives its
     /// checkout a broken result; the others are graded.
-    public static func gradeByWorkers(_ checkouts: [String], course: Course, seed: UInt64, jobs: Int,
+    public static func gradeByWorkers(_ checkouts: [String], course: Course, seed: UInt64, jobs: Int, cgroups: GradingCgroups?,
                                       done: (StudentResult) -> Void, workerArguments: (Int) -> [String]) throws {
         let program = try executablePath()
         try prepareWorkbench()
         // The worker's own bound, from its start: its build, then each exercise's, with room
         // for setting up.
         let bound = course.limits.buildTimeout + course.entries.reduce(60) { $0 + $1.timeout + 10 }
-        var running: [(index: Int, child: ChildProcess, deadline: Deadline)] = []
+        var running: [(index: Int, child: ChildProcess, deadline: Deadline, cgroup: CheckoutCgroup?)] = []
         var next = 0
         while next < checkouts.count || !running.isEmpty {
             while running.count < max(1, jobs) && next < checkouts.count {
                 var spec = ProcessSpec([program] + workerArguments(next), environment: currentEnvironment())
                 spec.create = [.mnt, .uts, .ipc, .net]
                 spec.inheritsStandardIO = true  // a worker prints only its errors
-                running.append((next, try spawn(spec, command: "runner grade \(checkouts[next])"), Deadline(seconds: bound)))
+                // Born in its checkout's cgroup, with all it starts: see GradingCgroups.
+                // (One that cannot be made leaves the grader to bound the program with rlimits.)
+                let cgroup = try? cgroups?.makeCheckout(next, memory: course.limits.memoryBytes, processes: course.limits.processes)
+                spec.cgroups = cgroup?.procsFiles ?? []
+                running.append((next, try spawn(spec, command: "runner grade \(checkouts[next])"), Deadline(seconds: bound), cgroup))
                 next += 1
             }
-            let (index, child, deadline) = running.removeFirst()
+            let (index, child, deadline, cgroup) = running.removeFirst()
             let ended = (try? child.wait(timeout: deadline.remaining)) ?? .signaled(SIGKILL)
+            cgroup?.remove()
             let decoder = JSONDecoder()
             decoder.keyDecodingStrategy = .convertFromSnakeCase
             if ended == .exited(0), let text = readTextFile(resultFile(index)),
@@ -162,6 +167,10 @@ public enum Grader {
         // A program joined to a sandbox's PID namespace is re-parented to the grader when its
         // first parent dies (setns, then fork); the grader must be there to reap it.
         _ = nslab_set_child_subreaper()
+        // In the checkout's cgroup with the program: the OOM killer takes the program, never
+        // the grader (its children inherit this; the program's own placement undoes it).
+        let cgroup = cgroups?.checkout(index).madeFor(getpid())
+        if cgroup != nil { _ = writeFile("/proc/self/oom_score_adj", "-1000") }
         var directory = stat()
         guard stat(checkout, &directory) == 0, (directory.st_mode & S_IFMT) == S_IFDIR else {
             let problem = "\(checkout) is not a directory (a student's checkout)"
@@ -192,7 +201,7 @@ public enum Grader {
         var build: BuildResult?
         if let command = course.build ?? lab?.build, plans.contains(where: { $0.words != nil }) {
             do {
-                build = try Builds.build(command, in: workspace, limits: course.limits, cgroups: cgroups, name: "\(index)-build")
+                build = try Builds.build(command, in: workspace, limits: course.limits, cgroup: cgroup)
             } catch {
                 return .failing(checkout, seed: seed, course: course, problem: nil,
                                 check: Check("the build's sandbox", expected: "made", actual: "\(error)", passed: false), broken: "\(error)")
@@ -217,7 +226,7 @@ public enum Grader {
             let exercise = Exercise.contract(entry.exercise)
             let values = exercise.choose(&random)
             var runner = ExerciseRunner(exercise: exercise, entry: entry, words: words, values: values, limits: course.limits,
-                                        cgroups: cgroups, name: "\(index)-\(number)")
+                                        cgroup: cgroup)
             results.append(runner.run(in: &workspace))
         }
         return StudentResult(checkout: checkout, seed: seed, problem: nil, build: build, exercises: results)
@@ -238,9 +247,8 @@ struct ExerciseRunner {
     let words: [String]
     var values: [String: String]
     let limits: Course.Limits
-    let cgroups: GradingCgroups?
-    /// The cgroup's name: unique in the run.
-    let name: String
+    /// The checkout's cgroup, where the program is born; nil where the host gives none.
+    let cgroup: CheckoutCgroup?
 
     /// What the probe is told: report its namespaces and pid (and what the exercise adds),
     /// then pause until the grader has looked.
@@ -271,7 +279,7 @@ struct ExerciseRunner {
         let sandbox: GradingSandbox
         do {
             sandbox = try GradingSandbox(workspace: workspace, limits: limits, timeout: entry.timeout, extraIDs: extraIDs,
-                                         withExercise: true, observe: exercise.sandboxSetup(values), cgroups: cgroups, name: name)
+                                         withExercise: true, observe: exercise.sandboxSetup(values), cgroup: cgroup)
         } catch {
             return ExerciseResult(id: entry.exercise, points: entry.points,
                                   checks: [Check("the sandbox", expected: "made", actual: "\(error)", passed: false)],
@@ -322,7 +330,9 @@ struct ExerciseRunner {
     /// As root of the sandbox, in its copy of the checkout, with the process limit (and,
     /// without a cgroup, a memory limit by rlimit).
     static func placement(_ limits: Course.Limits, cgroups: Bool) -> ProcessSpec {
-        var operations: [Operation] = [.setresgid(0), .setresuid(0), .setLimit(resource: Int32(__RLIMIT_NPROC.rawValue), limits.processes)]
+        // The OOM killer may take the program (the grader it is born of may not be taken).
+        var operations: [Operation] = [.write("0", to: "/proc/self/oom_score_adj"), .setresgid(0), .setresuid(0),
+                                       .setLimit(resource: Int32(__RLIMIT_NPROC.rawValue), limits.processes)]
         if !cgroups { operations.append(.setLimit(resource: Int32(RLIMIT_DATA.rawValue), limits.memoryBytes)) }
         var spec = ProcessSpec.oldSide.with(operations: operations + [.chdir("/work/checkout")])
         // A checkout's .git belongs to someone else in there: Go must not stamp it.
@@ -341,6 +351,7 @@ struct ExerciseRunner {
         // Until the probe pauses; a command the program left running still gets to print.
         child.outputEndsAtExit = false
         var run = ProgramRun(limits: limits, timeout: entry.timeout, reportSections: Set<ReportSection>([.ns, .process]).union(exercise.reportSections))
+        let oomKills = cgroup?.oomKills ?? 0
         do {
             try child.readLine(until: ProbeOutput.isHoldReady, timeout: deadline.remaining)
             run.pauseSeen = true
@@ -395,7 +406,7 @@ struct ExerciseRunner {
             _ = try? child.finish(timeout: 5)
         }
         run.after = try sandbox.snapshot()
-        run.oomKills = sandbox.cgroup?.oomKills ?? 0
+        run.oomKills = (cgroup?.oomKills ?? 0) - oomKills
         let probeOutput = ProbeOutput(lines: child.lines)
         run.probeOutput = probeOutput
         run.output = probeOutput.otherLines

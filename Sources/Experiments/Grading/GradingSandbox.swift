@@ -3,9 +3,8 @@ import FoundationEssentials
 import Glibc
 
 /// The sandbox of one exercise, or of a build: new user, UTS, IPC, mount, network, PID and
-/// cgroup namespaces that play the host for the student's program, with a root of their own,
-/// and a cgroup that bounds the memory and processes of the program (its init is not in it:
-/// what the cgroup lists is the program's alone).
+/// cgroup namespaces that play the host for the student's program, with a root of their own;
+/// its processes are born in the checkout's cgroup, which bounds their memory and number.
 ///
 /// The grader looks at it from outside, where nothing in it can reach: its namespaces are held
 /// open by the grader from the start (every join goes to those, whatever happens to the
@@ -19,7 +18,8 @@ import Glibc
 /// and devices. It also does what the exercise sets up in the sandbox first.
 final class GradingSandbox {
     let lab: Lab
-    let cgroup: ExerciseCgroup?
+    /// The checkout's cgroup, where the program is born; nil where the host gives none.
+    let cgroup: CheckoutCgroup?
     /// Reports the init can still give: each snapshot takes one.
     private var reportsLeft = 0
 
@@ -29,8 +29,8 @@ final class GradingSandbox {
     /// Makes the sandbox; `observe`: with reports on demand, after the init has done `setup`
     /// in the sandbox (an exercise's objects and listeners); without, for a build.
     init(workspace: GradingWorkspace, limits: Course.Limits, timeout: Double, extraIDs: [UInt32], withExercise: Bool,
-         observe setup: [ProbeAction]?, cgroups: GradingCgroups?, name: String) throws {
-        cgroup = try cgroups?.makeExercise(named: name, memory: limits.memoryBytes, processes: limits.processes)
+         observe setup: [ProbeAction]?, cgroup: CheckoutCgroup?) throws {
+        self.cgroup = cgroup
         // Only root is mapped, and the ids an exercise names: a program cannot switch to a uid
         // of its own choosing, each with a fresh RLIMIT_NPROC count.
         let map = ([0] + extraIDs).map { "\($0) \(workspace.idBase + $0) 1" }.joined(separator: "\n")
@@ -87,11 +87,9 @@ final class GradingSandbox {
     /// The inode of the sandbox's namespace of `kind`.
     func inode(_ kind: Namespace) -> UInt64? { lab.demoHostFile(kind)?.inode }
 
-    /// Starts the student's program in the sandbox, as its root, in its cgroup.
+    /// Starts the student's program in the sandbox, as its root.
     func start(_ placement: ProcessSpec, _ arguments: [String]) throws -> ChildProcess {
-        var spec = placement
-        spec.cgroups = cgroup?.procsFiles ?? []
-        return try lab.start(spec, arguments)
+        try lab.start(placement, arguments)
     }
 
     /// What the sandbox shows now of what a program could change in it.
@@ -109,18 +107,17 @@ final class GradingSandbox {
     }
 
     /// The processes of the sandbox (its PID namespace and those below) but its init, by the
-    /// grader's pid: those of its cgroup (a short list), else of the grader's whole /proc.
+    /// grader's pid: of those of the checkout's cgroup (a short list), else of the grader's
+    /// whole /proc.
     func members() -> [pid_t] {
         guard let namespace = inode(.pid), let host = lab.demoHost else { return [] }
         return NamespaceMembers.of(pidNamespace: namespace, among: cgroup?.processes).filter { $0 != host.pid }
     }
 
     /// Every process of the program, `program` and all in the sandbox but its init, killed:
-    /// the sandbox stays, to be compared. Its cgroup kills them at once where it can (v2's
-    /// cgroup.kill); else they are killed as listed, again until none is left, since one may
-    /// fork while the others die (bounded: the cgroup and RLIMIT_NPROC bound its forks).
+    /// the sandbox stays, to be compared. They are killed as listed, again until none is left,
+    /// since one may fork while the others die (bounded: RLIMIT_NPROC bounds its forks).
     func killProgram(_ program: ChildProcess) {
-        _ = cgroup?.killAll()
         for _ in 0..<64 {
             let left = members()
             if left.isEmpty { break }
@@ -129,11 +126,9 @@ final class GradingSandbox {
         kill(program.pid, SIGKILL)
     }
 
-    /// Every process of the sandbox, the student's and the grader's, killed and reaped; the
-    /// cgroup goes.
+    /// Every process of the sandbox, the student's and the grader's, killed and reaped.
     func close() {
         lab.close()
-        cgroup?.remove()
     }
 }
 
