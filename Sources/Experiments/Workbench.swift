@@ -109,6 +109,19 @@ public enum Workbench {
         return !(0..<count).contains { number(table[$0 * entrySize..<$0 * entrySize + 4]) == interpreterType }
     }
 
+    /// The applets of a busybox (`busybox --list`), asked once per process: a grader makes a
+    /// root for every pivot-root exercise.
+    nonisolated(unsafe) private static var appletLists: [String: [String]] = [:]
+
+    static func applets(of busybox: String) throws -> [String] {
+        if let known = appletLists[busybox] { return known }
+        let list = try spawn(ProcessSpec([busybox, "--list"]), command: "busybox --list")
+        guard try list.finish(timeout: 10) == .exited(0) else { throw LabError("busybox --list failed") }
+        let applets = list.lines.filter { !$0.isEmpty && $0 != "busybox" && !$0.contains("/") }
+        appletLists[busybox] = applets
+        return applets
+    }
+
     /// The busybox root of fixtures/rootfs/make-rootfs.sh, made the same way but in this
     /// process (the script's `ln -s` per applet is 400 processes): bin/busybox and a link per
     /// applet, the empty mount points, etc/passwd. A root already there is kept.
@@ -120,9 +133,7 @@ public enum Workbench {
         for directory in ["bin", "proc", "dev", "sys", "tmp", "etc"] { try makeDirectories("\(root)/\(directory)") }
         _ = chmod("\(root)/tmp", 0o1777)
         try copyFile(from: busybox, to: "\(root)/bin/busybox", mode: 0o755)
-        let list = try spawn(ProcessSpec([busybox, "--list"]), command: "busybox --list")
-        guard try list.finish(timeout: 10) == .exited(0) else { throw LabError("busybox --list failed") }
-        for applet in list.lines where !applet.isEmpty && applet != "busybox" && !applet.contains("/") {
+        for applet in try applets(of: busybox) {
             try check("symlink(busybox, \(root)/bin/\(applet))") { symlink("busybox", "\(root)/bin/\(applet)") }
         }
         try write("root:x:0:0:root:/:/bin/sh\n", to: "\(root)/etc/passwd")

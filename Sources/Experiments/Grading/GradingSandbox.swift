@@ -22,6 +22,8 @@ final class GradingSandbox {
     let cgroup: CheckoutCgroup?
     /// Reports the init can still give: each snapshot takes one.
     private var reportsLeft = 0
+    /// The report it gave right after its setup, for the first snapshot.
+    private var firstReport: ProbeReport?
 
     /// The sandbox's namespaces, as the program joins them.
     static let namespaces: Set<Namespace> = [.user, .uts, .ipc, .mnt, .net, .pid, .cgroup]
@@ -35,18 +37,24 @@ final class GradingSandbox {
         // of its own choosing, each with a fresh RLIMIT_NPROC count.
         let map = ([0] + extraIDs).map { "\($0) \(workspace.idBase + $0) 1" }.joined(separator: "\n")
         let hold = Int(timeout) + 60
-        reportsLeft = setup == nil ? 0 : 5
-        let reports = Array(repeating: [ProbeAction.hold(seconds: hold), .report(GradingSandbox.observed)], count: reportsLeft)
+        reportsLeft = setup == nil ? 0 : 6
+        // The first report comes right after the setup, before the first hold: the snapshot
+        // before the program, with no round trip.
+        let reports = reportsLeft == 0 ? [] : [ProbeAction.report(GradingSandbox.observed)]
+            + Array(repeating: [ProbeAction.hold(seconds: hold), .report(GradingSandbox.observed)], count: reportsLeft - 1).flatMap { $0 }
         lab = Lab(probePath: workspace.probePath, demoHostNamespaces: GradingSandbox.namespaces,
                   demoHostSetup: GradingSandbox.setup(workspace, limits: limits, withExercise: withExercise),
                   demoHostMaps: IDMaps(setgroups: nil, uidMap: map, gidMap: map),
                   pinsDemoHost: true, demoHostProgram: "\(workspace.root)\(GradingWorkspace.probeInSandbox)",
-                  demoHostActions: (setup ?? []) + (reports.isEmpty ? [.hold(seconds: hold)] : reports.flatMap { $0 }),
+                  demoHostActions: (setup ?? []) + reports + [.hold(seconds: hold)],
                   timeout: timeout)
         do {
             try lab.startDemoHost()
             // What it set up must have worked: else the grader, not the student, has failed.
-            try ProbeOutput(lines: lab.demoHost?.lines ?? []).requireSuccess("setting up the sandbox")
+            let output = ProbeOutput(lines: lab.demoHost?.lines ?? [])
+            try output.requireSuccess("setting up the sandbox")
+            // Its namespaces' report first, then the sandbox's.
+            if setup != nil { firstReport = try output.report(1) }
         } catch {
             close()
             throw error
@@ -67,7 +75,8 @@ final class GradingSandbox {
                            .readOnly("\(root)/\(directory)")]
         }
         operations += [
-            .mount(source: "/sys", target: "\(root)/sys", flags: UInt(MS_BIND | MS_REC)), .readOnly("\(root)/sys"),
+            // A sysfs of its own: the sandbox's network devices, none of the machine's mounts below.
+            .mount(source: "sysfs", target: "\(root)/sys", fstype: "sysfs", flags: UInt(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)),
         ] + GradingWorkspace.devices.map { .bind("/dev/\($0)", "\(root)/dev/\($0)") } + [
             // Bounded, so that a program cannot fill the machine's memory through them.
             .mount(source: "shm", target: "\(root)/dev/shm", fstype: "tmpfs", flags: nodev, data: "mode=1777,size=64m"),
@@ -95,10 +104,16 @@ final class GradingSandbox {
     /// What the sandbox shows now of what a program could change in it.
     func snapshot() throws -> SandboxSnapshot {
         guard let host = lab.demoHost, reportsLeft > 0 else { throw LabError("the sandbox has no report left to give") }
-        host.send()
+        let report: ProbeReport
+        if let first = firstReport {
+            firstReport = nil
+            report = first
+        } else {
+            host.send()
+            let line = try host.readLine(until: { ProbeOutput.eventName(of: $0) == ProbeReport.event }, timeout: lab.timeout)
+            report = try ProbeOutput(lines: [line]).report()
+        }
         reportsLeft -= 1
-        let line = try host.readLine(until: { ProbeOutput.eventName(of: $0) == ProbeReport.event }, timeout: lab.timeout)
-        let report = try ProbeOutput(lines: [line]).report()
         guard let mounts = ProcessView(pid: host.pid)?.mounts else {
             throw LabError("the sandbox's mounts could not be read")
         }
@@ -126,8 +141,10 @@ final class GradingSandbox {
         kill(program.pid, SIGKILL)
     }
 
-    /// Every process of the sandbox, the student's and the grader's, killed and reaped.
+    /// Every process of the sandbox, the student's and the grader's, killed and reaped: its
+    /// init first, which takes its PID namespace along (its remaining reports are not wanted).
     func close() {
+        if let host = lab.demoHost, host.termination == nil { kill(host.pid, SIGKILL) }
         lab.close()
     }
 }

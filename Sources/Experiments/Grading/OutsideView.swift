@@ -45,7 +45,7 @@ final class ProcessView {
 
     /// Whether the process still runs (a zombie has exited): what was read of /proc/PID
     /// before this returned true was this process's, not a later one's with the same pid.
-    var isAlive: Bool { nslab_pidfd_send_signal(pidfd, 0) == 0 && status["State"]?.first != "Z" }
+    var isAlive: Bool { nslab_pidfd_send_signal(pidfd, 0) == 0 && status("State").first != "Z" }
 
     /// Waits until the process has exited, at most `timeout` seconds (a bound, never a way to
     /// wait for success): its pidfd becomes readable then.
@@ -70,28 +70,27 @@ final class ProcessView {
         Dictionary(uniqueKeysWithValues: Namespace.allCases.compactMap { kind in inode(kind).map { (kind, $0) } })
     }
 
-    /// /proc/PID/status, "Name" → "value".
-    var status: [String: String] {
-        var fields: [String: String] = [:]
-        for line in (text("status") ?? "").split(separator: "\n") {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            fields[String(line[..<colon])] = line[line.index(after: colon)...].trimmingWhitespace
-        }
-        return fields
+    /// The words of a field of /proc/PID/status ("NSpid:\t7\t1" → ["7", "1"]); empty when it is
+    /// not there or the file cannot be read.
+    func status(_ field: String) -> [Substring] {
+        let prefix = field + ":"
+        guard let text = text("status"),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else { return [] }
+        return line.dropFirst(prefix.count).split(whereSeparator: \.isWhitespace)
     }
 
     /// Its pid in each PID namespace from the grader's down to its own (NSpid): the last is
     /// its pid as it sees itself.
-    var nspid: [Int] { (status["NSpid"] ?? "").split(whereSeparator: \.isWhitespace).compactMap { Int($0) } }
+    var nspid: [Int] { status("NSpid").compactMap { Int($0) } }
 
     /// The pid of the process tracing it (TracerPid), 0 when none.
-    var tracer: Int { Int(status["TracerPid"] ?? "") ?? -1 }
+    var tracer: Int { status("TracerPid").first.flatMap { Int($0) } ?? -1 }
 
     /// Its real uid and gid as the machine counts them (the grader's user namespace).
     var ids: (uid: UInt32, gid: UInt32)? {
-        guard let uid = (status["Uid"] ?? "").split(whereSeparator: \.isWhitespace).first.flatMap({ UInt32($0) }),
-              let gid = (status["Gid"] ?? "").split(whereSeparator: \.isWhitespace).first.flatMap({ UInt32($0) })
-        else { return nil }
+        guard let uid = status("Uid").first.flatMap({ UInt32($0) }), let gid = status("Gid").first.flatMap({ UInt32($0) }) else {
+            return nil
+        }
         return (uid, gid)
     }
 
