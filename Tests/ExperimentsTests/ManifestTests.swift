@@ -47,7 +47,8 @@ struct ManifestTests {
          "lab.yml:2: exercises.uts-namespace.run: unknown placeholder {name}; uts-namespace has {hostname} {probe}"),
         ("exercises:\n  uts-namespace: { run: \"./lab\" }\n",
          "lab.yml:2: exercises.uts-namespace.run: no {probe}: your program must be given the command to run"),
-        ("exercises: [uts-namespace\n", "lab.yml:2: not valid YAML: did not find expected ',' or ']'"),
+        // The end of the file is where the parser gave up; the sequence began on line 1.
+        ("exercises: [uts-namespace\n", "lab.yml:2: not valid YAML: did not find expected ',' or ']' (in a flow sequence that begins on line 1)"),
         ("build: make\n", "lab.yml:1: exercises: missing: the exercises to grade"),
         ("exercises:\n  uts-namespace: { run: \"./lab 'x {probe}\" }\n", "lab.yml:2: exercises.uts-namespace.run: a ' is not closed"),
         ("exercise:\n  uts-namespace: { run: \"x {probe}\" }\n", "lab.yml:1: exercise: unknown field; expected build, exercises, limits"),
