@@ -235,7 +235,7 @@ struct GradeRenderer {
     static func junit(_ report: GradeReport) -> String {
         JUnit.render(report.students.map { student in
             JUnit.Suite(name: student.checkout, milliseconds: 0, cases: student.exercises.map { exercise in
-                let body = exercise.checks.map { "\($0.passed ? "PASS" : "FAIL")  \($0.name): \($0.actual)" }.joined(separator: "\n")
+                let body = checkLines(exercise)
                 let message = JUnit.oneLine(summary(exercise))
                 let problem: JUnit.Problem? = switch exercise.verdict {
                 case .pass: nil
@@ -246,6 +246,11 @@ struct GradeRenderer {
                                   output: (student.build.map { ["$ \($0.command)"] + $0.log } ?? []) + programLines(exercise))
             })
         }, name: "runner grade")
+    }
+
+    /// Every check of an exercise, a line each: `FAIL  name: actual`.
+    static func checkLines(_ exercise: ExerciseResult) -> String {
+        exercise.checks.map { "\($0.passed ? "PASS" : "FAIL")  \($0.name): \($0.actual)" }.joined(separator: "\n")
     }
 
     /// The diagnosis, and the names of the other failed checks.
@@ -290,7 +295,7 @@ struct GradeRenderer {
         Gradescope(score: student.score, tests: student.exercises.map { exercise in
             Gradescope.Test(name: exercise.id, score: exercise.points, maxScore: exercise.maxPoints,
                             status: exercise.verdict == .pass ? "passed" : "failed",
-                            output: exercise.checks.map { "\($0.passed ? "PASS" : "FAIL")  \($0.name): \($0.actual)" }.joined(separator: "\n"))
+                            output: checkLines(exercise))
         })
     }
 
