@@ -21,7 +21,7 @@ let package = Package(
         // plugin with cc -static and shipped beside the runner as this target's resource.
         .target(
             name: "nsprobe",
-            exclude: ["nsprobe.c"],
+            exclude: ["probe"],
             plugins: ["BuildProbe"]
         ),
         .plugin(name: "BuildProbe", capability: .buildTool()),

@@ -11,13 +11,18 @@ import PackagePlugin
 struct BuildProbe: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         let package = context.package.directoryURL
-        let source = package.appending(path: "Sources/nsprobe/nsprobe.c")
+        // The probe's parts (Sources/nsprobe/probe), and the namespace kinds it shares with the shim.
+        let parts = package.appending(path: "Sources/nsprobe/probe")
+        let sources = try FileManager.default.contentsOfDirectory(atPath: parts.path())
+            .filter { $0.hasSuffix(".c") }.sorted().map { parts.appending(path: $0) }
+        let headers = [parts.appending(path: "nsprobe.h"), package.appending(path: "Sources/CShim/include/nslab_namespaces.h")]
         let probe = context.pluginWorkDirectoryURL.appending(path: "nsprobe")
         let compile = Command.buildCommand(
             displayName: "Compiling nsprobe with cc -static",
             executable: URL(fileURLWithPath: "/usr/bin/cc"),
-            arguments: ["-std=gnu11", "-O2", "-Wall", "-Werror", "-static", "-o", probe.path(), source.path(), "-lcap"],
-            inputFiles: [source],
+            arguments: ["-std=gnu11", "-O2", "-Wall", "-Werror", "-static", "-I", package.appending(path: "Sources/CShim/include").path(),
+                        "-o", probe.path()] + sources.map { $0.path() } + ["-lcap"],
+            inputFiles: sources + headers,
             outputFiles: [probe])
         guard target.name != "nsprobe" else { return [compile] }
 

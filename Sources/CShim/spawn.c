@@ -5,6 +5,7 @@
 // nsexec.c for the sync point where a parent writes uid/gid maps.
 #define _GNU_SOURCE
 #include "nslab_shim.h"
+#include "nslab_namespaces.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -99,19 +100,15 @@ static void nslab_mark_fds_cloexec(int first) {
     }
 }
 
-// The namespace kinds, the entry of /proc/self/ns that shows the one a process is in (for
-// time, the one its children get: unshare(2) moves only them) and the name NSLAB_OWNED gives it.
-static const struct {
-    int flag;
-    const char *link;
-    const char *name;
-} nslab_kinds[] = {
-    {CLONE_NEWCGROUP, "cgroup", "cgroup"}, {CLONE_NEWIPC, "ipc", "ipc"},
-    {CLONE_NEWNS, "mnt", "mnt"},           {CLONE_NEWNET, "net", "net"},
-    {CLONE_NEWPID, "pid", "pid"},          {CLONE_NEWTIME, "time_for_children", "time"},
-    {CLONE_NEWUSER, "user", "user"},       {CLONE_NEWUTS, "uts", "uts"},
-};
-#define NSLAB_KINDS (int)(sizeof nslab_kinds / sizeof *nslab_kinds)
+#define NSLAB_KINDS NSLAB_NAMESPACE_KIND_COUNT
+
+// The entry of /proc/self/ns that shows the namespace of kind `i` a process made: the one it is
+// in, but for time, the one its children get (unshare(2) moves only them); a PID namespace is
+// made by clone(2), which puts the child itself in it.
+static const char *nslab_made_link(int i) {
+    const struct nslab_namespace_kind *kind = &nslab_namespace_kinds[i];
+    return kind->flag == CLONE_NEWPID || !kind->children_link ? kind->name : kind->children_link;
+}
 
 // The child's /proc/self/ns, opened before any join: after it joins a mount namespace whose
 // /proc belongs to another PID namespace (the grader's sandbox), /proc/self no longer names
@@ -128,7 +125,7 @@ static int nslab_stat_namespace(const char *entry, struct stat *st) {
 
 static int nslab_kind_index(int flag) {
     for (int i = 0; i < NSLAB_KINDS; i++) {
-        if (nslab_kinds[i].flag == flag) return i;
+        if (nslab_namespace_kinds[i].flag == flag) return i;
     }
     return -1;
 }
@@ -139,9 +136,9 @@ static int nslab_kind_index(int flag) {
 static void nslab_namespace_inodes(int flags, ino_t inodes[], int report_fd) {
     for (int i = 0; i < NSLAB_KINDS; i++) {
         struct stat st;
-        if (!(flags & nslab_kinds[i].flag)) continue;
-        if (nslab_stat_namespace(nslab_kinds[i].link, &st) < 0) {
-            nslab_child_fail(report_fd, NSLAB_STEP_VERIFY, nslab_kinds[i].flag);
+        if (!(flags & nslab_namespace_kinds[i].flag)) continue;
+        if (nslab_stat_namespace(nslab_made_link(i), &st) < 0) {
+            nslab_child_fail(report_fd, NSLAB_STEP_VERIFY, nslab_namespace_kinds[i].flag);
         }
         inodes[i] = st.st_ino;
     }
@@ -157,9 +154,9 @@ static void nslab_verify_joined(int fd, int type, unsigned long long expected, i
     int kind = nslab_kind_index(type);
     // setns(CLONE_NEWTIME) moves the caller itself, so its link is "time", not the children's;
     // setns(CLONE_NEWPID) moves only the children to come: pid_for_children shows it.
-    const char *link = type == CLONE_NEWTIME ? "time"
-                       : type == CLONE_NEWPID ? "pid_for_children"
-                       : kind >= 0 ? nslab_kinds[kind].link : NULL;
+    const char *link = kind < 0 ? NULL
+                       : type == CLONE_NEWPID ? nslab_namespace_kinds[kind].children_link
+                       : nslab_namespace_kinds[kind].name;
     struct stat joined, now;
     if (link == NULL) {
         errno = EINVAL;
@@ -197,9 +194,9 @@ static void nslab_fill_owned(const struct nslab_spawn_spec *spec, int owned) {
     int first = 1;
     for (int i = 0; i < NSLAB_KINDS; i++) {
         struct stat st;
-        if (!(owned & nslab_kinds[i].flag) || nslab_stat_namespace(nslab_kinds[i].link, &st) < 0) continue;
+        if (!(owned & nslab_namespace_kinds[i].flag) || nslab_stat_namespace(nslab_made_link(i), &st) < 0) continue;
         if (!first && out < end) *out++ = ',';
-        for (const char *p = nslab_kinds[i].name; *p && out < end; p++) *out++ = *p;
+        for (const char *p = nslab_namespace_kinds[i].name; *p && out < end; p++) *out++ = *p;
         if (out < end) *out++ = ':';
         out = nslab_put_number(out, end, st.st_ino);
         first = 0;
@@ -231,9 +228,9 @@ static void nslab_unshare_proved(int flags, int report_fd) {
     if (unshare(flags) < 0) nslab_child_fail(report_fd, NSLAB_STEP_UNSHARE, flags);
     nslab_namespace_inodes(flags, after, report_fd);
     for (int i = 0; i < NSLAB_KINDS; i++) {
-        if ((flags & nslab_kinds[i].flag) && before[i] == after[i]) {
+        if ((flags & nslab_namespace_kinds[i].flag) && before[i] == after[i]) {
             errno = 0;
-            nslab_child_fail(report_fd, NSLAB_STEP_VERIFY, nslab_kinds[i].flag);
+            nslab_child_fail(report_fd, NSLAB_STEP_VERIFY, nslab_namespace_kinds[i].flag);
         }
     }
 }
@@ -420,7 +417,7 @@ __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec 
         ino_t user_after[NSLAB_KINDS] = {0};
         nslab_namespace_inodes(CLONE_NEWUSER, user_after, report_fd);
         for (int i = 0; i < NSLAB_KINDS; i++) {
-            if (nslab_kinds[i].flag == CLONE_NEWUSER && user_after[i] == user_before) {
+            if (nslab_namespace_kinds[i].flag == CLONE_NEWUSER && user_after[i] == user_before) {
                 errno = 0;
                 nslab_child_fail(report_fd, NSLAB_STEP_VERIFY, CLONE_NEWUSER);
             }

@@ -1,6 +1,7 @@
 // Thin wrappers that keep errno, for calls Swift cannot make directly.
 #define _GNU_SOURCE
 #include "nslab_shim.h"
+#include "nslab_namespaces.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -115,4 +116,11 @@ int nslab_has_effective_capability(int capability) {
     cap_free(caps);
     errno = saved;
     return rc < 0 ? -1 : value == CAP_SET;
+}
+
+const struct nslab_namespace_kind *nslab_namespace_kind_named(const char *name) {
+    for (int i = 0; i < NSLAB_NAMESPACE_KIND_COUNT; i++) {
+        if (!strcmp(nslab_namespace_kinds[i].name, name)) return &nslab_namespace_kinds[i];
+    }
+    return NULL;
 }

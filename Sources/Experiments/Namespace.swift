@@ -1,35 +1,18 @@
+import CShim
 import Glibc
 
 /// A kind of Linux namespace, as namespaces(7) lists them.
 public enum Namespace: String, CaseIterable, Codable, Sendable, Comparable {
     case cgroup, ipc, mnt, net, pid, time, user, uts
 
-    /// The flag that creates one with clone(2) or unshare(2).
-    public var cloneFlag: Int32 {
-        switch self {
-        case .cgroup: 0x0200_0000  // CLONE_NEWCGROUP
-        case .ipc: 0x0800_0000     // CLONE_NEWIPC
-        case .mnt: 0x0002_0000     // CLONE_NEWNS
-        case .net: 0x4000_0000     // CLONE_NEWNET
-        case .pid: 0x2000_0000     // CLONE_NEWPID
-        case .time: 0x0000_0080    // CLONE_NEWTIME
-        case .user: 0x1000_0000    // CLONE_NEWUSER
-        case .uts: 0x0400_0000     // CLONE_NEWUTS
-        }
-    }
+    /// Its row of the shim's table of kinds (nslab_namespaces.h), which the probe shares.
+    private var kind: nslab_namespace_kind { nslab_namespace_kind_named(rawValue).pointee }
 
-    public var flagName: String {
-        switch self {
-        case .cgroup: "CLONE_NEWCGROUP"
-        case .ipc: "CLONE_NEWIPC"
-        case .mnt: "CLONE_NEWNS"
-        case .net: "CLONE_NEWNET"
-        case .pid: "CLONE_NEWPID"
-        case .time: "CLONE_NEWTIME"
-        case .user: "CLONE_NEWUSER"
-        case .uts: "CLONE_NEWUTS"
-        }
-    }
+    /// The flag that creates one with clone(2) or unshare(2).
+    public var cloneFlag: Int32 { kind.flag }
+
+    /// "CLONE_NEWUTS".
+    public var flagName: String { String(cString: kind.flag_name) }
 
     /// The sysctl that caps how many may exist: /proc/sys/user/max_<name>_namespaces.
     public var limitPath: String {

@@ -6,6 +6,8 @@
 
 #include <sys/types.h>
 
+#include "nslab_namespaces.h"
+
 /// The step of the child's work that failed, sent back to the parent before the child exits.
 enum nslab_step {
     NSLAB_STEP_READY = 0,      // not a failure: the child reached the sync point

@@ -208,7 +208,7 @@ public enum Grader {
             }
         }
         var results: [ExerciseResult] = []
-        for (number, plan) in plans.enumerated() {
+        for plan in plans {
             let entry = plan.entry
             guard let words = plan.words else {
                 results.append(ExerciseResult(id: entry.exercise, points: entry.points, checks: [
