@@ -20,6 +20,7 @@
 #include <net/if.h>
 #include <sys/mount.h>
 #include <linux/close_range.h>
+#include <linux/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -273,83 +274,92 @@ static int nslab_operation_allowed(const struct nslab_operation *op, int owned) 
     switch (op->kind) {
     case NSLAB_OP_SETHOSTNAME:
     case NSLAB_OP_SETDOMAINNAME: return (owned & CLONE_NEWUTS) != 0;
-    case NSLAB_OP_MKDIR:
-    case NSLAB_OP_RMDIR: return (owned & CLONE_NEWNS) && nslab_parent_on_tmpfs(op->target);
+    case NSLAB_OP_MKDIR: return (owned & CLONE_NEWNS) && nslab_parent_on_tmpfs(op->arguments.mkdir.path);
+    case NSLAB_OP_RMDIR: return (owned & CLONE_NEWNS) && nslab_parent_on_tmpfs(op->arguments.path);
     case NSLAB_OP_MOUNT:
     case NSLAB_OP_UMOUNT2:
     case NSLAB_OP_CHROOT:
-    case NSLAB_OP_PIVOT_ROOT: return (owned & CLONE_NEWNS) != 0;
-    case NSLAB_OP_LINK_UP: return (owned & CLONE_NEWNET) != 0;
+    case NSLAB_OP_PIVOT_ROOT:
     case NSLAB_OP_MOUNT_SETATTR: return (owned & CLONE_NEWNS) != 0;
-    case NSLAB_OP_WRITE_FILE:
-        return strncmp(op->target, "/proc/self/", 11) == 0 ||
-               ((owned & CLONE_NEWUSER) && strncmp(op->target, "/proc/sys/user/", 15) == 0);
+    case NSLAB_OP_LINK_UP: return (owned & CLONE_NEWNET) != 0;
+    case NSLAB_OP_WRITE_FILE: {
+        const char *path = op->arguments.write_file.path;
+        return strncmp(path, "/proc/self/", 11) == 0 ||
+               ((owned & CLONE_NEWUSER) && strncmp(path, "/proc/sys/user/", 15) == 0);
+    }
     default: return 1;
     }
+}
+
+// Writes `text` to the file at `path` whole, in one write(2), as echo TEXT > PATH would
+// (without the newline): a map or a sysctl is taken whole or not at all.
+static int nslab_write_file(const char *path, const char *text) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    size_t length = strlen(text);
+    ssize_t n = write(fd, text, length);
+    int saved = errno;
+    close(fd);
+    errno = n < 0 ? saved : EIO;
+    return n == (ssize_t)length ? 0 : -1;
+}
+
+// `ip link set NAME up`: SIOCGIFFLAGS, then the same flags with IFF_UP (netdevice(7)).
+static int nslab_link_up(const char *name) {
+    struct ifreq request;
+    memset(&request, 0, sizeof request);
+    size_t length = strlen(name);
+    if (length >= sizeof request.ifr_name) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(request.ifr_name, name, length);
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    int result = ioctl(fd, SIOCGIFFLAGS, &request);
+    if (result == 0) {
+        request.ifr_flags |= IFF_UP;
+        result = ioctl(fd, SIOCSIFFLAGS, &request);
+    }
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return result;
 }
 
 // One operation; -1 with errno on failure. Only async-signal-safe calls: the parent
 // prepared every argument (a capability set arrives as capset(2)'s data, not as text).
 static int nslab_operate(const struct nslab_operation *op) {
+    const __typeof__(op->arguments) *a = &op->arguments;
     switch (op->kind) {
-    case NSLAB_OP_SETHOSTNAME: return sethostname(op->text, strlen(op->text));
-    case NSLAB_OP_SETDOMAINNAME: return setdomainname(op->text, strlen(op->text));
-    case NSLAB_OP_MKDIR: return mkdir(op->target, (mode_t)op->flags);
-    case NSLAB_OP_RMDIR: return rmdir(op->target);
-    case NSLAB_OP_MOUNT: return mount(op->source, op->target, op->fstype, op->flags, op->text);
-    case NSLAB_OP_UMOUNT2: return umount2(op->target, (int)op->flags);
-    case NSLAB_OP_CHDIR: return chdir(op->target);
-    case NSLAB_OP_CHROOT: return chroot(op->target);
-    case NSLAB_OP_PIVOT_ROOT: return (int)syscall(SYS_pivot_root, op->target, op->source);
-    case NSLAB_OP_WRITE_FILE: {
-        int fd = open(op->target, O_WRONLY | O_CLOEXEC);
-        if (fd < 0) return -1;
-        size_t length = strlen(op->text);
-        ssize_t n = write(fd, op->text, length);
-        int saved = errno;
-        close(fd);
-        errno = n < 0 ? saved : EIO;
-        return n == (ssize_t)length ? 0 : -1;
-    }
-    case NSLAB_OP_SETRESGID: return (int)syscall(SYS_setresgid, op->id, op->id, op->id);
-    case NSLAB_OP_SETRESUID: return (int)syscall(SYS_setresuid, op->id, op->id, op->id);
+    case NSLAB_OP_SETHOSTNAME: return sethostname(a->name, strlen(a->name));
+    case NSLAB_OP_SETDOMAINNAME: return setdomainname(a->name, strlen(a->name));
+    case NSLAB_OP_MKDIR: return mkdir(a->mkdir.path, (mode_t)a->mkdir.mode);
+    case NSLAB_OP_RMDIR: return rmdir(a->path);
+    case NSLAB_OP_MOUNT: return mount(a->mount.source, a->mount.target, a->mount.fstype, a->mount.flags, a->mount.data);
+    case NSLAB_OP_UMOUNT2: return umount2(a->umount.target, a->umount.flags);
+    case NSLAB_OP_CHDIR: return chdir(a->path);
+    case NSLAB_OP_CHROOT: return chroot(a->path);
+    case NSLAB_OP_PIVOT_ROOT: return (int)syscall(SYS_pivot_root, a->pivot_root.new_root, a->pivot_root.put_old);
+    case NSLAB_OP_WRITE_FILE: return nslab_write_file(a->write_file.path, a->write_file.text);
+    case NSLAB_OP_SETRESGID: return (int)syscall(SYS_setresgid, a->id, a->id, a->id);
+    case NSLAB_OP_SETRESUID: return (int)syscall(SYS_setresuid, a->id, a->id, a->id);
     case NSLAB_OP_SETGROUPS_EMPTY: return (int)syscall(SYS_setgroups, 0, NULL);
     case NSLAB_OP_MOUNT_SETATTR: {
         // mount_setattr(2): attributes of a mount, or with AT_RECURSIVE of a whole tree, set
         // and cleared alone (a remount would have to repeat every locked flag).
-        struct { unsigned long long set, clear, propagation, userns; } attr = {op->flags, op->id, 0, 0};
-        return (int)syscall(SYS_mount_setattr, AT_FDCWD, op->target, op->recursive ? AT_RECURSIVE : 0, &attr,
-                            sizeof attr);
+        struct mount_attr attr = {.attr_set = a->mount_setattr.set, .attr_clr = a->mount_setattr.clear};
+        return (int)syscall(SYS_mount_setattr, AT_FDCWD, a->mount_setattr.path,
+                            a->mount_setattr.recursive ? AT_RECURSIVE : 0, &attr, sizeof attr);
     }
     case NSLAB_OP_SETRLIMIT: {
-        struct rlimit limit = {op->flags, op->flags};
-        return setrlimit((int)op->id, &limit);
+        struct rlimit limit = {a->rlimit.limit, a->rlimit.limit};
+        return setrlimit(a->rlimit.resource, &limit);
     }
-    case NSLAB_OP_LINK_UP: {
-        // SIOCGIFFLAGS, then the same flags with IFF_UP (netdevice(7)).
-        struct ifreq request;
-        memset(&request, 0, sizeof request);
-        size_t length = strlen(op->target);
-        if (length >= sizeof request.ifr_name) {
-            errno = ENAMETOOLONG;
-            return -1;
-        }
-        memcpy(request.ifr_name, op->target, length);
-        int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (fd < 0) return -1;
-        int result = ioctl(fd, SIOCGIFFLAGS, &request);
-        if (result == 0) {
-            request.ifr_flags |= IFF_UP;
-            result = ioctl(fd, SIOCSIFFLAGS, &request);
-        }
-        int saved = errno;
-        close(fd);
-        errno = saved;
-        return result;
-    }
+    case NSLAB_OP_LINK_UP: return nslab_link_up(a->name);
     case NSLAB_OP_SET_CAPABILITIES: {
         struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
-        return (int)syscall(SYS_capset, &header, (const struct __user_cap_data_struct *)op->capabilities);
+        return (int)syscall(SYS_capset, &header, (const struct __user_cap_data_struct *)a->capabilities);
     }
     }
     errno = EINVAL;

@@ -18,10 +18,13 @@
 #include <unistd.h>
 
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <linux/nsfs.h>
 #include <linux/openat2.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+
+const unsigned long long nslab_mount_attr_rdonly = MOUNT_ATTR_RDONLY;
 
 int nslab_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 

@@ -34,7 +34,7 @@ public enum Operation: Sendable, Equatable, CustomStringConvertible {
 
     /// `mount -o remount,bind,ro` for a whole tree: MOUNT_ATTR_RDONLY.
     public static func readOnly(_ path: String) -> Operation {
-        .setMountAttributes(path, set: 0x1, recursive: true)
+        .setMountAttributes(path, set: nslab_mount_attr_rdonly, recursive: true)
     }
 
     /// `mount --make-rprivate /`: nothing mounted below / propagates back to the parent.
@@ -71,40 +71,46 @@ public enum Operation: Sendable, Equatable, CustomStringConvertible {
         case .setLinkUp(let name): "ioctl(SIOCSIFFLAGS, \(quoted(name)), IFF_UP)"
         case .setMountAttributes(let path, let set, let clear, let recursive):
             "mount_setattr(\(quoted(path)), \(recursive ? "AT_RECURSIVE" : "0"), set 0x\(String(set, radix: 16)), clear 0x\(String(clear, radix: 16)))"
-        case .setLimit(let resource, let value): "setrlimit(\(resource == 6 ? "RLIMIT_NPROC" : "\(resource)"), \(value))"
+        case .setLimit(let resource, let value): "setrlimit(\(Operation.limitNames[resource] ?? "\(resource)"), \(value))"
         }
     }
 
-    /// The shim's record; strings live as long as `strings`.
+    /// The names of the resources setrlimit(2) is given here.
+    static let limitNames: [Int32: String] = [Int32(__RLIMIT_NPROC.rawValue): "RLIMIT_NPROC", Int32(RLIMIT_DATA.rawValue): "RLIMIT_DATA"]
+
+    /// The shim's record, a tagged union; strings live as long as `strings`.
     func record(_ strings: CStrings) throws -> nslab_operation {
         var op = nslab_operation()
         func kind(_ value: nslab_operation_kind) { op.kind = Int32(value.rawValue) }
         switch self {
-        case .sethostname(let name): kind(NSLAB_OP_SETHOSTNAME); op.text = strings.optional(name)
-        case .setdomainname(let name): kind(NSLAB_OP_SETDOMAINNAME); op.text = strings.optional(name)
-        case .mkdir(let path, let mode): kind(NSLAB_OP_MKDIR); op.target = strings.optional(path); op.flags = UInt(mode)
+        case .sethostname(let name): kind(NSLAB_OP_SETHOSTNAME); op.arguments.name = strings.optional(name)
+        case .setdomainname(let name): kind(NSLAB_OP_SETDOMAINNAME); op.arguments.name = strings.optional(name)
+        case .mkdir(let path, let mode): kind(NSLAB_OP_MKDIR); op.arguments.mkdir = .init(path: strings.optional(path), mode: mode)
         case .mount(let source, let target, let fstype, let flags, let data):
             kind(NSLAB_OP_MOUNT)
-            (op.source, op.target, op.fstype, op.flags, op.text) =
-                (strings.optional(source), strings.optional(target), strings.optional(fstype), flags, strings.optional(data))
-        case .rmdir(let path): kind(NSLAB_OP_RMDIR); op.target = strings.optional(path)
-        case .umount2(let target, let flags): kind(NSLAB_OP_UMOUNT2); op.target = strings.optional(target); op.flags = UInt(flags)
-        case .chdir(let path): kind(NSLAB_OP_CHDIR); op.target = strings.optional(path)
-        case .chroot(let path): kind(NSLAB_OP_CHROOT); op.target = strings.optional(path)
+            op.arguments.mount = .init(source: strings.optional(source), target: strings.optional(target),
+                                       fstype: strings.optional(fstype), data: strings.optional(data), flags: flags)
+        case .rmdir(let path): kind(NSLAB_OP_RMDIR); op.arguments.path = strings.optional(path)
+        case .umount2(let target, let flags): kind(NSLAB_OP_UMOUNT2); op.arguments.umount = .init(target: strings.optional(target), flags: flags)
+        case .chdir(let path): kind(NSLAB_OP_CHDIR); op.arguments.path = strings.optional(path)
+        case .chroot(let path): kind(NSLAB_OP_CHROOT); op.arguments.path = strings.optional(path)
         case .pivotRoot(let newRoot, let putOld):
-            kind(NSLAB_OP_PIVOT_ROOT); op.target = strings.optional(newRoot); op.source = strings.optional(putOld)
-        case .write(let text, let path): kind(NSLAB_OP_WRITE_FILE); op.target = strings.optional(path); op.text = strings.optional(text)
-        case .setresgid(let id): kind(NSLAB_OP_SETRESGID); op.id = id
-        case .setresuid(let id): kind(NSLAB_OP_SETRESUID); op.id = id
+            kind(NSLAB_OP_PIVOT_ROOT)
+            op.arguments.pivot_root = .init(new_root: strings.optional(newRoot), put_old: strings.optional(putOld))
+        case .write(let text, let path):
+            kind(NSLAB_OP_WRITE_FILE); op.arguments.write_file = .init(path: strings.optional(path), text: strings.optional(text))
+        case .setresgid(let id): kind(NSLAB_OP_SETRESGID); op.arguments.id = id
+        case .setresuid(let id): kind(NSLAB_OP_SETRESUID); op.arguments.id = id
         case .clearGroups: kind(NSLAB_OP_SETGROUPS_EMPTY)
-        case .setLinkUp(let name): kind(NSLAB_OP_LINK_UP); op.target = strings.optional(name)
+        case .setLinkUp(let name): kind(NSLAB_OP_LINK_UP); op.arguments.name = strings.optional(name)
         case .setMountAttributes(let path, let set, let clear, let recursive):
-            kind(NSLAB_OP_MOUNT_SETATTR); op.target = strings.optional(path)
-            (op.flags, op.id, op.recursive) = (UInt(set), UInt32(clear), recursive ? 1 : 0)
-        case .setLimit(let resource, let value): kind(NSLAB_OP_SETRLIMIT); op.id = UInt32(resource); op.flags = UInt(value)
+            kind(NSLAB_OP_MOUNT_SETATTR)
+            op.arguments.mount_setattr = .init(path: strings.optional(path), set: set, clear: clear, recursive: recursive ? 1 : 0)
+        case .setLimit(let resource, let value):
+            kind(NSLAB_OP_SETRLIMIT); op.arguments.rlimit = .init(resource: resource, limit: UInt64(value))
         case .setCapabilities(let text):
             kind(NSLAB_OP_SET_CAPABILITIES)
-            try withUnsafeMutableBytes(of: &op.capabilities) { buffer in
+            try withUnsafeMutableBytes(of: &op.arguments.capabilities) { buffer in
                 let words = buffer.bindMemory(to: UInt32.self).baseAddress!
                 try check("cap_from_text(\(quoted(text)))") { nslab_capabilities_from_text(text, words) }
             }

@@ -26,39 +26,48 @@ enum nslab_step {
     NSLAB_STEP_CGROUP,         // index: the cgroup.procs fd whose write failed
 };
 
-/// The child's setup after its namespaces exist: one call each, in the order given.
+/// The child's setup after its namespaces exist: one call each, in the order given. Each kind
+/// has its own arguments, in the union member named after it.
 enum nslab_operation_kind {
-    NSLAB_OP_SETHOSTNAME,      // text
-    NSLAB_OP_SETDOMAINNAME,    // text
-    NSLAB_OP_MKDIR,            // target, flags: the mode
-    NSLAB_OP_RMDIR,            // target
-    NSLAB_OP_MOUNT,            // source, target, fstype, flags, text: mount(2)'s data
-    NSLAB_OP_UMOUNT2,          // target, flags
-    NSLAB_OP_CHDIR,            // target
-    NSLAB_OP_CHROOT,           // target
-    NSLAB_OP_PIVOT_ROOT,       // target: new_root, source: put_old
-    NSLAB_OP_WRITE_FILE,       // target, text: written whole, as echo TEXT > TARGET
+    NSLAB_OP_SETHOSTNAME,      // name
+    NSLAB_OP_SETDOMAINNAME,    // name
+    NSLAB_OP_MKDIR,            // mkdir
+    NSLAB_OP_RMDIR,            // path
+    NSLAB_OP_MOUNT,            // mount: mount(2)
+    NSLAB_OP_UMOUNT2,          // umount
+    NSLAB_OP_CHDIR,            // path
+    NSLAB_OP_CHROOT,           // path
+    NSLAB_OP_PIVOT_ROOT,       // pivot_root
+    NSLAB_OP_WRITE_FILE,       // write_file: written whole, as echo TEXT > PATH
     NSLAB_OP_SETRESGID,        // id, for real, effective and saved
     NSLAB_OP_SETRESUID,        // id, for real, effective and saved
-    NSLAB_OP_SETGROUPS_EMPTY,  // setgroups(0, NULL)
+    NSLAB_OP_SETGROUPS_EMPTY,  // nothing: setgroups(0, NULL)
     NSLAB_OP_SET_CAPABILITIES, // capabilities: capset(2), as nslab_capabilities_from_text made it
-    NSLAB_OP_LINK_UP,          // target: an interface's name; as `ip link set NAME up`
-    NSLAB_OP_MOUNT_SETATTR,    // target; flags: MOUNT_ATTR_* set, id: cleared, recursive: AT_RECURSIVE
-    NSLAB_OP_SETRLIMIT,        // id: the resource, flags: soft and hard limit
+    NSLAB_OP_LINK_UP,          // name: an interface's; as `ip link set NAME up`
+    NSLAB_OP_MOUNT_SETATTR,    // mount_setattr: MOUNT_ATTR_* set and cleared
+    NSLAB_OP_SETRLIMIT,        // rlimit: soft and hard limit alike
 };
 
 struct nslab_operation {
     int kind;
-    const char *source;
-    const char *target;
-    const char *fstype;
-    const char *text;
-    unsigned long flags;
-    unsigned int id;
-    int recursive;
-    // capset(2)'s data: two __user_cap_data_struct {effective, permitted, inheritable}.
-    unsigned int capabilities[6];
+    union {
+        const char *name;
+        const char *path;
+        unsigned int id;
+        struct { const char *path; unsigned int mode; } mkdir;
+        struct { const char *source, *target, *fstype, *data; unsigned long flags; } mount;
+        struct { const char *target; int flags; } umount;
+        struct { const char *new_root, *put_old; } pivot_root;
+        struct { const char *path, *text; } write_file;
+        // capset(2)'s data: two __user_cap_data_struct {effective, permitted, inheritable}.
+        unsigned int capabilities[6];
+        struct { const char *path; unsigned long long set, clear; int recursive; } mount_setattr;
+        struct { int resource; unsigned long long limit; } rlimit;
+    } arguments;
 };
+
+/// MOUNT_ATTR_RDONLY (linux/mount.h), for mount_setattr: read-only.
+extern const unsigned long long nslab_mount_attr_rdonly;
 
 /// Fills `capabilities` from libcap's text form ("cap_sys_admin+ep"), in the parent: libcap
 /// allocates, which the child must not.
