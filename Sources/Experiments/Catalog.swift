@@ -1,11 +1,43 @@
-/// Every experiment, in the order a course takes them.
+/// A chapter of the course: its experiment, the exercises `runner grade` judges, and the
+/// sentences it says, declared in one file of Chapters/ that reads like its lesson.
+public struct Chapter: Sendable {
+    public let experiment: Experiment
+    public let exercises: [Exercise]
+    /// The chapter's sentences, in every language the runner speaks.
+    public let messages: any MessageTable
+
+    public init(_ experiment: Experiment, exercises: [Exercise], messages: any MessageTable) {
+        self.experiment = experiment
+        self.exercises = exercises
+        self.messages = messages
+    }
+}
+
+/// Every chapter, in the order a course takes them: the one list a new chapter joins.
 public enum Catalog {
-    public static let all: [Experiment] = [utsNamespace, ipcNamespace, pidNamespace, mountNamespace, pivotRoot, userNamespace, netNamespace]
+    public static let chapters: [Chapter] = [
+        utsChapter, ipcChapter, pidChapter, mountChapter, pivotRootChapter, userChapter, netChapter,
+    ]
+
+    public static let all: [Experiment] = chapters.map(\.experiment)
+    public static let exercises: [Exercise] = chapters.flatMap(\.exercises)
 
     public static func experiment(_ id: String) -> Experiment? { all.first { $0.id == id } }
+    public static func exercise(_ id: String) -> Exercise? { exercises.first { $0.id == id } }
+
+    /// The chapter an experiment or an exercise belongs to, by its id.
+    public static func chapter(of id: String) -> Chapter? {
+        chapters.first { $0.experiment.id == id || $0.exercises.contains { $0.id == id } }
+    }
 
     /// The known ids closest to `id`, for "did you mean …".
     public static func suggestions(for id: String) -> [String] { closest(to: id, among: all.map(\.id)) }
+
+    /// Every table of sentences of the library: the chapters', and those of the plumbing
+    /// beside them. A unit test checks each sentence in every language.
+    public static let messageTables: [any MessageTable] = chapters.map(\.messages) + [
+        words, engineText, hostText, labText, supportText, gradingText, manifestText,
+    ]
 }
 
 /// The names closest to `given`, for "did you mean …": within a few edits, or containing it.

@@ -2,7 +2,7 @@ extension Step {
     /// The first step of a chapter: a process made with the namespace's flag has a different
     /// /proc/self/ns link from the old side's. Both sides read it with readlink(1); the check
     /// compares the inodes the probe saw.
-    public static func newNamespace(_ namespace: Namespace, _ title: String) -> Step {
+    public static func newNamespace(_ namespace: Namespace, _ title: Message) -> Step {
         let link = "/proc/self/ns/\(namespace.rawValue)"
         let option = namespace == .mnt ? "--mount" : "--\(namespace.rawValue)"
         return Step("new-namespace", title, shell: "readlink \(link); unshare \(option) readlink \(link)",
@@ -10,9 +10,9 @@ extension Step {
             let sides = try lab.probe([.oldSide, .new([namespace])], [.report([.ns])], then: ["readlink", link])
             let old = sides[0], new = sides[1]
             return StepOutcome(
-                observations: [old.observation("old namespace"), new.observation("new namespace")],
+                observations: [old.observation(words.oldNamespace), new.observation(words.newNamespace)],
                 checks: [
-                    .differ("\(namespace.rawValue) namespace inode of the new process",
+                    .differ(words.newNamespaceInode(namespace.rawValue),
                             old: try old.report.inode(namespace), new: try new.report.inode(namespace)),
                 ])
         }
@@ -27,5 +27,44 @@ func expectedRefusal(_ body: () throws -> Any) throws -> SystemCallError? {
         return nil
     } catch let error as SystemCallError {
         return error
+    }
+}
+
+// MARK: - How a chapter tells what a probe saw
+
+/// ls's output: the names, or "(empty)", or the error.
+func listing(_ list: ListResult) -> [Message] {
+    list.failed ? [words.lsFailed(list.path, list.error)]
+        : list.entries.isEmpty ? [words.empty] : [.verbatim(list.entries.sorted().joined(separator: "  "))]
+}
+
+/// A mountinfo line as the lesson reads it: "/mnt/x  root=/  tmpfs lab  shared:12".
+func describe(_ mount: ProbeReport.MountEntry) -> String {
+    "\(mount.target)  root=\(mount.root)  \(mount.fstype) \(mount.source)  \(mount.propagation)"
+}
+
+/// The first `count` lines, and how many more there were.
+func abbreviated(_ lines: [String], to count: Int) -> [Message] {
+    lines.count <= count ? lines.map(Message.verbatim)
+        : lines.prefix(count).map(Message.verbatim) + [words.moreLines(lines.count - count)]
+}
+
+extension ProbeReport {
+    /// The topmost mount at `target` (the last line of mountinfo for it); nil when none is
+    /// there, or when the report has no mounts: `mountLine` tells these apart.
+    func mount(at target: String) -> MountEntry? { mounts?.last { $0.target == target } }
+
+    /// The mount at `target` described, "no mount", or nil when the report has no mounts (so
+    /// that a check expecting "no mount" fails on a report without them).
+    func mountLine(at target: String) -> Message? {
+        guard mounts != nil else { return nil }
+        return mount(at: target).map { .verbatim(describe($0)) } ?? words.noMount
+    }
+}
+
+extension ProbeReport.MountEntry {
+    /// "shared", "slave" or "private", from mountinfo's optional fields (shared:N, master:N).
+    var propagationKind: Message {
+        propagation.contains("shared") ? words.shared : propagation.contains("master") ? words.slave : words.private
     }
 }

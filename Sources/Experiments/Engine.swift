@@ -16,18 +16,18 @@ public enum Verdict: String, Codable, Sendable, Comparable {
 
 public struct StepResult: Codable, Sendable {
     public let key: String
-    public let title: String
-    public let shell: String
-    public let syscalls: [String]
+    public let title: Message
+    public let shell: Message
+    public let syscalls: [Message]
     public let observations: [Observation]
     public let checks: [Check]
     /// Why the runner could not carry out the step, when it could not.
-    public let broken: String?
+    public let broken: Message?
     public let verdict: Verdict
     public let seconds: Double
 
-    public init(key: String, title: String, shell: String, syscalls: [String], observations: [Observation],
-                checks: [Check], broken: String? = nil, seconds: Double) {
+    public init(key: String, title: Message, shell: Message, syscalls: [Message], observations: [Observation],
+                checks: [Check], broken: Message? = nil, seconds: Double) {
         self.key = key
         self.title = title
         self.shell = shell
@@ -45,12 +45,12 @@ public struct StepResult: Codable, Sendable {
 
 public struct ExperimentResult: Codable, Sendable {
     public let id: String
-    public let title: String
+    public let title: Message
     public let steps: [StepResult]
     public let verdict: Verdict
     public let seconds: Double
 
-    public init(id: String, title: String, steps: [StepResult], seconds: Double) {
+    public init(id: String, title: Message, steps: [StepResult], seconds: Double) {
         self.id = id
         self.title = title
         self.steps = steps
@@ -83,8 +83,8 @@ public func run(_ experiment: Experiment, probePath: String = locateProbe(), hoo
     // Orphans of the old side are adopted by the runner, so that it can reap them.
     _ = nslab_set_child_subreaper()
     // The workbench is mounted before the host is first read: only what the steps do counts.
-    var workbenchFailure: String?
-    do { try Workbench.prepare(experiment.workbench) } catch { workbenchFailure = "the workbench: \(error)" }
+    var workbenchFailure: Message?
+    do { try Workbench.prepare(experiment.workbench) } catch { workbenchFailure = engineText.workbench(Message.of(error)) }
     let hostBefore = HostState.read()
     let started = Deadline.now()
     let lab = Lab(probePath: probePath, demoHostNamespaces: experiment.demoHostNamespaces,
@@ -99,11 +99,10 @@ public func run(_ experiment: Experiment, probePath: String = locateProbe(), hoo
             if broken == nil { outcome = try step.action(lab) }
         } catch let error as SystemCallError where error.kernelRefused {
             outcome = StepOutcome(observations: [], checks: [
-                Check("the kernel made and joined the namespaces the step needs", expected: "yes",
-                      actual: "\(error)", passed: false),
+                Check(engineText.namespacesMade, expected: words.yes, actual: Message.of(error), passed: false),
             ])
         } catch {
-            broken = "\(error)"
+            broken = Message.of(error)
         }
         let result = StepResult(key: step.key, title: step.title, shell: step.shell, syscalls: step.syscalls,
                                 observations: outcome.observations, checks: outcome.checks, broken: broken,
@@ -113,7 +112,7 @@ public func run(_ experiment: Experiment, probePath: String = locateProbe(), hoo
     }
     lab.close()
 
-    let hostStep = Step(hostUnchangedKey, "Nothing changed outside the experiment's namespaces", shell: "", syscalls: []) { _ in
+    let hostStep = Step(hostUnchangedKey, engineText.hostUnchanged, shell: "", syscalls: []) { _ in
         fatalError("never run")
     }
     hooks.willRun(hostStep)
@@ -121,13 +120,12 @@ public func run(_ experiment: Experiment, probePath: String = locateProbe(), hoo
     // Orphans adopted by the runner and zombies would show here: /proc, not the lab's list.
     let leftBehind = try? ProcessTable.descendants(of: getpid())  // nil, not [], when /proc cannot be read
     let hostResult = StepResult(
-        key: hostUnchangedKey, title: hostStep.title, shell: "", syscalls: [], observations: [],
+        key: hostUnchangedKey, title: hostStep.title, shell: hostStep.shell, syscalls: [], observations: [],
         checks: [
-            Check.that("hostname, domainname, SysV IPC, mounts and network devices where the runner runs",
-                       differences.isEmpty, expected: "unchanged",
-                       actual: differences.isEmpty ? "unchanged" : differences.joined(separator: "; ")),
-            Check.isEmpty("processes of the experiment still running, or zombies", leftBehind) {
-                "\($0) (\(ProcessTable.state($0).map(String.init) ?? "gone"))"
+            Check.that(engineText.runnersNamespaces, differences.isEmpty, expected: words.unchanged,
+                       actual: differences.isEmpty ? words.unchanged : .joined(differences)),
+            Check.isEmpty(engineText.leftBehind, leftBehind) {
+                words.withNote($0, ProcessTable.state($0).map { Message.verbatim(String($0)) } ?? words.gone)
             },
         ],
         seconds: 0)
@@ -136,3 +134,22 @@ public func run(_ experiment: Experiment, probePath: String = locateProbe(), hoo
     return ExperimentResult(id: experiment.id, title: experiment.title, steps: results,
                             seconds: Deadline.now() - started)
 }
+
+extension Check {
+    /// Whether this is the check the engine reports, alone, for a step whose namespaces the
+    /// kernel refused (JUnit makes it the step's own failure).
+    public var isRefusal: Bool { name == engineText.namespacesMade }
+}
+
+/// What the engine says of every experiment: a namespace the kernel refused, the last step.
+struct EngineText: MessageTable {
+    let workbench = Template("the workbench: {0}", zh: "工作台：{0}")
+    let namespacesMade = Message("the kernel made and joined the namespaces the step needs",
+                                 zh: "内核创建并加入了这一步所需的命名空间")
+    let hostUnchanged = Message("Nothing changed outside the experiment's namespaces", zh: "实验的命名空间之外没有任何变化")
+    let runnersNamespaces = Message("hostname, domainname, SysV IPC, mounts and network devices where the runner runs",
+                                    zh: "runner 运行之处的主机名、NIS 域名、SysV IPC、挂载和网络设备")
+    let leftBehind = Message("processes of the experiment still running, or zombies", zh: "实验中仍在运行的进程或僵尸进程")
+}
+
+let engineText = EngineText()

@@ -2,7 +2,7 @@
 /// namespace" and a "new namespace" process and check what the kernel shows.
 public struct Experiment: Sendable {
     public let id: String
-    public let title: String
+    public let title: Message
     /// The namespaces the lesson is about.
     public let namespaces: [Namespace]
     public let minimumKernel: KernelVersion
@@ -41,15 +41,15 @@ public struct Experiment: Sendable {
     /// Why the experiment needs real root, when it does: run without it, in a user namespace
     /// of the runner's own (where the runner is root but only the user's own id is mapped),
     /// it is skipped with this reason.
-    public let needsRealRoot: String?
+    public let needsRealRoot: Message?
     /// Commands to try in `runner shell <id>`, inside the experiment's new namespaces.
     public let shellTries: [String]
     public let steps: [Step]
 
-    public init(id: String, title: String, namespaces: [Namespace], minimumKernel: KernelVersion,
+    public init(id: String, title: Message, namespaces: [Namespace], minimumKernel: KernelVersion,
                 needsCommands: [String] = [], demoHostNamespaces: Set<Namespace>, namespaceBudget: [Namespace: Int],
                 footprint: Footprint = Footprint(), demoHostSetup: [Operation] = [], workbench: [Workbench.Entry] = [],
-                needsRealRoot: String? = nil, shellTries: [String] = [], steps: [Step]) {
+                needsRealRoot: Message? = nil, shellTries: [String] = [], steps: [Step]) {
         self.id = id
         self.title = title
         self.namespaces = namespaces
@@ -69,14 +69,14 @@ public struct Experiment: Sendable {
 public struct Step: Sendable {
     /// Matches the lesson section whose heading ends with `{#key}`.
     public let key: String
-    public let title: String
-    /// What a student would type for the same effect.
-    public let shell: String
+    public let title: Message
+    /// What a student would type for the same effect (a comment in it is translated).
+    public let shell: Message
     /// The system calls the step makes, as a man page would name them.
-    public let syscalls: [String]
+    public let syscalls: [Message]
     public let action: @Sendable (Lab) throws -> StepOutcome
 
-    public init(_ key: String, _ title: String, shell: String, syscalls: [String],
+    public init(_ key: String, _ title: Message, shell: Message, syscalls: [Message],
                 action: @escaping @Sendable (Lab) throws -> StepOutcome) {
         self.key = key
         self.title = title
@@ -85,22 +85,35 @@ public struct Step: Sendable {
         // Each observation with namespaces also gets where the old side ran, for the map.
         self.action = { lab in try action(lab).placing(lab.oldSideHost) }
     }
+
+    /// A step whose shell line and system calls are as a student types them, in every language.
+    public init(_ key: String, _ title: Message, shell: String, syscalls: [String],
+                action: @escaping @Sendable (Lab) throws -> StepOutcome) {
+        self.init(key, title, shell: .verbatim(shell), syscalls: syscalls.map(Message.verbatim), action: action)
+    }
 }
 
 /// What one process of a step printed, shown next to the others, and the namespaces it was in.
 public struct Observation: Codable, Sendable, Equatable {
-    public let label: String
+    public let label: Message
     public let command: String
-    public let output: [String]
+    /// Its lines: what the program printed, as it printed it, or the runner's sentences about
+    /// what the probe saw.
+    public let output: [Message]
     /// Which namespaces the process was in, from its probe's report; nil for an observation put
     /// together by hand (like "the runner's view") or a process without a report of them.
     public let namespaces: ProcessNamespaces?
 
-    public init(_ label: String, command: String, output: [String], namespaces: ProcessNamespaces? = nil) {
+    public init(_ label: Message, command: String, output: [Message], namespaces: ProcessNamespaces? = nil) {
         self.label = label
         self.command = command
         self.output = output
         self.namespaces = namespaces
+    }
+
+    /// An observation of what a program printed, each line as it is.
+    public init(_ label: Message, command: String, printed: [String], namespaces: ProcessNamespaces? = nil) {
+        self.init(label, command: command, output: printed.map(Message.verbatim), namespaces: namespaces)
     }
 
     /// The same, with `host` as the namespaces the old side ran in (when it has namespaces).
@@ -159,14 +172,15 @@ public struct HostNamespaces: Codable, Sendable, Equatable {
     public func inode(_ namespace: Namespace) -> UInt64? { inodes[namespace.rawValue] }
 }
 
-/// One assertion, with what was expected and what the kernel showed.
+/// One assertion, with what was expected and what the kernel showed. Its name and values are
+/// messages: a value the kernel or a program gave is shown as it is in every language.
 public struct Check: Codable, Sendable, Equatable {
-    public let name: String
-    public let expected: String
-    public let actual: String
+    public let name: Message
+    public let expected: Message
+    public let actual: Message
     public let passed: Bool
 
-    public init(_ name: String, expected: String, actual: String, passed: Bool) {
+    public init(_ name: Message, expected: Message, actual: Message, passed: Bool) {
         self.name = name
         self.expected = expected
         self.actual = actual
@@ -175,85 +189,93 @@ public struct Check: Codable, Sendable, Equatable {
 
     /// Passes when `actual` is `expected`. An expected value that is itself nil (a value read
     /// from the kernel that was not there) never passes: nothing was known to compare with.
-    public static func equal<T: Equatable>(_ name: String, expected: T, actual: T?) -> Check {
-        Check(name, expected: text(expected), actual: text(actual as Any),
+    public static func equal<T: Equatable>(_ name: Message, expected: T, actual: T?) -> Check {
+        Check(name, expected: shown(expected), actual: shown(actual as Any),
               passed: actual == expected && !isNothing(expected))
     }
 
     /// Passes when both values were seen and differ, like two namespace inodes.
-    public static func differ<T: Equatable>(_ name: String, old: T?, new: T?) -> Check {
-        Check(name, expected: "≠ \(text(old as Any))", actual: text(new as Any),
+    public static func differ<T: Equatable>(_ name: Message, old: T?, new: T?) -> Check {
+        Check(name, expected: words.differsFrom(shown(old as Any)), actual: shown(new as Any),
               passed: old != nil && new != nil && old != new)
     }
 
     /// Passes when `collection` was read and holds `element`: "expected pid 7 listed, got pid
     /// 1, pid 7". `describe` writes one element as a student reads it.
-    public static func contains<C: Collection>(_ name: String, _ element: C.Element, in collection: C?,
-                                               describe: (C.Element) -> String) -> Check
+    public static func contains<C: Collection>(_ name: Message, _ element: C.Element, in collection: C?,
+                                               describe: (C.Element) -> any MessageArgument) -> Check
         where C.Element: Equatable
     {
         let found = collection?.contains(element) ?? false
-        return Check(name, expected: "\(describe(element)) listed",
+        return Check(name, expected: words.listed(describe(element)),
                      actual: listing(collection, describe, found: found ? describe(element) : nil), passed: found)
     }
 
     /// Passes when `collection` was read and does not hold `element`.
-    public static func notContains<C: Collection>(_ name: String, _ element: C.Element, in collection: C?,
-                                                  describe: (C.Element) -> String) -> Check
+    public static func notContains<C: Collection>(_ name: Message, _ element: C.Element, in collection: C?,
+                                                  describe: (C.Element) -> any MessageArgument) -> Check
         where C.Element: Equatable
     {
         let found = collection?.contains(element) ?? false
-        return Check(name, expected: "\(describe(element)) not listed",
+        return Check(name, expected: words.notListed(describe(element)),
                      actual: listing(collection, describe, found: found ? describe(element) : nil),
                      passed: collection != nil && !found)
     }
 
     /// Passes when `collection` was read and is empty: "expected none, got key 0x1 id 0".
-    public static func isEmpty<C: Collection>(_ name: String, _ collection: C?, describe: (C.Element) -> String) -> Check {
-        Check(name, expected: "none", actual: listing(collection, describe), passed: collection?.isEmpty ?? false)
+    public static func isEmpty<C: Collection>(_ name: Message, _ collection: C?,
+                                              describe: (C.Element) -> any MessageArgument) -> Check {
+        Check(name, expected: words.none, actual: listing(collection, describe), passed: collection?.isEmpty ?? false)
     }
 
-    /// Passes when the probe's action ended as `expected`: "success" or an errno's name, like
-    /// LTP's TST_EXP_PASS and TST_EXP_FAIL. A missing result shows as "(nothing)".
-    public static func errno<Result: ProbeActionResult>(_ name: String, expected: String, actual result: Result?)
-        -> Check
-    {
-        .equal(name, expected: expected, actual: result?.outcome)
+    /// Passes when the probe's action succeeded, like LTP's TST_EXP_PASS. A missing result
+    /// shows as "(nothing)".
+    public static func succeeds<Result: ProbeActionResult>(_ name: Message, _ result: Result?) -> Check {
+        .equal(name, expected: words.success, actual: result?.outcome)
+    }
+
+    /// Passes when the probe's action failed with `errno` (its name, "EPERM"), like LTP's
+    /// TST_EXP_FAIL.
+    public static func fails<Result: ProbeActionResult>(_ name: Message, with errno: String, _ result: Result?) -> Check {
+        .equal(name, expected: .verbatim(errno), actual: result?.outcome)
     }
 
     /// Passes when a list read before and after is the same; else shows what came and went.
-    public static func unchanged<T: Equatable>(_ name: String, before: [T]?, after: [T]?,
-                                               describe: (T) -> String = { "\($0)" }) -> Check
+    public static func unchanged<T: Equatable>(_ name: Message, before: [T]?, after: [T]?,
+                                               describe: (T) -> any MessageArgument = { "\($0)" }) -> Check
     {
         guard let before, let after else {
-            return Check(name, expected: "unchanged", actual: "not read \(before == nil ? "before" : "after")",
+            return Check(name, expected: words.unchanged, actual: before == nil ? words.notReadBefore : words.notReadAfter,
                          passed: false)
         }
-        let changes = after.filter { !before.contains($0) }.map { "+ \(describe($0))" }
-            + before.filter { !after.contains($0) }.map { "- \(describe($0))" }
-        return Check(name, expected: "unchanged",
-                     actual: before == after ? "unchanged" : changes.isEmpty ? "reordered" : changes.joined(separator: "; "),
+        let changes = after.filter { !before.contains($0) }.map { words.added(describe($0)) }
+            + before.filter { !after.contains($0) }.map { words.removed(describe($0)) }
+        return Check(name, expected: words.unchanged,
+                     actual: before == after ? words.unchanged : changes.isEmpty ? words.reordered : .joined(changes),
                      passed: before == after)
     }
 
     /// "none", "a, b, c", or, past eight elements, the first eight and how many more, or the
     /// one `found` and how many more; "not reported" for a collection that was not read.
-    static func listing<C: Collection>(_ collection: C?, _ describe: (C.Element) -> String, found: String? = nil)
-        -> String
+    public static func listing<C: Collection>(_ collection: C?, _ describe: (C.Element) -> any MessageArgument,
+                                              found: (any MessageArgument)? = nil) -> Message
     {
-        guard let collection else { return "not reported" }
+        guard let collection else { return words.notReported }
         let limit = 8
-        if collection.isEmpty { return "none" }
-        if collection.count <= limit { return collection.map(describe).joined(separator: ", ") }
-        if let found { return "\(found) listed, and \(collection.count - 1) more" }
-        return collection.prefix(limit).map(describe).joined(separator: ", ") + ", … \(collection.count - limit) more"
+        if collection.isEmpty { return words.none }
+        if collection.count <= limit { return .list(collection.map(describe)) }
+        if let found { return words.listedAndMore(found, collection.count - 1) }
+        return words.firstAndMore(Message.list(collection.prefix(limit).map(describe)), collection.count - limit)
     }
 
-    /// A value as a student reads it: optionals unwrapped, nil as "(nothing)".
-    static func text(_ value: Any) -> String {
+    /// A value as a student reads it: a message as it says, optionals unwrapped, nil as
+    /// "(nothing)", a truth value as "true" or "false", anything else as it is.
+    static func shown(_ value: Any) -> Message {
+        if let message = value as? Message { return message }
+        if let flag = value as? Bool { return flag ? words.isTrue : words.isFalse }
         let mirror = Mirror(reflecting: value)
-        guard mirror.displayStyle == .optional else { return "\(value)" }
-        return mirror.children.first.map { text($0.value) } ?? "(nothing)"
+        guard mirror.displayStyle == .optional else { return .verbatim("\(value)") }
+        return mirror.children.first.map { shown($0.value) } ?? words.nothing
     }
 
     /// Whether `value` is nil, through any optionals around it.
@@ -263,7 +285,7 @@ public struct Check: Codable, Sendable, Equatable {
         return mirror.children.first.map { isNothing($0.value) } ?? true
     }
 
-    public static func that(_ name: String, _ condition: Bool, expected: String, actual: String) -> Check {
+    public static func that(_ name: Message, _ condition: Bool, expected: Message, actual: Message) -> Check {
         Check(name, expected: expected, actual: actual, passed: condition)
     }
 }

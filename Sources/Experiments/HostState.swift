@@ -13,7 +13,7 @@ func readKernelFile(_ path: String, requireProc: Bool) throws(SystemCallError) -
     defer { close(fd) }
     if requireProc {
         guard try check("fstatfs(\(path))", { nslab_is_procfs(fd) }) == 1 else {
-            throw SystemCallError("fstatfs(\(path))", errno: 0, detail: "not a procfs file: something is mounted over it")
+            throw SystemCallError("fstatfs(\(path))", errno: 0, detail: labText.notProcfs)
         }
     }
     var bytes: [UInt8] = []
@@ -158,40 +158,55 @@ public struct HostState: Sendable {
 
     /// One line per difference between `self` (before) and `after`; empty when identical and
     /// every read worked.
-    public func differences(to after: HostState) -> [String] {
+    public func differences(to after: HostState) -> [Message] {
         differences(to: after, within: nil)
     }
 
     /// The differences that the run itself could have made, as `footprint` says; nil: all.
-    public func differences(to after: HostState, within footprint: Footprint?) -> [String] {
-        var lines = (unreadable + after.unreadable).map { "could not read: \($0)" }
-        func name(_ label: String, _ old: String?, _ new: String?) {
+    public func differences(to after: HostState, within footprint: Footprint?) -> [Message] {
+        var lines = (unreadable + after.unreadable).map { hostText.unreadable($0) }
+        func name(_ label: Message, _ old: String?, _ new: String?) {
             guard let old, let new, old != new else { return }
-            if footprint.map({ $0.names.contains(new) }) ?? true { lines.append("\(label) \(old) → \(new)") }
+            if footprint.map({ $0.names.contains(new) }) ?? true { lines.append(hostText.renamed(label, old, new)) }
         }
-        func compare<T: Hashable & CustomStringConvertible>(_ label: String, _ old: [T]?, _ new: [T]?, ours: (T) -> Bool) {
+        func compare<T: Hashable & CustomStringConvertible>(_ label: Message, _ old: [T]?, _ new: [T]?, ours: (T) -> Bool) {
             guard let old, let new else { return }
             let before = Set(old), now = Set(new)
             let added = new.filter { !before.contains($0) && (footprint == nil || ours($0)) }
             let removed = old.filter { !now.contains($0) && (footprint == nil || ours($0)) }
-            if !added.isEmpty { lines.append("\(label) added: \(added.map(\.description).joined(separator: ", "))") }
-            if !removed.isEmpty { lines.append("\(label) removed: \(removed.map(\.description).joined(separator: ", "))") }
+            if !added.isEmpty { lines.append(hostText.added(label, Message.list(added.map(\.description)))) }
+            if !removed.isEmpty { lines.append(hostText.removed(label, Message.list(removed.map(\.description)))) }
         }
-        name("hostname", hostname, after.hostname)
-        name("domainname", domainname, after.domainname)
-        compare("SysV IPC", sysvipc.map { $0.sorted { $0.description < $1.description } },
+        name(hostText.hostname, hostname, after.hostname)
+        name(hostText.domainname, domainname, after.domainname)
+        compare(hostText.sysvipc, sysvipc.map { $0.sorted { $0.description < $1.description } },
                 after.sysvipc.map { $0.sorted { $0.description < $1.description } }) { footprint?.ipcKeys.contains($0.key) ?? true }
-        compare("mounts", mounts, after.mounts) { line in
+        compare(hostText.mounts, mounts, after.mounts) { line in
             // "mount point, options - fstype source …": by its point, or by its source.
             guard let footprint else { return true }
             let fields = line.split(separator: " ")
             let source = fields.firstIndex(of: "-").flatMap { $0 + 2 < fields.count ? String(fields[$0 + 2]) : nil }
             return footprint.mountPoints.contains(String(fields.first ?? "")) || source.map(footprint.mountSources.contains) == true
         }
-        compare("network devices", links?.sorted(), after.links?.sorted()) { footprint?.links.contains($0) ?? true }
+        compare(hostText.devices, links?.sorted(), after.links?.sorted()) { footprint?.links.contains($0) ?? true }
         return lines
     }
 }
+
+/// How a difference of the host is told.
+struct HostText: MessageTable {
+    let unreadable = Template("could not read: {0}", zh: "无法读取：{0}")
+    let renamed = Template("{0} {1} → {2}", zh: "{0} {1} → {2}")
+    let added = Template("{0} added: {1}", zh: "{0}新增：{1}")
+    let removed = Template("{0} removed: {1}", zh: "{0}移除：{1}")
+    let hostname = Message("hostname", zh: "主机名")
+    let domainname = Message("domainname", zh: "NIS 域名")
+    let sysvipc = Message("SysV IPC", zh: "SysV IPC 对象")
+    let mounts = Message("mounts", zh: "挂载")
+    let devices = Message("network devices", zh: "网络设备")
+}
+
+let hostText = HostText()
 
 extension Substring {
     var trimmingWhitespace: String {

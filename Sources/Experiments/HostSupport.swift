@@ -30,22 +30,22 @@ public struct HostSupport: Sendable {
 
     /// Why an unprivileged user cannot make a user namespace here, or nil: the distribution
     /// switches that forbid it, then the limit.
-    public var userNamespaceProblem: String? {
+    public var userNamespaceProblem: Message? {
         if readTextFile("/proc/sys/kernel/unprivileged_userns_clone")?.hasPrefix("0") == true {
-            return "kernel.unprivileged_userns_clone is 0: unprivileged user namespaces are switched off"
+            return supportText.usernsCloneOff
         }
         if readTextFile("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")?.hasPrefix("1") == true {
-            return "kernel.apparmor_restrict_unprivileged_userns is 1: AppArmor refuses unprivileged user namespaces"
+            return supportText.appArmorRefuses
         }
         return problem(with: .user)
     }
 
     /// Why `experiment` cannot run here although the sandbox can be made: it needs real root
     /// and only some ids are mapped where the runner runs (a user namespace). Nil when it can.
-    public func realRootProblem(for experiment: Experiment) -> String? {
+    public func realRootProblem(for experiment: Experiment) -> Message? {
         // Without CAP_SYS_ADMIN the run goes to a user namespace of its own: not real root.
         guard let reason = experiment.needsRealRoot, !mapsEveryID || !hasSysAdmin else { return nil }
-        return "needs real root: \(reason); run it with sudo"
+        return supportText.needsRealRoot(reason)
     }
 
     /// /proc/sys/user/max_<kind>_namespaces as this process's user namespace sets it.
@@ -54,41 +54,71 @@ public struct HostSupport: Sendable {
     }
 
     /// Why `namespace` cannot be created here, or nil when it can.
-    public func problem(with namespace: Namespace) -> String? {
+    public func problem(with namespace: Namespace) -> Message? {
         if access("/proc/self/ns/\(namespace.rawValue)", F_OK) != 0 {
-            return "the kernel has no \(namespace.rawValue) namespaces (/proc/self/ns/\(namespace.rawValue) is missing)"
+            return supportText.noSuchNamespace(namespace.rawValue, "/proc/self/ns/\(namespace.rawValue)")
         }
         if limit(of: namespace) == 0 {
-            return "\(namespace.limitPath) is 0: creating \(namespace.rawValue) namespaces is switched off"
+            return supportText.switchedOff(namespace.limitPath, namespace.rawValue)
         }
         return nil
     }
 
     /// Every reason `experiment` cannot run on this host now; empty when it can.
-    public func problems(for experiment: Experiment) -> [String] {
+    public func problems(for experiment: Experiment) -> [Message] {
         var problems = Sandbox.problems(self) + (realRootProblem(for: experiment).map { [$0] } ?? [])
         if kernel < HostSupport.runnerMinimumKernel {
-            problems.append("the runner needs Linux \(HostSupport.runnerMinimumKernel) or later for pidfd_open(2); this is \(kernelRelease)")
+            problems.append(supportText.runnerKernel(HostSupport.runnerMinimumKernel.description, kernelRelease))
         } else if kernel < experiment.minimumKernel {
-            problems.append("needs Linux \(experiment.minimumKernel) or later; this is \(kernelRelease)")
+            problems.append(supportText.kernel(experiment.minimumKernel.description, kernelRelease))
         }
         let namespaces = Set(experiment.namespaces).union(experiment.demoHostNamespaces)
         problems += namespaces.sorted().compactMap { problem(with: $0) }
         for (namespace, needed) in experiment.namespacesNeeded.sorted(by: { $0.key < $1.key }) {
             if let limit = limit(of: namespace), limit > 0, limit < needed {
-                problems.append("\(namespace.limitPath) is \(limit); this experiment needs \(needed)")
+                problems.append(supportText.limitTooLow(namespace.limitPath, limit, needed))
             }
         }
         if access(probePath, X_OK) != 0 {
-            problems.append("the probe is missing at \(probePath) (NSLAB_PROBE names it: unset it to use the one built in)")
+            problems.append(supportText.probeMissing(probePath))
         }
         if experiment.workbench.contains(where: { if case .busyboxRoot = $0 { true } else { false } }),
            Workbench.staticBusybox == nil {
-            problems.append("needs a statically linked busybox for its root: apt-get install busybox-static")
+            problems.append(supportText.needsBusybox)
         }
         for command in experiment.needsCommands where resolveExecutable(command) == nil {
-            problems.append("needs the command `\(command)`, which is not installed")
+            problems.append(supportText.needsCommand(command))
         }
         return problems
     }
 }
+
+/// Why a host cannot run something, in every language the runner speaks.
+struct SupportText: MessageTable {
+    let usernsCloneOff = Message("kernel.unprivileged_userns_clone is 0: unprivileged user namespaces are switched off",
+                                 zh: "kernel.unprivileged_userns_clone 为 0：非特权用户命名空间已被关闭")
+    let appArmorRefuses = Message("kernel.apparmor_restrict_unprivileged_userns is 1: AppArmor refuses unprivileged user namespaces",
+                                  zh: "kernel.apparmor_restrict_unprivileged_userns 为 1：AppArmor 拒绝非特权用户命名空间")
+    let needsRealRoot = Template("needs real root: {0}; run it with sudo", zh: "需要真正的 root：{0}；请用 sudo 运行")
+    let noSuchNamespace = Template("the kernel has no {0} namespaces ({1} is missing)", zh: "内核没有 {0} 命名空间（{1} 不存在）")
+    let switchedOff = Template("{0} is 0: creating {1} namespaces is switched off", zh: "{0} 为 0：创建 {1} 命名空间的功能已关闭")
+    let runnerKernel = Template("the runner needs Linux {0} or later for pidfd_open(2); this is {1}",
+                                zh: "runner 需要 Linux {0} 或更高版本才能使用 pidfd_open(2)；这台是 {1}")
+    let kernel = Template("needs Linux {0} or later; this is {1}", zh: "需要 Linux {0} 或更高版本；这台是 {1}")
+    let limitTooLow = Template("{0} is {1}; this experiment needs {2}", zh: "{0} 为 {1}；本实验需要 {2}")
+    let probeMissing = Template("the probe is missing at {0} (NSLAB_PROBE names it: unset it to use the one built in)",
+                                zh: "探针 {0} 不存在（由 NSLAB_PROBE 指定：取消设置它，即可使用内置的探针）")
+    let needsBusybox = Message("needs a statically linked busybox for its root: apt-get install busybox-static",
+                               zh: "需要一个静态链接的 busybox 来搭建它的根文件系统：apt-get install busybox-static")
+    let needsCommand = Template("needs the command `{0}`, which is not installed", zh: "需要命令 `{0}`，但它没有安装")
+    // The runner's sandbox
+    let rootWithoutSysAdmin = Template(
+        "root without CAP_SYS_ADMIN (a container's default), or a user namespace of its own, which this host refuses ({0}): run it as root (sudo), or allow unprivileged user namespaces (runner doctor says how)",
+        zh: "是 root 但没有 CAP_SYS_ADMIN（容器的默认情况），而另一条路，即一个自己的用户命名空间，被这台宿主机拒绝了（{0}）：请以 root 身份（sudo）运行，或者允许非特权用户命名空间（runner doctor 会告诉你怎么做）")
+    let needsSysAdmin = Template(
+        "needs CAP_SYS_ADMIN, or a user namespace of its own, which this host refuses ({0}): run it as root (sudo), or allow unprivileged user namespaces (runner doctor says how)",
+        zh: "需要 CAP_SYS_ADMIN，或者一个自己的用户命名空间，而这台宿主机拒绝了后者（{0}）：请以 root 身份（sudo）运行，或者允许非特权用户命名空间（runner doctor 会告诉你怎么做）")
+    let sandboxNeedsOne = Template("the runner's sandbox needs one: {0}", zh: "runner 的沙箱需要一个：{0}")
+}
+
+let supportText = SupportText()

@@ -28,12 +28,12 @@ public struct FinishedProcess: Sendable {
     }
 
     /// The process's output under `label`, for display next to the others, with its namespaces.
-    public func observation(_ label: String) -> Observation {
-        Observation(label, command: command, output: output, namespaces: namespaces)
+    public func observation(_ label: Message) -> Observation {
+        Observation(label, command: command, printed: output, namespaces: namespaces)
     }
 
     /// An observation of this process told by hand, with its namespaces.
-    public func observation(_ label: String, command: String, output: [String]) -> Observation {
+    public func observation(_ label: Message, command: String, output: [Message]) -> Observation {
         Observation(label, command: command, output: output, namespaces: namespaces)
     }
 }
@@ -136,7 +136,7 @@ public final class Lab {
         var spec = ProcessSpec.oldSide
         spec.join = try kinds.sorted().map { kind in
             guard let inode = report.inode(kind) else {
-                throw LabError("\(process.command) reported no \(kind.rawValue) namespace to join")
+                throw LabError(labText.noNamespaceToJoin(process.command, kind.rawValue))
             }
             return NamespaceFile("/proc/\(process.pid)/ns/\(kind.rawValue)", kind, inode: inode)
         }
@@ -280,7 +280,7 @@ public final class Lab {
         let report = try ProbeOutput(lines: host.lines).report()
         demoHostFiles = try demoHostNamespaces.sorted().map { namespace in
             guard let inode = report.inode(namespace) else {
-                throw LabError("the demo host's probe reported no \(namespace.rawValue) namespace")
+                throw LabError(labText.demoHostReportedNone(namespace.rawValue))
             }
             let file = NamespaceFile("/proc/\(host.pid)/ns/\(namespace.rawValue)", namespace, inode: inode)
             guard pinsDemoHost else { return file }
@@ -289,7 +289,7 @@ public final class Lab {
             pinned.append(fd)
             var info = stat()
             guard fstat(fd, &info) == 0, UInt64(info.st_ino) == inode else {
-                throw LabError("\(file.path) is not the \(namespace.rawValue) namespace the demo host reported")
+                throw LabError(labText.notTheReportedNamespace(file.path, namespace.rawValue))
             }
             return NamespaceFile("/proc/self/fd/\(fd)", namespace, inode: inode)
         }
@@ -300,9 +300,16 @@ public final class Lab {
 }
 
 /// A wait that reached its bound: the child was killed and reaped, and ended like this.
-public struct WaitTimedOut: Error, CustomStringConvertible, Sendable {
+/// A child printed nothing more within the time allowed.
+public struct OutputTimedOut: MessageError, CustomStringConvertible, Sendable {
+    public let message: Message
+    public var description: String { message.english }
+}
+
+public struct WaitTimedOut: MessageError, CustomStringConvertible, Sendable {
     public let termination: Termination
-    public let description: String
+    public let message: Message
+    public var description: String { message.english }
 }
 
 /// Reaps `pid`, a child of this process, waiting at most `timeout` seconds; then kills it,
@@ -326,7 +333,7 @@ func reap(_ pid: pid_t, pidfd: Int32, timeout: Double, command: String) throws -
             if ready == 0 {
                 kill(pid, SIGKILL)
                 throw WaitTimedOut(termination: try waitBlocking(pid),
-                                   description: "\(command) (pid \(pid)) did not exit within \(Int(timeout)) s; killed")
+                                   message: labText.didNotExit(command, Int(pid), Int(timeout)))
             }
         }
     }

@@ -64,7 +64,7 @@ public struct Lesson: Sendable, Equatable {
         {
             return Lesson(markdown: String(decoding: bytes, as: UTF8.self))
         }
-        throw LabError("no lesson file \(file) in \(searchPath().joined(separator: ", "))")
+        throw LabError(labText.noLessonFile(file, Message.list(searchPath())))
     }
 
     static func searchPath() -> [String] {

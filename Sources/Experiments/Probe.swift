@@ -147,7 +147,7 @@ public protocol ProbeActionResult: ProbeEvent {
 extension ProbeActionResult {
     public var failed: Bool { errno != 0 }
     /// "success", or the errno's name: "ENOMEM".
-    public var outcome: String { failed ? error : "success" }
+    public var outcome: Message { failed ? .verbatim(error) : words.success }
 }
 
 /// What nsprobe reports about the namespace world it runs in (its "report" event). Only the
@@ -452,7 +452,7 @@ public struct ProbeOutput: Sendable {
             do {
                 return try ProbeOutput.decoder.decode(Result.self, from: Data(line.json.utf8))
             } catch {
-                throw LabError("the probe's \"\(Result.event)\" line could not be read: \(error)")
+                throw LabError(labText.unreadableLine(Result.event, "\(error)"))
             }
         }
     }
@@ -463,8 +463,8 @@ public struct ProbeOutput: Sendable {
         let found = try results(type)
         guard index < found.count else {
             let seen = otherLines.suffix(3).joined(separator: " | ")
-            throw LabError("the probe printed no \"\(Result.event)\" line\(index > 0 ? " number \(index + 1)" : "")"
-                           + (seen.isEmpty ? "" : ": \(seen)"))
+            let missing = index > 0 ? labText.noLineNumber(Result.event, index + 1) : labText.noLine(Result.event)
+            throw LabError(seen.isEmpty ? missing : labText.andPrinted(missing, seen))
         }
         return found[index]
     }

@@ -44,15 +44,13 @@ public enum Sandbox {
 
     /// Why the runner cannot make its sandbox here; empty when it can (as root, or in a user
     /// namespace of its own).
-    public static func problems(_ host: HostSupport) -> [String] {
-        var problems: [String] = []
+    public static func problems(_ host: HostSupport) -> [Message] {
+        var problems: [Message] = []
         if !host.hasSysAdmin, let refusal = host.userNamespaceProblem {
-            problems.append((host.isRoot ? "root without CAP_SYS_ADMIN (a container's default)" : "needs CAP_SYS_ADMIN")
-                + ", or a user namespace of its own, which this host refuses (\(refusal)): run it as root (sudo), "
-                + "or allow unprivileged user namespaces (runner doctor says how)")
+            problems.append(host.isRoot ? supportText.rootWithoutSysAdmin(refusal) : supportText.needsSysAdmin(refusal))
         }
         problems += namespaces.sorted().compactMap { namespace in
-            host.problem(with: namespace).map { "the runner's sandbox needs one: \($0)" }
+            host.problem(with: namespace).map { supportText.sandboxNeedsOne($0) }
         }
         return problems
     }
@@ -64,7 +62,7 @@ public enum Sandbox {
         /// The signal that interrupted the run (the sandbox was then killed whole).
         public let interruption: Int32?
         /// What changed on the real host that the run could have made.
-        public let realHostChanges: [String]
+        public let realHostChanges: [Message]
     }
 
     /// Runs this executable again with `arguments` (without the program name) inside a new

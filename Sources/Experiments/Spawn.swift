@@ -218,7 +218,7 @@ public final class ChildProcess {
         while let line = try readLine(timeout: deadline.remaining) {
             if predicate(line) { return line }
         }
-        throw LabError("\(command) ended before printing what was awaited")
+        throw LabError(labText.endedBeforeAwaited(command))
     }
 
     /// Reads all output up to end of file, then reaps the child.
@@ -227,10 +227,10 @@ public final class ChildProcess {
         closeInput()
         do {
             while try readLine(timeout: deadline.remaining) != nil {}
-        } catch let error as LabError where deadline.remaining <= 0 && termination == nil {
+        } catch let error as OutputTimedOut where termination == nil {
             // Still printing, or silent and alive, at the bound: the same as a wait that ran out.
             kill(pid, SIGKILL)
-            throw WaitTimedOut(termination: try wait(timeout: 10), description: "\(error); killed")
+            throw WaitTimedOut(termination: try wait(timeout: 10), message: labText.killed(error.message))
         }
         return try wait(timeout: deadline.remaining)
     }
@@ -291,7 +291,7 @@ public final class ChildProcess {
         let ready = poll(&pollers, 3, deadline.remainingMilliseconds)
         if ready < 0 && errno == EINTR { return }
         if ready <= 0 {
-            throw LabError("\(command) printed nothing more within the time allowed")
+            throw OutputTimedOut(message: labText.printedNothingMore(command))
         }
         if pollers[0].revents == 0 && pollers[1].revents == 0 {  // exited, and the pipes are empty now
             outputEnded = true
@@ -353,7 +353,7 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     // to the child's /proc/PID would miss the user namespace that one makes.
     if spec.create.contains(.user), spec.join.contains(where: { $0.namespace == .pid }) {
         throw SystemCallError("unshare(CLONE_NEWUSER) after setns(CLONE_NEWPID)", errno: EINVAL,
-                              detail: "not supported: the maps would go to the wrong process")
+                              detail: labText.mapsToWrongProcess)
     }
     // Opened now, exec'd by fd: it runs in the child's new root (pivot_root, chroot) without
     // being there.
@@ -485,9 +485,8 @@ private func describe(_ failure: nslab_failure, spec: ProcessSpec, path: String)
             return SystemCallError("fstat(\(joined?.path ?? "?"))", errno: failure.error, kernelRefused: true)
         }
         let link = "/proc/self/ns/\(joined.namespace.rawValue)"
-        return SystemCallError(setns, errno: 0, detail: "refused: expected \(joined.namespace.rawValue):[\(joined.inode)], "
-                                 + "the namespace its owner reported, but found \(joined.namespace.rawValue):[\(failure.inode)] "
-                                 + "(a /proc of another PID namespace, or a setns that returned success but left \(link) unchanged)",
+        return SystemCallError(setns, errno: 0, detail: labText.joinedAnother("\(joined.namespace.rawValue):[\(joined.inode)]",
+                                                                             "\(joined.namespace.rawValue):[\(failure.inode)]", link),
                                kernelRefused: true)
     case NSLAB_STEP_UNSHARE:
         let created = Set(Namespace.allCases.filter { Int32(failure.index) & $0.cloneFlag != 0 })
@@ -498,13 +497,11 @@ private func describe(_ failure: nslab_failure, spec: ProcessSpec, path: String)
         let flag = namespace?.flagName ?? "?"
         let made = namespace == .pid ? "clone(\(flag))" : "unshare(\(flag))"
         if failure.error != 0 { return SystemCallError("stat(/proc/self/ns/\(link))", errno: failure.error) }
-        let effect = namespace == .pid ? "the child is not pid 1" : "/proc/self/ns/\(link) did not change"
-        return SystemCallError(made, errno: 0, detail: "returned success but \(effect): no new namespace",
-                               kernelRefused: true)
+        let effect = namespace == .pid ? labText.notPid1 : labText.linkUnchanged("/proc/self/ns/\(link)")
+        return SystemCallError(made, errno: 0, detail: labText.pretended(effect), kernelRefused: true)
     case NSLAB_STEP_REFUSED:
         let operation = index < spec.operations.count ? spec.operations[index].description : "operation \(index)"
-        return SystemCallError(operation, errno: 0, detail: "refused: not in a namespace the child proved the runner's "
-                                 + "(names need a new or joined UTS namespace, mounts a mount namespace, mkdir and rmdir one and a tmpfs)")
+        return SystemCallError(operation, errno: 0, detail: labText.operationRefused)
     case NSLAB_STEP_OPERATION:
         return SystemCallError(index < spec.operations.count ? spec.operations[index].description : "operation \(index)",
                                errno: failure.error)

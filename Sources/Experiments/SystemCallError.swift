@@ -2,16 +2,16 @@ import CShim
 import Glibc
 
 /// A system call that failed, named with its arguments: "mount(proc, /proc, proc, 0): EPERM".
-public struct SystemCallError: Error, Equatable, CustomStringConvertible, Sendable {
+public struct SystemCallError: MessageError, Equatable, CustomStringConvertible, Sendable {
     public let call: String
     public let errno: Int32
     /// Said instead of the errno name, for a call that "succeeded" without effect.
-    public let detail: String?
+    public let detail: Message?
     /// The kernel refused, or only pretended, to make or join a namespace: the isolation the
     /// lesson asserts is not there (a failed check). Otherwise the runner itself could not go on.
     public let kernelRefused: Bool
 
-    public init(_ call: String, errno: Int32, detail: String? = nil, kernelRefused: Bool = false) {
+    public init(_ call: String, errno: Int32, detail: Message? = nil, kernelRefused: Bool = false) {
         self.call = call
         self.errno = errno
         self.detail = detail
@@ -19,7 +19,9 @@ public struct SystemCallError: Error, Equatable, CustomStringConvertible, Sendab
     }
 
     public var errnoName: String { Experiments.errnoName(errno) }
-    public var description: String { "\(call): \(detail ?? errnoName)" }
+    public var description: String { message.english }
+    /// The call as it is, then what came of it: an errno's name as it is, or a sentence.
+    public var message: Message { labText.failedCall(call, detail ?? .verbatim(errnoName)) }
 }
 
 /// The symbolic name of an errno value: "EPERM".
@@ -36,7 +38,8 @@ func check(_ call: @autoclosure () -> String, _ body: () -> Int32) throws(System
 }
 
 /// An experiment could not go on: a timeout, a probe that printed no report, a bad setup.
-public struct LabError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+public struct LabError: MessageError, CustomStringConvertible, Sendable {
+    public let message: Message
+    public init(_ message: Message) { self.message = message }
+    public var description: String { message.english }
 }

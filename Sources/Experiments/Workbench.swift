@@ -28,7 +28,7 @@ public enum Workbench {
         guard !entries.isEmpty else { return }
         if !isMounted() {
             guard Sandbox.isInside else {
-                throw LabError("the workbench is mounted only inside the runner's sandbox (runner run), never on the host")
+                throw LabError(labText.workbenchOnHost)
             }
             try check("mount(\"\(source)\", \"\(path)\", \"tmpfs\", MS_NOSUID|MS_NODEV, \"mode=0755\")") {
                 mount(source, path, "tmpfs", UInt(MS_NOSUID | MS_NODEV), "mode=0755")
@@ -116,7 +116,7 @@ public enum Workbench {
     static func applets(of busybox: String) throws -> [String] {
         if let known = appletLists[busybox] { return known }
         let list = try spawn(ProcessSpec([busybox, "--list"]), command: "busybox --list")
-        guard try list.finish(timeout: 10) == .exited(0) else { throw LabError("busybox --list failed") }
+        guard try list.finish(timeout: 10) == .exited(0) else { throw LabError(labText.busyboxListFailed) }
         let applets = list.lines.filter { !$0.isEmpty && $0 != "busybox" && !$0.contains("/") }
         appletLists[busybox] = applets
         return applets
@@ -128,7 +128,7 @@ public enum Workbench {
     static func makeBusyboxRoot(_ root: String) throws {
         guard access(root, F_OK) != 0 else { return }
         guard let busybox = staticBusybox else {
-            throw LabError("no static busybox for the root: apt-get install busybox-static")
+            throw LabError(labText.noStaticBusybox)
         }
         for directory in ["bin", "proc", "dev", "sys", "tmp", "etc"] { try makeDirectories("\(root)/\(directory)") }
         _ = chmod("\(root)/tmp", 0o1777)

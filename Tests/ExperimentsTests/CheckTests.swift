@@ -14,14 +14,14 @@ struct CheckTests {
     @Test func containsAndNotContainsShowWhatWasListed() {
         let key = { (key: Int) in "key \(ipcKeyText(key))" }
         let listed = Check.contains("queue", 0x4e53_4c42, in: [0x4e53_4c42], describe: key)
-        #expect(listed.passed && listed.expected == "key 0x4e534c42 listed" && listed.actual == "key 0x4e534c42")
+        #expect(listed.passed && listed.expected.english == "key 0x4e534c42 listed" && listed.actual.english == "key 0x4e534c42")
         let other = Check.notContains("queue", 0x4e53_4c42, in: [0x463a_fdb2], describe: key)
-        #expect(other.passed && other.expected == "key 0x4e534c42 not listed" && other.actual == "key 0x463afdb2")
+        #expect(other.passed && other.expected.english == "key 0x4e534c42 not listed" && other.actual.english == "key 0x463afdb2")
         #expect(!Check.notContains("queue", 1, in: [1], describe: key).passed)
         #expect(!Check.contains("queue", 1, in: [2], describe: key).passed)
         // Long lists: the element found, or the first eight.
-        #expect(Check.contains("pid", 40, in: Array(1...50), describe: { "pid \($0)" }).actual == "pid 40 listed, and 49 more")
-        #expect(Check.contains("pid", 60, in: Array(1...50), describe: String.init).actual == "1, 2, 3, 4, 5, 6, 7, 8, … 42 more")
+        #expect(Check.contains("pid", 40, in: Array(1...50), describe: { "pid \($0)" }).actual.english == "pid 40 listed, and 49 more")
+        #expect(Check.contains("pid", 60, in: Array(1...50), describe: String.init).actual.english == "1, 2, 3, 4, 5, 6, 7, 8, … 42 more")
     }
 
     @Test func aCollectionThatWasNotReadFailsEveryHelper() {
@@ -29,7 +29,7 @@ struct CheckTests {
         for check in [Check.contains("c", 1, in: missing, describe: String.init),
                       Check.notContains("c", 1, in: missing, describe: String.init),
                       Check.isEmpty("c", missing, describe: String.init)] {
-            #expect(!check.passed && check.actual == "not reported")
+            #expect(!check.passed && check.actual.english == "not reported")
         }
         #expect(!Check.unchanged("mounts", before: missing, after: [1]).passed)
         // An expectation read from a report section that was not there.
@@ -40,18 +40,19 @@ struct CheckTests {
     @Test func isEmptyAndUnchangedNameWhatIsThere() {
         #expect(Check.isEmpty("queues", [] as [Int], describe: String.init).passed)
         let left = Check.isEmpty("queues", [3], describe: { "msqid \($0)" })
-        #expect(!left.passed && left.expected == "none" && left.actual == "msqid 3")
+        #expect(!left.passed && left.expected.english == "none" && left.actual.english == "msqid 3")
         #expect(Check.unchanged("mounts", before: ["/", "/proc"], after: ["/", "/proc"]).passed)
         let changed = Check.unchanged("mounts", before: ["/", "/proc"], after: ["/", "/x"])
-        #expect(!changed.passed && changed.actual == "+ /x; - /proc")
+        #expect(!changed.passed && changed.actual.english == "+ /x; - /proc")
     }
 
-    @Test func errnoShowsSuccessOrTheErrnoName() throws {
-        let failed = Check.errno("fork()", expected: "ENOMEM", actual: try result(12, "ENOMEM"))
-        #expect(failed.passed && failed.actual == "ENOMEM")
-        let succeeded = Check.errno("fork()", expected: "ENOMEM", actual: try result(0, ""))
-        #expect(!succeeded.passed && succeeded.actual == "success")
-        #expect(!Check.errno("fork()", expected: "success", actual: nil as ForkResult?).passed)
+    @Test func failsAndSucceedsShowSuccessOrTheErrnoName() throws {
+        let failed = Check.fails("fork()", with: "ENOMEM", try result(12, "ENOMEM"))
+        #expect(failed.passed && failed.actual.english == "ENOMEM")
+        let succeeded = Check.fails("fork()", with: "ENOMEM", try result(0, ""))
+        #expect(!succeeded.passed && succeeded.actual.english == "success")
+        #expect(succeeded.actual.text(.zh) == "成功" && failed.actual.text(.zh) == "ENOMEM")
+        #expect(!Check.succeeds("fork()", nil as ForkResult?).passed)
     }
 
     @Test func aResultThatIsMissingOrUnreadableIsALabErrorNamingIt() {
@@ -74,9 +75,9 @@ struct CheckTests {
         let before = host(["/ rw - ext4 /dev/vda rw"])
         // Another process's tmpfs on /mnt is none of the run's; the workbench anywhere, or a
         // mount at one of the run's mount points, is.
-        #expect(before.differences(to: host(before.mounts! + ["/mnt rw - tmpfs noise rw"]), within: footprint) == [])
-        #expect(before.differences(to: host(before.mounts! + ["/mnt rw - tmpfs nslab-workbench rw"]), within: footprint)
-                == ["mounts added: /mnt rw - tmpfs nslab-workbench rw"])
-        #expect(before.differences(to: host(before.mounts! + ["/mnt/rootfs rw - tmpfs x rw"]), within: footprint).count == 1)
+        #expect(before.differences(to: host((before.mounts ?? []) + ["/mnt rw - tmpfs noise rw"]), within: footprint).isEmpty)
+        #expect(before.differences(to: host((before.mounts ?? []) + ["/mnt rw - tmpfs nslab-workbench rw"]), within: footprint)
+                .map(\.english) == ["mounts added: /mnt rw - tmpfs nslab-workbench rw"])
+        #expect(before.differences(to: host((before.mounts ?? []) + ["/mnt/rootfs rw - tmpfs x rw"]), within: footprint).count == 1)
     }
 }

@@ -27,12 +27,12 @@ struct ExperimentTests {
         try requireRoot()
         let result = try runExperiment("uts-namespace").result
         let names = try #require(result.steps.first { $0.key == "set-names" })
-        #expect(names.observations.map(\.label) == ["old namespace", "new namespace"])
-        #expect(names.observations[1].output == ["container", "nslab.example"])
+        #expect(names.observations.map(\.label.english) == ["old namespace", "new namespace"])
+        #expect(names.observations[1].lines == ["container", "nslab.example"])
         // The test sandbox's name is this machine's, copied when the sandbox was made.
-        #expect(names.observations[0].output.first == HostState.read().hostname)
+        #expect(names.observations[0].lines.first == HostState.read().hostname)
         let tooLate = try #require(result.steps.first { $0.key == "set-too-late" })
-        #expect(tooLate.observations[1].output == [HostState.read().hostname ?? "?"])
+        #expect(tooLate.observations[1].lines == [HostState.read().hostname ?? "?"])
     }
 
     @Test func ipcsInTheNewNamespaceListsNoObjectOfTheOld() throws {
@@ -40,19 +40,19 @@ struct ExperimentTests {
         let result = try runExperiment("ipc-namespace").result
         let outside = try #require(result.steps.first { $0.key == "queue-from-outside" })
         // ipcs prints a header and one line per queue, each starting with its key.
-        #expect(outside.observations[0].output.contains { $0.hasPrefix("0x") })
-        #expect(!outside.observations[1].output.contains { $0.hasPrefix("0x") })
+        #expect(outside.observations[0].lines.contains { $0.hasPrefix("0x") })
+        #expect(!outside.observations[1].lines.contains { $0.hasPrefix("0x") })
     }
 
     @Test func pidShowsPidOneOrphansAdoptedAndNoForkIntoADeadNamespace() throws {
         try requireRoot()
         let result = try runExperiment("pid-namespace").result
         func step(_ key: String) throws -> StepResult { try #require(result.steps.first { $0.key == key }) }
-        #expect(try step("pid-one").observations[1].output.first == "$$ = 1")
-        #expect(try step("proc-remount").observations[1].output.dropFirst().first?.split(separator: " ").first == "1")
-        #expect(try step("orphans").observations[1].output.last == "new parent: 1, which reaped it")
-        #expect(try step("kill-from-parent").observations[1].output.last == "after: no process left")
-        #expect(try step("dead-namespace").observations[0].output.last == "fork() into the dead namespace: ENOMEM")
+        #expect(try step("pid-one").observations[1].lines.first == "$$ = 1")
+        #expect(try step("proc-remount").observations[1].lines.dropFirst().first?.split(separator: " ").first == "1")
+        #expect(try step("orphans").observations[1].lines.last == "new parent: 1, which reaped it")
+        #expect(try step("kill-from-parent").observations[1].lines.last == "after: no process left")
+        #expect(try step("dead-namespace").observations[0].lines.last == "fork() into the dead namespace: ENOMEM")
         #expect(try step("zombies").checks.allSatisfy(\.passed))
     }
 
@@ -60,12 +60,12 @@ struct ExperimentTests {
         try requireRoot()
         let mount = try runExperiment("mount-namespace").result
         let bind = try #require(mount.steps.first { $0.key == "bind" })
-        #expect(bind.observations.map(\.output.first) == ["(empty)", "a"])
+        #expect(bind.observations.map(\.lines.first) == ["(empty)", "a"])
         let pivot = try runExperiment("pivot-root").result
         let pivoted = try #require(pivot.steps.first { $0.key == "pivot-root" })
         // busybox's ls, run after pivot_root, lists the root it was built with, one per line.
-        #expect(pivoted.observations.last?.output == ["bin", "dev", "etc", "proc", "sys", "tmp"])
-        #expect(pivoted.observations[1].output.first?.hasSuffix(": EINVAL") == true)
+        #expect(pivoted.observations.last?.lines == ["bin", "dev", "etc", "proc", "sys", "tmp"])
+        #expect(pivoted.observations[1].lines.first?.hasSuffix(": EINVAL") == true)
     }
 
     @Test func userMapsReadRelativeToTheReaderAndTheMachinesLimitStaysAsItWas() throws {
@@ -73,7 +73,7 @@ struct ExperimentTests {
         let limit = readTextFile("/proc/sys/user/max_user_namespaces")
         let result = try runExperiment("user-namespace").result
         let maps = try #require(result.steps.first { $0.key == "maps" })
-        #expect(maps.observations.map { $0.output.last } == ["100 200 1", "100 200 1", "100 0 1"])
+        #expect(maps.observations.map { $0.lines.last } == ["100 200 1", "100 200 1", "100 0 1"])
         #expect(readTextFile("/proc/sys/user/max_user_namespaces") == limit)
     }
 
@@ -81,9 +81,9 @@ struct ExperimentTests {
         try requireRoot()
         let result = try runExperiment("net-namespace").result
         let veth = try #require(result.steps.first { $0.key == "veth" })
-        #expect(veth.observations[1].output.last == "connect(10.200.0.1:8080): success")
+        #expect(veth.observations[1].lines.last == "connect(10.200.0.1:8080): success")
         let move = try #require(result.steps.first { $0.key == "move" })
-        #expect(move.observations[0].output.last?.trimmingCharacters(in: .whitespaces) == "lo UP 127.0.0.1")
+        #expect(move.observations[0].lines.last?.trimmingCharacters(in: .whitespaces) == "lo UP 127.0.0.1")
     }
 
     @Test func noProcessOfARunOutlivesIt() throws {

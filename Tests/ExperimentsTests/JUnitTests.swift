@@ -11,17 +11,20 @@ import Testing
 /// xmllint, from Debian's libxml2-utils.
 @Suite("JUnit XML")
 struct JUnitTests {
+    /// The English of the engine's check for a step whose namespaces the kernel refused.
+    static let refusalCheck = engineText.namespacesMade.english
+
     // MARK: results made by hand
 
     static let makeObservations = [
-        Observation("old namespace", command: "sh -c 'hostname'", output: ["vm"]),
+        Observation("old namespace", command: "sh -c 'hostname'", printed: ["vm"]),
         Observation("new namespace", command: "sh -c 'hostname'",
-                    output: ["<container> & \"co\" ]]> \u{1B}[31mred\u{1B}[0m\r", "\u{0}\u{FFFE}\ttab"]),
+                    printed: ["<container> & \"co\" ]]> \u{1B}[31mred\u{1B}[0m\r", "\u{0}\u{FFFE}\ttab"]),
     ]
 
-    static func step(_ key: String, _ checks: [Check], observations: [Observation] = [], broken: String? = nil,
+    static func step(_ key: String, _ checks: [Check], observations: [Observation] = [], broken: Message? = nil,
                      seconds: Double = 0.25) -> StepResult {
-        StepResult(key: key, title: key, shell: "", syscalls: [], observations: observations, checks: checks,
+        StepResult(key: key, title: .verbatim(key), shell: "", syscalls: [], observations: observations, checks: checks,
                    broken: broken, seconds: seconds)
     }
 
@@ -44,7 +47,7 @@ struct JUnitTests {
     static let failed = ExperimentResult(id: "demo-fail", title: "demo", steps: [
         step("make", [inodesDiffer, Check("hostname inside", expected: "container", actual: "vm\nand more", passed: false)],
              observations: makeObservations),
-        step("join", [Check(JUnit.refusalCheck, expected: "yes",
+        step("join", [Check(engineText.namespacesMade, expected: "yes",
                             actual: "unshare(CLONE_NEWUTS): Operation not permitted (EPERM)", passed: false)]),
         hostUnchanged,
     ], seconds: 0.5)
@@ -55,7 +58,7 @@ struct JUnitTests {
         hostUnchanged,
     ], seconds: 10.5)
 
-    static let unrunnable = [("cgroup-namespace", ["no cgroup namespaces", "Linux 4.6 or later needed"])]
+    static let unrunnable: [(id: String, reasons: [Message])] = [("cgroup-namespace", ["no cgroup namespaces", "Linux 4.6 or later needed"])]
 
     static let document = JUnit.document([passed, failed, broken], unrunnable: unrunnable)
 
@@ -73,7 +76,7 @@ struct JUnitTests {
         #expect(names[0] == ["make", "make: uts namespace inode of the new process", "make: hostname inside",
                              "join", "join: joined",
                              hostUnchangedKey, "\(hostUnchangedKey): hostname, domainname, SysV IPC, mounts and network devices where the runner runs"])
-        #expect(!names[1].contains { $0.contains(JUnit.refusalCheck) })
+        #expect(!names[1].contains { $0.contains(Self.refusalCheck) })
         #expect(try Self.caseNames(file.path, suite: "cgroup-namespace") == ["runnable on this host"])
     }
 
@@ -108,7 +111,7 @@ struct JUnitTests {
         #expect(try value("demo-fail", "join", "failure/@type") == "refused")
         #expect(try value("demo-fail", "join", "failure/@message")
                 == "expected yes, got unshare(CLONE_NEWUTS): Operation not permitted (EPERM)")
-        #expect(try value("demo-fail", "join", "failure").hasPrefix(JUnit.refusalCheck + "\nexpected: yes\n"))
+        #expect(try value("demo-fail", "join", "failure").hasPrefix(Self.refusalCheck + "\nexpected: yes\n"))
         #expect(try value("demo-broken", "join", "error/@type") == "broken")
         #expect(try value("demo-broken", "join", "error/@message")
                 == "no report from the probe <nsprobe> & no exit after 10 s")
@@ -165,9 +168,9 @@ struct JUnitTests {
     }
 
     /// The check JUnit.swift makes a step's refusal is the one the engine reports.
-    @Test func theRefusalCheckIsTheEnginesName() throws {
-        let engine = try #require(readTextFile(Self.sourceRoot + "/Sources/Experiments/Engine.swift"))
-        #expect(engine.contains("Check(\"\(JUnit.refusalCheck)\""))
+    @Test func theRefusalCheckIsTheEngines() {
+        #expect(Check(engineText.namespacesMade, expected: "yes", actual: "EPERM", passed: false).isRefusal)
+        #expect(!Check(.verbatim(Self.refusalCheck), expected: "yes", actual: "EPERM", passed: false).isRefusal)
     }
 
     @Test func runAllWritesValidJUnitWithACasePerStep() throws {

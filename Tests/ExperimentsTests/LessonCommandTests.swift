@@ -126,7 +126,7 @@ struct LessonCommandTests {
         try requireRoot()
         let parts = step.split(separator: "/")
         let experiment = try #require(Catalog.experiment(String(parts[0])))
-        let shell = try #require(experiment.steps.first { $0.key == parts[1] }).shell
+        let shell = try #require(experiment.steps.first { $0.key == parts[1] }).shell.english
         let result = try runCommand(lessonShell + ["-c", shell], timeout: 60)
         #expect(result.exitCode == 0, "\(step): $ \(shell)\n\(result.output)\(result.errors)")
     }

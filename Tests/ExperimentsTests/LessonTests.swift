@@ -30,9 +30,9 @@ struct LessonTests {
     func titlesAgree(id: String) throws {
         let experiment = try #require(Catalog.experiment(id))
         let lesson = try Lesson.load(id: id)
-        #expect(lesson.title == experiment.title)
+        #expect(lesson.title == experiment.title.english)
         for step in experiment.steps {
-            #expect(lesson.section(for: step.key)?.title == step.title, "\(id): \(step.key)")
+            #expect(lesson.section(for: step.key)?.title == step.title.english, "\(id): \(step.key)")
         }
         if let host = lesson.section(for: hostUnchangedKey) {
             #expect(host.title == "Nothing changed outside the experiment's namespaces")

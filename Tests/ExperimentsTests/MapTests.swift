@@ -15,19 +15,19 @@ struct MapTests {
 
     static func process(_ label: String, pid: Int, uts: UInt64, mnt: UInt64 = 300,
                         host: HostNamespaces? = demoHost) -> Observation {
-        Observation(label, command: "hostname", output: ["vm"],
+        Observation(.verbatim(label), command: "hostname", printed: ["vm"],
                     namespaces: ProcessNamespaces(pid: pid, inodes: ["uts": uts, "mnt": mnt, "pid": 400],
                                                   oldSideHost: host))
     }
 
-    static let plain = MapRenderer(style: Style(colour: false, width: 80))
+    static let plain = MapRenderer(style: Style(colour: false, width: 80), language: .en)
 
     @Test func twoProcessesSharingAnInodeOneAloneAndOneWithoutNamespaces() {
         let lines = Self.plain.lines([
             Self.process("old namespace", pid: 10, uts: 100),
             Self.process("parent", pid: 11, uts: 100),
             Self.process("new namespace", pid: 12, uts: 200),
-            Observation("the runner's view", command: "kill -9 12", output: ["gone"]),
+            Observation("the runner's view", command: "kill -9 12", printed: ["gone"]),
         ], kinds: [.uts])
         #expect(lines == [
             "  who is where, by namespace inode (as lsns -T and pstree -N show it):",
@@ -68,7 +68,7 @@ struct MapTests {
     }
 
     @Test func withoutNamespacesThereIsNoMap() {
-        #expect(Self.plain.lines([Observation("the runner's view", command: "true", output: [])], kinds: [.uts]) == [])
+        #expect(Self.plain.lines([Observation("the runner's view", command: "true", printed: [])], kinds: [.uts]) == [])
         #expect(Self.plain.lines([], kinds: [.uts]) == [])
     }
 
@@ -88,12 +88,12 @@ struct MapTests {
                                                Self.process("new namespace", pid: 11, uts: 200)],
                                 checks: [Check("differ", expected: "≠ 100", actual: "200", passed: true)], seconds: 0)
         let style = Style(colour: false, width: 80)
-        let none = ResultRenderer(style: style, explain: false).stepBody(result, namespaces: [.uts])
+        let none = ResultRenderer(style: style, explain: false, language: .en).stepBody(result, namespaces: [.uts])
         #expect(!none.contains("who is where"))
-        let map = ResultRenderer(style: style, explain: false, map: true).stepBody(result, namespaces: [.uts])
+        let map = ResultRenderer(style: style, explain: false, map: true, language: .en).stepBody(result, namespaces: [.uts])
         #expect(map.hasPrefix("  PASS  [new-namespace] differ: 200 (expected: ≠ 100)\n  map   [new-namespace] who is where"), "\(map)")
         // --explain: after the side-by-side output, before the checks.
-        let explained = ResultRenderer(style: style, explain: true).stepBody(result, namespaces: [.uts])
+        let explained = ResultRenderer(style: style, explain: true, language: .en).stepBody(result, namespaces: [.uts])
         let mapAt = try #require(explained.range(of: "    uts  100")), checkAt = try #require(explained.range(of: "PASS"))
         let sideBySide = try #require(explained.range(of: "│ new namespace"))
         #expect(sideBySide.lowerBound < mapAt.lowerBound && mapAt.lowerBound < checkAt.lowerBound, "\(explained)")
@@ -174,9 +174,9 @@ struct MapTests {
             #expect(run.output.contains("  map   [\(key)] who is where"), "\(key)")
         }
         #expect(!run.output.contains("[host-unchanged] who is where"))
-        let checksThenMap = run.output.range(of: "PASS  [new-namespace]")!.lowerBound
-            < run.output.range(of: "map   [new-namespace]")!.lowerBound
-        #expect(checksThenMap)
+        let check = try #require(run.output.range(of: "PASS  [new-namespace]"))
+        let map = try #require(run.output.range(of: "map   [new-namespace]"))
+        #expect(check.lowerBound < map.lowerBound)
         #expect(run.output.split(separator: "\n").filter { $0.contains(" ── ") }.allSatisfy { $0.count <= 80 })
     }
 
@@ -186,7 +186,11 @@ struct MapTests {
         #expect(run.exitCode == 0, "\(run.output)\n\(run.errors)")
         Self.expectUTSMap(run.output, explain: true)
         // The pitfall: the parent that renamed the demo host is in the demo host's namespace.
-        let pitfall = String(run.output[run.output.range(of: "Step 3/4")!.lowerBound...])
+        // The step's place is the catalogue's, not a number this test knows.
+        let experiment = try #require(Catalog.experiment("uts-namespace"))
+        let number = try #require(experiment.steps.firstIndex { $0.key == "set-too-late" }) + 1
+        let heading = try #require(run.output.range(of: "Step \(number)/\(experiment.steps.count + 1)"))
+        let pitfall = String(run.output[heading.lowerBound...])
         let rows = Self.rows(pitfall, step: nil, explain: true)
         #expect(rows.first?.who.hasPrefix("parent, old namespace (pid ") == true, "\(pitfall)")
         #expect(rows.first?.who.contains("· demo host") == true)

@@ -104,3 +104,15 @@ func runnerPids(under sandbox: ChildProcess) throws -> (supervisor: pid_t, insid
     let supervisor = try child(of: sandbox.pid)
     return (supervisor, try child(of: supervisor))
 }
+
+/// In a test, a string literal where a message goes is a value shown as it is: a check or
+/// an observation made by hand. (The library itself has no such conversion: every sentence
+/// of its own is a template in a table.)
+extension Message: ExpressibleByStringLiteral {
+    public init(stringLiteral text: String) { self = .verbatim(text) }
+}
+
+extension Observation {
+    /// Its lines in English, as JSON carries them.
+    var lines: [String] { output.map(\.english) }
+}

@@ -1,12 +1,14 @@
 import Glibc
 
-/// net-namespace: seeds 001, 003 and 004. A new network namespace has its own devices,
+/// net-namespace (network_namespaces(7)). A new network namespace has its own devices,
 /// addresses, ports, routes and firewall, and starts with nothing but a loopback device that
 /// is down. A veth pair is a cable between two namespaces. Every device here is made in the
 /// demo host's network namespace or a new one, both the runner's: no packet leaves them.
+let netChapter = Chapter(netNamespace, exercises: [netExercise, vethExercise], messages: say)
+
 public let netNamespace = Experiment(
     id: "net-namespace",
-    title: "Network namespace: loopback, veth pairs, ports and routes",
+    title: say.title,
     namespaces: [.net],
     minimumKernel: "3.8",  // /proc/PID/ns/net, veth moves by pid
     needsCommands: ["ip"],
@@ -23,7 +25,7 @@ public let netNamespace = Experiment(
                     .setLinkUp("lo")],
     shellTries: ["ip address", "ip link set lo up; ip address", "ip route", "readlink /proc/self/ns/net"],
     steps: [
-        Step("only-lo", "A new network namespace: only lo, and it is down",
+        Step("only-lo", say.onlyLo,
              shell: "ip -brief link; unshare --net bash -c 'ip -brief address; ip route; echo > /dev/tcp/127.0.0.1/80' || true",
              syscalls: ["unshare(CLONE_NEWNET)", "connect(127.0.0.1:\(port))"]) { lab in
             let look: [ProbeAction] = [.report([.interfaces, .routes, .ns]), .connect(address: "127.0.0.1", port: port)]
@@ -31,64 +33,60 @@ public let netNamespace = Experiment(
             let old = sides[0], new = sides[1]
             let newReport = try new.report
             return StepOutcome(
-                observations: [old.observation("old namespace"), new.observation("new namespace")],
+                observations: [old.observation(words.oldNamespace), new.observation(words.newNamespace)],
                 checks: [
-                    .differ("net namespace inode of the new process", old: try old.report.inode(.net), new: newReport.inode(.net)),
-                    .equal("devices in the new namespace", expected: ["lo DOWN"], actual: newReport.interfaces.map(deviceLines)),
-                    .equal("its routes", expected: [], actual: newReport.routes),
-                    .errno("connect(127.0.0.1:\(port)) there", expected: "ENETUNREACH",
-                           actual: try? new.probe.result(ConnectResult.self)),
-                    .errno("the same connect in the old namespace (lo up, nobody listening)", expected: "ECONNREFUSED",
-                           actual: try? old.probe.result(ConnectResult.self)),
+                    .differ(words.newNamespaceInode("net"), old: try old.report.inode(.net), new: newReport.inode(.net)),
+                    .equal(say.devicesInNew, expected: ["lo DOWN"], actual: newReport.interfaces.map(deviceLines)),
+                    .equal(say.itsRoutes, expected: [], actual: newReport.routes),
+                    .fails(say.connectThere("127.0.0.1:\(port)"), with: "ENETUNREACH", try? new.probe.result(ConnectResult.self)),
+                    .fails(say.sameConnectInOld, with: "ECONNREFUSED", try? old.probe.result(ConnectResult.self)),
                 ])
         },
 
-        Step("loopback-up", "Bring lo up: loopback works inside",
+        Step("loopback-up", say.loopbackUp,
              shell: "unshare --net sh -c 'ip link set lo up; ip -brief address; ip route show table local'",
              syscalls: ["ioctl(SIOCSIFFLAGS, \"lo\", IFF_UP)", "listen(127.0.0.1:\(port))", "connect(127.0.0.1:\(port))"]) { lab in
             let new = try lab.probe(.new([.net], [.setLinkUp("lo")]),
                                     [.report([.interfaces, .ns]), .listen(address: "127.0.0.1", port: port),
                                      .connect(address: "127.0.0.1", port: port)], then: showAddresses)
             return StepOutcome(
-                observations: [new.observation("new namespace, after ip link set lo up")],
+                observations: [new.observation(say.newAfterLoUp)],
                 checks: [
-                    .equal("devices in the new namespace", expected: ["lo UP 127.0.0.1"], actual: try new.report.interfaces.map(deviceLines)),
-                    .errno("listen(127.0.0.1:\(port))", expected: "success", actual: try? new.probe.result(ListenResult.self)),
-                    .errno("connect(127.0.0.1:\(port)): a TCP handshake over lo", expected: "success",
-                           actual: try? new.probe.result(ConnectResult.self)),
+                    .equal(say.devicesInNew, expected: ["lo UP 127.0.0.1"], actual: try new.report.interfaces.map(deviceLines)),
+                    .succeeds(say.listenThere("127.0.0.1:\(port)"), try? new.probe.result(ListenResult.self)),
+                    .succeeds(say.handshakeOverLo("127.0.0.1:\(port)"), try? new.probe.result(ConnectResult.self)),
                 ])
         },
 
-        Step("same-port", "The same port, bound in two namespaces at once",
-             shell: "unshare --net bash -c 'ip link set lo up; busybox nc -l -p 8080 & unshare --net bash -c \"ip link set lo up; busybox nc -l -p 8080 & sleep 1; ss -Hltn; kill \\$!\"; ss -Hltn; kill $!'",
-             syscalls: ["bind(127.0.0.1:\(port)) in the old namespace", "bind(127.0.0.1:\(port)) in the new one"]) { lab in
+        Step("same-port", say.samePort,
+             shell: .verbatim("unshare --net bash -c 'ip link set lo up; busybox nc -l -p 8080 & unshare --net bash -c \"ip link set lo up; busybox nc -l -p 8080 & sleep 1; ss -Hltn; kill \\$!\"; ss -Hltn; kill $!'"),
+             syscalls: [say.bindInOld("127.0.0.1:\(port)"), say.bindInNew("127.0.0.1:\(port)")]) { lab in
             let listen = ProbeAction.listen(address: "127.0.0.1", port: port)
             // The old side keeps its port while the new side binds the same one, twice.
             let (old, new) = try lab.probe(.oldSide, [.report([.ns]), listen, .hold()]) { _ in
                 try lab.probe(.new([.net], [.setLinkUp("lo")]), [.report([.ns]), listen, listen])
             }
             let newListens = try new.probe.results(ListenResult.self)
-            guard newListens.count == 2 else { throw LabError("the probe reported \(newListens.count) of its 2 listens") }
+            guard newListens.count == 2 else { throw LabError(say.listensReported(newListens.count)) }
             let oldListen = try old.probe.result(ListenResult.self)
             return StepOutcome(
                 observations: [
-                    old.observation("old namespace", command: "nsprobe listen=127.0.0.1:\(port) hold",
-                                    output: ["listen: \(oldListen.outcome)"]),
-                    new.observation("new namespace, meanwhile", command: "nsprobe listen=127.0.0.1:\(port) listen=127.0.0.1:\(port)",
-                                    output: newListens.map { "listen: \($0.outcome)" }),
+                    old.observation(words.oldNamespace, command: "nsprobe listen=127.0.0.1:\(port) hold",
+                                    output: [say.listenOutcome(oldListen.outcome)]),
+                    new.observation(say.newMeanwhile, command: "nsprobe listen=127.0.0.1:\(port) listen=127.0.0.1:\(port)",
+                                    output: newListens.map { say.listenOutcome($0.outcome) }),
                 ],
                 checks: [
-                    .errno("listen(127.0.0.1:\(port)) in the old namespace", expected: "success", actual: oldListen),
-                    .errno("the same port in the new namespace, meanwhile", expected: "success", actual: newListens[0]),
-                    .errno("a second listen on it in the new namespace: the port is taken there", expected: "EADDRINUSE",
-                           actual: newListens[1]),
+                    .succeeds(say.listenInOld("127.0.0.1:\(port)"), oldListen),
+                    .succeeds(say.samePortInNew, newListens[0]),
+                    .fails(say.secondListen, with: "EADDRINUSE", newListens[1]),
                 ])
         },
 
-        Step("veth", "A veth pair: a cable between two namespaces",
-             shell: "unshare --net bash -c 'ip link set lo up; unshare --net sleep 9 & sleep 1; ip link add veth-host type veth peer name veth-ns netns $!; ip addr add 10.200.0.1/24 dev veth-host; ip link set veth-host up; nsenter --net --target $! bash -c \"ip addr add 10.200.0.2/24 dev veth-ns; ip link set veth-ns up; ip route; echo > /dev/tcp/10.200.0.1/22\"; kill $!'   # this bash plays the host",
-             syscalls: ["ip link add veth-host type veth peer name veth-ns netns PID", "ip addr add", "ip link set … up",
-                        "connect(\(hostAddress):\(port))"]) { lab in
+        Step("veth", say.veth,
+             shell: say.hostShell("unshare --net bash -c 'ip link set lo up; unshare --net sleep 9 & sleep 1; ip link add veth-host type veth peer name veth-ns netns $!; ip addr add 10.200.0.1/24 dev veth-host; ip link set veth-host up; nsenter --net --target $! bash -c \"ip addr add 10.200.0.2/24 dev veth-ns; ip link set veth-ns up; ip route; echo > /dev/tcp/10.200.0.1/22\"; kill $!'"),
+             syscalls: [.verbatim("ip link add veth-host type veth peer name veth-ns netns PID"), .verbatim("ip addr add"),
+                        .verbatim("ip link set … up"), .verbatim("connect(\(hostAddress):\(port))")]) { lab in
             let holder = try lab.startProbe(.new([.net], [.setLinkUp("lo")]),
                                             [.report([.ns, .routes]), .hold(), .report([.interfaces, .routes]),
                                              .connect(address: hostAddress, port: port), .hold()])
@@ -106,39 +104,39 @@ public let netNamespace = Experiment(
             let before = try new.probe.report(0), after = try new.probe.report(1)
             return StepOutcome(
                 observations: [
-                    old.observation("old namespace", command: commands.prefix(3).map(\.command).joined(separator: "; "),
-                                    output: ["devices: " + (try old.report.interfaces.map(deviceLines) ?? []).joined(separator: ", "),
-                                             "listen(\(hostAddress):\(port)): \((try? old.probe.result(ListenResult.self))?.outcome ?? "?")",
-                                             "then: \(cleanup.command)"]),
-                    new.observation("new namespace", command: commands.suffix(2).map(\.command).joined(separator: "; "),
-                                    output: ["devices: " + (after.interfaces.map(deviceLines) ?? []).joined(separator: ", "),
-                                             "routes: " + (after.routes ?? []).joined(separator: ", "),
-                                             "connect(\(hostAddress):\(port)): \((try? new.probe.result(ConnectResult.self))?.outcome ?? "?")"]),
+                    old.observation(words.oldNamespace, command: commands.prefix(3).map(\.command).joined(separator: "; "),
+                                    output: [say.devices(Message.list(try old.report.interfaces.map(deviceLines) ?? [])),
+                                             say.listenAt("\(hostAddress):\(port)",
+                                                          (try? old.probe.result(ListenResult.self))?.outcome ?? Message.verbatim("?")),
+                                             say.then(cleanup.command)]),
+                    new.observation(words.newNamespace, command: commands.suffix(2).map(\.command).joined(separator: "; "),
+                                    output: [say.devices(Message.list(after.interfaces.map(deviceLines) ?? [])),
+                                             say.routes(Message.list(after.routes ?? [])),
+                                             say.connectAt("\(hostAddress):\(port)",
+                                                           (try? new.probe.result(ConnectResult.self))?.outcome ?? Message.verbatim("?"))]),
                 ],
                 checks: [
-                    .equal("routes in the new namespace before the cable", expected: [], actual: before.routes),
-                    .equal("devices in the new namespace after it", expected: ["lo UP 127.0.0.1", "\(namespaceEnd) UP \(namespaceAddress)"],
+                    .equal(say.routesBeforeCable, expected: [], actual: before.routes),
+                    .equal(say.devicesAfterCable, expected: ["lo UP 127.0.0.1", "\(namespaceEnd) UP \(namespaceAddress)"],
                            actual: after.interfaces.map(deviceLines)),
-                    .equal("its routes: only the one the address brought", expected: ["10.200.0.0/24 dev \(namespaceEnd)"],
+                    .equal(say.routesFromAddress, expected: ["10.200.0.0/24 dev \(namespaceEnd)"],
                            actual: after.routes),
-                    .contains("devices in the old namespace", "\(hostEnd) UP \(hostAddress)", in: try old.report.interfaces.map(deviceLines)) { $0 },
-                    .errno("listen(\(hostAddress):\(port)) in the old namespace", expected: "success",
-                           actual: try? old.probe.result(ListenResult.self)),
-                    .errno("connect(\(hostAddress):\(port)) from the new namespace, across the cable", expected: "success",
-                           actual: try? new.probe.result(ConnectResult.self)),
+                    .contains(say.devicesInOld, "\(hostEnd) UP \(hostAddress)", in: try old.report.interfaces.map(deviceLines)) { $0 },
+                    .succeeds(say.listenInOld("\(hostAddress):\(port)"), try? old.probe.result(ListenResult.self)),
+                    .succeeds(say.connectAcrossCable("\(hostAddress):\(port)"), try? new.probe.result(ConnectResult.self)),
                 ])
         },
 
-        Step("move", "Moving a device: by pid, by name, and when its namespace dies",
-             shell: "unshare --net --mount bash -c 'mount -t tmpfs run /run; ip link add veth-host type veth peer name veth-ns; unshare --net sleep 9 & sleep 1; ip link set veth-ns netns $!; ip -brief link; nsenter --net --target $! ip link set veth-ns netns $$; ip netns attach lab $!; ip netns list; ip link set veth-ns netns lab; ip -brief link; ip netns delete lab; kill $!; wait; ip link delete veth-host 2>&1 || true'   # this bash plays the host",
-             syscalls: ["ip link set veth-ns netns PID", "ip netns attach \(netnsName) PID", "ip link set veth-ns netns \(netnsName)",
-                        "kill(holder)"]) { lab in
+        Step("move", say.move,
+             shell: say.hostShell("unshare --net --mount bash -c 'mount -t tmpfs run /run; ip link add veth-host type veth peer name veth-ns; unshare --net sleep 9 & sleep 1; ip link set veth-ns netns $!; ip -brief link; nsenter --net --target $! ip link set veth-ns netns $$; ip netns attach lab $!; ip netns list; ip link set veth-ns netns lab; ip -brief link; ip netns delete lab; kill $!; wait; ip link delete veth-host 2>&1 || true'"),
+             syscalls: [.verbatim("ip link set veth-ns netns PID"), .verbatim("ip netns attach \(netnsName) PID"),
+                        .verbatim("ip link set veth-ns netns \(netnsName)"), say.killHolder]) { lab in
             let holder = try lab.startProbe(.new([.net], [.setLinkUp("lo")]), [.report([.ns]), .hold()])
             let inside = try lab.inside(holder, [.net])
-            guard let demoHost = lab.oldSideHost?.pid else { throw LabError("the demo host is not running") }
+            guard let demoHost = lab.oldSideHost?.pid else { throw LabError(say.noDemoHost) }
             var steps: [(FinishedProcess, old: [String]?, new: [String]?)] = []
-            func run(_ placement: ProcessSpec, _ words: String) throws {
-                let command = try ip(lab, placement, words)
+            func run(_ placement: ProcessSpec, _ arguments: String) throws {
+                let command = try ip(lab, placement, arguments)
                 let old = try lab.probe(.oldSide, [.report([.interfaces])]).report.interfaces.map(deviceLines)
                 let new = try lab.probe(inside, [.report([.interfaces])]).report.interfaces.map(deviceLines)
                 steps.append((command, old, new))
@@ -147,7 +145,11 @@ public let netNamespace = Experiment(
             try run(.oldSide, "link set \(namespaceEnd) netns \(holder.pid)")
             try run(inside, "link set \(namespaceEnd) netns \(demoHost)")
             try run(.oldSide, "netns attach \(netnsName) \(holder.pid)")
-            let named = try lab.probe(.oldSide, [.report([.mounts])]).report.mountLine(at: "/run/netns/\(netnsName)")
+            // The file system of the mount at the name: "no mount" when there is none, nothing
+            // when the report has no mounts.
+            let seen = try lab.probe(.oldSide, [.report([.mounts])]).report
+            let named: Message? = seen.mounts == nil ? nil
+                : seen.mount(at: "/run/netns/\(netnsName)").map { Message.verbatim($0.fstype) } ?? words.noMount
             try run(.oldSide, "link set \(namespaceEnd) netns \(netnsName)")
             try run(.oldSide, "netns delete \(netnsName)")
             // The last process of the namespace goes; the kernel takes the pair down with it.
@@ -159,24 +161,21 @@ public let netNamespace = Experiment(
             return StepOutcome(
                 // Side by side: each command, then the devices each namespace shows.
                 observations: [
-                    gone.observation("old namespace", command: "ip … ; ip -brief link",
-                                     output: steps.flatMap { ["$ \($0.0.command)", "  " + ($0.old ?? ["?"]).joined(separator: ", ")] }
-                                        + ["(pid \(holder.pid), the new namespace's last process, exits)",
-                                           "  " + (final ?? ["?"]).joined(separator: ", ")]),
-                    ended.observation("new namespace", command: "ip -brief link",
-                                      output: steps.flatMap { ["", "  " + ($0.new ?? ["?"]).joined(separator: ", ")] }
-                                        + ["", "  (gone: \(ended.termination))"]),
+                    gone.observation(words.oldNamespace, command: "ip … ; ip -brief link",
+                                     output: steps.flatMap { [Message.verbatim("$ \($0.0.command)"), indented($0.old)] }
+                                        + [say.lastProcessExits(holder.pid), indented(final)]),
+                    ended.observation(words.newNamespace, command: "ip -brief link",
+                                      output: steps.flatMap { [Message.verbatim(""), indented($0.new)] }
+                                        + [Message.verbatim(""), say.indented(say.goneWith(ended.termination.message))]),
                 ],
                 checks: [
-                    .contains("by pid: \(namespaceEnd) is in the new namespace", "\(namespaceEnd) DOWN", in: at(1).new) { $0 },
-                    .notContains("and gone from the old one", "\(namespaceEnd) DOWN", in: at(1).old) { $0 },
-                    .contains("back by the demo host's pid, from inside", "\(namespaceEnd) DOWN", in: at(2).old) { $0 },
-                    .equal("ip netns attach: a bind mount of the namespace under /run/netns", expected: "nsfs",
-                           actual: named.map { $0.split(separator: " ").dropFirst(2).first.map(String.init) ?? $0 }),
-                    .contains("by name: \(namespaceEnd) is in the new namespace again", "\(namespaceEnd) DOWN", in: at(4).new) { $0 },
-                    .errno("when the new namespace died, its end of the pair went, and the other with it", expected: "success",
-                           actual: try? gone.probe.result(LinkGoneResult.self)),
-                    .equal("the old namespace's devices at the end", expected: ["lo UP 127.0.0.1"], actual: final),
+                    .contains(say.byPid(namespaceEnd), "\(namespaceEnd) DOWN", in: at(1).new) { $0 },
+                    .notContains(say.goneFromOld, "\(namespaceEnd) DOWN", in: at(1).old) { $0 },
+                    .contains(say.backByPid, "\(namespaceEnd) DOWN", in: at(2).old) { $0 },
+                    .equal(say.attachMount, expected: Message.verbatim("nsfs"), actual: named),
+                    .contains(say.byName(namespaceEnd), "\(namespaceEnd) DOWN", in: at(4).new) { $0 },
+                    .succeeds(say.pairGone, try? gone.probe.result(LinkGoneResult.self)),
+                    .equal(say.oldDevicesAtEnd, expected: ["lo UP 127.0.0.1"], actual: final),
                 ])
         },
     ])
@@ -190,18 +189,22 @@ private let netnsName = "nslab-lab"
 /// What the new side shows after the probe: `ip -brief address`.
 private let showAddresses = ["ip", "-brief", "address"]
 
-
-/// Runs `ip WORDS` where `placement` says and requires it to succeed.
-private func ip(_ lab: Lab, _ placement: ProcessSpec, _ words: String) throws -> FinishedProcess {
-    let arguments = ["ip"] + words.split(separator: " ").map(String.init)
-    let done = try lab.run(placement, arguments)
+/// Runs `ip ARGUMENTS` where `placement` says and requires it to succeed.
+private func ip(_ lab: Lab, _ placement: ProcessSpec, _ arguments: String) throws -> FinishedProcess {
+    let done = try lab.run(placement, ["ip"] + arguments.split(separator: " ").map(String.init))
     guard done.termination == .exited(0) else {
-        throw LabError("\(done.command): \(done.termination): \(done.output.joined(separator: " "))")
+        throw LabError(say.ipFailed(done.command, done.termination.message, done.output.joined(separator: " ")))
     }
     return done
 }
 
-/// The cable of seed 004: a veth pair made in the demo host with one end in `holder`'s new
+/// Devices as the move step lists them under a command: "  lo UP 127.0.0.1, veth-ns DOWN",
+/// or "  ?" when they were not read.
+private func indented(_ devices: [String]?) -> Message {
+    say.indented(Message.list(devices ?? ["?"]))
+}
+
+/// The cable of step veth: a veth pair made in the demo host with one end in `holder`'s new
 /// namespace, each end with an address and up. Returns the commands, as they ran.
 private func cable(_ lab: Lab, to holder: ChildProcess) throws -> [FinishedProcess] {
     let inside = try lab.inside(holder, [.net])
@@ -212,4 +215,162 @@ private func cable(_ lab: Lab, to holder: ChildProcess) throws -> [FinishedProce
         try ip(lab, inside, "addr add \(namespaceAddress)/24 dev \(namespaceEnd)"),
         try ip(lab, inside, "link set \(namespaceEnd) up"),
     ]
+}
+
+// MARK: - Graded exercise
+
+/// The ports of net-namespace, different in every run; neither is a placeholder.
+struct NetExerciseValues: ExerciseValues {
+    /// Where the grader listens and connects in the command's namespace.
+    let port: Int
+    /// Where the grader listens on the sandbox's loopback: the command must not reach it.
+    let sandboxPort: Int
+    var placeholders: [(name: String, value: String)] { [] }
+}
+
+let netExercise = Exercise(
+    id: "net-namespace", task: say.netTask,
+    choose: { random in NetExerciseValues(port: random.number(20000...29999), sandboxPort: random.number(30000...39999)) },
+    // The grader listens on the sandbox's loopback: the command must not reach it.
+    sandboxSetup: { values in [.listen(address: "127.0.0.1", port: values.sandboxPort)] }
+) { paused, values in
+    let isNew = paused.isNew(.net)
+    let seen = try paused.look(joining: [.net], [.report([.interfaces])] + (isNew ? [
+        .listen(address: "127.0.0.1", port: values.port), .connect(address: "127.0.0.1", port: values.port),
+        .connect(address: "127.0.0.1", port: values.sandboxPort),
+    ] : []))
+    let interfaces = try seen.report().interfaces
+    let connects = try seen.results(ConnectResult.self)
+    return [
+        paused.newNamespace(.net),
+        .equal(say.devicesItSees, expected: ["lo UP 127.0.0.1"], actual: interfaces.map(deviceLines))
+            .diagnosed(interfaces?.first { $0.name == "lo" }?.up == false ? say.loIsDown : nil),
+        .equal(say.listenInside, expected: words.success,
+               actual: isNew ? try seen.result(ListenResult.self).outcome : notTried(.net)),
+        .equal(say.connectToIt, expected: words.success, actual: connects.first?.outcome ?? notTried(.net)),
+        .equal(say.connectToSandbox, expected: say.refused,
+               actual: connects.dropFirst().first.map { $0.failed ? say.refused : say.reached } ?? notTried(.net)),
+    ]
+}
+
+/// The veth pair of net-veth, different in every run, and the port of the grader's listener.
+struct VethExerciseValues: ExerciseValues {
+    /// {host_if}, the end left in the sandbox, and {ns_if}, the end in the new namespace.
+    let hostInterface: String, namespaceInterface: String
+    /// {host_addr} and {ns_addr}, in one /{prefix} network.
+    let hostAddress: String, namespaceAddress: String
+    let prefix: Int
+    /// Where the grader listens in the sandbox, on every address; not a placeholder.
+    let port: Int
+    var placeholders: [(name: String, value: String)] {
+        [("host_if", hostInterface), ("ns_if", namespaceInterface), ("host_addr", hostAddress),
+         ("ns_addr", namespaceAddress), ("prefix", String(prefix))]
+    }
+}
+
+let vethExercise = Exercise(
+    id: "net-veth", task: say.vethTask,
+    choose: { random -> VethExerciseValues in
+        let net = "10.\(random.number(1...250)).\(random.number(1...250))"
+        return VethExerciseValues(hostInterface: "h-\(random.word(5))", namespaceInterface: "n-\(random.word(5))",
+                                  hostAddress: "\(net).1", namespaceAddress: "\(net).2", prefix: 24,
+                                  port: random.number(20000...29999))
+    },
+    sandboxSetup: { values in [.listen(address: "0.0.0.0", port: values.port)] },
+    leavesDevices: { values in [values.hostInterface] }
+) { paused, values in
+    let isNew = paused.isNew(.net)
+    let seen = try paused.look(joining: [.net], [.report([.interfaces])]
+                                   + (isNew ? [.connect(address: values.hostAddress, port: values.port)] : []))
+    let devices = try seen.report().interfaces.map(deviceLines)
+    return [
+        paused.newNamespace(.net),
+        .contains(say.devicesItSees, "lo UP 127.0.0.1", in: devices) { $0 },
+        .contains(say.andItsEnd, "\(values.namespaceInterface) UP \(values.namespaceAddress)", in: devices) { $0 },
+        .contains(say.hostEndInSandbox, "\(values.hostInterface) UP \(values.hostAddress)",
+                  in: try paused.during().devices.map(deviceLines)) { $0 },
+        .equal(say.connectToHostAddress, expected: words.success,
+               actual: isNew ? try seen.result(ConnectResult.self).outcome : notTried(.net)),
+    ]
+}
+
+// MARK: - What the chapter says
+
+private let say = NetText()
+
+struct NetText: MessageTable {
+    let title = Message("Network namespace: loopback, veth pairs, ports and routes", zh: "网络命名空间：回环接口、veth 设备对、端口与路由")
+
+    let onlyLo = Message("A new network namespace: only lo, and it is down", zh: "新的网络命名空间：只有 lo，而且它没有启用")
+    let devicesInNew = Message("devices in the new namespace", zh: "新命名空间里的设备")
+    let itsRoutes = Message("its routes", zh: "新命名空间里的路由")
+    let connectThere = Template("connect({0}) there", zh: "在新命名空间里 connect({0})")
+    let sameConnectInOld = Message("the same connect in the old namespace (lo up, nobody listening)",
+                                   zh: "在旧命名空间里做同样的 connect（lo 已启用，没有进程在监听）")
+
+    let loopbackUp = Message("Bring lo up: loopback works inside", zh: "启用 lo：回环接口在里面能用了")
+    let newAfterLoUp = Message("new namespace, after ip link set lo up", zh: "新命名空间，执行 ip link set lo up 之后")
+    let listenThere = Template("listen({0})", zh: "在新命名空间里 listen({0})")
+    let handshakeOverLo = Template("connect({0}): a TCP handshake over lo", zh: "connect({0})，经由 lo 的一次 TCP 握手")
+
+    let samePort = Message("The same port, bound in two namespaces at once", zh: "同一个端口，同时绑定在两个命名空间里")
+    let bindInOld = Template("bind({0}) in the old namespace", zh: "旧命名空间里的 bind({0})")
+    let bindInNew = Template("bind({0}) in the new one", zh: "新命名空间里的 bind({0})")
+    let listensReported = Template("the probe reported {0} of its 2 listens", zh: "探针报告了 {0} 次 listen，而不是它的 2 次")
+    let newMeanwhile = Message("new namespace, meanwhile", zh: "新命名空间，与此同时")
+    let listenOutcome = Template("listen: {0}", zh: "listen：{0}")
+    let listenInOld = Template("listen({0}) in the old namespace", zh: "在旧命名空间里 listen({0})")
+    let samePortInNew = Message("the same port in the new namespace, meanwhile", zh: "与此同时，在新命名空间里监听同一个端口")
+    let secondListen = Message("a second listen on it in the new namespace: the port is taken there",
+                               zh: "在新命名空间里第二次监听它，端口在那里已被占用")
+
+    let veth = Message("A veth pair: a cable between two namespaces", zh: "veth 设备对：连接两个命名空间的一根网线")
+    let hostShell = Template("{0}   # this bash plays the host", zh: "{0}   # 这个 bash 扮演宿主机")
+    let devices = Template("devices: {0}", zh: "设备：{0}")
+    let routes = Template("routes: {0}", zh: "路由：{0}")
+    let listenAt = Template("listen({0}): {1}", zh: "listen({0})：{1}")
+    let connectAt = Template("connect({0}): {1}", zh: "connect({0})：{1}")
+    let then = Template("then: {0}", zh: "然后：{0}")
+    let routesBeforeCable = Message("routes in the new namespace before the cable", zh: "接上网线之前，新命名空间里的路由")
+    let devicesAfterCable = Message("devices in the new namespace after it", zh: "接上网线之后，新命名空间里的设备")
+    let routesFromAddress = Message("its routes: only the one the address brought", zh: "它的路由，只有添加地址时带来的那一条")
+    let devicesInOld = Message("devices in the old namespace", zh: "旧命名空间里的设备")
+    let connectAcrossCable = Template("connect({0}) from the new namespace, across the cable", zh: "从新命名空间经网线 connect({0})")
+
+    let move = Message("Moving a device: by pid, by name, and when its namespace dies", zh: "移动设备：按 pid、按名字，以及它的命名空间消亡时")
+    let killHolder = Message("kill(holder)", zh: "kill(holder)，holder 为新命名空间的最后一个进程")
+    let noDemoHost = Message("the demo host is not running", zh: "演示宿主机没有在运行")
+    /// A line of the move's observations, under the command it follows.
+    let indented = Template("  {0}", zh: "  {0}")
+    let lastProcessExits = Template("(pid {0}, the new namespace's last process, exits)", zh: "（新命名空间的最后一个进程 pid {0} 退出）")
+    let goneWith = Template("(gone: {0})", zh: "（已消失：{0}）")
+    let byPid = Template("by pid: {0} is in the new namespace", zh: "按 pid 移动后，{0} 在新命名空间里")
+    let goneFromOld = Message("and gone from the old one", zh: "并且已从旧命名空间里消失")
+    let backByPid = Message("back by the demo host's pid, from inside", zh: "从里面按演示宿主机的 pid 移回")
+    let attachMount = Message("ip netns attach: a bind mount of the namespace under /run/netns",
+                              zh: "ip netns attach 在 /run/netns 下为命名空间做的绑定挂载")
+    let byName = Template("by name: {0} is in the new namespace again", zh: "按名字移动后，{0} 又回到新命名空间里")
+    let pairGone = Message("when the new namespace died, its end of the pair went, and the other with it",
+                           zh: "新命名空间消亡时，设备对在里面的一端随之消失，另一端也一起消失")
+    let oldDevicesAtEnd = Message("the old namespace's devices at the end", zh: "最后旧命名空间里的设备")
+    /// An `ip` command that failed: the command, how it ended, what it printed.
+    let ipFailed = Template("{0}: {1}: {2}", zh: "{0}：{1}：{2}")
+
+    // The exercises
+    let netTask = Message("run the command in a new network namespace with lo up",
+                          zh: "在一个启用了 lo 的新网络命名空间里运行命令")
+    let devicesItSees = Message("devices it sees", zh: "命令看到的设备")
+    let loIsDown = Message("lo is down: bring it up (ip link set lo up)", zh: "lo 没有启用：启用它（ip link set lo up）")
+    let listenInside = Message("listen on 127.0.0.1 inside", zh: "在命令的网络命名空间里监听 127.0.0.1")
+    let connectToIt = Message("connect to it", zh: "连接这个监听者")
+    let connectToSandbox = Message("connect to the grader's listener on the sandbox's 127.0.0.1",
+                                   zh: "连接评分器在沙箱的 127.0.0.1 上的监听者")
+    let refused = Message("refused", zh: "被拒绝")
+    let reached = Message("reached", zh: "连上了")
+
+    let vethTask = Message("as net-namespace, plus a veth pair {host_if}/{ns_if}: {ns_if} moved into the new namespace with {ns_addr}/{prefix}, {host_if} left in the sandbox with {host_addr}/{prefix}, both up",
+                           zh: "同 net-namespace，再加一个 veth 设备对 {host_if}/{ns_if}：{ns_if} 移进新命名空间并配上 {ns_addr}/{prefix}，{host_if} 留在沙箱里并配上 {host_addr}/{prefix}，两端都启用")
+    let andItsEnd = Message("and", zh: "以及")
+    let hostEndInSandbox = Message("{host_if} in the sandbox", zh: "沙箱里的 {host_if}")
+    let connectToHostAddress = Message("connect to the grader's listener on {host_addr}", zh: "连接评分器在 {host_addr} 上的监听者")
 }

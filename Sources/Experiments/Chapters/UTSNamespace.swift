@@ -1,8 +1,12 @@
-/// uts-namespace: seeds 001, 002 and 004. A new UTS namespace has its own hostname and NIS
-/// domain name; a name set in the wrong process renames the host.
+import Glibc
+
+/// uts-namespace (uts_namespaces(7)). A new UTS namespace has its own hostname and NIS domain
+/// name; a name set in the wrong process renames the host.
+let utsChapter = Chapter(utsNamespace, exercises: [utsExercise], messages: say)
+
 public let utsNamespace = Experiment(
     id: "uts-namespace",
-    title: "UTS namespace: hostname and NIS domain name",
+    title: say.title,
     namespaces: [.uts],
     minimumKernel: "3.0",  // setns(2) and /proc/PID/ns links
     needsCommands: ["sh", "hostname"],
@@ -11,9 +15,9 @@ public let utsNamespace = Experiment(
     footprint: Footprint(names: [insideHostname, insideDomainname]),
     shellTries: ["hostname", "hostname inside-the-shell; hostname", "readlink /proc/self/ns/uts"],
     steps: [
-        .newNamespace(.uts, "A new UTS namespace"),
+        .newNamespace(.uts, words.aNewNamespace("UTS")),
 
-        Step("set-names", "Setting the names inside the new namespace",
+        Step("set-names", say.setNames,
              shell: "unshare --uts sh -c 'hostname container; domainname nslab.example; hostname; hostname --nis'",
              syscalls: ["unshare(CLONE_NEWUTS)", "sethostname(\"container\")", "setdomainname(\"nslab.example\")"]) { lab in
             let show = ["sh", "-c", "hostname; hostname --nis"]
@@ -25,18 +29,18 @@ public let utsNamespace = Experiment(
             }
             let oldReport = try old.report, newReport = try new.report
             return StepOutcome(
-                observations: [old.observation("old namespace"), new.observation("new namespace")],
+                observations: [old.observation(words.oldNamespace), new.observation(words.newNamespace)],
                 checks: [
-                    .equal("hostname inside", expected: insideHostname, actual: newReport.hostname),
-                    .equal("NIS domain name inside", expected: insideDomainname, actual: newReport.domainname),
-                    .equal("hostname outside, unchanged", expected: before.hostname, actual: oldReport.hostname),
-                    .equal("NIS domain name outside, unchanged", expected: before.domainname, actual: oldReport.domainname),
+                    .equal(say.hostnameInside, expected: insideHostname, actual: newReport.hostname),
+                    .equal(say.domainnameInside, expected: insideDomainname, actual: newReport.domainname),
+                    .equal(say.hostnameOutside, expected: before.hostname, actual: oldReport.hostname),
+                    .equal(say.domainnameOutside, expected: before.domainname, actual: oldReport.domainname),
                 ])
         },
 
-        Step("set-too-late", "Pitfall: setting the hostname too late",
-             shell: "unshare --uts sh -c 'unshare --uts sleep 9 & sleep 1; hostname container; hostname; nsenter --uts --target $! hostname; kill $!'   # this sh plays the host",
-             syscalls: ["unshare(CLONE_NEWUTS)", "sethostname(\"container\") in the parent"]) { lab in
+        Step("set-too-late", say.setTooLate,
+             shell: say.tooLateShell("unshare --uts sh -c 'unshare --uts sleep 9 & sleep 1; hostname container; hostname; nsenter --uts --target $! hostname; kill $!'"),
+             syscalls: [.verbatim("unshare(CLONE_NEWUTS)"), say.inTheParent("sethostname(\"container\")")]) { lab in
             // The child starts first, holding; then the parent, still in the demo host, calls
             // sethostname, as a Go program does that calls syscall.Sethostname after cmd.Start().
             let (childOutput, parent) = try lab.probe(.new([.uts]), [.hold(), .report([.hostname, .ns])]) { _ in
@@ -46,17 +50,13 @@ public let utsNamespace = Experiment(
             let childReport = try childOutput.report
             return StepOutcome(
                 observations: [
-                    parent.observation("parent, old namespace", command: "hostname container",
-                                       output: ["hostname before: \(before.hostname ?? "")",
-                                                "hostname after:  \(after.hostname ?? "")"]),
-                    childOutput.observation("child, new namespace", command: "hostname",
-                                            output: [childReport.hostname ?? ""]),
+                    parent.observation(say.parentOld, command: "hostname container",
+                                       output: [say.hostnameBefore(before.hostname ?? ""), say.hostnameAfter(after.hostname ?? "")]),
+                    childOutput.observation(say.childNew, command: "hostname", output: [.verbatim(childReport.hostname ?? "")]),
                 ],
                 checks: [
-                    .equal("the demo host was renamed by its own process", expected: insideHostname,
-                           actual: after.hostname),
-                    .equal("the child kept the name copied at clone time", expected: before.hostname,
-                           actual: childReport.hostname),
+                    .equal(say.renamedByItsOwn, expected: insideHostname, actual: after.hostname),
+                    .equal(say.keptCopiedName, expected: before.hostname, actual: childReport.hostname),
                 ])
         },
     ])
@@ -64,3 +64,50 @@ public let utsNamespace = Experiment(
 /// The names the new namespace gets, as the lesson's commands give them.
 private let insideHostname = "container"
 private let insideDomainname = "nslab.example"
+
+// MARK: - Graded exercise
+
+/// The hostname the student's program must set, different in every run.
+struct UTSExerciseValues: ExerciseValues {
+    let hostname: String
+    var placeholders: [(name: String, value: String)] { [("hostname", hostname)] }
+}
+
+let utsExercise = Exercise(
+    id: "uts-namespace", task: say.task, reportSections: [.hostname],
+    choose: { random in UTSExerciseValues(hostname: "host-" + random.word(6)) }
+) { paused, values in
+    let seen = try paused.look(joining: [.uts], [.report([.hostname])]).report()
+    return [
+        paused.newNamespace(.uts),
+        .equal(say.hostnameTheCommandSees, expected: values.hostname, actual: seen.hostname),
+    ]
+}
+
+// MARK: - What the chapter says
+
+private let say = UTSText()
+
+struct UTSText: MessageTable {
+    let title = Message("UTS namespace: hostname and NIS domain name", zh: "UTS 命名空间：主机名与 NIS 域名")
+
+    let setNames = Message("Setting the names inside the new namespace", zh: "在新命名空间里设置名字")
+    let hostnameInside = Message("hostname inside", zh: "新命名空间里的主机名")
+    let domainnameInside = Message("NIS domain name inside", zh: "新命名空间里的 NIS 域名")
+    let hostnameOutside = Message("hostname outside, unchanged", zh: "旧命名空间里的主机名没有变化")
+    let domainnameOutside = Message("NIS domain name outside, unchanged", zh: "旧命名空间里的 NIS 域名没有变化")
+
+    let setTooLate = Message("Pitfall: setting the hostname too late", zh: "陷阱：设置主机名太晚")
+    let tooLateShell = Template("{0}   # this sh plays the host", zh: "{0}   # 这个 sh 扮演宿主机")
+    let inTheParent = Template("{0} in the parent", zh: "父进程中的 {0}")
+    let parentOld = Message("parent, old namespace", zh: "父进程，旧命名空间")
+    let childNew = Message("child, new namespace", zh: "子进程，新命名空间")
+    let hostnameBefore = Template("hostname before: {0}", zh: "之前的主机名：{0}")
+    let hostnameAfter = Template("hostname after:  {0}", zh: "之后的主机名：{0}")
+    let renamedByItsOwn = Message("the demo host was renamed by its own process", zh: "演示宿主机被它自己的进程改了名")
+    let keptCopiedName = Message("the child kept the name copied at clone time", zh: "子进程保留了 clone 时复制的名字")
+
+    let task = Message("run the command in a new UTS namespace whose hostname is {hostname}",
+                       zh: "在一个新的 UTS 命名空间里运行命令，该命名空间的主机名为 {hostname}")
+    let hostnameTheCommandSees = Message("hostname the command sees", zh: "命令看到的主机名")
+}

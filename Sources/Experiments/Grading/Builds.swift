@@ -54,19 +54,19 @@ enum Builds {
         defer { sandbox.close() }
         let spec = ExerciseRunner.placement(limits, cgroups: sandbox.cgroup != nil)
         let child = try sandbox.start(spec, ["/bin/sh", "-c", command])
-        let ended: String
+        let ended: Message
         var passed = false
         do {
             let termination = try child.finish(timeout: limits.buildTimeout)
             passed = termination == .exited(0)
-            ended = termination.description
+            ended = termination.message
         } catch is WaitTimedOut {
-            ended = "did not finish within \(limits.buildTimeout.formatted) s"
-        } catch let error as LabError where error.description.contains("within the time allowed") {
-            ended = "did not finish within \(limits.buildTimeout.formatted) s"
+            ended = gradingText.buildTooLong(limits.buildTimeout)
+        } catch is OutputTimedOut {
+            ended = gradingText.buildTooLong(limits.buildTimeout)
         }
         if (cgroup?.oomKills ?? 0) > oomKills {
-            return BuildResult(command: command, passed: false, ended: "used more than \(limits.memoryBytes >> 20) MiB of memory",
+            return BuildResult(command: command, passed: false, ended: gradingText.buildMemory(limits.memoryBytes >> 20),
                                firstErrors: [], log: child.lines, reused: false)
         }
         return BuildResult(command: command, passed: passed, ended: ended, firstErrors: passed ? [] : firstErrors(child.lines),
@@ -98,7 +98,7 @@ enum Builds {
     static func run(_ arguments: [String]) throws -> [String] {
         let child = try spawn(ProcessSpec(arguments), command: arguments.joined(separator: " "))
         guard try child.finish(timeout: 60) == .exited(0) else {
-            throw LabError("\(arguments.joined(separator: " ")): \(child.lines.suffix(2).joined(separator: " "))")
+            throw LabError(gradingText.commandFailed(arguments.joined(separator: " "), child.lines.suffix(2).joined(separator: " ")))
         }
         return child.lines
     }

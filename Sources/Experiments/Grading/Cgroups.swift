@@ -37,7 +37,7 @@ public struct GradingCgroups: Codable, Sendable, Equatable {
 
     /// Makes the run's cgroups; nil, and why, when this host gives none (no controller, a
     /// read-only cgroupfs as in most containers): the grader then bounds with rlimits.
-    public static func makeForRun() -> (cgroups: GradingCgroups?, problem: String?) {
+    public static func makeForRun() -> (cgroups: GradingCgroups?, problem: Message?) {
         var made: [Directory] = []
         var problems: [String] = []
         // A name no other run has, in this PID namespace or another: never one to share.
@@ -59,8 +59,9 @@ public struct GradingCgroups: Codable, Sendable, Equatable {
         let covered = Set(made.flatMap(\.controllers))
         guard covered == Set(controllers) else {
             made.reversed().forEach { rmdir($0.path) }
-            let missing = controllers.filter { !covered.contains($0) }.joined(separator: " and ")
-            return (nil, "no cgroup for \(missing)" + (problems.isEmpty ? " on this host" : ": " + problems.joined(separator: "; ")))
+            let uncovered = controllers.filter { !covered.contains($0) }
+            let missing = uncovered.count == 2 ? gradingText.both(uncovered[0], uncovered[1]) : Message.list(uncovered)
+            return (nil, problems.isEmpty ? gradingText.noCgroupHere(missing) : gradingText.noCgroup(missing, problems.joined(separator: "; ")))
         }
         return (GradingCgroups(directories: made), nil)
     }

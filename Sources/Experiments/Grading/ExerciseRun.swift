@@ -2,16 +2,15 @@ import CShim
 import FoundationEssentials
 import Glibc
 
-/// What an exercise's judge works with while the student's probe pauses: the values the
-/// program was given, the probe's process as the grader sees it from outside, the sandbox,
-/// and looks into the probe's namespaces by the grader's own probe.
+/// What an exercise's judge works with while the student's probe pauses: the probe's process
+/// as the grader sees it from outside, the sandbox, the exercise's files, and looks into the
+/// probe's namespaces by the grader's own probe.
 final class PausedProbe {
-    let values: [String: String]
     let probe: ProcessView
     let sandbox: GradingSandbox
     let workspace: GradingWorkspace
-    /// The inode of each file the exercise made, by its sandbox path.
-    let fixtures: [String: FileIdentity]
+    /// The exercise's files, as the grader made them.
+    let fixtures: ExerciseFiles
     /// The sandbox while the probe pauses, read once, when an exercise asks.
     private var duringSnapshot: SandboxSnapshot?
     /// The ids the sandbox maps besides root.
@@ -19,9 +18,8 @@ final class PausedProbe {
     /// The hostname of the probe's UTS namespace, once a look has read it.
     private(set) var seenHostname: String?
 
-    init(values: [String: String], probe: ProcessView, sandbox: GradingSandbox, workspace: GradingWorkspace,
-         fixtures: [String: FileIdentity], sandboxIDs: Set<UInt32>) {
-        self.values = values
+    init(probe: ProcessView, sandbox: GradingSandbox, workspace: GradingWorkspace, fixtures: ExerciseFiles,
+         sandboxIDs: Set<UInt32>) {
         self.probe = probe
         self.sandbox = sandbox
         self.workspace = workspace
@@ -45,8 +43,8 @@ final class PausedProbe {
 
     /// "<kind> namespace of the command, not the sandbox's": a new one.
     func newNamespace(_ kind: Namespace) -> Check {
-        Check.differ("\(kind.rawValue) namespace of the command, not the sandbox's", old: sandbox.inode(kind), new: probe.inode(kind))
-            .stable("a new one")
+        Check.differ(gradingText.newNamespace(kind.rawValue), old: sandbox.inode(kind), new: probe.inode(kind))
+            .stable(gradingText.aNewOne)
     }
 
     /// Runs the grader's own probe with `actions` in the paused probe's namespaces of `kinds`
@@ -69,7 +67,7 @@ final class PausedProbe {
         }
         guard finished.termination == .exited(0) else {
             if !probe.isAlive { throw probeGone() }
-            throw LabError("the grader's look (\(actions.map(\.description).joined(separator: " "))) ended with \(finished.termination)")
+            throw LabError(gradingText.lookEnded(actions.map(\.description).joined(separator: " "), finished.termination.message))
         }
         try finished.probe.requireNoRefusal()
         if kinds.contains(.uts), let hostname = try? finished.probe.report().hostname { seenHostname = hostname }
@@ -77,8 +75,7 @@ final class PausedProbe {
     }
 
     private func probeGone() -> StudentFailure {
-        StudentFailure(check: Check("the probe stayed while the grader looked", expected: "paused",
-                                    actual: "gone: something ended it before it was released", passed: false))
+        StudentFailure(check: Check(gradingText.probeStayed, expected: gradingText.paused, actual: gradingText.probeGone, passed: false))
     }
 
     /// The name (comm) of pid 1 of the probe's PID namespace.
@@ -119,7 +116,7 @@ extension ProbeOutput {
         struct Refusal: Decodable { let event: String; let refused: String? }
         for line in events {
             if let refusal = try? JSONDecoder().decode(Refusal.self, from: Data(line.json.utf8)), let why = refusal.refused {
-                throw LabError("the grader's probe could not look (its \(refusal.event) was refused: \(why))")
+                throw LabError(gradingText.lookRefused(refusal.event, why))
             }
         }
     }

@@ -10,9 +10,9 @@ public struct ExerciseResult: Codable, Sendable {
     public let verdict: Verdict
     public let checks: [Check]
     /// One line a student can act on: the first failed check, or why nothing was judged.
-    public let diagnosis: String?
+    public let diagnosis: Message?
     /// The other checks that failed, by name: a student fixes them all at once.
-    public let alsoFailing: [String]
+    public let alsoFailing: [Message]
     /// The values the program was given, by placeholder.
     public let values: [String: String]
     /// The program's first lines on standard error, then on standard output (the probe's
@@ -22,16 +22,16 @@ public struct ExerciseResult: Codable, Sendable {
 
     /// A result whose verdict and points follow from `checks`: every one passed, or 0 points
     /// and the first failure as the diagnosis; `broken`: the grader could not judge.
-    init(id: Exercise.ID, points: Int, checks: [Check], broken: String? = nil, values: [String: String] = [:],
+    init(id: String, points: Int, checks: [Check], broken: Message? = nil, values: [String: String] = [:],
          errors: [String] = [], output: [String] = []) {
         let failed = checks.filter { !$0.passed }
         verdict = broken != nil ? .broken : failed.isEmpty ? .pass : .fail
-        self.id = id.rawValue
+        self.id = id
         self.points = verdict == .pass ? points : 0
         maxPoints = points
         self.checks = checks
-        diagnosis = broken.map { "the grader could not judge this exercise: \($0)" }
-            ?? failed.first.map { "\($0.name): expected \($0.expected), got \($0.actual)" }
+        diagnosis = broken.map { gradingText.couldNotJudge($0) }
+            ?? failed.first.map { gradingText.failedCheck($0.name, $0.expected, $0.actual) }
         alsoFailing = broken == nil ? failed.dropFirst().map(\.name) : []
         self.values = values
         self.errors = errors
@@ -44,7 +44,7 @@ public struct BuildResult: Codable, Sendable {
     public let command: String
     public let passed: Bool
     /// "exit 0", "exit 2", "killed by SIGKILL", or why it could not be run.
-    public let ended: String
+    public let ended: Message
     /// Its first lines that say what went wrong (errors before warnings), for the diagnosis.
     public let firstErrors: [String]
     /// All it printed, up to the output limit.
@@ -58,7 +58,7 @@ public struct StudentResult: Codable, Sendable {
     public let checkout: String
     public let seed: UInt64
     /// What is wrong with the checkout itself (its lab.yml), when something is.
-    public let problem: String?
+    public let problem: Message?
     public let build: BuildResult?
     public let exercises: [ExerciseResult]
     public var score: Int { exercises.reduce(0) { $0 + $1.points } }
@@ -67,7 +67,7 @@ public struct StudentResult: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey { case checkout, seed, problem, build, exercises, score, maxScore }
 
-    public init(checkout: String, seed: UInt64, problem: String?, build: BuildResult?, exercises: [ExerciseResult]) {
+    public init(checkout: String, seed: UInt64, problem: Message?, build: BuildResult?, exercises: [ExerciseResult]) {
         self.checkout = checkout
         self.seed = seed
         self.problem = problem
@@ -78,7 +78,7 @@ public struct StudentResult: Codable, Sendable {
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(checkout: try container.decode(String.self, forKey: .checkout), seed: try container.decode(UInt64.self, forKey: .seed),
-                  problem: try container.decodeIfPresent(String.self, forKey: .problem),
+                  problem: try container.decodeIfPresent(Message.self, forKey: .problem),
                   build: try container.decodeIfPresent(BuildResult.self, forKey: .build),
                   exercises: try container.decode([ExerciseResult].self, forKey: .exercises))
     }
@@ -95,8 +95,8 @@ public struct StudentResult: Codable, Sendable {
     }
 
     /// A checkout none of whose exercises could be judged, each failing with the same check.
-    static func failing(_ checkout: String, seed: UInt64, course: Course, problem: String?, check: Check,
-                        broken: String? = nil) -> StudentResult {
+    static func failing(_ checkout: String, seed: UInt64, course: Course, problem: Message?, check: Check,
+                        broken: Message? = nil) -> StudentResult {
         StudentResult(checkout: checkout, seed: seed, problem: problem, build: nil, exercises: course.entries.map {
             ExerciseResult(id: $0.exercise, points: $0.points, checks: [check], broken: broken)
         })
@@ -149,13 +149,14 @@ public enum Grader {
             cgroup?.remove()
             let decoder = JSONDecoder()
             decoder.keyDecodingStrategy = .convertFromSnakeCase
+            decoder.userInfo[.wholeMessages] = true
             if ended == .exited(0), let text = readTextFile(resultFile(index)),
                let result = try? decoder.decode(StudentResult.self, from: Data(text.utf8)) {
                 done(result)
             } else {
-                let why = "its grader ended with \(ended)" + (ended == .signaled(SIGKILL) ? " (past its bound of \(Int(bound)) s)" : "")
+                let why = ended == .signaled(SIGKILL) ? gradingText.graderPastBound(ended.message, Int(bound)) : gradingText.graderEnded(ended.message)
                 done(.failing(checkouts[index], seed: seed, course: course, problem: nil,
-                              check: Check("the grader", expected: "a result", actual: why, passed: false), broken: why))
+                              check: Check(gradingText.theGrader, expected: gradingText.aResult, actual: why, passed: false), broken: why))
             }
         }
     }
@@ -173,60 +174,60 @@ public enum Grader {
         if cgroup != nil { _ = writeFile("/proc/self/oom_score_adj", "-1000") }
         var directory = stat()
         guard stat(checkout, &directory) == 0, (directory.st_mode & S_IFMT) == S_IFDIR else {
-            let problem = "\(checkout) is not a directory (a student's checkout)"
-            return .failing(checkout, seed: seed, course: course, problem: problem,
-                            check: Check("the checkout", expected: "a directory", actual: "not one", passed: false))
+            return .failing(checkout, seed: seed, course: course, problem: gradingText.notADirectory(checkout),
+                            check: Check(gradingText.theCheckout, expected: gradingText.aDirectory, actual: gradingText.notOne, passed: false))
         }
         let lab: LabFile?
         do {
             lab = try readTextFile("\(checkout)/lab.yml").map { text throws(ManifestError) in try LabFile.parse(text, file: "lab.yml") }
         } catch {
-            return .failing(checkout, seed: seed, course: course, problem: error.description,
-                            check: Check("its lab.yml", expected: "valid", actual: error.description, passed: false))
+            return .failing(checkout, seed: seed, course: course, problem: error.message,
+                            check: Check(gradingText.itsLabFile, expected: gradingText.valid, actual: error.message, passed: false))
         }
         if lab == nil && course.entries.contains(where: { $0.run == nil }) {
-            let problem = "no lab.yml: it gives the build and each exercise's command line"
-            return .failing(checkout, seed: seed, course: course, problem: problem,
-                            check: Check("its lab.yml", expected: "present", actual: "none", passed: false))
+            return .failing(checkout, seed: seed, course: course, problem: gradingText.noLabFile,
+                            check: Check(gradingText.itsLabFile, expected: gradingText.present, actual: words.none, passed: false))
         }
-        let plans = course.entries.map { entry in (entry: entry, words: entry.run ?? lab?.runs[entry.exercise]) }
+        let plans = course.entries.map { entry in (entry: entry, runLine: entry.run ?? lab?.runs[entry.exercise]) }
         var workspace: GradingWorkspace
         do {
             workspace = try GradingWorkspace(index: index, probePath: probePath)
             try workspace.copy(checkout: checkout)
         } catch {
             return .failing(checkout, seed: seed, course: course, problem: nil,
-                            check: Check("the grader's workspace", expected: "made", actual: "\(error)", passed: false), broken: "\(error)")
+                            check: Check(gradingText.workspace, expected: gradingText.made, actual: Message.of(error), passed: false),
+                            broken: Message.of(error))
         }
         var build: BuildResult?
-        if let command = course.build ?? lab?.build, plans.contains(where: { $0.words != nil }) {
+        if let command = course.build ?? lab?.build, plans.contains(where: { $0.runLine != nil }) {
             do {
                 build = try Builds.build(command, in: workspace, limits: course.limits, cgroup: cgroup)
             } catch {
                 return .failing(checkout, seed: seed, course: course, problem: nil,
-                                check: Check("the build's sandbox", expected: "made", actual: "\(error)", passed: false), broken: "\(error)")
+                                check: Check(gradingText.buildSandbox, expected: gradingText.made, actual: Message.of(error), passed: false),
+                                broken: Message.of(error))
             }
         }
         var results: [ExerciseResult] = []
         for plan in plans {
             let entry = plan.entry
-            guard let words = plan.words else {
+            guard let runLine = plan.runLine else {
                 results.append(ExerciseResult(id: entry.exercise, points: entry.points, checks: [
-                    Check("its command line (lab.yml's `run`)", expected: "given", actual: "none: not attempted", passed: false),
+                    Check(gradingText.itsCommandLine, expected: gradingText.given, actual: gradingText.notAttempted, passed: false),
                 ]))
                 continue
             }
             if let build, !build.passed {
-                let why = "`\(build.command)`: \(build.ended)" + (build.firstErrors.isEmpty ? "" : ": " + build.firstErrors.joined(separator: " | "))
+                let ended = gradingText.buildEnded(build.command, build.ended)
+                let why = build.firstErrors.isEmpty ? ended : gradingText.buildSaid(ended, build.firstErrors.joined(separator: " | "))
                 results.append(ExerciseResult(id: entry.exercise, points: entry.points,
-                                              checks: [Check("the build", expected: "success", actual: why, passed: false)]))
+                                              checks: [Check(gradingText.theBuild, expected: words.success, actual: why, passed: false)]))
                 continue
             }
-            var random = SeededGenerator(seed: seed ^ entry.exercise.rawValue.hashValueStable)
-            let exercise = Exercise.contract(entry.exercise)
-            let values = exercise.choose(&random)
-            var runner = ExerciseRunner(exercise: exercise, entry: entry, words: words, values: values, limits: course.limits,
-                                        cgroup: cgroup)
+            var random = SeededGenerator(seed: seed ^ entry.exercise.hashValueStable)
+            guard let exercise = Catalog.exercise(entry.exercise) else { continue }  // a course names known ones only
+            let runner = ExerciseRunner(exercise: exercise, chosen: exercise.choose(&random), entry: entry, runLine: runLine,
+                                        limits: course.limits, cgroup: cgroup)
             results.append(runner.run(in: &workspace))
         }
         return StudentResult(checkout: checkout, seed: seed, problem: nil, build: build, exercises: results)
@@ -242,10 +243,11 @@ struct StudentFailure: Error {
 /// One exercise of one checkout: its sandbox, the student's program in it, and the checks.
 struct ExerciseRunner {
     let exercise: Exercise
+    /// Its values for this checkout, and what follows from them.
+    let chosen: ChosenExercise
     let entry: Course.Entry
     /// The `run` line's words, placeholders in place.
-    let words: [String]
-    var values: [String: String]
+    let runLine: [String]
     let limits: Course.Limits
     /// The checkout's cgroup, where the program is born; nil where the host gives none.
     let cgroup: CheckoutCgroup?
@@ -256,38 +258,32 @@ struct ExerciseRunner {
         [ProbeAction.report(Set<ReportSection>([.ns, .process]).union(exercise.reportSections)).description, "pause=\(Int(entry.timeout) + 5)"]
     }
 
-    /// The sandbox ids besides root: those the exercise names (inside ones too: a program
-    /// that maps inside → inside is then told its map is wrong, rather than refused).
-    var extraIDs: [UInt32] {
-        Set(["uid_outside", "gid_outside", "uid_inside", "gid_inside"].compactMap { values[$0].flatMap(UInt32.init) }).sorted()
-    }
+    /// The sandbox ids besides root: those the exercise names.
+    var extraIDs: [UInt32] { Set(chosen.sandboxIDs).sorted() }
 
-    mutating func run(in workspace: inout GradingWorkspace) -> ExerciseResult {
-        let fixtures: [String: FileIdentity]
+    func run(in workspace: inout GradingWorkspace) -> ExerciseResult {
+        let fixtures: ExerciseFiles
         do {
-            fixtures = try workspace.prepareExercise(exercise.fixtures(values))
-            if let rootfs = values["rootfs"] {
-                values["rootfs_entries"] = try directoryEntries(workspace.local(rootfs)).sorted().joined(separator: "\n")
-            }
+            fixtures = try workspace.prepareExercise(chosen.fixtures)
         } catch {
             workspace.removeExercise()
             return ExerciseResult(id: entry.exercise, points: entry.points,
-                                  checks: [Check("the exercise's files", expected: "made", actual: "\(error)", passed: false)],
-                                  broken: "\(error)", values: shownValues)
+                                  checks: [Check(gradingText.exerciseFiles, expected: gradingText.made, actual: Message.of(error), passed: false)],
+                                  broken: Message.of(error), values: shownValues)
         }
         defer { workspace.removeExercise() }
         let sandbox: GradingSandbox
         do {
             sandbox = try GradingSandbox(workspace: workspace, limits: limits, timeout: entry.timeout, extraIDs: extraIDs,
-                                         withExercise: true, observe: exercise.sandboxSetup(values), cgroup: cgroup)
+                                         withExercise: true, observe: chosen.sandboxSetup, cgroup: cgroup)
         } catch {
             return ExerciseResult(id: entry.exercise, points: entry.points,
-                                  checks: [Check("the sandbox", expected: "made", actual: "\(error)", passed: false)],
-                                  broken: "\(error)", values: shownValues)
+                                  checks: [Check(gradingText.theSandbox, expected: gradingText.made, actual: Message.of(error), passed: false)],
+                                  broken: Message.of(error), values: shownValues)
         }
         let graderBefore = HostState.read()
         var checks: [Check] = []
-        var broken: String?
+        var broken: Message?
         var program: ProgramRun?
         do {
             let before = try sandbox.snapshot()
@@ -295,34 +291,34 @@ struct ExerciseRunner {
             program = run
             checks = run.programChecks
             if let after = run.after {
-                let changes = before.changes(to: after, exemptDevices: exercise.leavesDevices(values), processLimit: limits.processes)
-                checks.append(.that("the sandbox that plays the host", changes.isEmpty, expected: "as it was",
-                                    actual: changes.isEmpty ? "as it was" : changes.joined(separator: "; ")))
+                let changes = before.changes(to: after, exemptDevices: chosen.leavesDevices, processLimit: limits.processes)
+                checks.append(.that(gradingText.sandboxPlaysHost, changes.isEmpty, expected: gradingText.asItWas,
+                                    actual: changes.isEmpty ? gradingText.asItWas : .joined(changes)))
             }
             checks += run.exerciseChecks
         } catch {
-            broken = "\(error)"
+            broken = Message.of(error)
         }
         sandbox.close()
         let outside = graderBefore.differences(to: HostState.read())
-        checks.append(.that("the grader's own sandbox, the real host's stand-in", outside.isEmpty, expected: "unchanged",
-                            actual: outside.isEmpty ? "unchanged" : outside.joined(separator: "; ")))
+        checks.append(.that(gradingText.gradersSandbox, outside.isEmpty, expected: words.unchanged,
+                            actual: outside.isEmpty ? words.unchanged : .joined(outside)))
         return ExerciseResult(id: entry.exercise, points: entry.points, checks: checks, broken: broken, values: shownValues,
                               errors: Array((program?.errors ?? []).prefix(5)).map { String($0.prefix(200)) },
                               output: Array((program?.output ?? []).prefix(5)).map { String($0.prefix(200)) })
     }
 
     /// The values a student sees in the report: those of the placeholders.
-    var shownValues: [String: String] { values.filter { exercise.placeholders.contains($0.key) } }
+    var shownValues: [String: String] { Dictionary(chosen.values.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first }) }
 
     /// The run line with every placeholder replaced; {probe} stands for the probe's words.
     var expandedWords: [String] {
-        words.flatMap { word -> [String] in
+        runLine.flatMap { word -> [String] in
             switch word {
-            case "{probe}", "{probe_in_rootfs}": return [GradingWorkspace.probeInSandbox] + probeWords
+            case "{\(exercise.probePlaceholder)}": return [GradingWorkspace.probeInSandbox] + probeWords
             default:
                 let name = word.hasPrefix("{") && word.hasSuffix("}") ? String(word.dropFirst().dropLast()) : nil
-                return [name.flatMap { values[$0] } ?? word]
+                return [name.flatMap(chosen.value(of:)) ?? word]
             }
         }
     }
@@ -342,7 +338,7 @@ struct ExerciseRunner {
     }
 
     /// Runs the program once and, while its probe pauses, looks at it from outside.
-    func runProgram(in sandbox: GradingSandbox, workspace: GradingWorkspace, fixtures: [String: FileIdentity]) throws -> ProgramRun {
+    func runProgram(in sandbox: GradingSandbox, workspace: GradingWorkspace, fixtures: ExerciseFiles) throws -> ProgramRun {
         var spec = ExerciseRunner.placement(limits, cgroups: sandbox.cgroup != nil)
         spec.separatesStandardError = true
         let deadline = Deadline(seconds: entry.timeout)
@@ -371,10 +367,10 @@ struct ExerciseRunner {
                 // Judged already; released, so that the program can end as it would.
                 probes.forEach { _ = $0.signal(SIGUSR1) }
             case .found(let probe):
-                let paused = PausedProbe(values: values, probe: probe, sandbox: sandbox, workspace: workspace, fixtures: fixtures,
+                let paused = PausedProbe(probe: probe, sandbox: sandbox, workspace: workspace, fixtures: fixtures,
                                          sandboxIDs: Set(extraIDs))
                 do {
-                    run.exerciseChecks = try exercise.judge(paused)
+                    run.exerciseChecks = try chosen.judge(paused)
                 } catch let failure as StudentFailure {
                     run.lookFailure = failure.check
                 }
@@ -463,26 +459,24 @@ struct ProgramRun {
     /// The checks every exercise has about the program itself, in the order a student fixes
     /// them: memory, its end, its output, the probe, its waiting, the report.
     var programChecks: [Check] {
-        var checks = [Check.that("its memory within \(limits.memoryBytes >> 20) MiB", oomKills == 0, expected: "within",
-                                 actual: oomKills == 0 ? "within" : "more: the kernel's OOM killer ended it")]
+        let say = gradingText
+        var checks = [Check.that(say.memoryWithin(limits.memoryBytes >> 20), oomKills == 0, expected: say.within,
+                                 actual: oomKills == 0 ? say.within : say.outOfMemory)]
         if timedOut {
-            checks.append(Check("your program finished within \(timeout.formatted) s", expected: "finished",
-                                actual: "killed with the whole sandbox — " + (pausedUnseen
-                                    ? "its probe had paused, but the line that says so never reached the grader: pass the command's standard output on"
-                                    : "does it wait for something?"), passed: false))
+            checks.append(Check(say.finishedWithin(timeout), expected: say.finished,
+                                actual: say.killedWithSandbox(pausedUnseen ? say.pauseLineLost : say.waitsForSomething), passed: false))
         } else if !stopped {
             let said = (errors + output).prefix(3).joined(separator: " | ")
-            checks.append(Check.equal("your program's exit status", expected: Termination.exited(0), actual: termination)
-                .diagnosed(said.isEmpty ? nil : "it printed: \(said)" + (ProgramRun.refusalHint(errors + output).map { " — \($0)" } ?? "")))
+            let hint = ProgramRun.refusalHint(errors + output)
+            checks.append(Check.equal(say.exitStatus, expected: Termination.exited(0).message, actual: termination?.message)
+                .diagnosed(said.isEmpty ? nil : hint.map { say.itPrintedHint(said, $0) } ?? say.itPrinted(said)))
         }
-        checks.append(Check("its output within \(limits.outputBytes) bytes", expected: "within",
-                            actual: outputCut ? "more: the rest was read and dropped" : "within", passed: !outputCut))
+        checks.append(Check(say.outputWithin(limits.outputBytes), expected: say.within,
+                            actual: outputCut ? say.outputDropped : say.within, passed: !outputCut))
         checks.append(probeCheck)
         if let lookFailure { checks.append(lookFailure) }
         if case .found = sighting {
-            checks.append(.that("your program waited for its command", waited == true, expected: "yes",
-                                actual: waited == true ? "yes"
-                                    : "no: it ended while its command still ran — wait for the command and exit with its status"))
+            checks.append(.that(say.waited, waited == true, expected: words.yes, actual: waited == true ? words.yes : say.didNotWait))
             checks.append(reportCheck)
         }
         return checks
@@ -490,71 +484,61 @@ struct ProgramRun {
 
     /// What a refusal a program met in the sandbox means, where a real root host would have
     /// let it: the sandbox is a user namespace, as a rootless container is (user_namespaces(7)).
-    static func refusalHint(_ lines: [String]) -> String? {
+    static func refusalHint(_ lines: [String]) -> Message? {
         let refusals = lines.map { $0.lowercased() }.filter { line in
             ["permission denied", "not permitted", "eperm", "eacces"].contains { line.contains($0) }
         }
-        func said(_ words: String...) -> Bool { refusals.contains { line in words.allSatisfy { line.contains($0) } } }
-        if said("mount", "proc") {
-            return "in a user namespace the kernel mounts a new proc only where a full proc is still visible, for a PID namespace "
-                + "of the mounter's own user namespace: mount proc before you detach the old root"
-        }
-        if said("mknod") {
-            return "a user namespace may not make device nodes: bind-mount the few it needs (/dev/null, /dev/zero) instead"
-        }
-        if said("devtmpfs") {
-            return "a user namespace may not mount devtmpfs: mount a tmpfs on /dev and bind the devices it needs"
-        }
+        func said(_ parts: String...) -> Bool { refusals.contains { line in parts.allSatisfy { line.contains($0) } } }
+        if said("mount", "proc") { return gradingText.procRefused }
+        if said("mknod") { return gradingText.mknodRefused }
+        if said("devtmpfs") { return gradingText.devtmpfsRefused }
         return nil
     }
 
     /// Whether the grader's probe ran, unchanged, in the sandbox, and paused while it looked.
     var probeCheck: Check {
-        let name = "the probe ran", expected = "the grader's probe, paused while the grader looked"
+        let say = gradingText
         let reports = (try? probeOutput.reports) ?? []
-        let actual: String
+        let actual: Message
         switch (pauseSeen, sighting) {
-        case (true, .found): return Check(name, expected: expected, actual: expected, passed: true)
-        case (true, .several(let probes)): actual = "\(probes.count) of them at once: run the command once"
-        case (true, .traced): actual = "traced (ptrace): run the command without a tracer or debugger"
-        case (true, .none):
-            actual = "no process of the grader's probe in the sandbox when its output said the probe paused: "
-                + "what a program prints proves nothing, the grader looks at the probe itself"
-        case (false, _) where pausedUnseen: actual = "it paused, but the line that says so never reached the grader"
-        case (false, _) where timedOut: actual = "it never paused within \(timeout.formatted) s"
+        case (true, .found): return Check(say.probeRan, expected: say.probePaused, actual: say.probePaused, passed: true)
+        case (true, .several(let probes)): actual = say.severalProbes(probes.count)
+        case (true, .traced): actual = say.tracedProbe
+        case (true, .none): actual = say.noProbeProcess
+        case (false, _) where pausedUnseen: actual = say.pauseLineNeverCame
+        case (false, _) where timedOut: actual = say.neverPausedWithin(timeout)
         case (false, _):
             if let report = reports.first, report.mounts != nil || report.interfaces != nil || report.pids != nil {
-                actual = "without its arguments (a full report, no pause): pass every argument after the command on to it"
+                actual = say.withoutArguments
             } else if !reports.isEmpty {
-                actual = "it never paused for the grader: was it ended, or its output cut short?"
+                actual = say.neverPaused
             } else {
-                actual = "none — the probe never ran: does your program run the command it is given with its arguments?"
-                    + (errors.first.map { " It said: \($0.prefix(200))" } ?? "")
+                actual = errors.first.map { say.probeNeverRanSaid(String($0.prefix(200))) } ?? say.probeNeverRan
             }
         }
-        return Check(name, expected: expected, actual: actual, passed: false)
+        return Check(say.probeRan, expected: say.probePaused, actual: actual, passed: false)
     }
 
     /// Whether every report the program's output carries says what the kernel shows.
     var reportCheck: Check {
-        let name = "the probe's report, against the kernel"
+        let say = gradingText
         guard let reports = try? probeOutput.reports, !reports.isEmpty else {
-            return Check(name, expected: "what the kernel shows", actual: outputCut ? "none within the output limit"
-                : "none reached the grader: pass the command's standard output on", passed: false)
+            return Check(say.reportAgainstKernel, expected: say.whatTheKernelShows,
+                         actual: outputCut ? say.noReportWithinLimit : say.noReportReached, passed: false)
         }
-        var kinds: [String] = [], others: [String] = []
+        var kinds: [String] = [], others: [Message] = []
         for report in reports {
             for (kind, inode) in (kernel?.inodes ?? [:]).sorted(by: { $0.key < $1.key }) where report.inode(kind).map({ $0 != inode }) ?? false {
                 kinds.append(kind.rawValue)
             }
-            if let pid = kernel?.pid, report.pid != pid { others.append("its pid") }
-            if let hostname = kernel?.hostname, let said = report.hostname, said != hostname { others.append("its hostname") }
+            if let pid = kernel?.pid, report.pid != pid { others.append(say.itsPid) }
+            if let hostname = kernel?.hostname, let said = report.hostname, said != hostname { others.append(say.itsHostname) }
         }
         let uniqueKinds = kinds.enumerated().filter { kinds.firstIndex(of: $0.element) == $0.offset }.map(\.element)
-        let unique = (uniqueKinds.isEmpty ? [] : ["its namespaces (\(uniqueKinds.joined(separator: ", ")))"])
+        let unique = (uniqueKinds.isEmpty ? [] : [say.itsNamespaces(Message.list(uniqueKinds))])
             + others.enumerated().filter { others.firstIndex(of: $0.element) == $0.offset }.map(\.element)
-        return .that(name, unique.isEmpty, expected: "what the kernel shows", actual: unique.isEmpty ? "what the kernel shows"
-                     : "a report that does not match what the kernel shows (\(unique.joined(separator: ", "))): the grader reads the kernel itself")
+        return .that(say.reportAgainstKernel, unique.isEmpty, expected: say.whatTheKernelShows,
+                     actual: unique.isEmpty ? say.whatTheKernelShows : say.reportMismatch(Message.list(unique)))
     }
 }
 

@@ -52,7 +52,7 @@ final class GradingSandbox {
             try lab.startDemoHost()
             // What it set up must have worked: else the grader, not the student, has failed.
             let output = ProbeOutput(lines: lab.demoHost?.lines ?? [])
-            try output.requireSuccess("setting up the sandbox")
+            try output.requireSuccess(gradingText.settingUp)
             // Its namespaces' report first, then the sandbox's.
             if setup != nil { firstReport = try output.report(1) }
         } catch {
@@ -103,7 +103,7 @@ final class GradingSandbox {
 
     /// What the sandbox shows now of what a program could change in it.
     func snapshot() throws -> SandboxSnapshot {
-        guard let host = lab.demoHost, reportsLeft > 0 else { throw LabError("the sandbox has no report left to give") }
+        guard let host = lab.demoHost, reportsLeft > 0 else { throw LabError(gradingText.noReportLeft) }
         let report: ProbeReport
         if let first = firstReport {
             firstReport = nil
@@ -115,7 +115,7 @@ final class GradingSandbox {
         }
         reportsLeft -= 1
         guard let mounts = ProcessView(pid: host.pid)?.mounts else {
-            throw LabError("the sandbox's mounts could not be read")
+            throw LabError(gradingText.mountsUnreadable)
         }
         return SandboxSnapshot(hostname: report.hostname, domainname: report.domainname, sysvipc: report.sysvipc,
                                devices: report.interfaces, mounts: mounts, processes: members().count)
@@ -165,59 +165,55 @@ struct SandboxSnapshot: Sendable {
 
     /// What a program changed in the sandbox between `self` (before) and `after`, as a student
     /// reads it; `exemptDevices`: devices the exercise asks it to leave there.
-    func changes(to after: SandboxSnapshot, exemptDevices: Set<String> = [], processLimit: Int) -> [String] {
-        var changes: [String] = []
-        if hostname != after.hostname {
-            changes.append("your program renamed the host: sandbox hostname was \(hostname ?? "?"), is now \(after.hostname ?? "?")")
-        }
-        if domainname != after.domainname {
-            changes.append("your program changed the host's NIS domain name: was \(domainname ?? "?"), is now \(after.domainname ?? "?")")
-        }
+    func changes(to after: SandboxSnapshot, exemptDevices: Set<String> = [], processLimit: Int) -> [Message] {
+        let say = gradingText
+        var changes: [Message] = []
+        if hostname != after.hostname { changes.append(say.renamedHost(hostname ?? "?", after.hostname ?? "?")) }
+        if domainname != after.domainname { changes.append(say.changedDomainname(domainname ?? "?", after.domainname ?? "?")) }
         changes += mountChanges(to: after)
         let devicesBefore = Set((devices ?? []).map(\.name))
         let added = (after.devices ?? []).map(\.name).filter { !devicesBefore.contains($0) && !exemptDevices.contains($0) }
-        if !added.isEmpty { changes.append("your program left network devices in the sandbox: \(added.joined(separator: ", "))") }
+        if !added.isEmpty { changes.append(say.leftDevices(Message.list(added))) }
         let keysBefore = Set(SysVKind.allCases.flatMap { sysvipc?.objects($0).map(\.key) ?? [] })
         let addedKeys = SysVKind.allCases.flatMap { after.sysvipc?.objects($0).map(\.key) ?? [] }.filter { !keysBefore.contains($0) }
-        if !addedKeys.isEmpty { changes.append("your program made IPC objects in the sandbox: \(addedKeys.map(ipcKeyText).joined(separator: ", "))") }
+        if !addedKeys.isEmpty { changes.append(say.madeIPCObjects(Message.list(addedKeys.map(ipcKeyText)))) }
         let left = after.processes - processes
         if left > 0 {
-            changes.append("your program left \(left) process\(left == 1 ? "" : "es") running in the sandbox"
-                           + (left >= processLimit - 2 ? " (it hit the limit of \(processLimit): a fork bomb is contained here)" : ""))
+            let leftRunning = left == 1 ? say.leftAProcess : say.leftProcesses(left)
+            changes.append(left >= processLimit - 2 ? say.forkBomb(leftRunning, processLimit) : leftRunning)
         }
         return changes
     }
 
     /// Mounts the kernel shows added, gone, stacked on another, moved or with another
     /// propagation, by mount id.
-    func mountChanges(to after: SandboxSnapshot) -> [String] {
-        var changes: [String] = []
+    func mountChanges(to after: SandboxSnapshot) -> [Message] {
+        let say = gradingText
+        var changes: [Message] = []
         let before = Dictionary(mounts.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let now = Dictionary(after.mounts.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        var added: [String] = []
+        var added: [Message] = []
         for mount in after.mounts where before[mount.id] == nil {
             if let under = mounts.last(where: { $0.target == mount.target }) {
-                let what = mount.fstype == under.fstype ? "a second \(mount.fstype)" : "a \(mount.fstype)"
-                let hint = mount.fstype == "proc" ? ": make / private (mount --make-rprivate /) before you mount proc" : ""
-                changes.append("\(what) is now mounted on the sandbox's \(mount.target)\(hint)")
+                let stacked = mount.fstype == under.fstype ? say.secondMountOn(mount.fstype, mount.target) : say.mountOn(mount.fstype, mount.target)
+                changes.append(mount.fstype == "proc" ? say.procHint(stacked) : stacked)
             } else {
-                added.append("\(mount.target) (\(mount.fstype))")
+                added.append(say.mountedThere(mount.target, mount.fstype))
             }
         }
         if !added.isEmpty {
-            changes.append("your program's mounts showed up in the sandbox: \(added.joined(separator: ", "))"
-                           + " — mount only in a mount namespace of your own, made private first (mount --make-rprivate /)")
+            changes.append(say.mountsShowedUp(Message.list(added)))
         }
         for mount in mounts {
             guard let later = now[mount.id] else {
-                changes.append("the sandbox's mount on \(mount.target) (\(mount.fstype)) is gone")
+                changes.append(say.mountGone(mount.target, mount.fstype))
                 continue
             }
             if later.target != mount.target {
-                changes.append("the sandbox's mount on \(mount.target) was moved to \(later.target)")
+                changes.append(say.mountMoved(mount.target, later.target))
             } else if later.propagation.split(separator: " ").map({ $0.prefix { $0 != ":" } })
                         != mount.propagation.split(separator: " ").map({ $0.prefix { $0 != ":" } }) {
-                changes.append("the sandbox's \(mount.target) is now \(later.propagation) (was \(mount.propagation))")
+                changes.append(say.propagationChanged(mount.target, later.propagation, mount.propagation))
             }
         }
         return changes
@@ -227,13 +223,13 @@ struct SandboxSnapshot: Sendable {
 extension ProbeOutput {
     /// Throws when an action failed or was refused: what the grader itself did must work, else
     /// the exercise is not judged (broken), never blamed on the student.
-    func requireSuccess(_ what: String) throws {
+    func requireSuccess(_ what: Message) throws {
         struct Outcome: Decodable { let event: String; let errno: Int?; let error: String?; let refused: String? }
         for line in events where line.event != ProbeReport.event && line.event != HoldReady.event && line.event != HoldReleased.event {
             guard let outcome = try? JSONDecoder().decode(Outcome.self, from: Data(line.json.utf8)) else { continue }
-            if let refused = outcome.refused { throw LabError("\(what): the probe's \(outcome.event) was refused: \(refused)") }
+            if let refused = outcome.refused { throw LabError(gradingText.actionRefused(what, outcome.event, refused)) }
             if let errno = outcome.errno, errno != 0 {
-                throw LabError("\(what): the probe's \(outcome.event) failed with \(outcome.error ?? "errno \(errno)")")
+                throw LabError(gradingText.actionFailed(what, outcome.event, outcome.error ?? "errno \(errno)"))
             }
         }
     }

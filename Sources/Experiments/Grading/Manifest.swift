@@ -13,7 +13,8 @@ import Yams
 ///       net-namespace:
 public struct Course: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
-        public let exercise: Exercise.ID
+        /// The exercise's id, one of Catalog.exercises.
+        public let exercise: String
         public let points: Int
         /// Wall-clock bound of this exercise, seconds.
         public let timeout: Double
@@ -37,8 +38,8 @@ public struct Course: Sendable, Equatable {
     public let entries: [Entry]
 
     /// Every exercise the runner has, 1 point each, the default limits.
-    public static let everyExercise = Course(build: nil, limits: Limits(), entries: Exercise.ID.allCases.map {
-        Entry(exercise: $0, points: 1, timeout: Limits().timeout, run: nil)
+    public static let everyExercise = Course(build: nil, limits: Limits(), entries: Catalog.exercises.map {
+        Entry(exercise: $0.id, points: 1, timeout: Limits().timeout, run: nil)
     })
 
     /// Reads `text` (the file `file`); a ManifestError names the file, line and field at fault.
@@ -60,13 +61,13 @@ public struct Course: Sendable, Equatable {
         }
         guard top["exercises"] != nil else {
             // The limits alone: every exercise, 1 point each.
-            return Course(build: build, limits: limits, entries: Exercise.ID.allCases.map {
-                Entry(exercise: $0, points: 1, timeout: limits.timeout, run: nil)
+            return Course(build: build, limits: limits, entries: Catalog.exercises.map {
+                Entry(exercise: $0.id, points: 1, timeout: limits.timeout, run: nil)
             })
         }
         var entries: [Entry] = []
         for (exercise, key, value) in try reader.exercises(top, root: top["exercises"]) {
-            let field = "exercises.\(exercise.rawValue)"
+            let field = "exercises.\(exercise.id)"
             var fields: [String: Node] = [:]
             if case .scalar(let scalar) = value, scalar.string.isEmpty || scalar.string == "~" || scalar.string == "null" {
                 // `uts-namespace:` alone: graded, 1 point, the course's limits.
@@ -78,20 +79,20 @@ public struct Course: Sendable, Equatable {
             if let node = fields["timeout"] { timeout = try reader.number(node, field: "\(field).timeout", in: 0.1...3600) }
             let run = try fields["run"].map { node throws(ManifestError) in try reader.runLine(node, exercise: exercise, field: "\(field).run") }
             _ = key
-            entries.append(Entry(exercise: exercise, points: points, timeout: timeout, run: run))
+            entries.append(Entry(exercise: exercise.id, points: points, timeout: timeout, run: run))
         }
         return Course(build: build, limits: limits, entries: entries)
     }
 
     /// Reads the course's file; one that cannot be read is a ManifestError too.
     public static func load(_ path: String) throws(ManifestError) -> Course {
-        guard let text = readTextFile(path) else { throw ManifestError(path, line: 0, field: nil, "cannot be read") }
+        guard let text = readTextFile(path) else { throw ManifestError(path, line: 0, field: nil, manifestText.unreadable) }
         return try parse(text, file: path)
     }
 
     /// The same course, narrowed to `only` (`--only`) and with every exercise bounded by
     /// `timeout` seconds (`--timeout`).
-    public func narrowed(to only: Set<Exercise.ID>?, timeout: Double?) -> Course {
+    public func narrowed(to only: Set<String>?, timeout: Double?) -> Course {
         Course(build: build, limits: limits, entries: entries.filter { only?.contains($0.exercise) ?? true }.map {
             Entry(exercise: $0.exercise, points: $0.points, timeout: timeout ?? $0.timeout, run: $0.run)
         })
@@ -108,7 +109,7 @@ public struct Course: Sendable, Equatable {
 public struct LabFile: Sendable, Equatable {
     public let build: String?
     /// Each exercise's `run` split into words, placeholders still in place.
-    public let runs: [Exercise.ID: [String]]
+    public let runs: [String: [String]]
 
     public static func parse(_ text: String, file: String) throws(ManifestError) -> LabFile {
         let reader = ManifestReader(file: file)
@@ -116,24 +117,24 @@ public struct LabFile: Sendable, Equatable {
         let top = try reader.mapping(root, field: nil, allowed: ["build", "exercises", "limits"])
         if let limits = top["limits"] {
             throw ManifestError(file, line: limits.mark?.line ?? 1, field: "limits",
-                                "limits are the course's to set (in its manifest), not a checkout's: remove this field")
+                                manifestText.limitsAreTheCourses)
         }
         var build: String?
         if let node = top["build"] { build = try reader.string(node, field: "build") }
-        var runs: [Exercise.ID: [String]] = [:]
+        var runs: [String: [String]] = [:]
         for (exercise, _, value) in try reader.exercises(top, root: top["exercises"]) {
-            let field = "exercises.\(exercise.rawValue)"
+            let field = "exercises.\(exercise.id)"
             let fields = try reader.mapping(value, field: field, allowed: ["run", "points", "timeout"])
             for owned in ["points", "timeout"] {
                 if let node = fields[owned] {
                     throw ManifestError(file, line: node.mark?.line ?? 1, field: "\(field).\(owned)",
-                                        "\(owned == "points" ? "points are" : "time limits are") the course's to set (in its manifest), not a checkout's: remove this field")
+                                        owned == "points" ? manifestText.pointsAreTheCourses : manifestText.timeoutsAreTheCourses)
                 }
             }
             guard let runNode = fields["run"] else {
-                throw ManifestError(file, line: value.mark?.line ?? 1, field: "\(field).run", "missing: the command line that runs your program")
+                throw ManifestError(file, line: value.mark?.line ?? 1, field: "\(field).run", manifestText.noRun)
             }
-            runs[exercise] = try reader.runLine(runNode, exercise: exercise, field: "\(field).run")
+            runs[exercise.id] = try reader.runLine(runNode, exercise: exercise, field: "\(field).run")
         }
         return LabFile(build: build, runs: runs)
     }
@@ -146,37 +147,37 @@ struct ManifestReader {
     /// The document's root node.
     func root(_ text: String) throws(ManifestError) -> Node {
         do {
-            guard let node = try Yams.compose(yaml: text) else { throw ManifestError(file, line: 1, field: nil, "the file is empty") }
+            guard let node = try Yams.compose(yaml: text) else { throw ManifestError(file, line: 1, field: nil, manifestText.empty) }
             return node
         } catch let error as ManifestError {
             throw error
         } catch let error as YamlError {
-            throw ManifestError(file, line: error.line ?? 1, field: nil, "not valid YAML: \(error.problem)")
+            throw ManifestError(file, line: error.line ?? 1, field: nil, manifestText.notYAML(error.problem))
         } catch {
-            throw ManifestError(file, line: 1, field: nil, "not valid YAML: \(error)")
+            throw ManifestError(file, line: 1, field: nil, manifestText.notYAML("\(error)"))
         }
     }
 
     /// The `exercises` mapping's entries, each a known exercise listed once.
-    func exercises(_ top: [String: Node], root: Node?) throws(ManifestError) -> [(Exercise.ID, Node, Node)] {
+    func exercises(_ top: [String: Node], root: Node?) throws(ManifestError) -> [(Exercise, Node, Node)] {
         guard let node = root else {
-            throw ManifestError(file, line: 1, field: "exercises", "missing: the exercises to grade")
+            throw ManifestError(file, line: 1, field: "exercises", manifestText.noExercises)
         }
         guard case .mapping(let exercises) = node, !exercises.isEmpty else {
-            throw ManifestError(file, line: node.mark?.line ?? 1, field: "exercises", "a mapping of exercise ids was expected")
+            throw ManifestError(file, line: node.mark?.line ?? 1, field: "exercises", manifestText.exercisesMapping)
         }
-        var found: [(Exercise.ID, Node, Node)] = []
+        var found: [(Exercise, Node, Node)] = []
         for (key, value) in exercises {
             let name = try string(key, field: "exercises")
-            guard let exercise = Exercise.ID(rawValue: name) else {
-                let known = Exercise.ID.allCases.map(\.rawValue)
+            guard let exercise = Catalog.exercise(name) else {
+                let known = Catalog.exercises.map(\.id)
                 let close = closest(to: name, among: known)
                 throw ManifestError(file, line: key.mark?.line ?? 1, field: "exercises.\(name)",
-                                    "unknown exercise" + (close.isEmpty ? "; known: \(known.joined(separator: ", "))"
-                                                                        : "; did you mean \(close.joined(separator: " or "))?"))
+                                    close.isEmpty ? manifestText.unknownExercise(Message.list(known))
+                                                  : manifestText.unknownExerciseClose(close.joined(separator: " or ")))
             }
-            if found.contains(where: { $0.0 == exercise }) {
-                throw ManifestError(file, line: key.mark?.line ?? 1, field: "exercises.\(name)", "listed twice")
+            if found.contains(where: { $0.0.id == exercise.id }) {
+                throw ManifestError(file, line: key.mark?.line ?? 1, field: "exercises.\(name)", manifestText.listedTwice)
             }
             found.append((exercise, key, value))
         }
@@ -185,36 +186,36 @@ struct ManifestReader {
 
     /// A `run` line: split into words like a shell would, with only the exercise's own
     /// placeholders, each a word of its own, and the command to run among them.
-    func runLine(_ node: Node, exercise: Exercise.ID, field: String) throws(ManifestError) -> [String] {
+    func runLine(_ node: Node, exercise: Exercise, field: String) throws(ManifestError) -> [String] {
         let run = try string(node, field: field)
         let line = node.mark?.line ?? 1
         let words: [String]
         do {
             words = try splitWords(run)
         } catch {
-            throw ManifestError(file, line: line, field: field, "\(error)")
+            throw ManifestError(file, line: line, field: field, Message.of(error))
         }
-        let known = Exercise.contract(exercise).placeholders
+        let known = exercise.placeholders
         for word in words where word.hasPrefix("{") && word.hasSuffix("}") && !known.contains(String(word.dropFirst().dropLast())) {
             throw ManifestError(file, line: line, field: field,
-                                "unknown placeholder \(word); \(exercise.rawValue) has \(known.map { "{\($0)}" }.joined(separator: " "))")
+                                manifestText.unknownPlaceholder(word, exercise.id, known.map { "{\($0)}" }.joined(separator: " ")))
         }
         // Only a whole word is replaced: `--name={hostname}` would reach the program as written.
         for word in words where !(word.hasPrefix("{") && word.hasSuffix("}")) {
             if let inside = known.first(where: { word.contains("{\($0)}") }) {
                 throw ManifestError(file, line: line, field: field,
-                                    "{\(inside)} must be a word of its own (in `\(word)` it would not be replaced)")
+                                    manifestText.placeholderInWord("{\(inside)}", word))
             }
         }
-        guard words.contains("{probe}") || words.contains("{probe_in_rootfs}") else {
-            throw ManifestError(file, line: line, field: field, "no {\(known.last ?? "probe")}: your program must be given the command to run")
+        guard words.contains("{\(exercise.probePlaceholder)}") else {
+            throw ManifestError(file, line: line, field: field, manifestText.noProbe("{\(exercise.probePlaceholder)}"))
         }
         return words
     }
 
     func mapping(_ node: Node, field: String?, allowed: Set<String>) throws(ManifestError) -> [String: Node] {
         guard case .mapping(let mapping) = node else {
-            throw ManifestError(file, line: node.mark?.line ?? 1, field: field, "a mapping (key: value) was expected")
+            throw ManifestError(file, line: node.mark?.line ?? 1, field: field, manifestText.mappingExpected)
         }
         var fields: [String: Node] = [:]
         for (key, value) in mapping {
@@ -222,7 +223,7 @@ struct ManifestReader {
             let path = field.map { "\($0).\(name)" } ?? name
             guard allowed.contains(name) else {
                 throw ManifestError(file, line: key.mark?.line ?? 1, field: path,
-                                    "unknown field; expected \(allowed.sorted().joined(separator: ", "))")
+                                    manifestText.unknownField(Message.list(allowed.sorted())))
             }
             fields[name] = value
         }
@@ -231,7 +232,7 @@ struct ManifestReader {
 
     func string(_ node: Node, field: String) throws(ManifestError) -> String {
         guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
-            throw ManifestError(file, line: node.mark?.line ?? 1, field: field, "a non-empty string was expected")
+            throw ManifestError(file, line: node.mark?.line ?? 1, field: field, manifestText.stringExpected)
         }
         return scalar.string
     }
@@ -239,7 +240,7 @@ struct ManifestReader {
     func number(_ node: Node, field: String, in range: ClosedRange<Double>) throws(ManifestError) -> Double {
         guard case .scalar(let scalar) = node, let value = Double(scalar.string), range.contains(value) else {
             throw ManifestError(file, line: node.mark?.line ?? 1, field: field,
-                                "a number from \(range.lowerBound.formatted) to \(range.upperBound.formatted) was expected")
+                                manifestText.numberExpected(range.lowerBound.formatted, range.upperBound.formatted))
         }
         return value
     }
@@ -254,30 +255,72 @@ struct ManifestReader {
         guard let number, case let value = number.multipliedReportingOverflow(by: unit ?? 1), !value.overflow,
               range.contains(value.partialValue) else {
             throw ManifestError(file, line: node.mark?.line ?? 1, field: field,
-                                "a size from \(range.lowerBound >> 20)M to \(range.upperBound >> 30)G was expected (bytes, or a number with K, M or G)")
+                                manifestText.sizeExpected("\(range.lowerBound >> 20)M", "\(range.upperBound >> 30)G"))
         }
         return value.partialValue
     }
 }
 
 /// What is wrong with a manifest, where: "lab.yml:4: exercises.uts-namespace.run: missing".
-public struct ManifestError: Error, CustomStringConvertible, Sendable, Equatable {
+public struct ManifestError: MessageError, CustomStringConvertible, Sendable, Equatable {
     public let file: String
     public let line: Int
     public let field: String?
-    public let message: String
+    /// What is wrong there.
+    public let problem: Message
 
-    init(_ file: String, line: Int, field: String?, _ message: String) {
+    init(_ file: String, line: Int, field: String?, _ problem: Message) {
         self.file = file
         self.line = line
         self.field = field
-        self.message = message
+        self.problem = problem
     }
 
-    public var description: String {
-        "\(file)\(line > 0 ? ":\(line)" : ""): \(field.map { "\($0): " } ?? "")\(message)"
+    /// "lab.yml:3: exercises.uts-namespace.run: …": where, then what is wrong.
+    public var message: Message {
+        let place = "\(file)\(line > 0 ? ":\(line)" : "")"
+        return field.map { manifestText.atField(place, $0, problem) } ?? manifestText.at(place, problem)
     }
+
+    public var description: String { message.english }
 }
+
+/// What the grader says of a course's manifest or a checkout's lab.yml.
+struct ManifestText: MessageTable {
+    let at = Template("{0}: {1}", zh: "{0}：{1}")
+    let atField = Template("{0}: {1}: {2}", zh: "{0}：{1}：{2}")
+    let unreadable = Message("cannot be read", zh: "无法读取")
+    let empty = Message("the file is empty", zh: "文件是空的")
+    let notYAML = Template("not valid YAML: {0}", zh: "不是有效的 YAML：{0}")
+    let limitsAreTheCourses = Message("limits are the course's to set (in its manifest), not a checkout's: remove this field",
+                                      zh: "上限由课程设定（在课程的清单里），而不是由学生的代码目录设定：请删除这个字段")
+    let pointsAreTheCourses = Message("points are the course's to set (in its manifest), not a checkout's: remove this field",
+                                      zh: "分数由课程设定（在课程的清单里），而不是由学生的代码目录设定：请删除这个字段")
+    let timeoutsAreTheCourses = Message("time limits are the course's to set (in its manifest), not a checkout's: remove this field",
+                                        zh: "时间上限由课程设定（在课程的清单里），而不是由学生的代码目录设定：请删除这个字段")
+    let noRun = Message("missing: the command line that runs your program", zh: "缺少运行你的程序的命令行")
+    let noExercises = Message("missing: the exercises to grade", zh: "缺少要评分的练习")
+    let exercisesMapping = Message("a mapping of exercise ids was expected", zh: "这里应当是一个以练习 id 为键的映射")
+    let unknownExercise = Template("unknown exercise; known: {0}", zh: "未知的练习；已知的有：{0}")
+    let unknownExerciseClose = Template("unknown exercise; did you mean {0}?", zh: "未知的练习；你是不是想输入 {0}？")
+    let listedTwice = Message("listed twice", zh: "列出了两次")
+    let unknownPlaceholder = Template("unknown placeholder {0}; {1} has {2}", zh: "未知的占位符 {0}；{1} 的占位符有 {2}")
+    let placeholderInWord = Template("{0} must be a word of its own (in `{1}` it would not be replaced)",
+                                     zh: "{0} 必须单独成为一个词（在 `{1}` 里它不会被替换）")
+    let noProbe = Template("no {0}: your program must be given the command to run", zh: "没有 {0}：必须把要运行的命令交给你的程序")
+    let mappingExpected = Message("a mapping (key: value) was expected", zh: "这里应当是一个映射（key: value）")
+    let unknownField = Template("unknown field; expected {0}", zh: "未知的字段；应当是 {0}")
+    let stringExpected = Message("a non-empty string was expected", zh: "这里应当是一个非空字符串")
+    let numberExpected = Template("a number from {0} to {1} was expected", zh: "这里应当是一个 {0} 到 {1} 之间的数")
+    let sizeExpected = Template("a size from {0} to {1} was expected (bytes, or a number with K, M or G)",
+                                zh: "这里应当是一个 {0} 到 {1} 之间的大小（字节数，或带 K、M、G 的数）")
+    let beganOn = Template("{0} (in {1} that begins on line {2})", zh: "{0}（在从第 {2} 行开始的 {1} 里）")
+    let notClosed = Template("a {0} is not closed", zh: "有一个 {0} 没有闭合")
+    let backslashAtEnd = Message("a \\ ends the line", zh: "行尾是一个 \\")
+    let noCommand = Message("no command", zh: "没有命令")
+}
+
+let manifestText = ManifestText()
 
 extension YamlError {
     var line: Int? {
@@ -289,13 +332,14 @@ extension YamlError {
 
     /// What is wrong, and where the construct it was reading began when that is elsewhere
     /// (an unclosed mapping is found at the end of the file, but opened on its own line).
-    var problem: String {
+    var problem: Message {
         switch self {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
-            guard let context, context.mark.line != mark.line else { return problem }
-            return "\(problem) (\(context.text.replacingOccurrences(of: "while parsing ", with: "in ")) that begins on line \(context.mark.line))"
-        default: return "\(self)"
+            guard let context, context.mark.line != mark.line else { return .verbatim(problem) }
+            // Yams says "while parsing a block mapping": the construct is its words after it.
+            return manifestText.beganOn(problem, context.text.replacingOccurrences(of: "while parsing ", with: ""), context.mark.line)
+        default: return .verbatim("\(self)")
         }
     }
 }
@@ -306,8 +350,9 @@ extension Double {
 }
 
 /// A `run` line that does not split.
-struct WordSplitError: Error, CustomStringConvertible {
-    let description: String
+struct WordSplitError: MessageError, CustomStringConvertible {
+    let message: Message
+    var description: String { message.english }
 }
 
 /// Splits `line` into words as a POSIX shell would, without expanding anything: blanks
@@ -323,17 +368,17 @@ func splitWords(_ line: String) throws -> [String] {
         case "'":
             inWord = true
             while true {
-                guard let next = characters.next() else { throw WordSplitError(description: "a ' is not closed") }
+                guard let next = characters.next() else { throw WordSplitError(message: manifestText.notClosed("'")) }
                 if next == "'" { break }
                 current.append(next)
             }
         case "\"":
             inWord = true
             while true {
-                guard let next = characters.next() else { throw WordSplitError(description: "a \" is not closed") }
+                guard let next = characters.next() else { throw WordSplitError(message: manifestText.notClosed("\"")) }
                 if next == "\"" { break }
                 if next == "\\" {
-                    guard let escaped = characters.next() else { throw WordSplitError(description: "a \" is not closed") }
+                    guard let escaped = characters.next() else { throw WordSplitError(message: manifestText.notClosed("\"")) }
                     if !"\"\\$`".contains(escaped) { current.append("\\") }
                     current.append(escaped)
                 } else {
@@ -341,7 +386,7 @@ func splitWords(_ line: String) throws -> [String] {
                 }
             }
         case "\\":
-            guard let escaped = characters.next() else { throw WordSplitError(description: "a \\ ends the line") }
+            guard let escaped = characters.next() else { throw WordSplitError(message: manifestText.backslashAtEnd) }
             inWord = true
             current.append(escaped)
         default:
@@ -350,6 +395,6 @@ func splitWords(_ line: String) throws -> [String] {
         }
     }
     if inWord { words.append(current) }
-    if words.isEmpty { throw WordSplitError(description: "no command") }
+    if words.isEmpty { throw WordSplitError(message: manifestText.noCommand) }
     return words
 }

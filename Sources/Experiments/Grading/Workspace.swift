@@ -76,7 +76,7 @@ struct GradingWorkspace {
     func copy(checkout: String) throws {
         let copied = try spawn(ProcessSpec(["cp", "-a", "\(checkout)/.", "\(work)/checkout"]), command: "cp -a \(checkout)")
         guard try copied.finish(timeout: 60) == .exited(0) else {
-            throw LabError("could not copy \(checkout): \(copied.lines.suffix(2).joined(separator: " "))")
+            throw LabError(gradingText.couldNotCopy(checkout, copied.lines.suffix(2).joined(separator: " ")))
         }
         try ownTree(work)
     }
@@ -106,10 +106,10 @@ struct GradingWorkspace {
     }
 
     /// A fresh /exercise with `fixtures` in it; the inode of each fixture, by its sandbox path.
-    mutating func prepareExercise(_ fixtures: [Exercise.Fixture]) throws -> [String: FileIdentity] {
+    mutating func prepareExercise(_ fixtures: [Exercise.Fixture]) throws -> ExerciseFiles {
         try GradingWorkspace.mountTmpfs("nslab-exercise", on: exercise, size: "64m")
         exerciseProbes = []
-        var made: [String: FileIdentity] = [:]
+        var made = ExerciseFiles()
         for fixture in fixtures {
             switch fixture {
             case .file(let path, let text, let owner, let mode):
@@ -118,18 +118,19 @@ struct GradingWorkspace {
                 try Workbench.write(text, to: file)
                 try check("chown(\(file))") { chown(file, idBase + owner, idBase + owner) }
                 try check("chmod(\(file))") { chmod(file, mode) }
-                made[path] = FileIdentity.of(file)
+                made.identities[path] = FileIdentity.of(file)
                 let directory = String(path[..<path.lastIndex(of: "/")!])
-                made[directory] = FileIdentity.of(local(directory))
+                made.identities[directory] = FileIdentity.of(local(directory))
             case .directory(let path):
                 try makeDirectories(local(path))
-                made[path] = FileIdentity.of(local(path))
+                made.identities[path] = FileIdentity.of(local(path))
             case .busyboxRoot(let path):
                 try makeDirectories(String(local(path)[..<local(path).lastIndex(of: "/")!]))
                 try Workbench.makeBusyboxRoot(local(path))
                 try ownTree(local(path))
                 exerciseProbes.insert(try placeProbe(at: "\(local(path))\(GradingWorkspace.probeInSandbox)"))
-                made[path] = FileIdentity.of(local(path))
+                made.identities[path] = FileIdentity.of(local(path))
+                made.entries[path] = try directoryEntries(local(path)).sorted()
             }
         }
         return made
@@ -152,4 +153,14 @@ struct GradingWorkspace {
             }
         }
     }
+}
+
+/// The files an exercise handed the program, as the grader made them: the inode of each, and
+/// the entries of each busybox root, by sandbox path.
+struct ExerciseFiles: Sendable {
+    var identities: [String: FileIdentity] = [:]
+    var entries: [String: [String]] = [:]
+
+    /// The file or directory at `path`, as made.
+    subscript(path: String) -> FileIdentity? { identities[path] }
 }

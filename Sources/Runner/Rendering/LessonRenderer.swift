@@ -62,11 +62,15 @@ struct LessonRenderer {
     }
 
     /// The lines of one paragraph joined and wrapped at the terminal's width: at spaces, and
-    /// between two wide (CJK) characters, which need no space.
+    /// between two wide (CJK) characters, which need no space; nor does full-width punctuation
+    /// ("SIGKILL。init", not "SIGKILL。 init").
     private func wrap(_ paragraph: [Substring], hangingIndent: String) -> [String] {
         var text = ""
         for line in paragraph {
-            if let last = text.last, let first = line.first, !(last.isWide && first.isWide) { text += " " }
+            if let last = text.last, let first = line.first, !(last.isWide && first.isWide),
+               !last.isFullWidthPunctuation, !first.isFullWidthPunctuation {
+                text += " "
+            }
             text += line
         }
         var lines: [String] = [], current = "", currentColumns = 0
@@ -94,13 +98,15 @@ extension Character {
 }
 
 extension String {
-    /// Pieces that may start a new line: a space with the word after it, or a wide character
-    /// (but never closing punctuation, which stays with what it closes).
+    /// Pieces that may start a new line: a space with the word after it, or a wide character;
+    /// but never closing punctuation, which stays with what it closes, nor what follows an
+    /// opening bracket or quote, which stays with what it opens.
     func wrapUnits() -> [String] {
         var units: [String] = [], current = ""
         for character in self {
-            let closes = "。，、；：？！）」』》".contains(character)
-            if !closes && (character == " " || character.isWide || (current.last?.isWide ?? false)) {
+            let closes = "。，、；：？！）」』》”’…".contains(character)
+            let opened = current.last.map { "（「『《“‘".contains($0) } ?? false
+            if !closes && !opened && (character == " " || character.isWide || (current.last?.isWide ?? false)) {
                 if !current.isEmpty && !(character == " " && current.allSatisfy { $0 == " " }) {
                     units.append(current)
                     current = ""

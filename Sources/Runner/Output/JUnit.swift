@@ -17,10 +17,6 @@ import Experiments
 /// not run. Those cases are then missing from that run, but never renamed. Each failure is
 /// counted once: a failed check fails its own case, and not its step's case as well.
 enum JUnit {
-    /// The check the engine (Engine.swift) reports, alone, for a step whose namespaces the
-    /// kernel refused: here it is the step's own failure, not a case of its own.
-    static let refusalCheck = "the kernel made and joined the namespaces the step needs"
-
     /// Why a case did not pass: the element, its `type` and one-line `message`, and its text.
     struct Problem {
         let element: String
@@ -44,10 +40,11 @@ enum JUnit {
         func count(_ element: String) -> Int { cases.filter { $0.problem?.element == element }.count }
     }
 
-    static func document(_ results: [ExperimentResult], unrunnable: [(String, [String])]) -> String {
+    static func document(_ results: [ExperimentResult], unrunnable: [(id: String, reasons: [Message])]) -> String {
         let suites = results.map(suite) + unrunnable.map { id, reasons in
             // An experiment this host cannot run: one skipped case, the same in every such run.
-            Suite(name: id, milliseconds: 0, cases: [
+            let reasons = reasons.map(\.english)
+            return Suite(name: id, milliseconds: 0, cases: [
                 Case(name: "runnable on this host", milliseconds: 0,
                      problem: Problem(element: "skipped", type: nil, message: oneLine(reasons.joined(separator: "; ")),
                                       body: reasons.joined(separator: "\n"))),
@@ -101,19 +98,19 @@ enum JUnit {
         for step in result.steps {
             var stepCase = Case(name: step.key, milliseconds: milliseconds(step.seconds))
             var checks = step.checks
-            if let reason = step.broken {
+            if let reason = step.broken?.english {
                 // A step the runner could not carry out is an error, not a failure (LTP's TBROK).
                 stepCase.problem = Problem(element: "error", type: "broken", message: oneLine(reason), body: reason)
-            } else if let refusal = checks.firstIndex(where: { $0.name == refusalCheck && !$0.passed }) {
+            } else if let refusal = checks.firstIndex(where: { $0.isRefusal && !$0.passed }) {
                 stepCase.problem = failure("refused", checks.remove(at: refusal))
             }
             // What the step's processes printed, as the terminal shows it: who, what, then the lines.
             stepCase.output = step.observations.enumerated().flatMap { index, observation in
-                (index == 0 ? [] : [""]) + [observation.label, "$ \(observation.command)"] + observation.output
+                (index == 0 ? [] : [""]) + [observation.label.english, "$ \(observation.command)"] + observation.output.map(\.english)
             }
             cases.append(stepCase)
             for check in checks {
-                cases.append(Case(name: "\(step.key): \(check.name)", milliseconds: 0,
+                cases.append(Case(name: "\(step.key): \(check.name.english)", milliseconds: 0,
                                   problem: check.passed ? nil : failure("check", check)))
             }
         }
@@ -121,8 +118,8 @@ enum JUnit {
     }
 
     static func failure(_ type: String, _ check: Check) -> Problem {
-        Problem(element: "failure", type: type, message: oneLine("expected \(check.expected), got \(check.actual)"),
-                body: "\(check.name)\nexpected: \(check.expected)\ngot:      \(check.actual)")
+        Problem(element: "failure", type: type, message: oneLine("expected \(check.expected.english), got \(check.actual.english)"),
+                body: "\(check.name.english)\nexpected: \(check.expected.english)\ngot:      \(check.actual.english)")
     }
 
     /// `text` on one line, for a `message`: every line break (LF, CRLF, CR, U+2028…) a space.

@@ -28,104 +28,91 @@ struct RunnerCommand: ParsableCommand {
     /// Results must arrive: with stdout closed the runner does not start (exit 2), and output
     /// lost on the way (a full disk, a closed pipe) is exit 4, never success.
     static func main() {
-        StandardOutput.requireOpen()  // first: nothing opened later may become fd 1
+        // Until a command is parsed, the locale's language; then the command's (its --lang).
+        let language = Language.ofThisProcess()
+        StandardOutput.requireOpen(language)  // first: nothing opened later may become fd 1
         signal(SIGPIPE, SIG_IGN)  // a closed pipe is EPIPE, reported below, not a silent death
         var status: Int32
         if CommandLine.arguments.count == 1 {  // nothing asked: say what can be, as bad usage
-            printError("no command given\n\n" + helpMessage())
-            Glibc.exit(StandardOutput.finish(exitCode: Exit.usage.rawValue))
+            printError(runnerText.noCommand(helpMessage()), language)
+            Glibc.exit(StandardOutput.finish(exitCode: Exit.usage.rawValue, language))
         }
+        var commandLanguage = language
         do {
             // The runner inside its sandbox was started by the supervisor with `run …`, already
             // parsed once: it parses the run command alone, not the whole command tree.
             var command: ParsableCommand = Sandbox.isInside && CommandLine.arguments.dropFirst().first == "run"
                 ? try RunCommand.parse(Array(CommandLine.arguments.dropFirst(2))) : try parseAsRoot()
+            commandLanguage = (command as? SpeaksLanguage)?.language.language ?? language
             do {
                 // Before any experiment: a results file that cannot be written is bad usage.
                 for destination in (command as? WritesResults)?.resultDestinations ?? [] { try destination.validate() }
             } catch {
-                printError(error.message)
-                Glibc.exit(StandardOutput.finish(exitCode: error.exitCode))
+                printError(error.message, commandLanguage)
+                Glibc.exit(StandardOutput.finish(exitCode: error.exitCode, commandLanguage))
             }
             try command.run()
             status = 0
         } catch let code as ExitCode {
             status = code.rawValue
         } catch let error as ResultOutputError {
-            printError(error.message)
+            printError(error.message, commandLanguage)
             status = Exit.broken.rawValue  // after the run: the results were not delivered
         } catch {
             if exitCode(for: error) == .success {
                 print(fullMessage(for: error))
                 status = 0
             } else {
-                let message = RunnerCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-                printError("\(message)\(subcommandHint()) (see `runner --help`)")
+                // ArgumentParser's own words, in English: they name its options.
+                let said = RunnerCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+                printError(subcommandSuggestion().map { runnerText.usageDidYouMean(said, $0) } ?? runnerText.usage(said), language)
                 status = Exit.usage.rawValue
             }
         }
-        Glibc.exit(StandardOutput.finish(exitCode: status))
+        Glibc.exit(StandardOutput.finish(exitCode: status, commandLanguage))
     }
+}
+
+/// A command with `--lang`: main() reports its errors in that language.
+protocol SpeaksLanguage {
+    var language: LanguageOption { get }
 }
 
 /// The runner's version, as `runner --version` prints it.
 let nslabVersion = "0.4.0"
 
-/// "; did you mean run?" when the first argument looks like a misspelt subcommand.
-private func subcommandHint() -> String {
-    guard let given = CommandLine.arguments.dropFirst().first, !given.hasPrefix("-") else { return "" }
+/// "run" when the first argument looks like a misspelt subcommand.
+private func subcommandSuggestion() -> Message? {
+    guard let given = CommandLine.arguments.dropFirst().first, !given.hasPrefix("-") else { return nil }
     let names = RunnerCommand.configuration.subcommands.map { $0.configuration.commandName ?? "" }
-    guard !names.contains(given) else { return "" }
-    let close = closest(to: given, among: names)
-    return close.isEmpty ? "" : "; did you mean \(close.joined(separator: " or "))?"
+    guard !names.contains(given) else { return nil }
+    return alternatives(closest(to: given, among: names))
 }
 
-/// One line on stderr: "runner: message", in the language of the command (Language.current;
-/// a message the table does not know stays English).
-func printError(_ message: String) {
+/// "a", "a or b", "a or b or c": nil for none.
+func alternatives(_ names: [String]) -> Message? {
+    guard var result = names.first.map(Message.verbatim) else { return nil }
+    for name in names.dropFirst() { result = runnerText.or(result, name) }
+    return result
+}
+
+/// One line on stderr: "runner: message", in `language`.
+func printError(_ message: Message, _ language: Language) {
     fflush(nil)  // keep the order with what stdout already has
-    let bytes = Array("runner: \(Language.current.message(message))\n".utf8)
+    let bytes = Array("runner: \(message.text(language))\n".utf8)
     _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }
 
 /// Resolves the ids given on the command line ("all" for every experiment), or fails with
 /// exit 2 and a suggestion.
-func experiments(named ids: [String]) throws -> [Experiment] {
+func experiments(named ids: [String], _ language: Language) throws -> [Experiment] {
     // `all` stands for every experiment in its place; each runs once, in the order first named.
     let expanded = ids.flatMap { $0 == "all" ? Catalog.all.map(\.id) : [$0] }
     let unique = expanded.enumerated().filter { expanded.firstIndex(of: $0.element) == $0.offset }.map(\.element)
     return try unique.map { id in
         if let experiment = Catalog.experiment(id) { return experiment }
-        let suggestions = Catalog.suggestions(for: id)
-        let hint = suggestions.isEmpty ? "run `runner list` to see them" : "did you mean \(suggestions.joined(separator: " or "))?"
-        printError("unknown experiment '\(id)': \(hint)")
+        let hint = alternatives(Catalog.suggestions(for: id)).map { runnerText.didYouMean($0) } ?? runnerText.seeList
+        printError(runnerText.unknownExperiment(id, hint), language)
         throw Exit.usage
-    }
-}
-
-struct LanguageOption: ParsableArguments {
-    @Option(name: .customLong("lang"),
-            help: ArgumentHelp("Language of the lesson and of what is printed: en or zh (default: zh when LC_ALL, LC_MESSAGES or LANG starts with zh, else en).",
-                               valueName: "lang"))
-    var requested: String?
-
-    /// The language asked for, "en" or "zh": --lang, else the locale's (see Language.resolve).
-    var lang: String { language.rawValue }
-    var language: Language { Language.resolve(requested) }
-
-    @Option(name: .long, help: ArgumentHelp("Read the lessons from this folder (a teacher's edited copy) instead of the ones built in.",
-                                            valueName: "dir"))
-    var lessons: String?
-
-    func validate() throws {
-        _ = try Language.select(requested)  // --lang en|zh, else the locale's; messages follow it
-        if let lessons {
-            var info = stat()
-            guard stat(lessons, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
-                throw ValidationError("--lessons \(lessons) is not a folder")
-            }
-            // Lesson.load reads it; the runner inside its sandbox inherits it.
-            setenv("NSLAB_LESSONS", lessons, 1)
-        }
     }
 }

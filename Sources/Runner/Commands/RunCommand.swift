@@ -3,7 +3,7 @@ import Experiments
 import FoundationEssentials
 import Glibc
 
-struct RunCommand: ParsableCommand {
+struct RunCommand: ParsableCommand, SpeaksLanguage {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run experiments: old and new namespace side by side, then the checks.")
 
@@ -30,33 +30,36 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var language: LanguageOption
 
+    @OptionGroup var lessons: LessonsOption
+
     @OptionGroup var colour: ColourOption
 
     func run() throws {
-        let chosen = try experiments(named: ids)
+        let language = language.language
+        let chosen = try experiments(named: ids, language)
         let host = HostSupport.current()
         // Outside its sandbox the runner only makes one and runs this same command in it.
-        if !Sandbox.isInside, let mode = Sandbox.mode(host) { try rerunInSandbox(chosen, mode: mode) }
+        if !Sandbox.isInside, let mode = Sandbox.mode(host) { try rerunInSandbox(chosen, mode: mode, language) }
         let style = Style.forStandardOutput(colour.choice)
-        let renderer = ResultRenderer(style: style, explain: explain, map: map)
+        let renderer = ResultRenderer(style: style, explain: explain, map: map, language: language)
         var results: [ExperimentResult] = []
-        var unrunnable: [(String, [String])] = []
+        var unrunnable: [(id: String, reasons: [Message])] = []
 
         for experiment in chosen {
             let problems = host.problems(for: experiment)
             guard problems.isEmpty else {
                 unrunnable.append((experiment.id, problems))
-                printError("cannot run \(experiment.id) on this host: \(problems.joined(separator: "; "))")
+                printError(runnerText.cannotRunHere(experiment.id, Message.joined(problems)), language)
                 continue
             }
-            let lesson = explain ? try? Lesson.load(id: experiment.id, language: language.lang) : nil
+            let lesson = explain ? try? Lesson.load(id: experiment.id, language: language.rawValue) : nil
             var hooks = RunHooks()
             var stepNumber = 0
             if !json {
                 print(renderer.header(experiment, lesson: lesson))
                 hooks.willRun = { step in
                     stepNumber += 1
-                    if self.step && stepNumber > 1 { waitForEnter() }
+                    if self.step && stepNumber > 1 { waitForEnter(language) }
                     print(renderer.stepHeader(step, number: stepNumber, of: experiment.steps.count + 1, lesson: lesson),
                           terminator: "")
                     fflush(nil)
@@ -75,7 +78,7 @@ struct RunCommand: ParsableCommand {
         }
 
         if json {
-            print(try encodeJSON(RunReport(experiments: results, unrunnable: unrunnable.map { .init(id: $0.0, reasons: $0.1) })))
+            print(try encodeJSON(RunReport(experiments: results, unrunnable: unrunnable.map { .init(id: $0.id, reasons: $0.reasons) })))
         }
         if let junit {
             try ResultDestination(path: junit, option: "--junit").write(JUnit.document(results, unrunnable: unrunnable))
@@ -96,7 +99,7 @@ struct RunCommand: ParsableCommand {
 struct RunReport: Encodable {
     struct Unrunnable: Codable {
         let id: String
-        let reasons: [String]
+        let reasons: [Message]
     }
     let experiments: [ExperimentResult]
     let unrunnable: [Unrunnable]
@@ -113,8 +116,8 @@ struct RunReport: Encodable {
 }
 
 /// Waits for a line on stdin; goes on at end of input.
-func waitForEnter() {
-    print(Language.current.text("Press Enter for the next step (Ctrl-C stops; nothing is left behind)."))
+func waitForEnter(_ language: Language) {
+    print(runnerText.pressEnter.text(language))
     fflush(nil)
     _ = readLine()
 }

@@ -8,7 +8,7 @@ import Experiments
 ///          4026532201 (new) ── new namespace (pid 13)
 struct MapRenderer {
     let style: Style
-    var language = Language.current
+    let language: Language
 
     /// The map's lines for `observations`, one row per inode of each kind in `kinds` (the
     /// experiment's), and of any other kind its processes are not all in one namespace of;
@@ -21,26 +21,26 @@ struct MapRenderer {
             !kinds.contains(kind) && Set(mapped.compactMap { $0.namespaces?.inode(kind) } + [host?.inode(kind)].compactMap { $0 }).count > 1
         }
         let rows = shown.flatMap { kind in self.rows(kind, mapped, host: host) }
-        let newMark = language.text("(new)")
+        let newMark = runnerText.newMark.text(language)
         let inodeWidth = rows.map { $0.inodeText(newMark).columns }.max() ?? 0
         let kindWidth = max(4, (rows.map(\.kind.count).max() ?? 0) + 1)
         // After the checks, like a check line ("  map   [key] …") with the rows under the key;
         // after the side-by-side output, under it.
-        var lines = [key.map { "  " + style.dim("map   [\($0)] " + language.text("who is where, by namespace inode").cut(to: style.width - 2)) }
-            ?? "  " + style.dim(language.text("who is where, by namespace inode (as lsns -T and pstree -N show it):"))]
+        var lines = [key.map { "  " + style.dim("map   [\($0)] " + runnerText.whoIsWhere.text(language).cut(to: style.width - 2)) }
+            ?? "  " + style.dim(runnerText.whoIsWhereLong.text(language))]
         let indent = key == nil ? 4 : 8, margin = String(repeating: " ", count: indent)
         for row in rows {
             let kind = (row.kind.isEmpty ? "" : style.bold(row.kind)) + String(repeating: " ", count: kindWidth - row.kind.count)
-            let inode = style.accent("\(row.inode)") + (row.new ? " " + style.accent(newMark) : "")
+            let inode = style.accent("\(row.inode)") + (row.new ? space(before: newMark) + style.accent(newMark) : "")
                 + String(repeating: " ", count: inodeWidth - row.inodeText(newMark).columns)
             lines += wrapped(lead: margin + kind + " " + inode + " ── ",
                              leadWidth: indent + kindWidth + 1 + inodeWidth + 4, row.words)
         }
         let unmapped = observations.filter { $0.namespaces == nil }.map(\.label)
         if !unmapped.isEmpty {
-            let lead = language.text("not drawn (no report of its namespaces): ")
+            let lead = runnerText.notDrawn.text(language)
             lines += wrapped(lead: margin + style.dim(lead), leadWidth: indent + lead.columns,
-                             unmapped.joined(separator: ", ").split(separator: " ").map { (String($0), String($0)) })
+                             wrapUnits(Message.list(unmapped).text(language)))
         }
         return lines
     }
@@ -52,11 +52,13 @@ struct MapRenderer {
         let inode: UInt64
         /// Whether the old side's host is not in it: only the new side is.
         let new: Bool
-        /// Words as (plain, styled), laid out with a space between them.
+        /// Pieces as (plain, styled), laid out one after the other; a piece that begins with a
+        /// space has one before it on a line (between two Chinese characters there is none).
         let words: [(String, String)]
 
-        /// "4026532201 (new)", as the row shows it without colour, `mark` in the language shown.
-        func inodeText(_ mark: String) -> String { "\(inode)" + (new ? " \(mark)" : "") }
+        /// "4026532201 (new)", as the row shows it without colour, `mark` in the language shown
+        /// (full-width brackets need no space).
+        func inodeText(_ mark: String) -> String { "\(inode)" + (new ? space(before: mark) + mark : "") }
     }
 
     /// The rows of `kind`: the host's inode first, then each other inode as the processes
@@ -68,14 +70,23 @@ struct MapRenderer {
         }
         return inodes.enumerated().map { index, inode in
             let members = mapped.filter { $0.namespaces?.inode(kind) == inode }
-            // A label may wrap between its words; "(pid 12)," stays whole.
-            var words: [(String, String)] = members.enumerated().flatMap { position, observation in
-                let pid = "(pid \(observation.namespaces!.pid))" + (position < members.count - 1 ? "," : "")
-                return (observation.label.split(separator: " ").map(String.init) + [pid]).map { ($0, $0) }
+            // "new namespace (pid 13), other (pid 14)": it may wrap between its words (between
+            // two Chinese characters too), never inside "(pid 12),".
+            var words: [(String, String)] = []
+            for (position, member) in members.enumerated() {
+                var label = wrapUnits(member.label.text(language))
+                if position > 0, language != .zh, let first = label.first { label[0] = (" " + first.0, " " + first.1) }
+                let pid = runnerText.pidMark(member.namespaces?.pid ?? 0).text(language)
+                    + (position < members.count - 1 ? (language == .zh ? "、" : ",") : "")
+                let spaced = space(before: pid) + pid
+                words += label + [(spaced, spaced)]
             }
             if let host, host.inode(kind) == inode {
-                let name = "\(language.text(host.role == .demoHost ? "demo host" : "runner")) (pid \(host.pid))"
-                words.append(members.isEmpty ? (name, style.dim(name)) : ("· " + name, style.dim("· " + name)))
+                let name = runnerText.withPid(host.role == .demoHost ? runnerText.demoHost : runnerText.theRunner, host.pid).text(language)
+                // "· demo host (pid 5)", after a space in English; Chinese needs none ("·演示宿主机").
+                let zh = language == .zh
+                words.append(members.isEmpty ? (name, style.dim(name))
+                    : zh ? ("·" + name, style.dim("·" + name)) : (" · " + name, " " + style.dim("· " + name)))
             }
             let new = host?.inode(kind).map { $0 != inode } ?? false
             return Row(kind: index == 0 ? kind.rawValue : "", inode: inode, new: new, words: words)
@@ -84,18 +95,26 @@ struct MapRenderer {
 
     /// `words` after `lead`, filling the width and going on under the first word; a word too
     /// wide for a line alone is cut, marked with "…".
-    func wrapped(lead: String, leadWidth: Int, _ words: [(String, String)]) -> [String] {
+    /// `text`'s pieces to lay out: its words, and its Chinese characters one by one, never
+    /// splitting "(pid 12)," or a full-width bracket from what it encloses.
+    func wrapUnits(_ text: String) -> [(String, String)] { text.wrapUnits().map { ($0, $0) } }
+
+    func wrapped(lead: String, leadWidth: Int, _ pieces: [(String, String)]) -> [String] {
         let room = max(20, style.width - leadWidth)
         var lines: [String] = [], line = "", used = 0
-        for (plain, styled) in words {
-            let (text, width) = plain.columns > room ? (plain.cut(to: room), plain.cut(to: room).columns) : (styled, plain.columns)
-            if used > 0 && used + 1 + width > room {
+        for (plain, styled) in pieces {
+            let spaced = plain.hasPrefix(" ")
+            let bare = spaced ? String(plain.dropFirst()) : plain, styledBare = spaced ? String(styled.dropFirst()) : styled
+            let (text, width) = bare.columns > room ? (bare.cut(to: room), bare.cut(to: room).columns) : (styledBare, bare.columns)
+            var gap = used > 0 && spaced ? 1 : 0
+            if used > 0 && used + gap + width > room {
                 lines.append(line)
                 line = ""
                 used = 0
+                gap = 0
             }
-            line += (used > 0 ? " " : "") + text
-            used += (used > 0 ? 1 : 0) + width
+            line += (gap > 0 ? " " : "") + text
+            used += gap + width
         }
         lines.append(line)
         return lines.enumerated().map { index, text in
@@ -104,9 +123,12 @@ struct MapRenderer {
     }
 }
 
+/// A space between an inode and its mark, unless the mark begins with a full-width bracket.
+private func space(before mark: String) -> String { mark.first?.isFullWidthPunctuation == true ? "" : " " }
+
 extension ResultRenderer {
     /// The map of a step's processes and namespaces, or none (see MapRenderer).
     func map(_ result: StepResult, namespaces: [Namespace]) -> [String] {
-        MapRenderer(style: style).lines(result.observations, kinds: namespaces, key: explain ? nil : result.key)
+        MapRenderer(style: style, language: language).lines(result.observations, kinds: namespaces, key: explain ? nil : result.key)
     }
 }

@@ -9,12 +9,21 @@ struct ResultRenderer {
     /// --explain it is always drawn, after the side-by-side output.
     var map = false
     /// What the student reads is in this language (the runner's words, check names, labels,
-    /// the library's own sentences); the ids, keys, commands and what programs printed stay.
-    var language = Language.current
+    /// the chapters' sentences); the ids, keys, commands and what programs printed stay.
+    let language: Language
+
+    init(style: Style, explain: Bool, map: Bool = false, language: Language) {
+        self.style = style
+        self.explain = explain
+        self.map = map
+        self.language = language
+    }
+
+    private func text(_ message: Message) -> String { message.text(language) }
 
     func header(_ experiment: Experiment, lesson: Lesson?) -> String {
         // With a lesson, titles come from it, in the lesson's language.
-        var lines = [style.bold("\(experiment.id) — \(lesson?.title ?? language.name(experiment.title))")]
+        var lines = [style.bold("\(experiment.id) — \(lesson?.title ?? text(experiment.title))")]
         if explain, let lesson {
             let renderer = LessonRenderer(style: style)
             lines += ["", renderer.body(lesson.intro)]
@@ -32,8 +41,9 @@ struct ResultRenderer {
 
     func stepHeader(_ step: Step, number: Int, of count: Int, lesson: Lesson?) -> String {
         guard explain else { return "" }
-        let title = lesson?.section(for: step.key)?.title ?? language.name(step.title)
-        var lines = ["", style.bold(style.accent("── \(language.text("Step %/%", number, count)) · \(title) ".padded(to: min(style.width, 80))
+        let title = lesson?.section(for: step.key)?.title ?? text(step.title)
+        let stepOf = text(runnerText.stepOf(number, count))
+        var lines = ["", style.bold(style.accent("── \(stepOf) · \(title) ".padded(to: min(style.width, 80))
             .replacingSpaces(after: "\(title) "))), ""]
         if let lesson {
             // The step's own section under its heading; any more of the step's, with their titles.
@@ -43,17 +53,17 @@ struct ResultRenderer {
             }
         }
         // Commands are never wrapped (a student copies them): cut to the width, marked with "…".
-        let shellLabel = language.text("shell:   "), syscallLabel = language.text("syscall: ")  // of one width
+        let shellLabel = text(runnerText.shellLabel), syscallLabel = text(runnerText.syscallLabel)  // of one width
         let room = style.width - 2 - shellLabel.columns
-        if !step.shell.isEmpty { lines.append("  " + style.dim(shellLabel) + ("$ " + language.name(step.shell)).cut(to: room)) }
+        let shell = text(step.shell)
+        if !shell.isEmpty { lines.append("  " + style.dim(shellLabel) + ("$ " + shell).cut(to: room)) }
         if !step.syscalls.isEmpty {
-            lines.append("  " + style.dim(syscallLabel) + step.syscalls.map(language.name).joined(separator: ", ").cut(to: room))
+            lines.append("  " + style.dim(syscallLabel) + text(Message.list(step.syscalls)).cut(to: room))
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
     func stepBody(_ result: StepResult, namespaces: [Namespace] = []) -> String {
-        let result = language.localized(result)  // names, labels and values as the student reads them
         var lines: [String] = []
         if explain && !result.observations.isEmpty {
             lines += [""] + observations(result.observations) + [""]
@@ -65,30 +75,31 @@ struct ResultRenderer {
         }
         if let broken = result.broken {
             lines.append("  \(style.fail("BROKEN"))  \(explain ? "" : style.dim("[\(result.key)]") + " ")"
-                + language.text("the runner could not carry out this step, so nothing was judged: %", broken))
+                + text(runnerText.notCarriedOut(broken)))
         }
         if map && !explain { lines += map(result, namespaces: namespaces) }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// One check (its name and values already in the language, see stepBody). The marks PASS,
-    /// FAIL and BROKEN stay as they are in every language, like the step keys: a fixed-width
-    /// column that a student or a script greps for; everything after them is translated.
+    /// One check. The marks PASS, FAIL and BROKEN stay as they are in every language, like the
+    /// step keys: a fixed-width column that a student or a script greps for; everything after
+    /// them is in the student's language.
     func checkLine(_ check: Check, key: String) -> String {
         let mark = check.passed ? style.pass("PASS") : style.fail("FAIL")
-        // A pass shows what was seen; and what was expected, when that is not the same text, so
+        // A pass shows what was seen; and what was expected, when that is not the same, so
         // that "sees none of the new one's: key 0xf39c332b" cannot read as its opposite.
-        let detail = !check.passed ? language.text("expected %, got %", check.expected, check.actual)
-            : check.expected == check.actual ? check.actual : language.text("% (expected: %)", check.actual, check.expected)
-        return "  \(mark)  \(explain ? "" : style.dim("[\(key)]") + " ")" + language.text("%: %", check.name, detail)
+        let detail = !check.passed ? runnerText.expectedGot(check.expected, check.actual)
+            : check.expected == check.actual ? check.actual : runnerText.seenExpected(check.actual, check.expected)
+        return "  \(mark)  \(explain ? "" : style.dim("[\(key)]") + " ")" + text(runnerText.nameAndValue(check.name, detail))
     }
 
     /// Two observations side by side when both fit; otherwise one under the other.
     func observations(_ observations: [Observation]) -> [String] {
-        let blocks = observations.map { o in
-            [style.bold(o.label), style.dim("$ " + o.command)] + (o.output.isEmpty ? [style.dim(language.text("(no output)"))] : o.output)
+        let noOutput = text(words.noOutput)
+        let plain = observations.map { o in [text(o.label), "$ " + o.command] + (o.output.isEmpty ? [noOutput] : o.output.map(text)) }
+        let blocks = zip(observations, plain).map { o, lines in
+            [style.bold(lines[0]), style.dim(lines[1])] + (o.output.isEmpty ? [style.dim(noOutput)] : Array(lines.dropFirst(2)))
         }
-        let plain = observations.map { o in [o.label, "$ " + o.command] + (o.output.isEmpty ? [language.text("(no output)")] : o.output) }
         let column = (style.width - 5) / 2
         if blocks.count == 2, plain.allSatisfy({ $0.allSatisfy { $0.columns <= column } }) {
             let rows = max(blocks[0].count, blocks[1].count)
@@ -99,25 +110,25 @@ struct ResultRenderer {
             }
         }
         // One under the other; a line wider than the terminal is cut, never wrapped.
-        let cut = observations.map { o in
-            [style.bold(o.label.cut(to: style.width - 2)), style.dim(("$ " + o.command).cut(to: style.width - 2))]
-                + (o.output.isEmpty ? [style.dim(language.text("(no output)"))] : o.output.map { $0.cut(to: style.width - 2) })
+        let cut = zip(observations, plain).map { o, lines in
+            [style.bold(lines[0].cut(to: style.width - 2)), style.dim(lines[1].cut(to: style.width - 2))]
+                + (o.output.isEmpty ? [style.dim(noOutput)] : lines.dropFirst(2).map { $0.cut(to: style.width - 2) })
         }
         return Array(cut.flatMap { block in block.map { "  " + $0 } + [""] }.dropLast())
     }
 
     func summary(_ result: ExperimentResult) -> String {
         let verdict = switch result.verdict {
-        case .pass: style.pass(language.text("passed"))
-        case .fail: style.fail(language.text("FAILED"))
-        case .broken: style.fail(language.text("BROKEN"))
+        case .pass: style.pass(text(runnerText.passed))
+        case .fail: style.fail(text(runnerText.failed))
+        case .broken: style.fail(text(runnerText.broken))
         }
         let failed = result.failedCount
         let broken = result.steps.filter { $0.verdict == .broken }.count
+        let notCarriedOut = broken == 0 ? "" : text(broken == 1 ? runnerText.stepNotCarriedOut(broken) : runnerText.stepsNotCarriedOut(broken))
         return (explain ? "\n" : "")
-            + language.text("%: % — %/% checks", result.id, verdict, result.checkCount - failed, result.checkCount)
-            + (broken > 0 ? language.text(broken == 1 ? ", % step not carried out" : ", % steps not carried out", broken) : "")
-            + language.text(" in % ms", Int((result.seconds * 1000).rounded())) + "\n"
+            + text(runnerText.experimentSummary(result.id, verdict, result.checkCount - failed, result.checkCount))
+            + notCarriedOut + text(runnerText.inMilliseconds(Int((result.seconds * 1000).rounded()))) + "\n"
     }
 
     /// One line after several experiments: how many ended how, all checks, all time.
@@ -125,12 +136,13 @@ struct ResultRenderer {
         let count = { (verdict: Verdict) in results.filter { $0.verdict == verdict }.count }
         let checks = results.reduce(0) { $0 + $1.checkCount }, failed = results.reduce(0) { $0 + $1.failedCount }
         let milliseconds = Int((results.reduce(0) { $0 + $1.seconds } * 1000).rounded())
-        var parts = [language.text("% passed", count(.pass))]
-        if count(.fail) > 0 { parts.append(style.fail(language.text("% failed", count(.fail)))) }
-        if count(.broken) > 0 { parts.append(style.fail(language.text("% broken", count(.broken)))) }
-        if unrunnable > 0 { parts.append(language.text("% could not run here", unrunnable)) }
-        return style.bold(language.text("% experiments: ", results.count + unrunnable)) + parts.joined(separator: language.text(", "))
-            + language.text(" — %/% checks in % ms", checks - failed, checks, milliseconds)
+        var parts = [text(runnerText.countPassed(count(.pass)))]
+        if count(.fail) > 0 { parts.append(style.fail(text(runnerText.countFailed(count(.fail))))) }
+        if count(.broken) > 0 { parts.append(style.fail(text(runnerText.countBroken(count(.broken))))) }
+        if unrunnable > 0 { parts.append(text(runnerText.countCannotRun(unrunnable))) }
+        return style.bold(text(runnerText.experimentsCount(results.count + unrunnable)))
+            + parts.joined(separator: text(runnerText.partsSeparator))
+            + text(runnerText.checksInMilliseconds(checks - failed, checks, milliseconds))
     }
 }
 

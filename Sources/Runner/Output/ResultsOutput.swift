@@ -50,7 +50,7 @@ struct ResultDestination: Sendable {
                 if access(directory, W_OK) != 0 { throw Failure(errno, about: directory) }
             }
         } catch {
-            throw ResultOutputError(stage: .validation, message: "cannot write \(option) \(path): \(error.reason)")
+            throw ResultOutputError(stage: .validation, message: runnerText.cannotWriteResults(option, path, error.reason))
         }
     }
 
@@ -76,9 +76,8 @@ struct ResultDestination: Sendable {
                 StandardOutput.lossReported = true
                 throw ResultOutputError(stage: .delivery, message: StandardOutput.lossMessage(error.errno))
             }
-            let kept = replacing.map { "; \($0) is unchanged" } ?? ""
-            throw ResultOutputError(stage: .delivery,
-                                    message: "could not write the results to \(option) \(path): \(error.reason)\(kept)")
+            let reason = replacing.map { runnerText.fileUnchanged(error.reason, $0) } ?? error.reason
+            throw ResultOutputError(stage: .delivery, message: runnerText.couldNotWriteTo(option, path, reason))
         }
     }
 
@@ -113,7 +112,7 @@ struct ResultDestination: Sendable {
             defer { free(real) }
             return .replace(target: String(cString: real), existing: status)
         case S_IFSOCK:
-            throw Failure(ENXIO, detail: "a socket cannot be opened as a file")
+            throw Failure(ENXIO, detail: runnerText.socket)
         default:
             return .inPlace
         }
@@ -233,9 +232,9 @@ struct ResultOutputError: Error, CustomStringConvertible {
     enum Stage: Sendable { case validation, delivery }
     let stage: Stage
     /// One line, without the "runner: " prefix.
-    let message: String
+    let message: Message
 
-    var description: String { message }
+    var description: String { message.english }
     var exitCode: Int32 { stage == .validation ? Exit.usage.rawValue : Exit.broken.rawValue }
 }
 
@@ -243,19 +242,20 @@ struct ResultOutputError: Error, CustomStringConvertible {
 private struct Failure: Error {
     let errno: Int32
     var about: String?
-    var detail: String?
+    var detail: Message?
     var isStandardOutput = false
 
-    init(_ errno: Int32, about: String? = nil, detail: String? = nil) {
+    init(_ errno: Int32, about: String? = nil, detail: Message? = nil) {
         self.errno = errno
         self.about = about
         self.detail = detail
     }
 
-    /// "directory /x: No such file or directory (ENOENT)".
-    var reason: String {
-        let text = detail ?? String(cString: strerror(errno))
-        return (about.map { "directory \($0): " } ?? "") + "\(text) (\(errnoName(errno)))"
+    /// "directory /x: No such file or directory (ENOENT)": the C library's words for the
+    /// errno, as it gives them.
+    var reason: Message {
+        let text = words.withNote(detail ?? .verbatim(String(cString: strerror(errno))), errnoName(errno))
+        return about.map { runnerText.inDirectory($0, text) } ?? text
     }
 }
 
@@ -295,29 +295,27 @@ enum StandardOutput {
 
     /// Exits 2 at once if fd 1 is closed: results would be lost, and the next file or pipe
     /// the runner opened would become fd 1 and receive them. Call first in `main`.
-    static func requireOpen() {
+    static func requireOpen(_ language: Language) {
         guard fcntl(STDOUT_FILENO, F_GETFD) == -1 && errno == EBADF else { return }
-        printError("standard output is closed: results would be lost")
+        printError(runnerText.stdoutClosed, language)
         Glibc.exit(Exit.usage.rawValue)
     }
 
     /// Flushes stdout; if anything printed was lost, says so in one line and returns the exit
     /// code to use instead: 4 where the command would have exited 0 or 1 (lost output must
     /// never look like success, nor like a mere failed check), `exitCode` otherwise.
-    static func finish(exitCode: Int32) -> Int32 {
+    static func finish(exitCode: Int32, _ language: Language) -> Int32 {
         let flushed = fflush(stdout) == 0
         let flushErrno = errno
         guard !flushed || ferror(stdout) != 0 else { return exitCode }
         if !lossReported {
             lossReported = true
-            printError(lossMessage(flushed ? lostOutputErrno() : flushErrno))
+            printError(lossMessage(flushed ? lostOutputErrno() : flushErrno), language)
         }
         return exitCode == 0 || exitCode == 1 ? Exit.broken.rawValue : exitCode
     }
 
-    static func lossMessage(_ errno: Int32) -> String {
-        "could not write the results to standard output: \(errnoName(errno))"
-    }
+    static func lossMessage(_ errno: Int32) -> Message { runnerText.couldNotWriteStdout(errnoName(errno)) }
 
     /// Writes through stdio's stdout (after what was printed) and flushes at once, so that
     /// the errno of a failure is the real one.

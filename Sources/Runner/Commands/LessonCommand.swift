@@ -2,7 +2,7 @@ import ArgumentParser
 import Experiments
 import Glibc
 
-struct LessonCommand: ParsableCommand {
+struct LessonCommand: ParsableCommand, SpeaksLanguage {
     static let configuration = CommandConfiguration(
         commandName: "lesson", abstract: "Show an experiment's lesson, rendered for the terminal; it ends with its graded exercise.")
 
@@ -11,16 +11,20 @@ struct LessonCommand: ParsableCommand {
 
     @OptionGroup var language: LanguageOption
 
+    @OptionGroup var lessons: LessonsOption
+
     @OptionGroup var colour: ColourOption
 
     func run() throws {
-        // An exercise without a chapter of its own is documented in the chapter it extends.
-        let experiment = try experiments(named: [id == Exercise.ID.netVeth.rawValue ? netNamespace.id : id])[0]
+        let language = language.language
+        // An exercise is documented in its chapter's lesson.
+        let chapter = Catalog.chapter(of: id)?.experiment.id ?? id
+        guard let experiment = try experiments(named: [chapter], language).first else { throw Exit.usage }
         let lesson: Lesson
         do {
-            lesson = try Lesson.load(id: experiment.id, language: language.lang)
+            lesson = try Lesson.load(id: experiment.id, language: language.rawValue)
         } catch {
-            printError("\(error)")
+            printError(Message.of(error), language)
             throw Exit.hostCannot
         }
         let renderer = LessonRenderer(style: Style.forStandardOutput(colour.choice))

@@ -2,7 +2,7 @@ import ArgumentParser
 import Experiments
 import FoundationEssentials
 
-struct ListCommand: ParsableCommand {
+struct ListCommand: ParsableCommand, SpeaksLanguage {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List the experiments, and whether this host can run each now.")
 
@@ -11,16 +11,16 @@ struct ListCommand: ParsableCommand {
 
     struct Entry: Codable {
         let id: String
-        let title: String
+        let title: Message
         let namespaces: [String]
         let minimumKernel: String
         let runnable: Bool
-        let reasons: [String]
+        let reasons: [Message]
     }
 
     @OptionGroup var colour: ColourOption
 
-    @OptionGroup var language: TextLanguageOption
+    @OptionGroup var language: LanguageOption
 
     func run() throws {
         let host = HostSupport.current()
@@ -39,18 +39,11 @@ struct ListCommand: ParsableCommand {
         // The JSON above keeps the English; the table is in the student's language.
         let language = language.language
         for entry in entries {
-            let status = entry.runnable ? style.pass(language.text("ready"))
-                : style.fail(language.text("cannot run: %", entry.reasons.map(language.message).joined(separator: language.text("; "))))
-            print("\(entry.id.padded(to: idWidth))  \(language.name(entry.title))")
-            print("\("".padded(to: idWidth))  " + language.text("namespaces: % · Linux ≥ % · %", entry.namespaces.joined(separator: ", "),
-                                                                 entry.minimumKernel, status))
+            let status = entry.runnable ? style.pass(runnerText.ready.text(language))
+                : style.fail(runnerText.cannotRun(Message.joined(entry.reasons)).text(language))
+            print("\(entry.id.padded(to: idWidth))  \(entry.title.text(language))")
+            print("\("".padded(to: idWidth))  "
+                  + runnerText.listDetails(Message.list(entry.namespaces), entry.minimumKernel, status).text(language))
         }
     }
-}
-
-func encodeJSON<T: Encodable>(_ value: T) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    encoder.keyEncodingStrategy = .convertToSnakeCase
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Experiments
 import Glibc
 
-struct ShellCommand: ParsableCommand {
+struct ShellCommand: ParsableCommand, SpeaksLanguage {
     static let configuration = CommandConfiguration(
         commandName: "shell",
         abstract: "Open a shell in an experiment's new namespaces, inside a demo host; nothing is left behind on exit.")
@@ -12,16 +12,17 @@ struct ShellCommand: ParsableCommand {
 
     @OptionGroup var colour: ColourOption
 
-    @OptionGroup var language: TextLanguageOption
+    @OptionGroup var language: LanguageOption
 
     func run() throws {
-        let experiment = try experiments(named: [id])[0]
+        let language = language.language
+        guard let experiment = try experiments(named: [id], language).first else { throw Exit.usage }
         let host = HostSupport.current()
         // Like `run`: the shell lives in the runner's sandbox, made and supervised from outside.
-        if !Sandbox.isInside, let mode = Sandbox.mode(host) { try rerunInSandbox([experiment], mode: mode) }
+        if !Sandbox.isInside, let mode = Sandbox.mode(host) { try rerunInSandbox([experiment], mode: mode, language) }
         let problems = host.problems(for: experiment)
         guard problems.isEmpty else {
-            printError("cannot open a shell for \(experiment.id) on this host: \(problems.joined(separator: "; "))")
+            printError(runnerText.cannotOpenShell(experiment.id, Message.joined(problems)), language)
             throw Exit.hostCannot
         }
         let style = Style.forStandardOutput(colour.choice)
@@ -35,13 +36,13 @@ struct ShellCommand: ParsableCommand {
         let kinds = experiment.shellPlacement.create.sorted()
         let sides = try lab.probe([.oldSide, experiment.shellPlacement], [.report([.ns])])
         let old = try sides[0].report, new = try sides[1].report
-        let say = Language.current
-        print(style.bold(say.text("%: a shell in new namespaces: %", experiment.id, kinds.map(\.rawValue).joined(separator: ", "))))
+        let say = runnerText
+        print(style.bold(say.shellIn(experiment.id, Message.list(kinds.map(\.rawValue))).text(language)))
         for kind in kinds {
-            print("  " + say.text("% here; the old side's: %", new.link(kind), old.link(kind)))
+            print("  " + say.hereAndOldSide(new.link(kind), old.link(kind)).text(language))
         }
         if !experiment.shellTries.isEmpty {
-            print(say.text("Try: %. Leave with `exit`.", experiment.shellTries.map { "`\($0)`" }.joined(separator: ", ")))
+            print(say.tryThese(Message.list(experiment.shellTries.map { "`\($0)`" })).text(language))
         }
         fflush(nil)
 
@@ -58,9 +59,8 @@ struct ShellCommand: ParsableCommand {
 
         lab.close()
         let differences = hostBefore.differences(to: HostState.read())
-        let outside = differences.isEmpty ? say.text("nothing outside its namespaces changed")
-            : say.text("changed: %", differences.joined(separator: "; "))
-        print(style.dim(say.text("shell %; every process of it is gone; %", say.value("\(ended)"), outside)))
+        let outside = differences.isEmpty ? say.nothingOutsideChanged : say.changed(Message.joined(differences))
+        print(style.dim(say.shellEnded(ended.message, outside).text(language)))
         if !differences.isEmpty { throw Exit.failed }
     }
 }

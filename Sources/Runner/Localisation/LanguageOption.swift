@@ -1,0 +1,46 @@
+import ArgumentParser
+import Experiments
+import Glibc
+
+extension Language: ExpressibleByArgument {}
+
+extension Language {
+    /// The language of this process's locale (LC_ALL, LC_MESSAGES, LANG; see ofLocale). The
+    /// processes the runner starts get LC_ALL=C; the runner inside its sandbox, this environment.
+    static func ofThisProcess() -> Language {
+        var environment: [String: String] = [:]
+        for name in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            if let value = getenv(name) { environment[name] = String(cString: value) }
+        }
+        return ofLocale(environment)
+    }
+}
+
+/// `--lang`: the language of what a command prints for a student (JSON and JUnit keep their
+/// English names in every language, so that CI sees the same).
+struct LanguageOption: ParsableArguments {
+    @Option(name: .customLong("lang"),
+            help: ArgumentHelp("Language of what is printed: en or zh (default: zh when LC_ALL, LC_MESSAGES or LANG starts with zh, else en).",
+                               valueName: "lang"))
+    var requested: Language?
+
+    /// --lang, else the locale's.
+    var language: Language { requested ?? .ofThisProcess() }
+}
+
+/// `--lessons`: a teacher's edited copy of the lessons, read instead of the ones built in.
+struct LessonsOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Read the lessons from this folder (a teacher's edited copy) instead of the ones built in.",
+                                            valueName: "dir"))
+    var lessons: String?
+
+    func validate() throws {
+        guard let lessons else { return }
+        var info = stat()
+        guard stat(lessons, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+            throw ValidationError("--lessons \(lessons) is not a folder")
+        }
+        // Lesson.load reads it; the runner inside its sandbox inherits it.
+        setenv("NSLAB_LESSONS", lessons, 1)
+    }
+}

@@ -1,0 +1,57 @@
+import Experiments
+
+/// A checkout's grade on the terminal, in the student's language. What a student's program
+/// printed reaches it as data: control characters made visible, never acted on.
+struct GradeRenderer {
+    let style: Style
+    let language: Language
+
+    func student(_ result: StudentResult) -> String {
+        let say = runnerText
+        func text(_ message: Message) -> String { visible(message.text(language)) }
+        var lines = [style.bold(visible(result.checkout)) + style.dim(say.seed(result.seed).text(language))]
+        if let problem = result.problem { lines.append("  " + style.fail("CHECKOUT") + "  " + text(problem)) }
+        if let build = result.build, !build.passed {
+            let ended = say.buildLine(build.command, build.ended)
+            lines.append("  " + style.fail("BUILD ") + "  "
+                         + text(build.firstErrors.isEmpty ? ended : say.buildLine(ended, build.firstErrors.joined(separator: " | "))))
+        }
+        // A checkout or build that failed fails every exercise the same way: said once, above.
+        let saidAbove = result.problem != nil || result.build?.passed == false
+        for exercise in result.exercises {
+            let mark = switch exercise.verdict {
+            case .pass: style.pass("PASS  ")
+            case .fail: style.fail("FAIL  ")
+            case .broken: style.fail("BROKEN")
+            }
+            let name = exercise.id.padding(toLength: 16, withPad: " ", startingAt: 0)
+            let diagnosis = exercise.diagnosis ?? .verbatim("")
+            let shown = exercise.verdict == .pass ? "" : saidAbove && exercise.checks.count == 1 ? "  " + say.above.text(language)
+                : "  " + text(exercise.alsoFailing.isEmpty ? diagnosis : say.alsoFailing(diagnosis, Message.list(exercise.alsoFailing)))
+            lines.append("  \(mark) \(name) \(exercise.points)/\(exercise.maxPoints)" + shown)
+        }
+        lines.append(say.score(result.score, result.maxScore).text(language))
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// `text` safe on a terminal: control characters (a program's escape sequences, carriage
+/// returns, bells) shown as `\x1b`, `\r`, never acted on.
+func visible(_ text: String) -> String {
+    var shown = ""
+    for scalar in text.unicodeScalars {
+        switch scalar.value {
+        case 0x0A: shown += "\\n"
+        case 0x0D: shown += "\\r"
+        case 0x09: shown += "\\t"
+        case 0x00..<0x20, 0x7F, 0x80..<0xA0, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069:
+            shown += scalar.value <= 0xFF ? "\\x" + String(scalar.value, radix: 16).leftPadded(to: 2) : "\\u{\(String(scalar.value, radix: 16))}"
+        default: shown.unicodeScalars.append(scalar)
+        }
+    }
+    return shown
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}
