@@ -269,13 +269,17 @@ public struct Check: Codable, Sendable, Equatable {
     }
 
     /// A value as a student reads it: a message as it says, optionals unwrapped, nil as
-    /// "(nothing)", a truth value as "true" or "false", anything else as it is.
+    /// "(nothing)", a truth value as "true" or "false", a list as the language separates one
+    /// ("none" when empty), anything else as it is.
     static func shown(_ value: Any) -> Message {
         if let message = value as? Message { return message }
         if let flag = value as? Bool { return flag ? words.isTrue : words.isFalse }
         let mirror = Mirror(reflecting: value)
-        guard mirror.displayStyle == .optional else { return .verbatim("\(value)") }
-        return mirror.children.first.map { shown($0.value) } ?? words.nothing
+        switch mirror.displayStyle {
+        case .optional: return mirror.children.first.map { shown($0.value) } ?? words.nothing
+        case .collection: return mirror.children.isEmpty ? words.none : .list(mirror.children.map { shown($0.value) })
+        default: return .verbatim("\(value)")
+        }
     }
 
     /// Whether `value` is nil, through any optionals around it.

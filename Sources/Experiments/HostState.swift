@@ -1,6 +1,8 @@
 import CShim
 import Glibc
 
+let hostText = HostText()
+
 /// The contents of a file, or nil if it cannot be read. For the kernel's small text files.
 public func readTextFile(_ path: String) -> String? {
     try? readKernelFile(path, requireProc: false)
@@ -205,8 +207,6 @@ struct HostText: MessageTable {
     let mounts = Message("mounts", zh: "挂载")
     let devices = Message("network devices", zh: "网络设备")
 }
-
-let hostText = HostText()
 
 extension Substring {
     var trimmingWhitespace: String {

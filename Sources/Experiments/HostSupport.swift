@@ -1,6 +1,8 @@
 import CShim
 import Glibc
 
+let supportText = SupportText()
+
 /// What this host offers, read from the kernel: release, capabilities, namespace kinds and
 /// their limits. `problems(for:)` turns an experiment's requirements into reasons it can't run.
 public struct HostSupport: Sendable {
@@ -95,30 +97,20 @@ public struct HostSupport: Sendable {
 
 /// Why a host cannot run something, in every language the runner speaks.
 struct SupportText: MessageTable {
-    let usernsCloneOff = Message("kernel.unprivileged_userns_clone is 0: unprivileged user namespaces are switched off",
-                                 zh: "kernel.unprivileged_userns_clone 为 0：非特权用户命名空间已被关闭")
-    let appArmorRefuses = Message("kernel.apparmor_restrict_unprivileged_userns is 1: AppArmor refuses unprivileged user namespaces",
-                                  zh: "kernel.apparmor_restrict_unprivileged_userns 为 1：AppArmor 拒绝非特权用户命名空间")
+    let usernsCloneOff = Message("kernel.unprivileged_userns_clone is 0: unprivileged user namespaces are switched off", zh: "kernel.unprivileged_userns_clone 为 0：非特权用户命名空间已被关闭")
+    let appArmorRefuses = Message("kernel.apparmor_restrict_unprivileged_userns is 1: AppArmor refuses unprivileged user namespaces", zh: "kernel.apparmor_restrict_unprivileged_userns 为 1：AppArmor 拒绝非特权用户命名空间")
     let needsRealRoot = Template("needs real root: {0}; run it with sudo", zh: "需要真正的 root：{0}；请用 sudo 运行")
     let noSuchNamespace = Template("the kernel has no {0} namespaces ({1} is missing)", zh: "内核没有 {0} 命名空间（{1} 不存在）")
     let switchedOff = Template("{0} is 0: creating {1} namespaces is switched off", zh: "{0} 为 0：创建 {1} 命名空间的功能已关闭")
-    let runnerKernel = Template("the runner needs Linux {0} or later for pidfd_open(2); this is {1}",
-                                zh: "runner 需要 Linux {0} 或更高版本才能使用 pidfd_open(2)；这台是 {1}")
+    let runnerKernel = Template("the runner needs Linux {0} or later for pidfd_open(2); this is {1}", zh: "runner 需要 Linux {0} 或更高版本才能使用 pidfd_open(2)；这台是 {1}")
     let kernel = Template("needs Linux {0} or later; this is {1}", zh: "需要 Linux {0} 或更高版本；这台是 {1}")
     let limitTooLow = Template("{0} is {1}; this experiment needs {2}", zh: "{0} 为 {1}；本实验需要 {2}")
-    let probeMissing = Template("the probe is missing at {0} (NSLAB_PROBE names it: unset it to use the one built in)",
-                                zh: "探针 {0} 不存在（由 NSLAB_PROBE 指定：取消设置它，即可使用内置的探针）")
-    let needsBusybox = Message("needs a statically linked busybox for its root: apt-get install busybox-static",
-                               zh: "需要一个静态链接的 busybox 来搭建它的根文件系统：apt-get install busybox-static")
+    let probeMissing = Template("the probe is missing at {0} (NSLAB_PROBE names it: unset it to use the one built in)", zh: "探针 {0} 不存在（由 NSLAB_PROBE 指定：取消设置它，即可使用内置的探针）")
+    let needsBusybox = Message("needs a statically linked busybox for its root: apt-get install busybox-static", zh: "需要一个静态链接的 busybox 来搭建它的根文件系统：apt-get install busybox-static")
     let needsCommand = Template("needs the command `{0}`, which is not installed", zh: "需要命令 `{0}`，但它没有安装")
     // The runner's sandbox
-    let rootWithoutSysAdmin = Template(
-        "root without CAP_SYS_ADMIN (a container's default), or a user namespace of its own, which this host refuses ({0}): run it as root (sudo), or allow unprivileged user namespaces (runner doctor says how)",
-        zh: "是 root 但没有 CAP_SYS_ADMIN（容器的默认情况），而另一条路，即一个自己的用户命名空间，被这台宿主机拒绝了（{0}）：请以 root 身份（sudo）运行，或者允许非特权用户命名空间（runner doctor 会告诉你怎么做）")
-    let needsSysAdmin = Template(
-        "needs CAP_SYS_ADMIN, or a user namespace of its own, which this host refuses ({0}): run it as root (sudo), or allow unprivileged user namespaces (runner doctor says how)",
-        zh: "需要 CAP_SYS_ADMIN，或者一个自己的用户命名空间，而这台宿主机拒绝了后者（{0}）：请以 root 身份（sudo）运行，或者允许非特权用户命名空间（runner doctor 会告诉你怎么做）")
+    let rootWithoutSysAdmin = Template("root without CAP_SYS_ADMIN (a container's default), or a user namespace of its own, which this host refuses ({0}): run it as root (sudo), or allow unprivileged user namespaces (runner doctor says how)", zh: "是 root 但没有 CAP_SYS_ADMIN（容器的默认情况），而另一条路，即一个自己的用户命名空间，被这台宿主机拒绝了（{0}）：请以 root 身份（sudo）运行，或者允许非特权用户命名空间（runner doctor 会告诉你怎么做）")
+    let needsSysAdmin = Template("needs CAP_SYS_ADMIN, or a user namespace of its own, which this host refuses ({0}): run it as root (sudo), or allow unprivileged user namespaces (runner doctor says how)", zh: "需要 CAP_SYS_ADMIN，或者一个自己的用户命名空间，而这台宿主机拒绝了后者（{0}）：请以 root 身份（sudo）运行，或者允许非特权用户命名空间（runner doctor 会告诉你怎么做）")
     let sandboxNeedsOne = Template("the runner's sandbox needs one: {0}", zh: "runner 的沙箱需要一个：{0}")
 }
 
-let supportText = SupportText()

@@ -1,6 +1,7 @@
 /// ipc-namespace (ipc_namespaces(7), sysvipc(7)). System V message queues, shared memory
 /// segments and semaphore sets belong to an IPC namespace; none crosses into another.
 let ipcChapter = Chapter(ipcNamespace, exercises: [ipcExercise], messages: say)
+private let say = IPCText()
 
 public let ipcNamespace = Experiment(
     id: "ipc-namespace",
@@ -216,11 +217,8 @@ let ipcExercise = Exercise(
 
 // MARK: - What the chapter says
 
-private let say = IPCText()
-
 struct IPCText: MessageTable {
-    let title = Message("IPC namespace: System V message queues, shared memory and semaphores",
-                        zh: "IPC 命名空间：System V 消息队列、共享内存与信号量")
+    let title = Message("IPC namespace: System V message queues, shared memory and semaphores", zh: "IPC 命名空间：System V 消息队列、共享内存与信号量")
     /// A system call on a key ipcmk(1) chose: "msgget(random key, IPC_CREAT)".
     let withRandomKey = Template("{0}(random key, {1})", zh: "{0}(key, {1})，key 为随机值")
 
@@ -235,8 +233,7 @@ struct IPCText: MessageTable {
     let norAfterItIsGone = Message("nor after the new namespace is gone", zh: "新命名空间消失之后也看不到")
 
     let shmAndSem = Message("Shared memory and semaphores", zh: "共享内存与信号量")
-    let oldSeesItsSegmentAndSet = Message("the old namespace sees its segment and semaphore set",
-                                          zh: "旧命名空间看得到它的共享内存段和信号量集")
+    let oldSeesItsSegmentAndSet = Message("the old namespace sees its segment and semaphore set", zh: "旧命名空间看得到它的共享内存段和信号量集")
     let segmentsNewSees = Message("segments the new namespace sees", zh: "新命名空间看到的共享内存段")
     let setsNewSees = Message("semaphore sets the new namespace sees", zh: "新命名空间看到的信号量集")
     let oldSeesNoneOfTheNewOnes = Message("the old namespace sees none of the new one's", zh: "旧命名空间看不到新命名空间的任何对象")
@@ -257,10 +254,8 @@ struct IPCText: MessageTable {
     let sets = Template("{0} set", zh: "{0} 个信号量集")
 
     let task = Message("run the command in a new IPC namespace", zh: "在一个新的 IPC 命名空间里运行命令")
-    let sandboxObjectsTheCommandSees = Message("the sandbox's queue, segment and semaphore set, as the command sees them",
-                                               zh: "命令看到的沙箱的队列、共享内存段和信号量集")
-    let commandsQueueSeenFromTheSandbox = Message("a queue made in the command's IPC namespace, seen from the sandbox",
-                                                  zh: "从沙箱看到的、在命令的 IPC 命名空间里创建的队列")
+    let sandboxObjectsTheCommandSees = Message("the sandbox's queue, segment and semaphore set, as the command sees them", zh: "命令看到的沙箱的队列、共享内存段和信号量集")
+    let commandsQueueSeenFromTheSandbox = Message("a queue made in the command's IPC namespace, seen from the sandbox", zh: "从沙箱看到的、在命令的 IPC 命名空间里创建的队列")
     let seen = Message("seen", zh: "看到了")
     let notRead = Message("(not read)", zh: "（未能读取）")
 }

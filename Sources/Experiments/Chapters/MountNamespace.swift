@@ -4,6 +4,7 @@ import Glibc
 /// mounts; what it mounts afterwards stays inside, unless the mounts are shared with the
 /// parent's, as a systemd host makes them. Every path is on the run's workbench (/mnt).
 let mountChapter = Chapter(mountNamespace, exercises: [mountExercise], messages: say)
+private let say = MountText()
 
 public let mountNamespace = Experiment(
     id: "mount-namespace",
@@ -194,8 +195,6 @@ let mountExercise = Exercise(
 
 // MARK: - What the chapter says
 
-private let say = MountText()
-
 struct MountText: MessageTable {
     let title = Message("Mount namespace: bind mounts, propagation and unmounting", zh: "挂载命名空间：绑定挂载、传播与卸载")
     let aNewMountNamespace = Message("A new mount namespace", zh: "新的挂载命名空间")
@@ -211,8 +210,7 @@ struct MountText: MessageTable {
     let oldListsAt = Template("at {0} the old namespace lists", zh: "旧命名空间在 {0} 列出的内容")
     let oldHasNoMountThere = Message("the old namespace has no mount there", zh: "旧命名空间在那里的挂载")
 
-    let propagationTitle = Message("Shared mounts propagate back; slave and private ones do not",
-                                   zh: "共享挂载会传播回去，从属挂载和私有挂载不会")
+    let propagationTitle = Message("Shared mounts propagate back; slave and private ones do not", zh: "共享挂载会传播回去，从属挂载和私有挂载不会")
     let playsTheHost = Template("{0}   # this sh plays the host", zh: "{0}   # 这个 sh 扮演宿主机")
     let inTheDemoHost = Template("{0} in the demo host", zh: "演示宿主机中的 {0}")
     let newAsItCame = Message("new namespace, / as it came (shared)", zh: "新命名空间，/ 保持原样（共享）")
@@ -221,19 +219,14 @@ struct MountText: MessageTable {
     /// `{0}` is mount(8)'s word, as the command has it: slave or private.
     let newAfterMakeR = Template("new namespace, after mount --make-r{0} /", zh: "新命名空间，执行 mount --make-r{0} / 之后")
     let oldMeanwhile = Message("old namespace, meanwhile", zh: "旧命名空间，与此同时")
-    let oldMntIsShared = Message("/mnt in the old namespace is shared (the demo host made it so)",
-                                 zh: "旧命名空间里 /mnt 的传播类型（演示宿主机把它设为共享）")
-    let tmpfsShowsInOld = Message("a tmpfs mounted in the new namespace shows in the old one",
-                                  zh: "新命名空间里挂载的 tmpfs 出现在旧命名空间里")
+    let oldMntIsShared = Message("/mnt in the old namespace is shared (the demo host made it so)", zh: "旧命名空间里 /mnt 的传播类型（演示宿主机把它设为共享）")
+    let tmpfsShowsInOld = Message("a tmpfs mounted in the new namespace shows in the old one", zh: "新命名空间里挂载的 tmpfs 出现在旧命名空间里")
     let umountCleaningUp = Template("umount {0} in the old namespace (cleaning up)", zh: "在旧命名空间里 umount {0}（清理）")
     let afterItNoMountAt = Template("after it, no mount at {0} there", zh: "随后旧命名空间在 {0} 处的挂载")
-    let afterMakeRNewMntIs = Template("after mount --make-r{0} /, the new namespace's /mnt is",
-                                      zh: "执行 mount --make-r{0} / 之后，新命名空间里 /mnt 的传播类型")
-    let afterMakeROldHasNoMountAt = Template("after mount --make-r{0} /, the old namespace has no mount at {1}",
-                                             zh: "执行 mount --make-r{0} / 之后，旧命名空间在 {1} 处的挂载")
+    let afterMakeRNewMntIs = Template("after mount --make-r{0} /, the new namespace's /mnt is", zh: "执行 mount --make-r{0} / 之后，新命名空间里 /mnt 的传播类型")
+    let afterMakeROldHasNoMountAt = Template("after mount --make-r{0} /, the old namespace has no mount at {1}", zh: "执行 mount --make-r{0} / 之后，旧命名空间在 {1} 处的挂载")
 
-    let unmountTitle = Message("Unmounting: busy, lazy (MNT_DETACH) and expiring (MNT_EXPIRE)",
-                               zh: "卸载：忙碌、延迟（MNT_DETACH）与过期（MNT_EXPIRE）")
+    let unmountTitle = Message("Unmounting: busy, lazy (MNT_DETACH) and expiring (MNT_EXPIRE)", zh: "卸载：忙碌、延迟（MNT_DETACH）与过期（MNT_EXPIRE）")
     let notFourCalls = Template("the probe reported {0} of its 4 umount calls", zh: "探针报告了它 4 次 umount 调用中的 {0} 次")
     let newAnotherProcess = Message("new namespace, another process", zh: "新命名空间，另一个进程")
     let umount2Line = Template("umount2({0}, {1}): {2}", zh: "umount2({0}, {1})：{2}")
@@ -249,8 +242,7 @@ struct MountText: MessageTable {
     let expireUnmounts = Message("the second time, unused since, unmounts it", zh: "第二次（此后没人用过）将它卸载")
 
     // The graded exercise
-    let task = Message("in a new mount namespace whose mounts do not propagate back, bind-mount {source} onto {target}, then run the command",
-                       zh: "在一个挂载不会向外传播的新挂载命名空间里，把 {source} 绑定挂载到 {target} 上，然后运行这条命令")
+    let task = Message("in a new mount namespace whose mounts do not propagate back, bind-mount {source} onto {target}, then run the command", zh: "在一个挂载不会向外传播的新挂载命名空间里，把 {source} 绑定挂载到 {target} 上，然后运行这条命令")
     let theCommandFinds = Message("at {target} the command finds", zh: "命令在 {target} 处找到的")
     let cannotFind = Template("nothing: it cannot find {0}", zh: "什么也没有：它找不到 {0}")
     let theTargetItself = Template("{0} itself: nothing is mounted there", zh: "{0} 本身：那里没有挂载任何东西")
@@ -258,6 +250,5 @@ struct MountText: MessageTable {
     let anotherDirectory = Message("another directory", zh: "另一个目录")
     let sandboxMountsAtTarget = Message("mounts at {target} in the sandbox while the command runs", zh: "命令运行期间沙箱里 {target} 处的挂载")
     let aMountOf = Template("a {0} mount", zh: "一个 {0} 挂载")
-    let mountShowedUp = Message("your mount showed up in the sandbox: make mounts private first (mount --make-rprivate /)",
-                                zh: "你的挂载出现在了沙箱里：先把挂载设为私有（mount --make-rprivate /）")
+    let mountShowedUp = Message("your mount showed up in the sandbox: make mounts private first (mount --make-rprivate /)", zh: "你的挂载出现在了沙箱里：先把挂载设为私有（mount --make-rprivate /）")
 }

@@ -5,6 +5,7 @@ import Glibc
 /// is down. A veth pair is a cable between two namespaces. Every device here is made in the
 /// demo host's network namespace or a new one, both the runner's: no packet leaves them.
 let netChapter = Chapter(netNamespace, exercises: [netExercise, vethExercise], messages: say)
+private let say = NetText()
 
 public let netNamespace = Experiment(
     id: "net-namespace",
@@ -296,8 +297,6 @@ let vethExercise = Exercise(
 
 // MARK: - What the chapter says
 
-private let say = NetText()
-
 struct NetText: MessageTable {
     let title = Message("Network namespace: loopback, veth pairs, ports and routes", zh: "网络命名空间：回环接口、veth 设备对、端口与路由")
 
@@ -305,8 +304,7 @@ struct NetText: MessageTable {
     let devicesInNew = Message("devices in the new namespace", zh: "新命名空间里的设备")
     let itsRoutes = Message("its routes", zh: "新命名空间里的路由")
     let connectThere = Template("connect({0}) there", zh: "在新命名空间里 connect({0})")
-    let sameConnectInOld = Message("the same connect in the old namespace (lo up, nobody listening)",
-                                   zh: "在旧命名空间里做同样的 connect（lo 已启用，没有进程在监听）")
+    let sameConnectInOld = Message("the same connect in the old namespace (lo up, nobody listening)", zh: "在旧命名空间里做同样的 connect（lo 已启用，没有进程在监听）")
 
     let loopbackUp = Message("Bring lo up: loopback works inside", zh: "启用 lo：回环接口在里面能用了")
     let newAfterLoUp = Message("new namespace, after ip link set lo up", zh: "新命名空间，执行 ip link set lo up 之后")
@@ -321,8 +319,7 @@ struct NetText: MessageTable {
     let listenOutcome = Template("listen: {0}", zh: "listen：{0}")
     let listenInOld = Template("listen({0}) in the old namespace", zh: "在旧命名空间里 listen({0})")
     let samePortInNew = Message("the same port in the new namespace, meanwhile", zh: "与此同时，在新命名空间里监听同一个端口")
-    let secondListen = Message("a second listen on it in the new namespace: the port is taken there",
-                               zh: "在新命名空间里第二次监听它，端口在那里已被占用")
+    let secondListen = Message("a second listen on it in the new namespace: the port is taken there", zh: "在新命名空间里第二次监听它，端口在那里已被占用")
 
     let veth = Message("A veth pair: a cable between two namespaces", zh: "veth 设备对：连接两个命名空间的一根网线")
     let hostShell = Template("{0}   # this bash plays the host", zh: "{0}   # 这个 bash 扮演宿主机")
@@ -347,29 +344,24 @@ struct NetText: MessageTable {
     let byPid = Template("by pid: {0} is in the new namespace", zh: "按 pid 移动后，{0} 在新命名空间里")
     let goneFromOld = Message("and gone from the old one", zh: "并且已从旧命名空间里消失")
     let backByPid = Message("back by the demo host's pid, from inside", zh: "从里面按演示宿主机的 pid 移回")
-    let attachMount = Message("ip netns attach: a bind mount of the namespace under /run/netns",
-                              zh: "ip netns attach 在 /run/netns 下为命名空间做的绑定挂载")
+    let attachMount = Message("ip netns attach: a bind mount of the namespace under /run/netns", zh: "ip netns attach 在 /run/netns 下为命名空间做的绑定挂载")
     let byName = Template("by name: {0} is in the new namespace again", zh: "按名字移动后，{0} 又回到新命名空间里")
-    let pairGone = Message("when the new namespace died, its end of the pair went, and the other with it",
-                           zh: "新命名空间消亡时，设备对在里面的一端随之消失，另一端也一起消失")
+    let pairGone = Message("when the new namespace died, its end of the pair went, and the other with it", zh: "新命名空间消亡时，设备对在里面的一端随之消失，另一端也一起消失")
     let oldDevicesAtEnd = Message("the old namespace's devices at the end", zh: "最后旧命名空间里的设备")
     /// An `ip` command that failed: the command, how it ended, what it printed.
     let ipFailed = Template("{0}: {1}: {2}", zh: "{0}：{1}：{2}")
 
     // The exercises
-    let netTask = Message("run the command in a new network namespace with lo up",
-                          zh: "在一个启用了 lo 的新网络命名空间里运行命令")
+    let netTask = Message("run the command in a new network namespace with lo up", zh: "在一个启用了 lo 的新网络命名空间里运行命令")
     let devicesItSees = Message("devices it sees", zh: "命令看到的设备")
     let loIsDown = Message("lo is down: bring it up (ip link set lo up)", zh: "lo 没有启用：启用它（ip link set lo up）")
     let listenInside = Message("listen on 127.0.0.1 inside", zh: "在命令的网络命名空间里监听 127.0.0.1")
     let connectToIt = Message("connect to it", zh: "连接这个监听者")
-    let connectToSandbox = Message("connect to the grader's listener on the sandbox's 127.0.0.1",
-                                   zh: "连接评分器在沙箱的 127.0.0.1 上的监听者")
+    let connectToSandbox = Message("connect to the grader's listener on the sandbox's 127.0.0.1", zh: "连接评分器在沙箱的 127.0.0.1 上的监听者")
     let refused = Message("refused", zh: "被拒绝")
     let reached = Message("reached", zh: "连上了")
 
-    let vethTask = Message("as net-namespace, plus a veth pair {host_if}/{ns_if}: {ns_if} moved into the new namespace with {ns_addr}/{prefix}, {host_if} left in the sandbox with {host_addr}/{prefix}, both up",
-                           zh: "同 net-namespace，再加一个 veth 设备对 {host_if}/{ns_if}：{ns_if} 移进新命名空间并配上 {ns_addr}/{prefix}，{host_if} 留在沙箱里并配上 {host_addr}/{prefix}，两端都启用")
+    let vethTask = Message("as net-namespace, plus a veth pair {host_if}/{ns_if}: {ns_if} moved into the new namespace with {ns_addr}/{prefix}, {host_if} left in the sandbox with {host_addr}/{prefix}, both up", zh: "同 net-namespace，再加一个 veth 设备对 {host_if}/{ns_if}：{ns_if} 移进新命名空间并配上 {ns_addr}/{prefix}，{host_if} 留在沙箱里并配上 {host_addr}/{prefix}，两端都启用")
     let andItsEnd = Message("and", zh: "以及")
     let hostEndInSandbox = Message("{host_if} in the sandbox", zh: "沙箱里的 {host_if}")
     let connectToHostAddress = Message("connect to the grader's listener on {host_addr}", zh: "连接评分器在 {host_addr} 上的监听者")

@@ -4,6 +4,7 @@ import Glibc
 /// pid 1 adopts orphans, shrugs off signals it has no handler for, and takes the whole
 /// namespace with it when it dies. The old side runs in the runner's own PID namespace.
 let pidChapter = Chapter(pidNamespace, exercises: [pidExercise], messages: say)
+private let say = PIDText()
 
 public let pidNamespace = Experiment(
     id: "pid-namespace",
@@ -284,24 +285,18 @@ let pidExercise = Exercise(
 
 // MARK: - What the chapter says
 
-private let say = PIDText()
-
 struct PIDText: MessageTable {
-    let title = Message("PID namespace: pid 1, /proc, orphans, kill -9 and joining",
-                        zh: "PID 命名空间：1 号进程、/proc、孤儿进程、kill -9 与加入")
+    let title = Message("PID namespace: pid 1, /proc, orphans, kill -9 and joining", zh: "PID 命名空间：1 号进程、/proc、孤儿进程、kill -9 与加入")
 
     let pidOne = Message("You are pid 1", zh: "你是 1 号进程")
     let getpidInside = Message("getpid() inside", zh: "新命名空间里的 getpid()")
-    let nspidOutsideThenInside = Message("NSpid: its pid outside, then inside",
-                                         zh: "NSpid 字段，先是它在外面的 pid，再是里面的")
-    let getpidOfTheOldProcess = Message("getpid() of the old process is its pid in the runner's namespace",
-                                        zh: "旧进程的 getpid()，即它在 runner 所在命名空间里的 pid")
+    let nspidOutsideThenInside = Message("NSpid: its pid outside, then inside", zh: "NSpid 字段，先是它在外面的 pid，再是里面的")
+    let getpidOfTheOldProcess = Message("getpid() of the old process is its pid in the runner's namespace", zh: "旧进程的 getpid()，即它在 runner 所在命名空间里的 pid")
 
     let procRemount = Message("/proc must be mounted again", zh: "/proc 必须重新挂载")
     let hostsProcLabel = Message("new PID namespace, host's /proc", zh: "新 PID 命名空间，宿主机的 /proc")
     let freshProcLabel = Message("new PID and mount namespaces, fresh /proc", zh: "新 PID 与挂载命名空间，新挂载的 /proc")
-    let runnersProcessesStillShow = Message("with the host's /proc, the runner's processes still show",
-                                            zh: "用宿主机的 /proc，仍能看到 runner 的进程")
+    let runnersProcessesStillShow = Message("with the host's /proc, the runner's processes still show", zh: "用宿主机的 /proc，仍能看到 runner 的进程")
     let pidsWithFreshProc = Message("with a fresh /proc, the pids listed", zh: "用新挂载的 /proc，列出的 pid")
     let hostsMounts = Message("the host's mounts did not change", zh: "宿主机的挂载")
 
@@ -315,8 +310,7 @@ struct PIDText: MessageTable {
     let newParentOutside = Message("new parent of the orphan outside: the runner", zh: "旧命名空间里孤儿进程的新父进程（runner）")
 
     let killFromInside = Message("`kill -9 1` from inside does nothing", zh: "在里面执行 `kill -9 1` 毫无作用")
-    let childOfPid1Killed = Template("a child of pid 1: kill(1, {0}) = {1}; pid 1 {2}",
-                                     zh: "1 号进程的一个子进程：kill(1, {0}) = {1}；1 号进程{2}")
+    let childOfPid1Killed = Template("a child of pid 1: kill(1, {0}) = {1}; pid 1 {2}", zh: "1 号进程的一个子进程：kill(1, {0}) = {1}；1 号进程{2}")
     let stillAlive = Message("still alive", zh: "依然存活")
     let pid1ThenExited = Template("pid 1 then reported and exited: {0}", zh: "1 号进程随后报告并退出：{0}")
     let signalsSentToPid1 = Message("signals sent to pid 1 from inside", zh: "从里面发给 1 号进程的信号")
@@ -328,8 +322,7 @@ struct PIDText: MessageTable {
     let initEndedOnItsOwn = Message("init ended on its own", zh: "init 自行结束")
     let initReportedAfterBoth = Message("init reported after both signals", zh: "init 在两个信号之后仍然报告")
 
-    let killFromParent = Message("SIGKILL from the parent namespace ends the whole namespace",
-                                 zh: "从父命名空间发出的 SIGKILL 会结束整个命名空间")
+    let killFromParent = Message("SIGKILL from the parent namespace ends the whole namespace", zh: "从父命名空间发出的 SIGKILL 会结束整个命名空间")
     let insideBefore = Message("inside, before", zh: "里面，之前")
     let runnersView = Message("the runner's view", zh: "runner 看到的")
     let pids = Template("pids: {0}", zh: "pid：{0}")
@@ -344,18 +337,14 @@ struct PIDText: MessageTable {
     let joining = Message("Joining with setns(2): only your children move", zh: "用 setns(2) 加入：只有你的子进程会移动")
     let callerOfSetns = Message("the caller of setns", zh: "setns 的调用者")
     let nsenterLabel = Message("nsenter", zh: "nsenter 进入后")
-    let pidNamespaceBefore = Template("pid ns before: {0}, pid_for_children: pid:[{1}]",
-                                      zh: "之前的 pid 命名空间：{0}，pid_for_children：pid:[{1}]")
-    let pidNamespaceAfter = Template("pid ns after:  {0}, pid_for_children: pid:[{1}]",
-                                     zh: "之后的 pid 命名空间：{0}，pid_for_children：pid:[{1}]")
+    let pidNamespaceBefore = Template("pid ns before: {0}, pid_for_children: pid:[{1}]", zh: "之前的 pid 命名空间：{0}，pid_for_children：pid:[{1}]")
+    let pidNamespaceAfter = Template("pid ns after:  {0}, pid_for_children: pid:[{1}]", zh: "之后的 pid 命名空间：{0}，pid_for_children：pid:[{1}]")
     let itsChild = Template("its child: pid {0}, ppid {1}, {2}", zh: "它的子进程：pid {0}，ppid {1}，{2}")
     let callersOwnNamespace = Message("the caller's own pid namespace after setns", zh: "setns 之后调用者自己的 PID 命名空间")
     let callersPidForChildren = Message("the caller's pid_for_children after setns", zh: "setns 之后调用者的 pid_for_children")
     let namespaceOfItsChild = Message("the pid namespace of the child it forked", zh: "它用 fork() 创建的子进程的 PID 命名空间")
-    let getppidInThatChild = Message("getppid() in that child (its parent is outside)",
-                                     zh: "该子进程里的 getppid()（它的父进程在外面）")
-    let nsentersShell = Message("nsenter's shell: not pid 1, and its parent is outside",
-                                zh: "nsenter 启动的 shell 不是 1 号进程，父进程在外面")
+    let getppidInThatChild = Message("getppid() in that child (its parent is outside)", zh: "该子进程里的 getppid()（它的父进程在外面）")
+    let nsentersShell = Message("nsenter's shell: not pid 1, and its parent is outside", zh: "nsenter 启动的 shell 不是 1 号进程，父进程在外面")
 
     let deadNamespace = Message("No forking into a dead namespace", zh: "不能再 fork 进已经死亡的命名空间")
     let forkInOwnNamespaceLine = Template("fork() in its own namespace: {0}", zh: "在自己的命名空间里 fork()：{0}")
@@ -363,8 +352,7 @@ struct PIDText: MessageTable {
     let initPidLine = Template("init {0}: {1}", zh: "init {0}：{1}")
     let forkIntoDeadNamespaceLine = Template("fork() into the dead namespace: {0}", zh: "fork() 进入已死亡的命名空间：{0}")
     let forkInOwnNamespace = Message("fork() in its own namespace", zh: "在自己的命名空间里 fork()")
-    let pidForChildrenAfterSetns = Message("pid_for_children after setns into the live namespace",
-                                           zh: "setns 进入存活的命名空间之后的 pid_for_children")
+    let pidForChildrenAfterSetns = Message("pid_for_children after setns into the live namespace", zh: "setns 进入存活的命名空间之后的 pid_for_children")
     let forkAfterInitDied = Message("fork() after init died", zh: "init 死后 fork()")
 
     let zombies = Message("Zombies: someone must call wait(2)", zh: "僵尸进程：总得有人调用 wait(2)")
@@ -375,17 +363,12 @@ struct PIDText: MessageTable {
     let afterWaitpid = Message("after waitpid", zh: "waitpid 之后")
     let everyProcessReaped = Message("every process the experiment started has been reaped", zh: "实验启动而尚未回收的进程")
 
-    let task = Message("run the command as PID 1 of a new PID namespace, in a new mount namespace with a fresh /proc mounted",
-                       zh: "把命令作为一个新 PID 命名空间的 1 号进程运行，并让它处在一个挂载了新 /proc 的新挂载命名空间里")
+    let task = Message("run the command as PID 1 of a new PID namespace, in a new mount namespace with a fresh /proc mounted", zh: "把命令作为一个新 PID 命名空间的 1 号进程运行，并让它处在一个挂载了新 /proc 的新挂载命名空间里")
     let commandsPid = Message("the command's pid", zh: "命令的 pid")
-    let pid1IsNotTheCommand = Template("pid 1 in the namespace is `{0}`, not the command: exec it",
-                                       zh: "命名空间里的 1 号进程是 `{0}`，而不是命令本身：请 exec 这条命令")
+    let pid1IsNotTheCommand = Template("pid 1 in the namespace is `{0}`, not the command: exec it", zh: "命名空间里的 1 号进程是 `{0}`，而不是命令本身：请 exec 这条命令")
     let pidsItsProcLists = Message("the pids its /proc lists", zh: "它的 /proc 列出的 pid")
-    let noProcOnProc = Message("no proc is mounted on /proc: mount a fresh one in the new mount namespace",
-                               zh: "/proc 上没有挂载 proc：请在新的挂载命名空间里挂载一个新的 proc")
-    let procShowsTheSandbox = Message("/proc shows the sandbox's processes: mount a fresh proc in a new mount namespace",
-                                      zh: "/proc 显示的是沙箱的进程：请在一个新的挂载命名空间里挂载新的 proc")
-    let orphansNewParent = Message("new parent of an orphan made in its PID namespace",
-                                   zh: "在它的 PID 命名空间里制造的孤儿进程的新父进程")
+    let noProcOnProc = Message("no proc is mounted on /proc: mount a fresh one in the new mount namespace", zh: "/proc 上没有挂载 proc：请在新的挂载命名空间里挂载一个新的 proc")
+    let procShowsTheSandbox = Message("/proc shows the sandbox's processes: mount a fresh proc in a new mount namespace", zh: "/proc 显示的是沙箱的进程：请在一个新的挂载命名空间里挂载新的 proc")
+    let orphansNewParent = Message("new parent of an orphan made in its PID namespace", zh: "在它的 PID 命名空间里制造的孤儿进程的新父进程")
     let initAfterKill = Message("after kill -9 1 from inside, init", zh: "从里面执行 kill -9 1 之后的 init")
 }

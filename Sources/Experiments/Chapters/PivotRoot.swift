@@ -6,6 +6,7 @@ import Glibc
 /// Debian's busybox-static with its applet links (fixtures/rootfs/make-rootfs.sh), built on
 /// the run's workbench.
 let pivotRootChapter = Chapter(pivotRoot, exercises: [pivotRootExercise], messages: say)
+private let say = PivotRootText()
 
 public let pivotRoot = Experiment(
     id: "pivot-root",
@@ -169,33 +170,25 @@ let pivotRootExercise = Exercise(
 
 // MARK: - What the chapter says
 
-private let say = PivotRootText()
-
 struct PivotRootText: MessageTable {
     let title = Message("pivot_root: a busybox root for a mount namespace", zh: "pivot_root：为挂载命名空间换上 busybox 根文件系统")
 
-    let pivotRootTitle = Message("pivot_root needs a mount point, then the old root can go",
-                                 zh: "pivot_root 需要一个挂载点，之后旧根就可以移除")
+    let pivotRootTitle = Message("pivot_root needs a mount point, then the old root can go", zh: "pivot_root 需要一个挂载点，之后旧根就可以移除")
     let beforeTheBindMount = Message("new namespace, before the bind mount", zh: "新命名空间，绑定挂载之前")
     let afterIt = Message("new namespace, after it", zh: "新命名空间，绑定挂载之后")
     let itSucceeded = Message("(it succeeded)", zh: "（它成功了）")
     let notAMountPoint = Template("pivot_root while {0} is not a mount point", zh: "{0} 还不是挂载点时的 pivot_root")
-    let listsTheRootAfterPivot = Message("after the bind mount and pivot_root, / lists the busybox root",
-                                         zh: "绑定挂载并执行 pivot_root 之后，/ 列出的是 busybox 根文件系统")
-    let theMountsItSees = Message("the mounts it sees: the new root and its /proc, the old root detached",
-                                  zh: "它看到的挂载（新根和它的 /proc，旧根已分离）")
+    let listsTheRootAfterPivot = Message("after the bind mount and pivot_root, / lists the busybox root", zh: "绑定挂载并执行 pivot_root 之后，/ 列出的是 busybox 根文件系统")
+    let theMountsItSees = Message("the mounts it sees: the new root and its /proc, the old root detached", zh: "它看到的挂载（新根和它的 /proc，旧根已分离）")
     let onTheBusyboxRoot = Message("/ on the busybox root", zh: "/ 上的 busybox 根")
     let oldRootUnchanged = Message("the old namespace's / is unchanged", zh: "旧命名空间的 / 没有变化")
     let andNoMountAt = Template("and it has no mount at {0}", zh: "旧命名空间在 {0} 处的挂载")
 
-    let pivotRootDotTitle = Message("pivot_root(\".\", \".\"): no directory for the old root",
-                                    zh: "pivot_root(\".\", \".\")：无需为旧根准备目录")
+    let pivotRootDotTitle = Message("pivot_root(\".\", \".\"): no directory for the old root", zh: "pivot_root(\".\", \".\")：无需为旧根准备目录")
     let listsTheRoot = Message("/ lists the busybox root", zh: "/ 列出的是 busybox 根文件系统")
-    let stackedOldRootDetached = Message("the old root, stacked on the new one by pivot_root, is detached",
-                                         zh: "pivot_root 叠在新根之上的旧根已被分离")
+    let stackedOldRootDetached = Message("the old root, stacked on the new one by pivot_root, is detached", zh: "pivot_root 叠在新根之上的旧根已被分离")
 
-    let chrootEscapeTitle = Message("chroot is not pivot_root: a chroot can be climbed out of",
-                                    zh: "chroot 不是 pivot_root：可以从 chroot 里爬出去")
+    let chrootEscapeTitle = Message("chroot is not pivot_root: a chroot can be climbed out of", zh: "chroot 不是 pivot_root：可以从 chroot 里爬出去")
     let newNamespaceChroot = Message("new namespace, chroot", zh: "新命名空间，chroot")
     let newNamespacePivotRoot = Message("new namespace, pivot_root", zh: "新命名空间，pivot_root")
     let lsBefore = Template("ls / before: {0}", zh: "之前 ls /：{0}")
@@ -203,24 +196,17 @@ struct PivotRootText: MessageTable {
     let lsAfter = Template("ls / after:  {0}", zh: "之后 ls /：{0}")
     let notTried = Message("not tried", zh: "未尝试")
     let escapeInTheChroot = Message("the escape, in the chroot", zh: "在 chroot 里逃逸")
-    let chrootedSeesOldRoot = Message("after it, the chrooted process sees the old namespace's /",
-                                      zh: "逃逸之后，chroot 里的进程看到旧命名空间的 /")
+    let chrootedSeesOldRoot = Message("after it, the chrooted process sees the old namespace's /", zh: "逃逸之后，chroot 里的进程看到旧命名空间的 /")
     let sameEscapeAfterPivot = Message("the same escape, after pivot_root", zh: "pivot_root 之后，同样的逃逸")
-    let pivotedSeesOnlyTheRoot = Message("after it, the pivoted process still sees only the busybox root",
-                                         zh: "逃逸之后，切换过根的进程仍然只看到 busybox 根文件系统")
+    let pivotedSeesOnlyTheRoot = Message("after it, the pivoted process still sees only the busybox root", zh: "逃逸之后，切换过根的进程仍然只看到 busybox 根文件系统")
 
-    let task = Message(
-        "in a new mount namespace, make {rootfs} the root with pivot_root(2), mount proc on /proc while the old root is still there, detach the old root, run the command",
-        zh: "在一个新的挂载命名空间里，用 pivot_root(2) 让 {rootfs} 成为根，趁旧根还在时在 /proc 上挂载 proc，再分离旧根，然后运行命令")
+    let task = Message("in a new mount namespace, make {rootfs} the root with pivot_root(2), mount proc on /proc while the old root is still there, detach the old root, run the command", zh: "在一个新的挂载命名空间里，用 pivot_root(2) 让 {rootfs} 成为根，趁旧根还在时在 /proc 上挂载 proc，再分离旧根，然后运行命令")
     let procCheck = Message("/proc", zh: "/proc")
     let notMounted = Message("not mounted", zh: "未挂载")
-    let mountProcFirst = Message(
-        "mount proc on /proc before you detach the old root: in a user namespace the kernel refuses a new proc once no full proc is visible (mount_namespaces(7))",
-        zh: "在分离旧根之前把 proc 挂载到 /proc 上：在用户命名空间里，一旦看不到完整的 proc，内核就会拒绝挂载新的 proc（mount_namespaces(7)）")
+    let mountProcFirst = Message("mount proc on /proc before you detach the old root: in a user namespace the kernel refuses a new proc once no full proc is visible (mount_namespaces(7))", zh: "在分离旧根之前把 proc 挂载到 /proc 上：在用户命名空间里，一旦看不到完整的 proc，内核就会拒绝挂载新的 proc（mount_namespaces(7)）")
     let theCommandsRoot = Message("the command's root", zh: "命令的根目录")
     let anotherDirectory = Message("another directory", zh: "另一个目录")
     let rootAsTheCommandSeesIt = Message("/ as the command sees it", zh: "命令看到的 /")
     let oldRootMountsItSees = Message("mounts of the old root it can see", zh: "命令能看到的旧根的挂载")
-    let detachTheOldRoot = Message("the old root: detach it (umount2(put_old, MNT_DETACH))",
-                                   zh: "旧根：请把它分离（umount2(put_old, MNT_DETACH)）")
+    let detachTheOldRoot = Message("the old root: detach it (umount2(put_old, MNT_DETACH))", zh: "旧根：请把它分离（umount2(put_old, MNT_DETACH)）")
 }

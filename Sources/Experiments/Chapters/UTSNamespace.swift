@@ -3,6 +3,7 @@ import Glibc
 /// uts-namespace (uts_namespaces(7)). A new UTS namespace has its own hostname and NIS domain
 /// name; a name set in the wrong process renames the host.
 let utsChapter = Chapter(utsNamespace, exercises: [utsExercise], messages: say)
+private let say = UTSText()
 
 public let utsNamespace = Experiment(
     id: "uts-namespace",
@@ -86,8 +87,6 @@ let utsExercise = Exercise(
 
 // MARK: - What the chapter says
 
-private let say = UTSText()
-
 struct UTSText: MessageTable {
     let title = Message("UTS namespace: hostname and NIS domain name", zh: "UTS 命名空间：主机名与 NIS 域名")
 
@@ -107,7 +106,6 @@ struct UTSText: MessageTable {
     let renamedByItsOwn = Message("the demo host was renamed by its own process", zh: "演示宿主机被它自己的进程改了名")
     let keptCopiedName = Message("the child kept the name copied at clone time", zh: "子进程保留了 clone 时复制的名字")
 
-    let task = Message("run the command in a new UTS namespace whose hostname is {hostname}",
-                       zh: "在一个新的 UTS 命名空间里运行命令，该命名空间的主机名为 {hostname}")
+    let task = Message("run the command in a new UTS namespace whose hostname is {hostname}", zh: "在一个新的 UTS 命名空间里运行命令，该命名空间的主机名为 {hostname}")
     let hostnameTheCommandSees = Message("hostname the command sees", zh: "命令看到的主机名")
 }

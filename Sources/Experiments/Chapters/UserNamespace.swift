@@ -5,6 +5,7 @@ import Glibc
 /// nothing. The runner writes the maps from outside while the child waits (as runc does), then
 /// the child takes its uid inside.
 let userChapter = Chapter(userNamespace, exercises: [userExercise], messages: say)
+private let say = UserText()
 
 public let userNamespace = Experiment(
     id: "user-namespace",
@@ -334,14 +335,10 @@ let userExercise = Exercise(
 
 // MARK: - What the chapter says
 
-private let say = UserText()
-
 struct UserText: MessageTable {
-    let title = Message("User namespace: uid and gid maps, capabilities, file access and limits",
-                        zh: "用户命名空间：uid 与 gid 映射、能力、文件访问与数量上限")
+    let title = Message("User namespace: uid and gid maps, capabilities, file access and limits", zh: "用户命名空间：uid 与 gid 映射、能力、文件访问与数量上限")
     /// Why it is skipped without real root, after "needs real root: ".
-    let needsRealRoot = Message("it maps ids other than your own (100 inside to 200 outside) and becomes nobody",
-                                zh: "它要映射你自己以外的 id（把里面的 100 映射为外面的 200），还要变成 nobody")
+    let needsRealRoot = Message("it maps ids other than your own (100 inside to 200 outside) and becomes nobody", zh: "它要映射你自己以外的 id（把里面的 100 映射为外面的 200），还要变成 nobody")
 
     // What a probe saw, in several steps
     let uidAndCapabilities = Template("uid {0}, capabilities {1}", zh: "uid {0}，能力 {1}")
@@ -353,8 +350,7 @@ struct UserText: MessageTable {
     let nameAndValue = Template("{0}: {1}", zh: "{0}：{1}")
 
     let noMaps = Message("No maps yet: nobody, with every capability", zh: "还没有映射：身为 nobody，却拥有全部能力")
-    let sameProcessAfterUnshare = Message("new namespace, the same process after unshare(CLONE_NEWUSER)",
-                                          zh: "新命名空间，unshare(CLONE_NEWUSER) 之后的同一个进程")
+    let sameProcessAfterUnshare = Message("new namespace, the same process after unshare(CLONE_NEWUSER)", zh: "新命名空间，unshare(CLONE_NEWUSER) 之后的同一个进程")
     let unshareGave = Template("unshare: {0}", zh: "unshare：{0}")
     let capabilities = Template("capabilities {0}", zh: "能力 {0}")
     let sethostnameGave = Template("sethostname({0}): {1}", zh: "sethostname({0})：{1}")
@@ -363,24 +359,19 @@ struct UserText: MessageTable {
     let overflowUID = Message("its uid, unmapped: the overflow uid", zh: "它的 uid 没有映射，显示为溢出 uid（overflowuid）")
     let overflowGID = Message("its gid: the overflow gid", zh: "它的 gid 显示为溢出 gid（overflowgid）")
     let itsCapabilities = Message("its capabilities (cap_to_text)", zh: "它的能力（cap_to_text 格式）")
-    let sethostnameInTheDemoHost = Message("sethostname in the demo host's UTS namespace, which another user namespace owns",
-                                           zh: "在演示宿主机的 UTS 命名空间里 sethostname，该命名空间归另一个用户命名空间所有")
+    let sethostnameInTheDemoHost = Message("sethostname in the demo host's UTS namespace, which another user namespace owns", zh: "在演示宿主机的 UTS 命名空间里 sethostname，该命名空间归另一个用户命名空间所有")
 
     let maps = Message("Maps: 100 inside is 200 outside", zh: "映射：里面的 100 就是外面的 200")
     let nestedAsRoot = Message("a user namespace nested in it, as root", zh: "嵌套在它里面的用户命名空间中的 root")
     let uidAndGIDInside = Message("uid and gid inside", zh: "新命名空间里的 uid 和 gid")
     let setgroupsWrittenFirst = Message("setgroups, written first", zh: "setgroups，最先写入")
     let uidMapReadInside = Message("uid_map read inside", zh: "在新命名空间里读到的 uid_map")
-    let readFromTheParent = Message("read from the parent namespace: the second column is the parent's id",
-                                    zh: "从父命名空间读取，第二列是父命名空间里的 id")
-    let readFromANestedNamespace = Message("read from a namespace nested inside: the second column is the reader's id",
-                                           zh: "从嵌套在里面的命名空间读取，第二列是读取者所在命名空间里的 id")
-    let capabilitiesAfterExecve = Message("capabilities of uid 100 after execve (not 0 inside: none)",
-                                          zh: "execve 之后 uid 100 的能力（它在里面不是 0，所以一项也没有）")
+    let readFromTheParent = Message("read from the parent namespace: the second column is the parent's id", zh: "从父命名空间读取，第二列是父命名空间里的 id")
+    let readFromANestedNamespace = Message("read from a namespace nested inside: the second column is the reader's id", zh: "从嵌套在里面的命名空间读取，第二列是读取者所在命名空间里的 id")
+    let capabilitiesAfterExecve = Message("capabilities of uid 100 after execve (not 0 inside: none)", zh: "execve 之后 uid 100 的能力（它在里面不是 0，所以一项也没有）")
 
     let mapErrors = Message("The errors a map write gives", zh: "写映射时会遇到的错误")
-    let gidMapWriteBeforeDeny = Message("write(/proc/self/gid_map) before setgroups deny",
-                                        zh: "在 setgroups deny 之前 write(/proc/self/gid_map)")
+    let gidMapWriteBeforeDeny = Message("write(/proc/self/gid_map) before setgroups deny", zh: "在 setgroups deny 之前 write(/proc/self/gid_map)")
     let uidMapWrittenTwice = Message("write(/proc/PID/uid_map) twice", zh: "两次 write(/proc/PID/uid_map)")
     let newNamespaces = Message("new namespaces", zh: "几个新命名空间")
     let ownGIDMapBeforeDenyGave = Template("its own gid_map before setgroups deny: {0}", zh: "它自己在 setgroups deny 之前写 gid_map：{0}")
@@ -391,11 +382,9 @@ struct UserText: MessageTable {
     let uidAndUIDMap = Template("uid {0}, uid_map {1}", zh: "uid {0}，uid_map {1}")
     let mappedByTheRunner = Message("new namespace, mapped by the runner", zh: "新命名空间，由 runner 写入映射")
     let afterTheSecondWrite = Template("after the second write: {0}", zh: "第二次写入之后：{0}")
-    let gidMapBeforeDeny = Message("gid_map written by the process itself before setgroups deny",
-                                   zh: "进程自己在 setgroups deny 之前写 gid_map")
+    let gidMapBeforeDeny = Message("gid_map written by the process itself before setgroups deny", zh: "进程自己在 setgroups deny 之前写 gid_map")
     let uidMapOfAnotherID = Message("uid_map mapping an id the writer does not have", zh: "uid_map 映射了写入者并不拥有的 id")
-    let denyThenItsOwnIDs = Message("setgroups deny, then its own gid and uid: uid inside",
-                                    zh: "先 setgroups deny，再映射自己的 gid 和 uid，之后里面的 uid")
+    let denyThenItsOwnIDs = Message("setgroups deny, then its own gid and uid: uid inside", zh: "先 setgroups deny，再映射自己的 gid 和 uid，之后里面的 uid")
     let secondWriteToAMap = Message("a second write to a map", zh: "第二次写同一个映射")
     let lineWithoutCount = Message("a map line without its count", zh: "缺少数量一栏的映射行")
 
@@ -406,14 +395,11 @@ struct UserText: MessageTable {
     let openForWritingGave = Template("open({0}, O_WRONLY): {1}", zh: "open({0}, O_WRONLY)：{1}")
     let hundredOpensTwoHundredsFile = Message("100 inside opens 200's file for writing", zh: "里面的 100 以写方式打开 200 的文件")
     let andNotRootsFile = Message("and not root's 0600 file", zh: "但打不开 root 的 0600 文件")
-    let rootInsideHasEveryCapability = Message("root inside (200 outside) has every capability there",
-                                               zh: "里面的 root（外面是 200）在那里拥有全部能力")
-    let yetNotRootsFile = Message("yet CAP_DAC_OVERRIDE does not open root's 0600 file: uid 0 outside is not mapped",
-                                  zh: "CAP_DAC_OVERRIDE 却打不开 root 的 0600 文件，因为外面的 uid 0 没有映射进来")
+    let rootInsideHasEveryCapability = Message("root inside (200 outside) has every capability there", zh: "里面的 root（外面是 200）在那里拥有全部能力")
+    let yetNotRootsFile = Message("yet CAP_DAC_OVERRIDE does not open root's 0600 file: uid 0 outside is not mapped", zh: "CAP_DAC_OVERRIDE 却打不开 root 的 0600 文件，因为外面的 uid 0 没有映射进来")
     let realRootOpensIt = Message("real root outside opens it", zh: "外面真正的 root 能打开它")
 
-    let unprivileged = Message("No root needed: nobody makes a user namespace and is root there",
-                               zh: "无需 root：nobody 创建一个用户命名空间，并在其中成为 root")
+    let unprivileged = Message("No root needed: nobody makes a user namespace and is root there", zh: "无需 root：nobody 创建一个用户命名空间，并在其中成为 root")
     let nobodyThenNewNamespaces = Message("nobody, then new namespaces", zh: "nobody，随后进入新命名空间")
     let mapRootGave = Template("map-root: {0}; uid_map {1}", zh: "map-root：{0}；uid_map {1}")
     let sethostnameGaveAndHostname = Template("sethostname({0}): {1}; hostname {2}", zh: "sethostname({0})：{1}；主机名 {2}")
@@ -422,8 +408,7 @@ struct UserText: MessageTable {
     let uidMapWrittenByItself = Message("uid_map, written by itself", zh: "它自己写入的 uid_map")
     let uidAndCapabilitiesInside = Message("uid and capabilities inside", zh: "新命名空间里的 uid 和能力")
     let itsUTSNamespace = Message("its UTS namespace", zh: "它的 UTS 命名空间")
-    let sethostnameThere = Message("sethostname there: its own user namespace owns that UTS namespace",
-                                   zh: "在那里 sethostname，那个 UTS 命名空间归它自己的用户命名空间所有")
+    let sethostnameThere = Message("sethostname there: its own user namespace owns that UTS namespace", zh: "在那里 sethostname，那个 UTS 命名空间归它自己的用户命名空间所有")
     let itsHostname = Message("its hostname", zh: "它的主机名")
 
     let limits = Message("A limit of 0 user namespaces, set inside a user namespace", zh: "在用户命名空间里，把用户命名空间的数量上限设为 0")
@@ -431,8 +416,7 @@ struct UserText: MessageTable {
     let aUserNamespaceNestedInIt = Message("a user namespace nested in it", zh: "嵌套在它里面的用户命名空间")
     let theLimitOutsideUnchanged = Message("the limit where the runner runs, unchanged", zh: "runner 运行之处的上限没有变化")
 
-    let task = Message("run the command in a new user namespace with uid_map `{uid_inside} {uid_outside} 1`, gid_map `{gid_inside} {gid_outside} 1`, setgroups denied, as uid {uid_inside} and gid {gid_inside}",
-                       zh: "在一个新的用户命名空间里运行命令：uid_map 为 `{uid_inside} {uid_outside} 1`，gid_map 为 `{gid_inside} {gid_outside} 1`，setgroups 已禁止，以 uid {uid_inside} 和 gid {gid_inside} 的身份运行")
+    let task = Message("run the command in a new user namespace with uid_map `{uid_inside} {uid_outside} 1`, gid_map `{gid_inside} {gid_outside} 1`, setgroups denied, as uid {uid_inside} and gid {gid_inside}", zh: "在一个新的用户命名空间里运行命令：uid_map 为 `{uid_inside} {uid_outside} 1`，gid_map 为 `{gid_inside} {gid_outside} 1`，setgroups 已禁止，以 uid {uid_inside} 和 gid {gid_inside} 的身份运行")
     let uidAndGIDOfTheCommand = Message("uid and gid of the command", zh: "命令的 uid 和 gid")
     /// A uid and a gid, each a number or "unmapped".
     let twoIDs = Template("{0} {1}", zh: "{0} {1}")
@@ -441,6 +425,5 @@ struct UserText: MessageTable {
     let itsSetgroups = Message("its setgroups", zh: "它的 setgroups")
     let itWritesTheirFile = Message("it writes a file of {uid_outside}'s", zh: "它能写 {uid_outside} 的文件")
     let itCannotWriteRootsFile = Message("it cannot write root's 0600 file", zh: "它不能写 root 的 0600 文件")
-    let idsNotMapped = Template("(not tried: its ids are not mapped in its user namespace: {0})",
-                                zh: "（未尝试：它的 id 在它的用户命名空间里没有映射，得到 {0}）")
+    let idsNotMapped = Template("(not tried: its ids are not mapped in its user namespace: {0})", zh: "（未尝试：它的 id 在它的用户命名空间里没有映射，得到 {0}）")
 }

@@ -1,5 +1,7 @@
 import Yams
 
+let manifestText = ManifestText()
+
 /// The course's grading manifest (`runner grade --manifest FILE`), the teacher's: which
 /// exercises are graded, what each is worth, and the limits. Without one, every exercise the
 /// runner has is graded at 1 point with the default limits. It may also give the `build` and
@@ -292,12 +294,9 @@ struct ManifestText: MessageTable {
     let unreadable = Message("cannot be read", zh: "无法读取")
     let empty = Message("the file is empty", zh: "文件是空的")
     let notYAML = Template("not valid YAML: {0}", zh: "不是有效的 YAML：{0}")
-    let limitsAreTheCourses = Message("limits are the course's to set (in its manifest), not a checkout's: remove this field",
-                                      zh: "上限由课程设定（在课程的清单里），而不是由学生的代码目录设定：请删除这个字段")
-    let pointsAreTheCourses = Message("points are the course's to set (in its manifest), not a checkout's: remove this field",
-                                      zh: "分数由课程设定（在课程的清单里），而不是由学生的代码目录设定：请删除这个字段")
-    let timeoutsAreTheCourses = Message("time limits are the course's to set (in its manifest), not a checkout's: remove this field",
-                                        zh: "时间上限由课程设定（在课程的清单里），而不是由学生的代码目录设定：请删除这个字段")
+    let limitsAreTheCourses = Message("limits are the course's to set (in its manifest), not a checkout's: remove this field", zh: "上限由课程设定（在课程的清单里），而不是由学生的代码目录设定：请删除这个字段")
+    let pointsAreTheCourses = Message("points are the course's to set (in its manifest), not a checkout's: remove this field", zh: "分数由课程设定（在课程的清单里），而不是由学生的代码目录设定：请删除这个字段")
+    let timeoutsAreTheCourses = Message("time limits are the course's to set (in its manifest), not a checkout's: remove this field", zh: "时间上限由课程设定（在课程的清单里），而不是由学生的代码目录设定：请删除这个字段")
     let noRun = Message("missing: the command line that runs your program", zh: "缺少运行你的程序的命令行")
     let noExercises = Message("missing: the exercises to grade", zh: "缺少要评分的练习")
     let exercisesMapping = Message("a mapping of exercise ids was expected", zh: "这里应当是一个以练习 id 为键的映射")
@@ -305,22 +304,18 @@ struct ManifestText: MessageTable {
     let unknownExerciseClose = Template("unknown exercise; did you mean {0}?", zh: "未知的练习；你是不是想输入 {0}？")
     let listedTwice = Message("listed twice", zh: "列出了两次")
     let unknownPlaceholder = Template("unknown placeholder {0}; {1} has {2}", zh: "未知的占位符 {0}；{1} 的占位符有 {2}")
-    let placeholderInWord = Template("{0} must be a word of its own (in `{1}` it would not be replaced)",
-                                     zh: "{0} 必须单独成为一个词（在 `{1}` 里它不会被替换）")
+    let placeholderInWord = Template("{0} must be a word of its own (in `{1}` it would not be replaced)", zh: "{0} 必须单独成为一个词（在 `{1}` 里它不会被替换）")
     let noProbe = Template("no {0}: your program must be given the command to run", zh: "没有 {0}：必须把要运行的命令交给你的程序")
     let mappingExpected = Message("a mapping (key: value) was expected", zh: "这里应当是一个映射（key: value）")
     let unknownField = Template("unknown field; expected {0}", zh: "未知的字段；应当是 {0}")
     let stringExpected = Message("a non-empty string was expected", zh: "这里应当是一个非空字符串")
     let numberExpected = Template("a number from {0} to {1} was expected", zh: "这里应当是一个 {0} 到 {1} 之间的数")
-    let sizeExpected = Template("a size from {0} to {1} was expected (bytes, or a number with K, M or G)",
-                                zh: "这里应当是一个 {0} 到 {1} 之间的大小（字节数，或带 K、M、G 的数）")
+    let sizeExpected = Template("a size from {0} to {1} was expected (bytes, or a number with K, M or G)", zh: "这里应当是一个 {0} 到 {1} 之间的大小（字节数，或带 K、M、G 的数）")
     let beganOn = Template("{0} (in {1} that begins on line {2})", zh: "{0}（在从第 {2} 行开始的 {1} 里）")
     let notClosed = Template("a {0} is not closed", zh: "有一个 {0} 没有闭合")
     let backslashAtEnd = Message("a \\ ends the line", zh: "行尾是一个 \\")
     let noCommand = Message("no command", zh: "没有命令")
 }
-
-let manifestText = ManifestText()
 
 extension YamlError {
     var line: Int? {

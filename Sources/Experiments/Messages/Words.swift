@@ -1,3 +1,6 @@
+/// The shared words, for the library's own use and every chapter's.
+public let words = Words()
+
 /// The words every chapter and the engine share: how a check shows nothing, a list, an
 /// outcome, how a process ended, and the two sides of a step. Glossary: ../shared/GLOSSARY-zh.md.
 public struct Words: MessageTable {
@@ -55,9 +58,6 @@ public struct Words: MessageTable {
 
     public init() {}
 }
-
-/// The shared words, for the library's own use and every chapter's.
-public let words = Words()
 
 extension Termination {
     /// "exit 0", "killed by SIGKILL", in the reader's language.
