@@ -144,7 +144,7 @@ extension Check {
 }
 
 /// What the engine says of every experiment: a namespace the kernel refused, the last step.
-struct EngineText: MessageTable {
+final class EngineText: MessageTable {
     let workbench = Template("the workbench: {0}", zh: "工作台：{0}")
     let namespacesMade = Message("the kernel made and joined the namespaces the step needs", zh: "内核创建并加入了这一步所需的命名空间")
     let hostUnchanged = Message("Nothing changed outside the experiment's namespaces", zh: "实验的命名空间之外没有任何变化")

@@ -196,7 +196,7 @@ public struct HostState: Sendable {
 }
 
 /// How a difference of the host is told.
-struct HostText: MessageTable {
+final class HostText: MessageTable {
     let unreadable = Template("could not read: {0}", zh: "无法读取：{0}")
     let renamed = Template("{0} {1} → {2}", zh: "{0} {1} → {2}")
     let added = Template("{0} added: {1}", zh: "{0}新增：{1}")

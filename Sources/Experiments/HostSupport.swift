@@ -96,7 +96,7 @@ public struct HostSupport: Sendable {
 }
 
 /// Why a host cannot run something, in every language the runner speaks.
-struct SupportText: MessageTable {
+final class SupportText: MessageTable {
     let usernsCloneOff = Message("kernel.unprivileged_userns_clone is 0: unprivileged user namespaces are switched off", zh: "kernel.unprivileged_userns_clone 为 0：非特权用户命名空间已被关闭")
     let appArmorRefuses = Message("kernel.apparmor_restrict_unprivileged_userns is 1: AppArmor refuses unprivileged user namespaces", zh: "kernel.apparmor_restrict_unprivileged_userns 为 1：AppArmor 拒绝非特权用户命名空间")
     let needsRealRoot = Template("needs real root: {0}; run it with sudo", zh: "需要真正的 root：{0}；请用 sudo 运行")

@@ -217,7 +217,7 @@ let ipcExercise = Exercise(
 
 // MARK: - What the chapter says
 
-struct IPCText: MessageTable {
+final class IPCText: MessageTable {
     let title = Message("IPC namespace: System V message queues, shared memory and semaphores", zh: "IPC 命名空间：System V 消息队列、共享内存与信号量")
     /// A system call on a key ipcmk(1) chose: "msgget(random key, IPC_CREAT)".
     let withRandomKey = Template("{0}(random key, {1})", zh: "{0}(key, {1})，key 为随机值")

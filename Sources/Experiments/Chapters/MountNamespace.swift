@@ -195,7 +195,7 @@ let mountExercise = Exercise(
 
 // MARK: - What the chapter says
 
-struct MountText: MessageTable {
+final class MountText: MessageTable {
     let title = Message("Mount namespace: bind mounts, propagation and unmounting", zh: "挂载命名空间：绑定挂载、传播与卸载")
     let aNewMountNamespace = Message("A new mount namespace", zh: "新的挂载命名空间")
 

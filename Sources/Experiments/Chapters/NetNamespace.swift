@@ -297,7 +297,7 @@ let vethExercise = Exercise(
 
 // MARK: - What the chapter says
 
-struct NetText: MessageTable {
+final class NetText: MessageTable {
     let title = Message("Network namespace: loopback, veth pairs, ports and routes", zh: "网络命名空间：回环接口、veth 设备对、端口与路由")
 
     let onlyLo = Message("A new network namespace: only lo, and it is down", zh: "新的网络命名空间：只有 lo，而且它没有启用")

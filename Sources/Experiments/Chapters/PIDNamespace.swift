@@ -285,7 +285,7 @@ let pidExercise = Exercise(
 
 // MARK: - What the chapter says
 
-struct PIDText: MessageTable {
+final class PIDText: MessageTable {
     let title = Message("PID namespace: pid 1, /proc, orphans, kill -9 and joining", zh: "PID 命名空间：1 号进程、/proc、孤儿进程、kill -9 与加入")
 
     let pidOne = Message("You are pid 1", zh: "你是 1 号进程")

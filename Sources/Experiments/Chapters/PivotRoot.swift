@@ -170,7 +170,7 @@ let pivotRootExercise = Exercise(
 
 // MARK: - What the chapter says
 
-struct PivotRootText: MessageTable {
+final class PivotRootText: MessageTable {
     let title = Message("pivot_root: a busybox root for a mount namespace", zh: "pivot_root：为挂载命名空间换上 busybox 根文件系统")
 
     let pivotRootTitle = Message("pivot_root needs a mount point, then the old root can go", zh: "pivot_root 需要一个挂载点，之后旧根就可以移除")

@@ -87,7 +87,7 @@ let utsExercise = Exercise(
 
 // MARK: - What the chapter says
 
-struct UTSText: MessageTable {
+final class UTSText: MessageTable {
     let title = Message("UTS namespace: hostname and NIS domain name", zh: "UTS 命名空间：主机名与 NIS 域名")
 
     let setNames = Message("Setting the names inside the new namespace", zh: "在新命名空间里设置名字")

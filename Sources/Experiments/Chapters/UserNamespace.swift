@@ -335,7 +335,7 @@ let userExercise = Exercise(
 
 // MARK: - What the chapter says
 
-struct UserText: MessageTable {
+final class UserText: MessageTable {
     let title = Message("User namespace: uid and gid maps, capabilities, file access and limits", zh: "用户命名空间：uid 与 gid 映射、能力、文件访问与数量上限")
     /// Why it is skipped without real root, after "needs real root: ".
     let needsRealRoot = Message("it maps ids other than your own (100 inside to 200 outside) and becomes nobody", zh: "它要映射你自己以外的 id（把里面的 100 映射为外面的 200），还要变成 nobody")

@@ -2,7 +2,7 @@ let gradingText = GradingText()
 
 /// What the grader says, in every language the runner speaks: its checks of the program, its
 /// diagnoses, and why it could not judge.
-struct GradingText: MessageTable {
+final class GradingText: MessageTable {
     // Every exercise's first check
     let newNamespace = Template("{0} namespace of the command, not the sandbox's", zh: "命令所在的 {0} 命名空间，不是沙箱的")
     let aNewOne = Message("a new one", zh: "一个新的")

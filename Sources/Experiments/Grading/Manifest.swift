@@ -288,7 +288,7 @@ public struct ManifestError: MessageError, CustomStringConvertible, Sendable, Eq
 }
 
 /// What the grader says of a course's manifest or a checkout's lab.yml.
-struct ManifestText: MessageTable {
+final class ManifestText: MessageTable {
     let at = Template("{0}: {1}", zh: "{0}：{1}")
     let atField = Template("{0}: {1}: {2}", zh: "{0}：{1}：{2}")
     let unreadable = Message("cannot be read", zh: "无法读取")

@@ -2,7 +2,7 @@ let labText = LabText()
 
 /// What the lab says when it cannot go on, or when the kernel refused or only pretended: the
 /// errors of Lab, Spawn, Probe, Workbench and Lesson.
-struct LabText: MessageTable {
+final class LabText: MessageTable {
     let failedCall = Template("{0}: {1}", zh: "{0}：{1}")
     let killed = Template("{0}; killed", zh: "{0}；已杀死")
     let didNotExit = Template("{0} (pid {1}) did not exit within {2} s; killed", zh: "{0}（pid {1}）没有在 {2} 秒内退出；已杀死")

@@ -167,10 +167,11 @@ extension Double: MessageArgument {
     public var messageValue: MessageValue { .text(formatted) }
 }
 
-/// A set of sentences, declared as the stored properties of a value (a chapter's, the
+/// A set of sentences, declared as the stored properties of a class (a chapter's, the
 /// engine's, the grader's): a Template where the sentence has places, a Message where it has
-/// none. Mirror lists them, so that every one is known without running anything.
-public protocol MessageTable: Sendable {}
+/// none. Mirror lists them, so that every one is known without running anything. (A class,
+/// not a struct: a struct of hundreds of fields would get copy and move code of that size.)
+public protocol MessageTable: AnyObject, Sendable {}
 
 extension MessageTable {
     /// Every template of the table, with its property's name.

@@ -3,7 +3,7 @@ public let words = Words()
 
 /// The words every chapter and the engine share: how a check shows nothing, a list, an
 /// outcome, how a process ended, and the two sides of a step. Glossary: ../shared/GLOSSARY-zh.md.
-public struct Words: MessageTable {
+public final class Words: MessageTable {
     // A value a check shows
     public let nothing = Message("(nothing)", zh: "（无）")
     public let none = Message("none", zh: "无")

@@ -5,7 +5,7 @@ let runnerText = RunnerText()
 /// The runner's own sentences: what its commands print around the library's results, in
 /// every language it speaks. (The chapters, the engine and the grader keep theirs beside
 /// their code; Catalog.messageTables lists those.) Glossary: ../shared/GLOSSARY-zh.md.
-struct RunnerText: MessageTable {
+final class RunnerText: MessageTable {
     // run
     let stepOf = Template("Step {0}/{1}", zh: "第 {0}/{1} 步")
     /// The labels before a step's commands, of one width (12 columns) in each language.
