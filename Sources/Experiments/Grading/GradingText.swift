@@ -19,7 +19,7 @@ final class GradingText: MessageTable {
 
     // An exercise's result
     let couldNotJudge = Template("the grader could not judge this exercise: {0}", zh: "评分器无法评判这道练习：{0}")
-    let failedCheck = Template("{0}: expected {1}, got {2}", zh: "{0}：预期{1}，实际{2}")
+    let failedCheck = Template("{0}: expected {1}, got {2}", zh: "{0}：预期 {1}，实际 {2}")
 
     // The checkout, its lab.yml, its build
     let theGrader = Message("the grader", zh: "评分器")
