@@ -52,7 +52,7 @@ func abbreviated(_ lines: [String], to count: Int) -> [Message] {
 extension ProbeReport {
     /// The topmost mount at `target` (the last line of mountinfo for it); nil when none is
     /// there, or when the report has no mounts: `mountLine` tells these apart.
-    func mount(at target: String) -> MountEntry? { mounts?.last { $0.target == target } }
+    func mount(at target: String) -> MountEntry? { mounts?.topmost(at: target) }
 
     /// The mount at `target` described, "no mount", or nil when the report has no mounts (so
     /// that a check expecting "no mount" fails on a report without them).

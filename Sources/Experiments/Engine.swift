@@ -124,8 +124,7 @@ public func run(_ experiment: Experiment, probePath: String = locateProbe(), hoo
     let hostResult = StepResult(
         key: hostUnchangedKey, title: hostStep.title, shell: hostStep.shell, syscalls: [], observations: [],
         checks: [
-            Check.that(engineText.runnersNamespaces, differences.isEmpty, expected: words.unchanged,
-                       actual: differences.isEmpty ? words.unchanged : .joined(differences)),
+            Check.noChanges(engineText.runnersNamespaces, differences),
             Check.isEmpty(engineText.leftBehind, leftBehind) {
                 words.withNote($0, ProcessTable.state($0).map { Message.verbatim(String($0)) } ?? words.gone)
             },

@@ -289,6 +289,11 @@ public struct Check: Codable, Sendable, Equatable {
         return mirror.children.first.map { isNothing($0.value) } ?? true
     }
 
+    /// Passes when `changes` is empty: "as it was", else what changed, one after another.
+    public static func noChanges(_ name: Message, _ changes: [Message], steady: Message = words.unchanged) -> Check {
+        Check(name, expected: steady, actual: changes.isEmpty ? steady : .joined(changes), passed: changes.isEmpty)
+    }
+
     public static func that(_ name: Message, _ condition: Bool, expected: Message, actual: Message) -> Check {
         Check(name, expected: expected, actual: actual, passed: condition)
     }

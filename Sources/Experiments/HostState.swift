@@ -34,12 +34,63 @@ func readKernelFile(_ path: String, requireProc: Bool) throws(SystemCallError) -
 func directoryEntries(_ path: String) throws(SystemCallError) -> [String] {
     guard let directory = opendir(path) else { throw SystemCallError("opendir(\(path))", errno: errno) }
     defer { closedir(directory) }
+    return entries(of: directory)
+}
+
+/// The names an open directory stream lists, without "." and "..", in its own order.
+func entries(of directory: OpaquePointer) -> [String] {
     var names: [String] = []
     while let entry = readdir(directory) {
         let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         if name != "." && name != ".." { names.append(name) }
     }
     return names
+}
+
+/// The target of the symbolic link at `path`, as its bytes; nil when it is not one.
+func linkTarget(_ path: String) -> [UInt8]? {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let count = readlink(path, &buffer, buffer.count - 1)
+    return count >= 0 ? buffer[..<count].map { UInt8(bitPattern: $0) } : nil
+}
+
+/// One line of a mountinfo(5) file: "id parent major:minor root mount-point options
+/// [optional...] - fstype source super-options". The one reader of that format.
+struct MountinfoLine {
+    let id: Int
+    let parent: Int
+    let root: Substring
+    let target: Substring
+    /// The optional fields: "shared:12", "master:3"…, empty for a private mount.
+    let optional: [Substring]
+    let fstype: Substring
+    let source: Substring
+    let superOptions: Substring
+
+    init?(_ line: Substring) {
+        let fields = line.split(separator: " ", omittingEmptySubsequences: false)
+        guard fields.count > 6, let dash = fields[6...].firstIndex(of: "-"), dash + 2 < fields.count,
+              let id = Int(fields[0]), let parent = Int(fields[1]) else { return nil }
+        self.id = id
+        self.parent = parent
+        root = fields[3]
+        target = fields[4]
+        optional = Array(fields[6..<dash])
+        fstype = fields[dash + 1]
+        source = fields[dash + 2]
+        superOptions = dash + 3 < fields.count ? fields[dash + 3] : ""
+    }
+
+    /// Every line of `mountinfo`, in its order (the last at a mount point is on top).
+    static func lines(of mountinfo: String) -> [MountinfoLine] {
+        mountinfo.split(separator: "\n").compactMap(MountinfoLine.init)
+    }
+
+    /// The mounts of this process's mount namespace; none when they cannot be read, so that
+    /// nothing is taken as mounted.
+    static func ofThisProcess() -> [MountinfoLine] {
+        lines(of: (try? readKernelFile("/proc/self/mountinfo", requireProc: true)) ?? "")
+    }
 }
 
 /// Copies a file whole (a static busybox, the probe) and gives the copy `mode`.

@@ -98,28 +98,20 @@ public final class Lab {
         // A namespace the placement joins replaces the demo host's of the same kind.
         spec.join = demoHostFiles.filter { file in !placement.join.contains { $0.namespace == file.namespace } }
             + placement.join
-        let child = try spawn(spec, command: shellWords(arguments))
-        started.append(child)
-        return child
-    }
-
-    /// Starts a process that joins only the demo host's namespaces of `kinds` and stays in the
-    /// runner's for the rest: an observer of the old side that nothing in it can reach.
-    public func start(joining kinds: Set<Namespace>, _ placement: ProcessSpec, _ arguments: [String]) throws -> ChildProcess {
-        try startDemoHost()
-        var spec = placement.with(arguments)
-        spec.join = demoHostFiles.filter { kinds.contains($0.namespace) }
-        let child = try spawn(spec, command: shellWords(arguments))
-        started.append(child)
-        return child
+        return try launch(spec, arguments)
     }
 
     /// Runs a process beside the demo host, to its end: it joins exactly what its placement
     /// lists (another process's namespaces, say), none of the demo host's.
     public func runAside(_ placement: ProcessSpec, _ arguments: [String]) throws -> FinishedProcess {
-        let child = try spawn(placement.with(arguments), command: shellWords(arguments))
+        try finish(try launch(placement.with(arguments), arguments))
+    }
+
+    /// Spawns `spec`, named by `arguments`, for the lab to reap at the end.
+    private func launch(_ spec: ProcessSpec, _ arguments: [String]) throws -> ChildProcess {
+        let child = try spawn(spec, command: shellWords(arguments))
         started.append(child)
-        return try finish(child)
+        return child
     }
 
     /// The demo host's namespace of `kind`, as the lab joins it; nil before it is made.

@@ -48,30 +48,25 @@ public enum Workbench {
         }
     }
 
-    /// The mounts of this mount namespace: mount point, filesystem type and source of each
-    /// line of mountinfo (none when it cannot be read, so nothing is taken as mounted).
-    static func mounts() -> [(target: Substring, fstype: Substring, source: Substring)] {
-        let lines = (try? readKernelFile("/proc/self/mountinfo", requireProc: true))?.split(separator: "\n") ?? []
-        return lines.compactMap { line in
-            let fields = line.split(separator: " ")
-            guard fields.count > 4, let dash = fields.firstIndex(of: "-"), dash + 2 < fields.count else { return nil }
-            return (fields[4], fields[dash + 1], fields[dash + 2])
-        }
-    }
-
     /// Whether something is mounted at `path` in this mount namespace.
-    static func isMountPoint(_ path: String) -> Bool { mounts().contains { $0.target == path } }
+    static func isMountPoint(_ path: String) -> Bool { MountinfoLine.ofThisProcess().contains { $0.target == path } }
 
     /// Whether /mnt is already the workbench (a second experiment of the same run).
     static func isMounted() -> Bool {
-        mounts().contains { $0.target == path && $0.fstype == "tmpfs" && $0.source == source }
+        MountinfoLine.ofThisProcess().contains { $0.target == path && $0.fstype == "tmpfs" && $0.source == source }
     }
 
-    static func makeDirectories(_ directory: String) throws {
+    /// Directories down to `directory`; `made` is told each one this call made (not one that
+    /// was there).
+    static func makeDirectories(_ directory: String, made: (String) throws -> Void = { _ in }) throws {
         var built = ""
         for part in directory.split(separator: "/") {
             built += "/\(part)"
-            if mkdir(built, 0o755) < 0 && errno != EEXIST { throw SystemCallError("mkdir(\(built))", errno: errno) }
+            if mkdir(built, 0o755) == 0 {
+                try made(built)
+            } else if errno != EEXIST {
+                throw SystemCallError("mkdir(\(built))", errno: errno)
+            }
         }
     }
 

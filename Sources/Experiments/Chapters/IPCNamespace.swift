@@ -187,7 +187,6 @@ extension ProbeReport {
 struct IPCExerciseValues: ExerciseValues {
     let sandboxKey: Int
     let probeKey: Int
-    var placeholders: [(name: String, value: String)] { [] }
 }
 
 let ipcExercise = Exercise(

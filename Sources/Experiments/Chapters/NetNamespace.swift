@@ -226,7 +226,6 @@ struct NetExerciseValues: ExerciseValues {
     let port: Int
     /// Where the grader listens on the sandbox's loopback: the command must not reach it.
     let sandboxPort: Int
-    var placeholders: [(name: String, value: String)] { [] }
 }
 
 let netExercise = Exercise(

@@ -246,9 +246,7 @@ private func orUnknown<Number: BinaryInteger>(_ value: Number?) -> String { valu
 // MARK: - Graded exercise
 
 /// The PID exercise chooses nothing: its run line has only the probe.
-struct PIDExerciseValues: ExerciseValues {
-    var placeholders: [(name: String, value: String)] { [] }
-}
+struct PIDExerciseValues: ExerciseValues {}
 
 let pidExercise = Exercise(
     id: "pid-namespace", task: say.task,
@@ -256,7 +254,7 @@ let pidExercise = Exercise(
 ) { paused, _ in
     let probe = paused.probe
     let ownPid = probe.nspid.last
-    let procMount = probe.mounts?.last { $0.target == "/proc" }
+    let procMount = probe.mounts?.topmost(at: "/proc")
     let listed = procMount?.fstype == "proc" ? probe.list("/proc")?.compactMap { Int($0) }.sorted() : nil
     var checks: [Check] = [
         paused.newNamespace(.pid),

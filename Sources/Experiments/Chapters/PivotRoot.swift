@@ -148,7 +148,7 @@ let pivotRootExercise = Exercise(
     let probe = paused.probe
     let entries = paused.fixtures.entries[values.rootfs]
     let mounts = probe.mounts
-    let proc = mounts?.last { $0.target == "/proc" }
+    let proc = mounts?.topmost(at: "/proc")
     let oldRoot = try paused.during().mount(at: "/")
     let root = probe.root
     let rootSeen: Message? = root == paused.fixtures[values.rootfs] ? Message.verbatim(values.rootfs)

@@ -96,11 +96,7 @@ enum Builds {
 
     @discardableResult
     static func run(_ arguments: [String]) throws -> [String] {
-        let child = try spawn(ProcessSpec(arguments), command: arguments.joined(separator: " "))
-        guard try child.finish(timeout: 60) == .exited(0) else {
-            throw LabError(gradingText.commandFailed(arguments.joined(separator: " "), child.lines.suffix(2).joined(separator: " ")))
-        }
-        return child.lines
+        try runTool(arguments) { gradingText.commandFailed(arguments.joined(separator: " "), $0) }
     }
 }
 
@@ -142,9 +138,7 @@ enum TreeDigest {
             case S_IFREG:
                 visit(path, info, contents(root + path))
             case S_IFLNK:
-                var target = [CChar](repeating: 0, count: Int(PATH_MAX))
-                let count = readlink(root + path, &target, target.count)
-                visit(path, info, count > 0 ? target[..<count].map { UInt8(bitPattern: $0) } : [])
+                visit(path, info, linkTarget(root + path) ?? [])
             default:
                 visit(path, info, [])  // a FIFO or a device: its kind alone (reading could block)
             }

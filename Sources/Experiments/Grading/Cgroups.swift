@@ -69,14 +69,11 @@ public struct GradingCgroups: Codable, Sendable, Equatable {
     /// Where each controller's run cgroup can go: for each hierarchy, the runner's own cgroup
     /// there (v1) or its nearest ancestor that hands memory and pids on (v2).
     static func hierarchies() -> [(parent: String, version: Int, controllers: [String])] {
-        // (mount point, its root in the hierarchy, fstype, super options) of each cgroupfs mount.
-        let mounts = ((try? readKernelFile("/proc/self/mountinfo", requireProc: true)) ?? "").split(separator: "\n")
-            .compactMap { line -> (target: String, root: String, fstype: String, options: Set<String>)? in
-                let fields = line.split(separator: " ")
-                guard let dash = fields.firstIndex(of: "-"), dash + 3 < fields.count, fields.count > 4 else { return nil }
-                return (String(fields[4]), String(fields[3]), String(fields[dash + 1]),
-                        Set(fields[dash + 3].split(separator: ",").map(String.init)))
-            }
+        // (mount point, its root in the hierarchy, fstype, super options) of each mount.
+        let mounts = MountinfoLine.ofThisProcess().map { line in
+            (target: String(line.target), root: String(line.root), fstype: String(line.fstype),
+             options: Set(line.superOptions.split(separator: ",").map(String.init)))
+        }
         let own = (readTextFile("/proc/self/cgroup") ?? "").split(separator: "\n").compactMap { line -> (Set<String>, String)? in
             let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
             guard fields.count == 3 else { return nil }

@@ -10,8 +10,11 @@ public struct Exercise: Sendable {
     /// What the program must do, as the lesson says it, with its placeholders.
     public let task: Message
     /// The placeholders its `run` line may use, in the order the lesson gives them, the
-    /// probe's last.
-    public let placeholders: [String]
+    /// probe's last (the names of any run's values: those of seed 0).
+    public var placeholders: [String] {
+        var any = SeededGenerator(seed: 0)
+        return choose(&any).values.map(\.name) + [probePlaceholder]
+    }
     /// The placeholder that stands for the probe and its words.
     let probePlaceholder: String
     /// The sections the program's probe reports, besides its namespaces and pid.
@@ -46,8 +49,6 @@ public struct Exercise: Sendable {
         self.task = task
         self.probePlaceholder = probePlaceholder
         self.reportSections = reportSections
-        var any = SeededGenerator(seed: 0)
-        placeholders = choose(&any).placeholders.map(\.name) + [probePlaceholder]
         self.choose = { random in
             let values = choose(&random)
             return ChosenExercise(values: values.placeholders, fixtures: fixtures(values), sandboxSetup: sandboxSetup(values),
@@ -69,6 +70,8 @@ protocol ExerciseValues: Sendable {
 }
 
 extension ExerciseValues {
+    /// None: the program is given nothing but the command to run.
+    var placeholders: [(name: String, value: String)] { [] }
     var sandboxIDs: [UInt32] { [] }
 }
 
@@ -84,6 +87,11 @@ struct ChosenExercise: Sendable {
     func value(of placeholder: String) -> String? { values.first { $0.name == placeholder }?.value }
 }
 
+/// The name inside a `run` word that is a placeholder whole ("{hostname}" → "hostname"), or nil.
+func placeholderName(_ word: String) -> String? {
+    word.hasPrefix("{") && word.hasSuffix("}") ? String(word.dropFirst().dropLast()) : nil
+}
+
 /// "lo UP 127.0.0.1", one per device.
 func deviceLines(_ interfaces: [ProbeReport.Interface]) -> [String] {
     interfaces.map { ([$0.name, $0.up ? "UP" : "DOWN"] + $0.addresses).joined(separator: " ") }
@@ -95,6 +103,12 @@ extension Check {
     func stable(_ passedText: Message) -> Check {
         Check(name, expected: passedText, actual: passed ? passedText : (actual == words.nothing ? actual : gradingText.theSandboxs),
               passed: passed)
+    }
+
+    /// The check of something the grader could not make (its sandbox, its workspace): failed,
+    /// with the error.
+    static func notMade(_ what: Message, _ error: any Error) -> Check {
+        Check(what, expected: gradingText.made, actual: Message.of(error), passed: false)
     }
 
     /// The same check, failing with `diagnosis` as its actual value's explanation.

@@ -130,6 +130,9 @@ public enum Grader {
         // The worker's own bound, from its start: its build, then each exercise's, with room
         // for setting up.
         let bound = course.limits.buildTimeout + course.entries.reduce(60) { $0 + $1.timeout + 10 }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.userInfo[.wholeMessages] = true
         var running: [(index: Int, child: ChildProcess, deadline: Deadline, cgroup: CheckoutCgroup?)] = []
         var next = 0
         while next < checkouts.count || !running.isEmpty {
@@ -147,9 +150,6 @@ public enum Grader {
             let (index, child, deadline, cgroup) = running.removeFirst()
             let ended = (try? child.wait(timeout: deadline.remaining)) ?? .signaled(SIGKILL)
             cgroup?.remove()
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            decoder.userInfo[.wholeMessages] = true
             if ended == .exited(0), let text = readTextFile(resultFile(index)),
                let result = try? decoder.decode(StudentResult.self, from: Data(text.utf8)) {
                 done(result)
@@ -194,8 +194,7 @@ public enum Grader {
             workspace = try GradingWorkspace(index: index, probePath: probePath)
             try workspace.copy(checkout: checkout)
         } catch {
-            return .failing(checkout, seed: seed, course: course, problem: nil,
-                            check: Check(gradingText.workspace, expected: gradingText.made, actual: Message.of(error), passed: false),
+            return .failing(checkout, seed: seed, course: course, problem: nil, check: .notMade(gradingText.workspace, error),
                             broken: Message.of(error))
         }
         var build: BuildResult?
@@ -203,8 +202,7 @@ public enum Grader {
             do {
                 build = try Builds.build(command, in: workspace, limits: course.limits, cgroup: cgroup)
             } catch {
-                return .failing(checkout, seed: seed, course: course, problem: nil,
-                                check: Check(gradingText.buildSandbox, expected: gradingText.made, actual: Message.of(error), passed: false),
+                return .failing(checkout, seed: seed, course: course, problem: nil, check: .notMade(gradingText.buildSandbox, error),
                                 broken: Message.of(error))
             }
         }
@@ -255,7 +253,8 @@ struct ExerciseRunner {
     /// What the probe is told: report its namespaces and pid (and what the exercise adds),
     /// then pause until the grader has looked.
     var probeWords: [String] {
-        [ProbeAction.report(Set<ReportSection>([.ns, .process]).union(exercise.reportSections)).description, "pause=\(Int(entry.timeout) + 5)"]
+        [ProbeAction.report(Set<ReportSection>([.ns, .process]).union(exercise.reportSections)).description,
+         "pause=\(Int(entry.timeout) + 5)"]
     }
 
     /// The sandbox ids besides root: those the exercise names.
@@ -267,9 +266,7 @@ struct ExerciseRunner {
             fixtures = try workspace.prepareExercise(chosen.fixtures)
         } catch {
             workspace.removeExercise()
-            return ExerciseResult(id: entry.exercise, points: entry.points,
-                                  checks: [Check(gradingText.exerciseFiles, expected: gradingText.made, actual: Message.of(error), passed: false)],
-                                  broken: Message.of(error), values: shownValues)
+            return notMade(gradingText.exerciseFiles, error)
         }
         defer { workspace.removeExercise() }
         let sandbox: GradingSandbox
@@ -277,9 +274,7 @@ struct ExerciseRunner {
             sandbox = try GradingSandbox(workspace: workspace, limits: limits, timeout: entry.timeout, extraIDs: extraIDs,
                                          withExercise: true, observe: chosen.sandboxSetup, cgroup: cgroup)
         } catch {
-            return ExerciseResult(id: entry.exercise, points: entry.points,
-                                  checks: [Check(gradingText.theSandbox, expected: gradingText.made, actual: Message.of(error), passed: false)],
-                                  broken: Message.of(error), values: shownValues)
+            return notMade(gradingText.theSandbox, error)
         }
         let graderBefore = HostState.read()
         var checks: [Check] = []
@@ -292,20 +287,23 @@ struct ExerciseRunner {
             checks = run.programChecks
             if let after = run.after {
                 let changes = before.changes(to: after, exemptDevices: chosen.leavesDevices, processLimit: limits.processes)
-                checks.append(.that(gradingText.sandboxPlaysHost, changes.isEmpty, expected: gradingText.asItWas,
-                                    actual: changes.isEmpty ? gradingText.asItWas : .joined(changes)))
+                checks.append(.noChanges(gradingText.sandboxPlaysHost, changes, steady: gradingText.asItWas))
             }
             checks += run.exerciseChecks
         } catch {
             broken = Message.of(error)
         }
         sandbox.close()
-        let outside = graderBefore.differences(to: HostState.read())
-        checks.append(.that(gradingText.gradersSandbox, outside.isEmpty, expected: words.unchanged,
-                            actual: outside.isEmpty ? words.unchanged : .joined(outside)))
+        checks.append(.noChanges(gradingText.gradersSandbox, graderBefore.differences(to: HostState.read())))
         return ExerciseResult(id: entry.exercise, points: entry.points, checks: checks, broken: broken, values: shownValues,
                               errors: Array((program?.errors ?? []).prefix(5)).map { String($0.prefix(200)) },
                               output: Array((program?.output ?? []).prefix(5)).map { String($0.prefix(200)) })
+    }
+
+    /// The exercise not judged: the grader could not make `what`.
+    func notMade(_ what: Message, _ error: any Error) -> ExerciseResult {
+        ExerciseResult(id: entry.exercise, points: entry.points, checks: [.notMade(what, error)], broken: Message.of(error),
+                       values: shownValues)
     }
 
     /// The values a student sees in the report: those of the placeholders.
@@ -317,8 +315,7 @@ struct ExerciseRunner {
             switch word {
             case "{\(exercise.probePlaceholder)}": return [GradingWorkspace.probeInSandbox] + probeWords
             default:
-                let name = word.hasPrefix("{") && word.hasSuffix("}") ? String(word.dropFirst().dropLast()) : nil
-                return [name.flatMap(chosen.value(of:)) ?? word]
+                return [placeholderName(word).flatMap(chosen.value(of:)) ?? word]
             }
         }
     }
@@ -346,7 +343,7 @@ struct ExerciseRunner {
         let child = try sandbox.start(spec, ["/bin/sh", "-c", "exec \"$0\" \"$@\""] + expandedWords)
         // Until the probe pauses; a command the program left running still gets to print.
         child.outputEndsAtExit = false
-        var run = ProgramRun(limits: limits, timeout: entry.timeout, reportSections: Set<ReportSection>([.ns, .process]).union(exercise.reportSections))
+        var run = ProgramRun(limits: limits, timeout: entry.timeout)
         let oomKills = cgroup?.oomKills ?? 0
         do {
             try child.readLine(until: ProbeOutput.isHoldReady, timeout: deadline.remaining)
@@ -433,7 +430,6 @@ enum ProbeSighting {
 struct ProgramRun {
     let limits: Course.Limits
     let timeout: Double
-    let reportSections: Set<ReportSection>
     var pauseSeen = false
     var timedOut = false
     /// Stopped by the grader once it knew: a line said the probe paused, and none had.

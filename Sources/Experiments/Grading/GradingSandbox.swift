@@ -161,7 +161,7 @@ struct SandboxSnapshot: Sendable {
     let processes: Int
 
     /// The mount on top at `target`, if any.
-    func mount(at target: String) -> ProbeReport.MountEntry? { mounts.last { $0.target == target } }
+    func mount(at target: String) -> ProbeReport.MountEntry? { mounts.topmost(at: target) }
 
     /// What a program changed in the sandbox between `self` (before) and `after`, as a student
     /// reads it; `exemptDevices`: devices the exercise asks it to leave there.
@@ -194,7 +194,7 @@ struct SandboxSnapshot: Sendable {
         let now = Dictionary(after.mounts.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var added: [Message] = []
         for mount in after.mounts where before[mount.id] == nil {
-            if let under = mounts.last(where: { $0.target == mount.target }) {
+            if let under = mounts.topmost(at: mount.target) {
                 let stacked = mount.fstype == under.fstype ? say.secondMountOn(mount.fstype, mount.target) : say.mountOn(mount.fstype, mount.target)
                 changes.append(mount.fstype == "proc" ? say.procHint(stacked) : stacked)
             } else {

@@ -198,12 +198,12 @@ struct ManifestReader {
             throw ManifestError(file, line: line, field: field, Message.of(error))
         }
         let known = exercise.placeholders
-        for word in words where word.hasPrefix("{") && word.hasSuffix("}") && !known.contains(String(word.dropFirst().dropLast())) {
+        for word in words where placeholderName(word).map({ !known.contains($0) }) ?? false {
             throw ManifestError(file, line: line, field: field,
                                 manifestText.unknownPlaceholder(word, exercise.id, known.map { "{\($0)}" }.joined(separator: " ")))
         }
         // Only a whole word is replaced: `--name={hostname}` would reach the program as written.
-        for word in words where !(word.hasPrefix("{") && word.hasSuffix("}")) {
+        for word in words where placeholderName(word) == nil {
             if let inside = known.first(where: { word.contains("{\($0)}") }) {
                 throw ManifestError(file, line: line, field: field,
                                     manifestText.placeholderInWord("{\(inside)}", word))

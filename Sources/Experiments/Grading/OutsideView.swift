@@ -128,12 +128,7 @@ final class ProcessView {
             return nil
         }
         defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
+        return entries(of: directory).sorted()
     }
 
     /// The directory `path` as the process finds it.
@@ -151,19 +146,19 @@ final class ProcessView {
 }
 
 extension ProbeReport.MountEntry {
-    /// The lines of a mountinfo(5) file: "id parent major:minor root mount-point options
-    /// [optional...] - fstype source super-options".
+    /// The mounts of a mountinfo(5) file, as the probe reports them.
     static func parse(_ mountinfo: String) -> [ProbeReport.MountEntry] {
-        mountinfo.split(separator: "\n").compactMap { line in
-            let fields = line.split(separator: " ", omittingEmptySubsequences: false)
-            guard fields.count > 6, let dash = fields[6...].firstIndex(of: "-"), dash + 2 < fields.count,
-                  let id = Int(fields[0]), let parent = Int(fields[1]) else { return nil }
-            let optional = fields[6..<dash].joined(separator: " ")
-            return ProbeReport.MountEntry(id: id, parent: parent, root: String(fields[3]), target: String(fields[4]),
-                                          fstype: String(fields[dash + 1]), source: String(fields[dash + 2]),
-                                          propagation: optional.isEmpty ? "private" : optional)
+        MountinfoLine.lines(of: mountinfo).map { line in
+            ProbeReport.MountEntry(id: line.id, parent: line.parent, root: String(line.root), target: String(line.target),
+                                   fstype: String(line.fstype), source: String(line.source),
+                                   propagation: line.optional.isEmpty ? "private" : line.optional.joined(separator: " "))
         }
     }
+}
+
+extension [ProbeReport.MountEntry] {
+    /// The mount on top at `target` (the last in mountinfo's order), if any.
+    func topmost(at target: String) -> ProbeReport.MountEntry? { last { $0.target == target } }
 }
 
 /// The processes the grader sees that live in a PID namespace or below it: a sandbox's.

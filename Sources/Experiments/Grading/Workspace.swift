@@ -74,10 +74,7 @@ struct GradingWorkspace {
 
     /// The checkout's files in /work/checkout, the student's root's.
     func copy(checkout: String) throws {
-        let copied = try spawn(ProcessSpec(["cp", "-a", "\(checkout)/.", "\(work)/checkout"]), command: "cp -a \(checkout)")
-        guard try copied.finish(timeout: 60) == .exited(0) else {
-            throw LabError(gradingText.couldNotCopy(checkout, copied.lines.suffix(2).joined(separator: " ")))
-        }
+        try runTool(["cp", "-a", "\(checkout)/.", "\(work)/checkout"]) { gradingText.couldNotCopy(checkout, $0) }
         try ownTree(work)
     }
 
@@ -95,9 +92,7 @@ struct GradingWorkspace {
         return lstat("/\(name)", &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
     static let hostLinks: [(name: String, target: String)] = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"].compactMap { name in
-        var buffer = [CChar](repeating: 0, count: 256)
-        let count = readlink("/\(name)", &buffer, buffer.count - 1)
-        return count > 0 ? (name, String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)) : nil
+        linkTarget("/\(name)").map { (name, String(decoding: $0, as: UTF8.self)) }
     }
 
     /// Where a sandbox path of /exercise is, for the grader.
@@ -143,14 +138,8 @@ struct GradingWorkspace {
 
     /// Directories down to `path`, those below /exercise the sandbox's root's.
     private func makeDirectories(_ path: String) throws {
-        var built = ""
-        for part in path.split(separator: "/") {
-            built += "/\(part)"
-            if mkdir(built, 0o755) == 0 {
-                if built.hasPrefix(exercise + "/") { try check("chown(\(built))") { chown(built, idBase, idBase) } }
-            } else if errno != EEXIST {
-                throw SystemCallError("mkdir(\(built))", errno: errno)
-            }
+        try Workbench.makeDirectories(path) { made in
+            if made.hasPrefix(exercise + "/") { try check("chown(\(made))") { chown(made, idBase, idBase) } }
         }
     }
 }
@@ -163,4 +152,15 @@ struct ExerciseFiles: Sendable {
 
     /// The file or directory at `path`, as made.
     subscript(path: String) -> FileIdentity? { identities[path] }
+}
+
+/// Runs a tool of the grader's own (cp, rm) to its end, at most a minute; throws `failure` of
+/// its last lines unless it exits 0. What it printed, by line.
+@discardableResult
+func runTool(_ arguments: [String], failure: (String) -> Message) throws -> [String] {
+    let child = try spawn(ProcessSpec(arguments), command: arguments.joined(separator: " "))
+    guard try child.finish(timeout: 60) == .exited(0) else {
+        throw LabError(failure(child.lines.suffix(2).joined(separator: " ")))
+    }
+    return child.lines
 }

@@ -11,6 +11,9 @@ public enum Language: String, CaseIterable, Sendable, Codable {
         let locale = ["LC_ALL", "LC_MESSAGES", "LANG"].lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
         return locale?.hasPrefix("zh") == true ? .zh : .en
     }
+
+    /// How the language separates the items of a list: ", " in English, "、" in Chinese.
+    public var listSeparator: String { self == .zh ? "、" : ", " }
 }
 
 /// A sentence of the runner's in every language it speaks, the English and the Chinese side by
@@ -125,7 +128,7 @@ public indirect enum MessageValue: Sendable, Hashable {
         switch self {
         case .text(let text): text
         case .message(let message): message.text(language)
-        case .list(let items): items.map { $0.text(language) }.joined(separator: language == .zh ? "、" : ", ")
+        case .list(let items): items.map { $0.text(language) }.joined(separator: language.listSeparator)
         }
     }
 }

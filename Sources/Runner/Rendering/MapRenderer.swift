@@ -71,22 +71,23 @@ struct MapRenderer {
         return inodes.enumerated().map { index, inode in
             let members = mapped.filter { $0.namespaces?.inode(kind) == inode }
             // "new namespace (pid 13), other (pid 14)": it may wrap between its words (between
-            // two Chinese characters too), never inside "(pid 12),".
+            // two Chinese characters too), never inside "(pid 12),". The language's list
+            // separator, split: its mark after a pid, its space (if any) before what follows.
+            let separator = language.listSeparator
+            let mark = String(separator.prefix { $0 != " " }), spaced = separator.hasSuffix(" ")
             var words: [(String, String)] = []
             for (position, member) in members.enumerated() {
                 var label = wrapUnits(member.label.text(language))
-                if position > 0, language != .zh, let first = label.first { label[0] = (" " + first.0, " " + first.1) }
-                let pid = runnerText.pidMark(member.namespaces?.pid ?? 0).text(language)
-                    + (position < members.count - 1 ? (language == .zh ? "、" : ",") : "")
-                let spaced = space(before: pid) + pid
-                words += label + [(spaced, spaced)]
+                if position > 0, spaced, let first = label.first { label[0] = (" " + first.0, " " + first.1) }
+                let pid = runnerText.pidMark(member.namespaces?.pid ?? 0).text(language) + (position < members.count - 1 ? mark : "")
+                let piece = space(before: pid) + pid
+                words += label + [(piece, piece)]
             }
             if let host, host.inode(kind) == inode {
                 let name = runnerText.withPid(host.role == .demoHost ? runnerText.demoHost : runnerText.theRunner, host.pid).text(language)
-                // "· demo host (pid 5)", after a space in English; Chinese needs none ("·演示宿主机").
-                let zh = language == .zh
+                // "· demo host (pid 5)", spaced as the list is ("·演示宿主机" in Chinese).
                 words.append(members.isEmpty ? (name, style.dim(name))
-                    : zh ? ("·" + name, style.dim("·" + name)) : (" · " + name, " " + style.dim("· " + name)))
+                    : spaced ? (" · " + name, " " + style.dim("· " + name)) : ("·" + name, style.dim("·" + name)))
             }
             let new = host?.inode(kind).map { $0 != inode } ?? false
             return Row(kind: index == 0 ? kind.rawValue : "", inode: inode, new: new, words: words)

@@ -54,8 +54,7 @@ static int action_hold(char *argument, const char *refused) {
         }
     }
     begin("released");
-    put_key("how");
-    put_string(how);
+    put_field("how", how);
     end();
     return !strcmp(how, "timeout") ? 124 : 0;
 }
@@ -84,8 +83,7 @@ static int action_pause(char *argument, const char *refused) {
         if (errno != EINTR && errno != EAGAIN) break;
     }
     begin("released");
-    put_key("how");
-    put_string(how);
+    put_field("how", how);
     end();
     return !strcmp(how, "timeout") ? 124 : 0;
 }
@@ -95,8 +93,7 @@ static int make_ipc(const char *kind, const char *argument, const char *refused)
     key_t key = argument ? (key_t)strtol(argument, NULL, 0) : IPC_PRIVATE;
     if (refused) {
         begin("make-ipc");
-        put_key("kind");
-        put_string(kind);
+        put_field("kind", kind);
         putf(",\"key\":%ld,\"id\":-1", (long)key);
         put_refusal(refused);
         put_errno(EPERM);
@@ -113,8 +110,7 @@ static int make_ipc(const char *kind, const char *argument, const char *refused)
     }
     int error = id < 0 ? errno : 0;
     begin("make-ipc");
-    put_key("kind");
-    put_string(kind);
+    put_field("kind", kind);
     putf(",\"key\":%ld,\"id\":%d", (long)key, id);
     put_errno(error);
     end();
@@ -129,8 +125,7 @@ static int action_sethostname(char *argument, const char *refused) {
     const char *name = argument ? argument : "";
     int error = refused ? EPERM : sethostname(name, strlen(name)) < 0 ? errno : 0;
     begin("sethostname");
-    put_key("name");
-    put_string(name);
+    put_field("name", name);
     put_refusal(refused);
     put_errno(error);
     end();
@@ -296,8 +291,7 @@ static int action_setns(char *path, const char *refused) {
     int error = fd < 0 ? errno : (setns(fd, 0) < 0 ? errno : 0);
     if (fd >= 0) close(fd);
     begin("setns");
-    put_key("path");
-    put_string(path ? path : "");
+    put_field("path", path);
     put_errno(error);
     end();
     return 0;
@@ -381,8 +375,7 @@ static int action_write(char *path, const char *refused) {
     int error = fd < 0 ? errno : 0;
     if (fd >= 0) close(fd);
     begin("write");
-    put_key("path");
-    put_string(path ? path : "");
+    put_field("path", path);
     put_errno(error);
     end();
     return 0;
@@ -391,8 +384,7 @@ static int action_write(char *path, const char *refused) {
 // The names in `path`, or the errno of opendir: what `ls -A` would list.
 static int action_ls(char *path, const char *refused) {
     begin("ls");
-    put_key("path");
-    put_string(path ? path : "");
+    put_field("path", path);
     DIR *directory = opendir(path ? path : "");
     int error = directory ? 0 : errno;
     put_key("entries");
@@ -415,10 +407,8 @@ static int action_umount(char *argument, const char *refused) {
     }
     int error = refused ? EPERM : umount2(path, flags) < 0 ? errno : 0;
     begin("umount");
-    put_key("path");
-    put_string(path);
-    put_key("flags");
-    put_string(how);
+    put_field("path", path);
+    put_field("flags", how);
     put_refusal(refused);
     put_errno(error);
     end();
@@ -437,8 +427,7 @@ static int action_chroot_escape(char *dir, const char *refused) {
     if (!error && chroot(".") < 0) error = errno;
     if (!error && chdir("/") < 0) error = errno;
     begin("chroot-escape");
-    put_key("dir");
-    put_string(dir ? dir : "");
+    put_field("dir", dir);
     put_errno(error);
     end();
     return 0;
@@ -493,8 +482,7 @@ static int socket_action(const char *event, const char *argument, const char *re
     }
     if (fd >= 0 && (error || strcmp(event, "listen") != 0)) close(fd);
     begin(event);
-    put_key("address");
-    put_string(argument ? argument : "");
+    put_field("address", argument);
     if (refused && !error) error = EPERM;
     put_refusal(refused);
     put_errno(error);
@@ -526,8 +514,7 @@ static int action_await_link_gone(char *name, const char *refused) {
     }
     if (fd >= 0) close(fd);
     begin("await-link-gone");
-    put_key("name");
-    put_string(name ? name : "");
+    put_field("name", name);
     put_errno(error);
     end();
     return 0;
@@ -539,8 +526,7 @@ static int action_read(char *path, const char *refused) {
     char *text = read_file(path ? path : "", file_buffer, sizeof file_buffer);
     int error = text ? 0 : (errno ? errno : EIO);
     begin("read");
-    put_key("path");
-    put_string(path ? path : "");
+    put_field("path", path);
     put_key("text");
     if (text) put_string(text); else put("null");
     put_errno(error);
@@ -587,8 +573,7 @@ static int action_unshare(char *list, const char *refused) {
         }
     }
     begin("unshare");
-    put_key("kinds");
-    put_string(list ? list : "");
+    put_field("kinds", list);
     put_errno(error);
     end();
     return 0;
@@ -633,8 +618,7 @@ int unknown_word(const char *what, const char *word) {
     char key[32];
     snprintf(key, sizeof key, "unknown_%s", what);
     begin("usage");
-    put_key(key);
-    put_string(word);
+    put_field(key, word);
     put_errno(EINVAL);
     end();
     return 2;

@@ -54,6 +54,11 @@ void put_key(const char *key) {
     put(":");
 }
 
+void put_field(const char *key, const char *value) {
+    put_key(key);
+    put_string(value ? value : "");
+}
+
 void begin(const char *event) {
     line_length = 0;
     line_truncated = 0;
@@ -85,8 +90,7 @@ void end(void) {
 void put_errno(int error) {
     const char *name = error ? strerrorname_np(error) : "";
     putf(",\"errno\":%d", error);
-    put_key("error");
-    put_string(name ? name : "unknown");
+    put_field("error", name ? name : "unknown");
 }
 
 // Errors met while reporting, listed in the report's "errors" array.
@@ -102,8 +106,7 @@ void forget_errors(void) { error_count = 0; }
 // guarded action's event carries.
 void put_refusal(const char *why) {
     if (!why || !*why) return;
-    put_key("refused");
-    put_string(why);
+    put_field("refused", why);
 }
 
 void note_error(const char *what, int error) {

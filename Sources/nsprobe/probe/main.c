@@ -74,8 +74,7 @@ int main(int argc, char **argv) {
             sigprocmask(SIG_UNBLOCK, &release, NULL);  // the command gets the mask the probe got
             execvp(argv[i + 1], &argv[i + 1]);
             begin("exec");
-            put_key("command");
-            put_string(argv[i + 1]);
+            put_field("command", argv[i + 1]);
             put_errno(errno);
             end();
             return 127;

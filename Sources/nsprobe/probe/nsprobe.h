@@ -23,6 +23,8 @@ void put(const char *text);
 void putf(const char *format, ...) __attribute__((format(printf, 1, 2)));
 void put_string(const char *text);
 void put_key(const char *key);
+// `,"key":"value"`, a NULL value as "" (an action given no argument).
+void put_field(const char *key, const char *value);
 void put_errno(int error);
 void put_refusal(const char *why);
 // The errors met while reporting: noted, then written as the report's "errors".

@@ -78,15 +78,13 @@ static void put_status_fields(void) {
         put("]");
     }
     if (status_field(status, "CapEff", value, sizeof value)) {
-        put_key("cap_eff");
-        put_string(value);
+        put_field("cap_eff", value);
     }
     // The same sets as libcap writes them (cap_to_text(3)): "=ep" is every capability.
     cap_t caps = cap_get_proc();
     char *text = caps ? cap_to_text(caps, NULL) : NULL;
     if (text) {
-        put_key("caps");
-        put_string(text);
+        put_field("caps", text);
         cap_free(text);
     } else {
         note_error("cap_get_proc", errno);
@@ -129,10 +127,8 @@ static void put_names(void) {
         note_error("uname", errno);
         return;
     }
-    put_key("hostname");
-    put_string(names.nodename);
-    put_key("domainname");
-    put_string(names.domainname);
+    put_field("hostname", names.nodename);
+    put_field("domainname", names.domainname);
 }
 
 // The SysV IPC objects of one kind in the probe's IPC namespace, asked of the kernel itself:
@@ -277,16 +273,11 @@ static void put_mounts(void) {
         put(first ? "{" : ",{");
         first = 0;
         putf("\"id\":%s,\"parent\":%s", fields[0], fields[1]);
-        put_key("root");
-        put_string(fields[3]);
-        put_key("target");
-        put_string(fields[4]);
-        put_key("fstype");
-        put_string(fields[dash + 1]);
-        put_key("source");
-        put_string(fields[dash + 2]);
-        put_key("propagation");
-        put_string(propagation[0] ? propagation : "private");
+        put_field("root", fields[3]);
+        put_field("target", fields[4]);
+        put_field("fstype", fields[dash + 1]);
+        put_field("source", fields[dash + 2]);
+        put_field("propagation", propagation[0] ? propagation : "private");
         put("}");
     }
     put("]");
