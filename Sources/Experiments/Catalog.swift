@@ -48,6 +48,13 @@ public func closest(to given: String, among names: [String]) -> [String] {
     return close.filter { $0.1 == best }.map(\.0)
 }
 
+/// "a", "a or b", "a or b or c", for "did you mean …": nil for none.
+public func alternatives(_ names: [String]) -> Message? {
+    guard var result = names.first.map(Message.verbatim) else { return nil }
+    for name in names.dropFirst() { result = words.or(result, name) }
+    return result
+}
+
 /// Levenshtein distance between two strings.
 func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a), b = Array(b)

@@ -30,6 +30,12 @@ func expectedRefusal(_ body: () throws -> Any) throws -> SystemCallError? {
     }
 }
 
+extension SystemCallError? {
+    /// What came of a call `expectedRefusal` ran: its errno's name, or "success", as a
+    /// probe's action says it.
+    var outcome: Message { map { .verbatim($0.errnoName) } ?? words.success }
+}
+
 // MARK: - How a chapter tells what a probe saw
 
 /// ls's output: the names, or "(empty)", or the error.

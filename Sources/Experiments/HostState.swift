@@ -8,6 +8,11 @@ public func readTextFile(_ path: String) -> String? {
     try? readKernelFile(path, requireProc: false)
 }
 
+extension String {
+    /// Without its final newline: a one-line kernel file's value.
+    var trimmingNewline: String { hasSuffix("\n") ? String(dropLast()) : self }
+}
+
 /// The contents of a file; with `requireProc`, only if it is a file of procfs, so that a
 /// file mounted over it cannot stand in for what the kernel shows.
 func readKernelFile(_ path: String, requireProc: Bool) throws(SystemCallError) -> String {

@@ -61,6 +61,13 @@ public struct ProcessSpec: Sendable {
         return spec
     }
 
+    /// The same placement with `operations` done in the child before exec.
+    func with(operations: [Operation]) -> ProcessSpec {
+        var spec = self
+        spec.operations += operations
+        return spec
+    }
+
     /// This spec running `arguments`.
     public func with(_ arguments: [String]) -> ProcessSpec {
         var spec = self

@@ -121,13 +121,13 @@ public let userNamespace = Experiment(
                                      output: [say.afterTheSecondWrite(mapLine(mapAfter))]),
                 ],
                 checks: [
-                    .equal(say.gidMapBeforeDeny, expected: Message.verbatim("EPERM"), actual: errnoOrSuccess(noDeny)),
-                    .equal(say.uidMapOfAnotherID, expected: Message.verbatim("EPERM"), actual: errnoOrSuccess(notMine)),
+                    .equal(say.gidMapBeforeDeny, expected: Message.verbatim("EPERM"), actual: noDeny.outcome),
+                    .equal(say.uidMapOfAnotherID, expected: Message.verbatim("EPERM"), actual: notMine.outcome),
                     .equal(say.denyThenItsOwnIDs, expected: 0, actual: report.uid),
                     .equal(say.secondWriteToAMap, expected: say.nameAndValue("uid_map", "EPERM"),
                            actual: twice.map { say.nameAndValue($0.call.contains("/uid_map") ? "uid_map" : $0.call, $0.errnoName) }
                                ?? words.success),
-                    .equal(say.lineWithoutCount, expected: Message.verbatim("EINVAL"), actual: errnoOrSuccess(malformed)),
+                    .equal(say.lineWithoutCount, expected: Message.verbatim("EINVAL"), actual: malformed.outcome),
                 ])
         },
 
@@ -241,23 +241,6 @@ private func mapLine(_ text: String?) -> String {
     (text ?? "?").split(whereSeparator: \.isWhitespace).joined(separator: " ")
 }
 
-/// What came of a write the step expects refused: its errno's name, or "success".
-private func errnoOrSuccess(_ error: SystemCallError?) -> Message {
-    error.map { Message.verbatim($0.errnoName) } ?? words.success
-}
-
-extension String {
-    var trimmingNewline: String { hasSuffix("\n") ? String(dropLast()) : self }
-}
-
-extension ProcessSpec {
-    /// The same placement with `operations` done in the child before exec.
-    func with(operations: [Operation]) -> ProcessSpec {
-        var spec = self
-        spec.operations += operations
-        return spec
-    }
-}
 
 // MARK: - Graded exercise
 

@@ -175,8 +175,8 @@ struct ManifestReader {
                 let known = Catalog.exercises.map(\.id)
                 let close = closest(to: name, among: known)
                 throw ManifestError(file, line: key.mark?.line ?? 1, field: "exercises.\(name)",
-                                    close.isEmpty ? manifestText.unknownExercise(Message.list(known))
-                                                  : manifestText.unknownExerciseClose(close.joined(separator: " or ")))
+                                    alternatives(close).map { manifestText.unknownExerciseClose($0) }
+                                        ?? manifestText.unknownExercise(Message.list(known)))
             }
             if found.contains(where: { $0.0.id == exercise.id }) {
                 throw ManifestError(file, line: key.mark?.line ?? 1, field: "exercises.\(name)", manifestText.listedTwice)

@@ -32,6 +32,8 @@ public final class Words: MessageTable {
     public let removed = Template("- {0}", zh: "- {0}")
     /// Values that belong together, like several changes: "a; b".
     public let semicolons = Template("{0}; {1}", zh: "{0}；{1}")
+    /// Names to choose from: "uts-namespace or ipc-namespace".
+    public let or = Template("{0} or {1}", zh: "{0} 或 {1}")
     /// A value and what it means: "4026532315 (new)".
     public let withNote = Template("{0} ({1})", zh: "{0}（{1}）")
 

@@ -185,11 +185,6 @@ struct GradeReport: Encodable {
     let students: [StudentResult]
 }
 
-/// A variable of the environment, when set and not empty.
-func environment(_ name: String) -> String? {
-    getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
-}
-
 /// Appends `text` to the file at `path` (GitHub's step summary and outputs), creating it.
 func appendToFile(_ path: String, _ text: String, what: Message, _ language: Language) {
     let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)

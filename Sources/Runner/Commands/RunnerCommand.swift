@@ -89,11 +89,10 @@ private func subcommandSuggestion() -> Message? {
     return alternatives(closest(to: given, among: names))
 }
 
-/// "a", "a or b", "a or b or c": nil for none.
-func alternatives(_ names: [String]) -> Message? {
-    guard var result = names.first.map(Message.verbatim) else { return nil }
-    for name in names.dropFirst() { result = runnerText.or(result, name) }
-    return result
+
+/// A variable of the environment, when set and not empty.
+func environment(_ name: String) -> String? {
+    getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
 }
 
 /// One line on stderr: "runner: message", in `language`.

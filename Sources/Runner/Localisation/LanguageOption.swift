@@ -8,11 +8,9 @@ extension Language {
     /// The language of this process's locale (LC_ALL, LC_MESSAGES, LANG; see ofLocale). The
     /// processes the runner starts get LC_ALL=C; the runner inside its sandbox, this environment.
     static func ofThisProcess() -> Language {
-        var environment: [String: String] = [:]
-        for name in ["LC_ALL", "LC_MESSAGES", "LANG"] {
-            if let value = getenv(name) { environment[name] = String(cString: value) }
-        }
-        return ofLocale(environment)
+        ofLocale(Dictionary(uniqueKeysWithValues: ["LC_ALL", "LC_MESSAGES", "LANG"].compactMap { name in
+            environment(name).map { (name, $0) }
+        }))
     }
 }
 

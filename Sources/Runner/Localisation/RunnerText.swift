@@ -75,7 +75,6 @@ final class RunnerText: MessageTable {
     let unknownExperiment = Template("unknown experiment '{0}': {1}", zh: "未知的实验“{0}”：{1}")
     let seeList = Message("run `runner list` to see them", zh: "运行 `runner list` 查看所有实验")
     let didYouMean = Template("did you mean {0}?", zh: "你是不是想输入 {0}？")
-    let or = Template("{0} or {1}", zh: "{0} 或 {1}")
     let noCommand = Template("no command given\n\n{0}", zh: "没有给出命令\n\n{0}")
     let usage = Template("{0} (see `runner --help`)", zh: "{0}（见 `runner --help`）")
     let usageDidYouMean = Template("{0}; did you mean {1}? (see `runner --help`)", zh: "{0}；你是不是想输入 {1}？（见 `runner --help`）")
