@@ -43,8 +43,9 @@ public let pidNamespace = Experiment(
                         "mount(proc, /proc, proc, MS_NOSUID|MS_NODEV|MS_NOEXEC)"]) { lab in
             let hostMounts = HostState.read().mounts
             let ps = ["ps", "-e", "-o", "pid,ppid,cmd"]
-            let sides = try lab.probe([.new([.pid]), freshPIDNamespace], [.report([.pids, .ns])], then: ps)
-            let hostProc = sides[0], freshProc = sides[1]
+            // One after the other: run together, each ps would list the other, half-started.
+            let hostProc = try lab.probe([.new([.pid])], [.report([.pids, .ns])], then: ps)[0]
+            let freshProc = try lab.probe([freshPIDNamespace], [.report([.pids, .ns])], then: ps)[0]
             let hostView = try hostProc.report, freshView = try freshProc.report
             return StepOutcome(
                 observations: [

@@ -200,17 +200,17 @@ public let userNamespace = Experiment(
              shell: "unshare --user --map-root-user sh -c 'echo 0 > /proc/sys/user/max_user_namespaces; unshare --user true || echo refused'; cat /proc/sys/user/max_user_namespaces",
              syscalls: ["write(/proc/sys/user/max_user_namespaces, \"0\")", "unshare(CLONE_NEWUSER)"]) { lab in
             let limit = "/proc/sys/user/max_user_namespaces"
-            let outsideBefore = readTextFile(limit)
+            let outsideBefore = readTextFile(limit)?.trimmingNewline
             let new = try lab.probe(.new([.user], [.write("0", to: limit)], idMaps: IDMaps(uidMap: "0 0 1", gidMap: "0 0 1")),
                                     [.report([.ns]), .read(path: limit), .unshare([.user])])
-            let outsideAfter = readTextFile(limit)
+            let outsideAfter = readTextFile(limit)?.trimmingNewline
             let read = try? new.probe.result(ReadResult.self), nested = try? new.probe.result(UnshareResult.self)
             return StepOutcome(
                 observations: [
                     new.observation(words.newNamespace, command: "echo 0 > \(limit); unshare --user true",
                                     output: [say.nameAndValue(limit, read?.text?.trimmingNewline ?? "?"),
                                              say.unshareOfGave("CLONE_NEWUSER", nested?.outcome ?? Message.verbatim("?"))]),
-                    Observation(say.theRunnerOutside, command: "cat \(limit)", printed: [outsideAfter?.trimmingNewline ?? "?"]),
+                    Observation(say.theRunnerOutside, command: "cat \(limit)", printed: [outsideAfter ?? "?"]),
                 ],
                 checks: [
                     .equal(say.theLimitInside, expected: "0", actual: read?.text?.trimmingNewline),
