@@ -24,6 +24,15 @@ public struct Experiment: Sendable {
     }
 
     /// The budget of every kind, the sandbox's one included.
+    /// The experiment cut after step `key` (the steps before it set up what it needs); the
+    /// engine still ends it with the host check. Nil when it has no such step.
+    public func through(step key: String) -> Experiment? {
+        guard let index = steps.firstIndex(where: { $0.key == key }) else { return nil }
+        var cut = self
+        cut.steps = Array(steps[...index])
+        return cut
+    }
+
     public var namespacesNeeded: [Namespace: Int] {
         var needed = Dictionary(uniqueKeysWithValues: Sandbox.namespaces.map { ($0, 1) })
         for namespace in demoHostNamespaces { needed[namespace] = max(needed[namespace] ?? 0, 2) }
@@ -44,7 +53,7 @@ public struct Experiment: Sendable {
     public let needsRealRoot: Message?
     /// Commands to try in `runner shell <id>`, inside the experiment's new namespaces.
     public let shellTries: [String]
-    public let steps: [Step]
+    public private(set) var steps: [Step]
 
     public init(id: String, title: Message, namespaces: [Namespace], minimumKernel: KernelVersion,
                 needsCommands: [String] = [], demoHostNamespaces: Set<Namespace>, namespaceBudget: [Namespace: Int],
@@ -274,6 +283,7 @@ public struct Check: Codable, Sendable, Equatable {
     static func shown(_ value: Any) -> Message {
         if let message = value as? Message { return message }
         if let flag = value as? Bool { return flag ? words.isTrue : words.isFalse }
+        if let text = value as? String, text.isEmpty { return words.empty }  // "its uid_map: (empty)", not "its uid_map: "
         let mirror = Mirror(reflecting: value)
         switch mirror.displayStyle {
         case .optional: return mirror.children.first.map { shown($0.value) } ?? words.nothing

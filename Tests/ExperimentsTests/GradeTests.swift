@@ -3,6 +3,7 @@ import Glibc
 import Testing
 
 @testable import Experiments
+@testable import Runner
 
 /// `runner grade` on the sample students of fixtures/students, in a test sandbox: the verdicts,
 /// the checks that fail and what they say, the same report for the same seed and any --jobs,
@@ -18,7 +19,7 @@ struct GradeTests {
     /// Grades `checkouts` with `arguments`, checking that the machine's mounts, names, links and
     /// cgroups are as they were; the exit code, the JSON report, what it printed.
     static func grade(_ checkouts: [String], _ arguments: [String] = [], seed: UInt64 = 42,
-                      environment: [String] = ProcessSpec.defaultEnvironment) throws
+                      environment: [String] = testEnvironment) throws
         -> (exitCode: Int32?, report: Report, output: String, errors: String)
     {
         let scratch = try TemporaryDirectory()
@@ -40,6 +41,20 @@ struct GradeTests {
         -> (exitCode: Int32?, report: Report, output: String, errors: String)
     {
         try grade(students.map(checkout), arguments, seed: seed)
+    }
+
+    @Test("a grade fits the terminal, diagnoses wrapped under their exercise", arguments: [("en", 60), ("zh", 80)])
+    func gradeFitsTheWidth(language: String, columns: Int) throws {
+        try requireRoot()
+        let (_, report, output, _) = try Self.grade(["forged-report", "build-error", "user-wrong-map"].map(Self.checkout),
+                                                    ["--lang", language],
+                                                    environment: ProcessSpec.defaultEnvironment + ["COLUMNS=\(columns)"])
+        #expect(report.students.contains { $0.exercises.contains { $0.verdict != .pass } }, "there are diagnoses to wrap")
+        let wide = output.split(separator: "\n").filter { line in
+            // A checkout's path is shown whole: it is the student's name.
+            String(line).columns > columns && !report.students.contains { line.hasPrefix($0.checkout) }
+        }
+        #expect(wide.isEmpty, "\(wide)")
     }
 
     @Test func theGoodStudentsPassEveryExerciseAndTheCourseGivesThePoints() throws {
@@ -241,7 +256,7 @@ struct GradeTests {
         let scratch = try TemporaryDirectory()
         let summary = "\(scratch.path)/summary.md"
         let (_, report, output, _) = try Self.grade([Self.checkout("escape-codes")], ["--only", "uts-namespace"],
-                                                    environment: ProcessSpec.defaultEnvironment + ["GITHUB_STEP_SUMMARY=\(summary)"])
+                                                    environment: testEnvironment + ["GITHUB_STEP_SUMMARY=\(summary)"])
         // JSON keeps the bytes exactly; the terminal shows them; Markdown escapes them.
         #expect(report.students[0].exercises[0].output.first == "\r\u{1B}[2K  PASS  uts-namespace  1/1\u{1B}[8m")
         #expect(!output.contains("\u{1B}") && output.contains(#"\r\x1b[2K  PASS  uts-namespace  1/1\x1b[8m"#), "\(output)")
@@ -257,7 +272,7 @@ struct GradeTests {
         let (exitCode, _, _, errors) = try Self.grade([Self.checkout("net-lo-down")],
                                                       ["--manifest", Self.course, "--only", "uts-namespace,net-namespace",
                                                        "--classroom", "net"],
-                                                      environment: ProcessSpec.defaultEnvironment + ["GITHUB_OUTPUT=\(outputs)"])
+                                                      environment: testEnvironment + ["GITHUB_OUTPUT=\(outputs)"])
         #expect(exitCode == 1, "\(errors)")
         let lines = try #require(readTextFile(outputs)).split(separator: "\n")
         #expect(lines.first == "earlier=kept" && lines.count == 2)
@@ -279,7 +294,7 @@ struct GradeTests {
         try requireRoot()
         let cgroupsBefore = cgroupTree()
         let before = HostState.read()
-        var spec = ProcessSpec(testSandbox + [runnerPath, "grade", Self.checkout("hangs"), "--only", "uts-namespace"])
+        var spec = ProcessSpec(testSandbox + [runnerPath, "grade", Self.checkout("hangs"), "--only", "uts-namespace"], environment: testEnvironment)
         spec.standardErrorFile = "/dev/null"
         let run = try spawn(spec)
         // Interrupted while it grades: once the checkout's cgroup is there.

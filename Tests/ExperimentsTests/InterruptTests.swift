@@ -10,7 +10,7 @@ struct InterruptTests {
     func interruptedRun(signal: Int32) throws {
         try requireRoot()
         let before = HostState.read()
-        let sandbox = try spawn(ProcessSpec(testSandbox + [runnerPath, "run", "ipc-namespace", "--step"]))
+        let sandbox = try spawn(ProcessSpec(testSandbox + [runnerPath, "run", "ipc-namespace", "--step"], environment: testEnvironment))
         let prompt = { (line: String) in line.hasPrefix("Press Enter") }
         try sandbox.readLine(until: prompt, timeout: 20)  // paused after step 1
         sandbox.send()
@@ -41,7 +41,7 @@ struct InterruptTests {
 
     @Test func theRunnerInItsSandboxKilledFromOutsideIsBrokenNotInterrupted() throws {
         try requireRoot()
-        let sandbox = try spawn(ProcessSpec(testSandbox + [runnerPath, "run", "uts-namespace", "--step"]))
+        let sandbox = try spawn(ProcessSpec(testSandbox + [runnerPath, "run", "uts-namespace", "--step"], environment: testEnvironment))
         try sandbox.readLine(until: { $0.hasPrefix("Press Enter") }, timeout: 20)
         let inner = try runnerPids(under: sandbox).inside
         kill(inner, SIGKILL)  // as the OOM killer would: nobody asked the run to stop

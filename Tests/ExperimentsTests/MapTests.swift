@@ -166,7 +166,7 @@ struct MapTests {
 
     @Test func mapAfterEachStepsChecks() throws {
         try requireRoot()
-        let run = try runner("run", "uts-namespace", "--map")
+        let run = try runner("run", "uts-namespace", "--map", environment: ProcessSpec.defaultEnvironment + ["COLUMNS=80"])
         #expect(run.exitCode == 0, "\(run.output)\n\(run.errors)")
         Self.expectUTSMap(run.output, explain: false)
         // Every step with processes gets its map; the host-unchanged pseudo-step has none.

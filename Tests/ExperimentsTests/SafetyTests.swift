@@ -88,7 +88,7 @@ struct SafetyTests {
         try requireRoot()
         // Paused at --step, something changes the runner's sandbox (its hostname, and a mount
         // that hides /proc/sysvipc/msg) and the real host (a name the run itself sets).
-        let sandbox = try spawn(ProcessSpec(testSandbox + [runnerPath, "run", "uts-namespace", "--step"]))
+        let sandbox = try spawn(ProcessSpec(testSandbox + [runnerPath, "run", "uts-namespace", "--step"], environment: testEnvironment))
         try sandbox.readLine(until: { $0.hasPrefix("Press Enter") }, timeout: 20)
         let (outer, inner) = try runnerPids(under: sandbox)
         #expect(try runCommand(["nsenter", "-t", "\(inner)", "-u", "hostname", "tampered"]).exitCode == 0)

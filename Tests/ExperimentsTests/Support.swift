@@ -21,8 +21,12 @@ struct CommandResult {
     }
 }
 
+/// The environment commands get in tests: a wide terminal, so that a test can look for a whole
+/// line; the tests of width (WidthTests) set their own.
+let testEnvironment = ProcessSpec.defaultEnvironment + ["COLUMNS=1000"]
+
 /// Runs a command on the host (no namespaces), stdout and stderr captured apart.
-func runCommand(_ arguments: [String], environment: [String] = ProcessSpec.defaultEnvironment,
+func runCommand(_ arguments: [String], environment: [String] = testEnvironment,
                 input: String? = nil, timeout: Double = 60) throws -> CommandResult {
     let errorFile = try TemporaryFile()
     var spec = ProcessSpec(arguments, environment: environment)
@@ -40,20 +44,20 @@ func runCommand(_ arguments: [String], environment: [String] = ProcessSpec.defau
 let testSandbox = ["unshare", "--uts", "--ipc", "--mount", "--net", "--pid", "--fork", "--mount-proc"]
 
 /// Runs the runner in a fresh test sandbox.
-func runner(_ arguments: String..., environment: [String] = ProcessSpec.defaultEnvironment) throws -> CommandResult {
+func runner(_ arguments: String..., environment: [String] = testEnvironment) throws -> CommandResult {
     try runCommand(testSandbox + [runnerPath] + arguments, environment: environment)
 }
 
 /// Runs a shell script in a fresh test sandbox, with the runner as $1, the probe as $2 and
 /// `arguments` after them.
-func sandboxShell(_ script: String, arguments: [String] = [], environment: [String] = ProcessSpec.defaultEnvironment,
+func sandboxShell(_ script: String, arguments: [String] = [], environment: [String] = testEnvironment,
                   timeout: Double = 120) throws -> CommandResult {
     try runCommand(testSandbox + ["sh", "-c", script, "sh", runnerPath, probePath] + arguments, environment: environment,
                    timeout: timeout)
 }
 
 /// `runner run <id> --json` in a test sandbox, decoded.
-func runExperiment(_ id: String, environment: [String] = ProcessSpec.defaultEnvironment) throws
+func runExperiment(_ id: String, environment: [String] = testEnvironment) throws
     -> (exitCode: Int32?, result: ExperimentResult)
 {
     let run = try runner("run", id, "--json", environment: environment)

@@ -19,7 +19,8 @@ struct DoctorCommand: ParsableCommand, SpeaksLanguage {
         func line(_ ok: Bool, _ what: Message, _ advice: Message? = nil, blocks: Bool = true) {
             // The marks stay " ok ", FAIL and note in every language, like run's PASS and FAIL.
             let mark = ok ? style.pass(" ok ") : (blocks ? style.fail("FAIL") : style.dim("note"))
-            print("\(mark) \(what.text(language))\(ok ? "" : advice.map { " — " + $0.text(language) } ?? "")")
+            let said = what.text(language) + (ok ? "" : advice.map { " — " + $0.text(language) } ?? "")
+            for line in said.wrapped(width: style.width, prefix: mark + " ", hangingIndent: "     ") { print(line) }
             if !ok && blocks { blocking = true }
         }
 
@@ -50,7 +51,13 @@ struct DoctorCommand: ParsableCommand, SpeaksLanguage {
         for experiment in Catalog.all {
             let needed = experiment.namespacesNeeded.sorted { $0.key < $1.key }
             let short = needed.filter { need in host.limit(of: need.key).map { $0 < need.value } ?? false }
-            line(short.isEmpty, say.needsLimits(experiment.id, Message.list(needed.map { "\($0.key.rawValue) \($0.value)" })),
+            let limits = say.needsLimits(experiment.id, Message.list(needed.map { "\($0.key.rawValue) \($0.value)" }))
+            // Without real root, what needs it is a note: skipped, not broken.
+            if rootless, let problem = host.realRootProblem(for: experiment) {
+                line(false, limits, problem, blocks: false)
+                continue
+            }
+            line(short.isEmpty, limits,
                  .verbatim(short.map { "sysctl -w user.max_\($0.key.rawValue)_namespaces=\($0.value)" }.joined(separator: "; ")))
         }
         line(access(host.probePath, X_OK) == 0, say.probeAt(host.probePath), say.probeMissing)
@@ -63,6 +70,9 @@ struct DoctorCommand: ParsableCommand, SpeaksLanguage {
                 line(false, say.commandFor(command, experiment.id), say.installPackage)
             }
         }
+        // What to do next: mend what blocks, or begin.
+        let next = blocking ? say.fixFirst : say.doctorNext("runner list", "runner run \(Catalog.all.first?.id ?? "") --explain")
+        print("\n" + next.text(language).wrapped(width: style.width, hangingIndent: "  ").joined(separator: "\n"))
         if blocking { throw Exit.hostCannot }
     }
 }

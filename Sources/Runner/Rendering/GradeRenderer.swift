@@ -10,11 +10,15 @@ struct GradeRenderer {
         let say = runnerText
         func text(_ message: Message) -> String { visible(message.text(language)) }
         var lines = [style.bold(visible(result.checkout)) + style.dim(say.seed(result.seed).text(language))]
-        if let problem = result.problem { lines.append("  " + style.fail("CHECKOUT") + "  " + text(problem)) }
+        // Each line wraps under what follows its mark, so that it fits the terminal.
+        let under = String(repeating: " ", count: 12)
+        if let problem = result.problem {
+            lines += text(problem).wrapped(width: style.width, prefix: "  " + style.fail("CHECKOUT") + "  ", hangingIndent: under)
+        }
         if let build = result.build, !build.passed {
             let ended = say.buildLine(build.command, build.ended)
-            lines.append("  " + style.fail("BUILD ") + "  "
-                         + text(build.firstErrors.isEmpty ? ended : say.buildLine(ended, build.firstErrors.joined(separator: " | "))))
+            lines += text(build.firstErrors.isEmpty ? ended : say.buildLine(ended, build.firstErrors.joined(separator: " | ")))
+                .wrapped(width: style.width, prefix: "  " + style.fail("BUILD ") + "  ", hangingIndent: under)
         }
         // A checkout or build that failed fails every exercise the same way: said once, above.
         let saidAbove = result.problem != nil || result.build?.passed == false
@@ -28,7 +32,8 @@ struct GradeRenderer {
             let diagnosis = exercise.diagnosis ?? .verbatim("")
             let shown = exercise.verdict == .pass ? "" : saidAbove && exercise.checks.count == 1 ? "  " + say.above.text(language)
                 : "  " + text(exercise.alsoFailing.isEmpty ? diagnosis : say.alsoFailing(diagnosis, Message.list(exercise.alsoFailing)))
-            lines.append("  \(mark) \(name) \(exercise.points)/\(exercise.maxPoints)" + shown)
+            lines += shown.wrapped(width: style.width, prefix: "  \(mark) \(name) \(exercise.points)/\(exercise.maxPoints)",
+                                   hangingIndent: under)
         }
         lines.append(say.score(result.score, result.maxScore).text(language))
         return lines.joined(separator: "\n")

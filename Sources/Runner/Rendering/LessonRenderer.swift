@@ -18,23 +18,40 @@ struct LessonRenderer {
 
     /// Markdown body text for the terminal: prose reflowed to its width (the lessons are
     /// hard-wrapped for editors), list items with a hanging indent; code blocks indented and
-    /// dimmed, never wrapped (a student copies them) but cut with "…" where too wide.
+    /// dimmed. Code is never cut, since a student copies it: a console block's commands wrap
+    /// with a `\` continuation where the shell allows it, other code is printed whole; only
+    /// what a command printed is cut with "…" where too wide.
     func body(_ text: String) -> String {
-        var inFence = false
+        var fence: Substring?  // the open code block's info string ("console", "c", "")
         var lines: [String] = []
         var paragraph: [Substring] = [], indent = ""
+        var command: [String] = []  // a console command's lines: "$ " and its "> " lines
         func flush() {
             if !paragraph.isEmpty { lines += wrap(paragraph, hangingIndent: indent) }
             paragraph = []
+            if !command.isEmpty {
+                lines += wrapCommand(command, width: style.width, firstPrefix: "    $ ", indent: "    > ", continuation: "    > ")
+                    .map(style.dim)
+            }
+            command = []
         }
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.hasPrefix("```") {
                 flush()
-                inFence.toggle()
+                fence = fence == nil ? line.dropFirst(3) : nil
                 continue
             }
-            if inFence {
-                lines.append("    " + style.dim(String(line).cut(to: style.width - 4)))
+            if let fence {
+                if fence == "console" && line.hasPrefix("$ ") {
+                    flush()
+                    command = [String(line.dropFirst(2))]
+                } else if fence == "console" && !command.isEmpty && line.hasPrefix("> ") {
+                    command.append(String(line.dropFirst(2)))
+                } else {
+                    flush()
+                    let shown = fence == "console" ? String(line).cut(to: style.width - 4) : String(line)
+                    lines.append("    " + style.dim(shown))
+                }
             } else if line.hasPrefix("### ") {
                 flush()
                 lines.append(style.bold(String(line.dropFirst(4))))
@@ -73,22 +90,7 @@ struct LessonRenderer {
             }
             text += line
         }
-        var lines: [String] = [], current = "", currentColumns = 0
-        let width = max(20, style.width)
-        for word in text.wrapUnits() {
-            let columns = word.columns
-            if currentColumns + columns > width && !current.allSatisfy(\.isWhitespace) {
-                lines.append(String(current.reversed().drop { $0 == " " }.reversed()))
-                let trimmed = word.drop { $0 == " " }
-                current = hangingIndent + trimmed
-                currentColumns = hangingIndent.count + String(trimmed).columns
-            } else {
-                current += word
-                currentColumns += columns
-            }
-        }
-        if !current.isEmpty { lines.append(current) }
-        return lines
+        return text.wrapped(width: max(20, style.width), hangingIndent: hangingIndent)
     }
 }
 
@@ -100,13 +102,15 @@ extension Character {
 extension String {
     /// Pieces that may start a new line: a space with the word after it, or a wide character;
     /// but never closing punctuation, which stays with what it closes, nor what follows an
-    /// opening bracket or quote, which stays with what it opens.
+    /// opening bracket or quote, which stays with what it opens, nor a `code span` (a command
+    /// a student copies), which stays whole.
     func wrapUnits() -> [String] {
-        var units: [String] = [], current = ""
+        var units: [String] = [], current = "", inCode = false
         for character in self {
             let closes = "。，、；：？！）」』》”’…".contains(character)
             let opened = current.last.map { "（「『《“‘".contains($0) } ?? false
-            if !closes && !opened && (character == " " || character.isWide || (current.last?.isWide ?? false)) {
+            defer { if character == "`" { inCode.toggle() } }
+            if !inCode && !closes && !opened && (character == " " || character.isWide || (current.last?.isWide ?? false)) {
                 if !current.isEmpty && !(character == " " && current.allSatisfy { $0 == " " }) {
                     units.append(current)
                     current = ""

@@ -26,8 +26,10 @@ struct MapRenderer {
         let kindWidth = max(4, (rows.map(\.kind.count).max() ?? 0) + 1)
         // After the checks, like a check line ("  map   [key] …") with the rows under the key;
         // after the side-by-side output, under it.
-        var lines = [key.map { "  " + style.dim("map   [\($0)] " + runnerText.whoIsWhere.text(language).cut(to: style.width - 2)) }
-            ?? "  " + style.dim(runnerText.whoIsWhereLong.text(language))]
+        var lines = key.map { "map   [\($0)] " + runnerText.whoIsWhere.text(language) }
+            .map { [("  " + $0).cut(to: style.width)] }
+            ?? runnerText.whoIsWhereLong.text(language).wrapped(width: style.width, prefix: "  ", hangingIndent: "  ")
+        lines = lines.map(style.dim)
         let indent = key == nil ? 4 : 8, margin = String(repeating: " ", count: indent)
         for row in rows {
             let kind = (row.kind.isEmpty ? "" : style.bold(row.kind)) + String(repeating: " ", count: kindWidth - row.kind.count)
@@ -38,9 +40,8 @@ struct MapRenderer {
         }
         let unmapped = observations.filter { $0.namespaces == nil }.map(\.label)
         if !unmapped.isEmpty {
-            let lead = runnerText.notDrawn.text(language)
-            lines += wrapped(lead: margin + style.dim(lead), leadWidth: indent + lead.columns,
-                             wrapUnits(Message.list(unmapped).text(language)))
+            lines += (runnerText.notDrawn.text(language) + Message.list(unmapped).text(language))
+                .wrapped(width: style.width, prefix: margin, hangingIndent: margin + "  ").map(style.dim)
         }
         return lines
     }

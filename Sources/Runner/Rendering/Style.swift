@@ -45,9 +45,21 @@ extension String {
         return missing > 0 ? self + String(repeating: " ", count: missing) : self
     }
 
-    /// Terminal columns: two for East Asian wide characters, one otherwise.
+    /// Spaces before, up to `width` columns.
+    func rightAligned(to width: Int) -> String {
+        String(repeating: " ", count: max(0, width - columns)) + self
+    }
+
+    /// Terminal columns: two for East Asian wide characters, one otherwise, none for the
+    /// colour codes Style adds.
     var columns: Int {
-        unicodeScalars.reduce(0) { total, scalar in
+        var inEscape = false
+        return unicodeScalars.reduce(0) { total, scalar in
+            if scalar == "\u{1B}" { inEscape = true }
+            if inEscape {
+                if scalar == "m" { inEscape = false }
+                return total
+            }
             let wide = (0x1100...0x115F).contains(scalar.value) || (0x2E80...0xA4CF).contains(scalar.value)
                 || (0xAC00...0xD7A3).contains(scalar.value) || (0xF900...0xFAFF).contains(scalar.value)
                 || (0xFE30...0xFE4F).contains(scalar.value) || (0xFF00...0xFF60).contains(scalar.value)
