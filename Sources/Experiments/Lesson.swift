@@ -67,6 +67,52 @@ public struct Lesson: Sendable, Equatable {
         throw LabError(labText.noLessonFile(file, Message.list(searchPath())))
     }
 
+    /// What is wrong with a teacher's folder of lessons, one problem per line: every
+    /// experiment needs `<id>.md` and `<id>.zh.md`, each with a `# ` title, closed code blocks,
+    /// a `{#key}` on every `## ` heading that names a step, `intro` or `closing`, and a section
+    /// for every step. Empty when the folder is good.
+    public static func problems(inDirectory directory: String, experiments: [Experiment] = Catalog.all) -> [LessonProblem] {
+        var problems: [LessonProblem] = []
+        for experiment in experiments {
+            let keys = experiment.steps.map(\.key) + [hostUnchangedKey]
+            let allowed = Message.list(keys + [introKey, closingKey])
+            for file in ["\(experiment.id).md", "\(experiment.id).zh.md"] {
+                let path = "\(directory)/\(file)"
+                guard let text = readTextFile(path) else {
+                    problems.append(LessonProblem(file: path, line: nil, message: labText.lessonMissing(experiment.id)))
+                    continue
+                }
+                var sectionKeys: Set<String> = [], inFence = false, fenceLine = 0, titled = false
+                for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                    let number = index + 1
+                    if line.hasPrefix("```") {
+                        inFence.toggle()
+                        fenceLine = number
+                    }
+                    guard !inFence else { continue }
+                    if line.hasPrefix("# ") && !titled && sectionKeys.isEmpty { titled = true }
+                    guard line.hasPrefix("## ") else { continue }
+                    let (_, key) = splitKey(line.dropFirst(3))
+                    guard let key else {
+                        problems.append(LessonProblem(file: path, line: number, message: labText.headingWithoutKey(allowed)))
+                        continue
+                    }
+                    guard keys.contains(key) || [introKey, closingKey].contains(key) else {
+                        problems.append(LessonProblem(file: path, line: number, message: labText.unknownSectionKey(key, allowed)))
+                        continue
+                    }
+                    sectionKeys.insert(key)
+                }
+                if !titled { problems.append(LessonProblem(file: path, line: 1, message: labText.lessonWithoutTitle)) }
+                if inFence { problems.append(LessonProblem(file: path, line: fenceLine, message: labText.unclosedFence)) }
+                for key in keys where !sectionKeys.contains(key) {
+                    problems.append(LessonProblem(file: path, line: nil, message: labText.stepWithoutSection(key)))
+                }
+            }
+        }
+        return problems
+    }
+
     static func searchPath() -> [String] {
         if let path = getenv("NSLAB_LESSONS") { return [String(cString: path)] }
         var directories: [String] = []
@@ -79,7 +125,7 @@ public struct Lesson: Sendable, Equatable {
         return directories + ["lessons"]
     }
 
-    private static func splitKey(_ heading: Substring) -> (String, String?) {
+    static func splitKey(_ heading: Substring) -> (String, String?) {
         guard heading.hasSuffix("}"), let open = heading.ranges(of: " {#").last else {
             return (String(heading), nil)
         }
@@ -91,5 +137,18 @@ public struct Lesson: Sendable, Equatable {
         while lines.first?.allSatisfy(\.isWhitespace) == true { lines.removeFirst() }
         while lines.last?.allSatisfy(\.isWhitespace) == true { lines.removeLast() }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// One thing wrong in a lesson file: where, and what.
+public struct LessonProblem: Sendable, Equatable {
+    public let file: String
+    /// Nil for what belongs to no line (a missing file, a step with no section).
+    public let line: Int?
+    public let message: Message
+
+    /// "FILE:LINE: what", as compilers say it.
+    public var located: Message {
+        labText.locatedProblem(line.map { "\(file):\($0)" } ?? file, message)
     }
 }

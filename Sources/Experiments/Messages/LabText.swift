@@ -25,6 +25,13 @@ final class LabText: MessageTable {
     let workbenchOnHost = Message("the workbench is mounted only inside the runner's sandbox (runner run), never on the host", zh: "工作台只挂载在 runner 的沙箱里（runner run），从不挂载在宿主机上")
     let busyboxListFailed = Message("busybox --list failed", zh: "busybox --list 失败了")
     let noStaticBusybox = Message("no static busybox for the root: apt-get install busybox-static", zh: "没有用于根文件系统的静态 busybox：apt-get install busybox-static")
+    let lessonMissing = Template("missing: every experiment needs its lesson in English and Chinese ({0}.md, {0}.zh.md)", zh: "缺少此文件：每个实验都需要英文和中文两份课文（{0}.md、{0}.zh.md）")
+    let headingWithoutKey = Template("a ## heading needs {#key} at its end, one of: {0}", zh: "## 标题的末尾需要 {#key}，key 为以下之一：{0}")
+    let unknownSectionKey = Template("{#{0}} matches no step; the keys are: {1}", zh: "{#{0}} 不对应任何步骤；可用的 key 有：{1}")
+    let lessonWithoutTitle = Message("the first heading must be the lesson's title: # Title", zh: "第一个标题必须是课文的标题：# 标题")
+    let unclosedFence = Message("a ``` code block opened here is never closed", zh: "这里开始的 ``` 代码块没有结束")
+    let stepWithoutSection = Template("step {0} has no section: add one headed ## Title {#{0}}", zh: "步骤 {0} 没有对应的小节：请加上标题为 ## 标题 {#{0}} 的小节")
+    let locatedProblem = Template("{0}: {1}", zh: "{0}：{1}")
     let noLessonFile = Template("no lesson file {0} in {1}", zh: "在 {1} 中没有课程文件 {0}")
 }
 

@@ -9,13 +9,14 @@ struct GradeCommand: ParsableCommand, SpeaksLanguage {
         abstract: "Grade students' namespace programs: each exercise of the course, in a sandbox of its own, judged from the kernel.",
         discussion: "Exit status: 0 every checkout reaches --min-score (default: every point), 1 one does not, 2 bad usage or a bad course manifest, 3 this host cannot grade, 4 the grader itself could not judge an exercise.")
 
-    @Argument(help: "Student checkouts, each with its lab.yml (the build and each exercise's command line).")
+    @Argument(help: "Student checkouts, each with its lab.yml (the build and each exercise's command line).", completion: .directory)
     var checkouts: [String]
 
-    @Option(help: ArgumentHelp("The course's manifest: the exercises graded, their points and limits (default: every exercise, 1 point each).", valueName: "file"))
+    @Option(help: ArgumentHelp("The course's manifest: the exercises graded, their points and limits (default: every exercise, 1 point each).", valueName: "file"),
+            completion: .file(extensions: ["yml", "yaml"]))
     var manifest: String?
 
-    @Option(help: ArgumentHelp("Only these exercises (comma-separated ids).", valueName: "ids"))
+    @Option(help: ArgumentHelp("Only these exercises (comma-separated ids).", valueName: "ids"), completion: .list(Catalog.exercises.map(\.id)))
     var only: String?
 
     @Option(help: "The seed of the random values students must apply; the same seed gives the same report.")
@@ -27,16 +28,16 @@ struct GradeCommand: ParsableCommand, SpeaksLanguage {
     @Option(name: .customLong("min-score"), help: "The score each checkout must reach for exit 0 (default: every point).")
     var minScore: Int?
 
-    @Option(help: ArgumentHelp("Also write JUnit XML here (`-` for standard output).", valueName: "file"))
+    @Option(help: ArgumentHelp("Also write JUnit XML here (`-` for standard output).", valueName: "file"), completion: .file())
     var junit: String?
 
-    @Option(help: ArgumentHelp("Also write the results as JSON here.", valueName: "file"))
+    @Option(help: ArgumentHelp("Also write the results as JSON here.", valueName: "file"), completion: .file())
     var json: String?
 
-    @Option(help: ArgumentHelp("Also write the class table (student, exercise, points, verdict, diagnosis) as CSV here.", valueName: "file"))
+    @Option(help: ArgumentHelp("Also write the class table (student, exercise, points, verdict, diagnosis) as CSV here.", valueName: "file"), completion: .file())
     var csv: String?
 
-    @Option(help: ArgumentHelp("Also write Gradescope's results.json here.", valueName: "file"))
+    @Option(help: ArgumentHelp("Also write Gradescope's results.json here.", valueName: "file"), completion: .file())
     var gradescope: String?
 
     @Option(help: ArgumentHelp("Also append result=<base64 JSON> to $GITHUB_OUTPUT for GitHub Classroom's reporter, under this step id (letters and digits).", valueName: "name"))

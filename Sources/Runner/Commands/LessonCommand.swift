@@ -6,8 +6,9 @@ struct LessonCommand: ParsableCommand, SpeaksLanguage {
     static let configuration = CommandConfiguration(
         commandName: "lesson", abstract: "Show an experiment's lesson, rendered for the terminal; it ends with its graded exercise.")
 
-    @Argument(help: "The experiment id (see `runner list`), or a graded exercise's (net-veth is in net-namespace's lesson).")
-    var id: String
+    @Argument(help: "The experiment id (see `runner list`), a graded exercise's (net-veth is in net-namespace's lesson), or `all` for every lesson in course order.",
+              completion: .list(Catalog.all.map(\.id) + Catalog.exercises.map(\.id) + ["all"]))
+    var id: String?
 
     @OptionGroup var language: LanguageOption
 
@@ -17,18 +18,24 @@ struct LessonCommand: ParsableCommand, SpeaksLanguage {
 
     func run() throws {
         let language = language.language
+        guard let id else {
+            printError(runnerText.nameOneExperiment(Message.list(Catalog.all.map(\.id) + ["all"])), language)
+            throw Exit.usage
+        }
+        try lessons.check(language)
         // An exercise is documented in its chapter's lesson.
-        let chapter = Catalog.chapter(of: id)?.experiment.id ?? id
-        guard let experiment = try experiments(named: [chapter], language).first else { throw Exit.usage }
-        let lesson: Lesson
-        do {
-            lesson = try Lesson.load(id: experiment.id, language: language.rawValue)
-        } catch {
-            printError(Message.of(error), language)
-            throw Exit.hostCannot
+        let chapters = try experiments(named: [Catalog.chapter(of: id)?.experiment.id ?? id], language)
+        var pages: [Lesson] = []
+        for experiment in chapters {
+            do {
+                pages.append(try Lesson.load(id: experiment.id, language: language.rawValue))
+            } catch {
+                printError(Message.of(error), language)
+                throw Exit.hostCannot
+            }
         }
         let renderer = LessonRenderer(style: Style.forStandardOutput(colour.choice))
-        page(renderer.render(lesson))
+        page(pages.map(renderer.render).joined(separator: "\n\n"))
     }
 
     /// On a terminal, through $PAGER (default `less -R`, which keeps the colours); an empty

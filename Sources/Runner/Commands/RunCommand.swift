@@ -7,8 +7,9 @@ struct RunCommand: ParsableCommand, SpeaksLanguage {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run experiments: old and new namespace side by side, then the checks.")
 
-    @Argument(help: "Experiment ids, or `all`.")
-    var ids: [String]
+    @Argument(help: "Experiment ids, or `all` (see `runner list`).",
+              completion: .list(Catalog.all.map(\.id) + ["all"]))
+    var ids: [String] = []
 
     @Flag(help: "Print each step's lesson section, commands and output before its checks.")
     var explain = false
@@ -16,16 +17,24 @@ struct RunCommand: ParsableCommand, SpeaksLanguage {
     @Flag(help: "Draw, after each step's checks, which namespace (by inode) each of its processes was in; --explain always draws it.")
     var map = false
 
-    @Flag(help: "Wait for Enter between steps.")
+    @Flag(help: "Wait for Enter between steps, each shown under its title.")
     var step = false
+
+    @Option(help: ArgumentHelp("Run the steps up to and including this one, and show it alone (its key, as in `[key]`).",
+                               valueName: "step"),
+            completion: .custom { words, _, prefix in
+                // The steps of the experiment named on the line.
+                words.compactMap(Catalog.experiment).flatMap { $0.steps.map(\.key) }.filter { $0.hasPrefix(prefix) }
+            })
+    var only: String?
 
     @Flag(help: "Print the results as JSON instead of text.")
     var json = false
 
     @Option(help: ArgumentHelp(
-        "Also write the results as JUnit XML to this file (`-` for standard output).",
+        "Also write the results as JUnit XML to this file (`-` for standard output, where the text report then goes to standard error).",
         discussion: "A regular file (or a symlink's target) is replaced atomically; a device or FIFO is written in place. Checked before any experiment runs.",
-        valueName: "file"))
+        valueName: "file"), completion: .file(extensions: ["xml"]))
     var junit: String?
 
     @OptionGroup var language: LanguageOption
@@ -34,16 +43,37 @@ struct RunCommand: ParsableCommand, SpeaksLanguage {
 
     @OptionGroup var colour: ColourOption
 
+    func validate() throws {
+        if json && junit == "-" { throw ValidationError("--json and --junit - both print to standard output: give --junit a file") }
+    }
+
     func run() throws {
         let language = language.language
-        let chosen = try experiments(named: ids, language)
+        guard !ids.isEmpty else {
+            printError(runnerText.nameExperiments(Message.list(Catalog.all.map(\.id))), language)
+            throw Exit.usage
+        }
+        var chosen = try experiments(named: ids, language)
+        if let only {
+            guard chosen.count == 1, let cut = chosen[0].through(step: only) else {
+                let steps = chosen.count == 1 ? Message.list(chosen[0].steps.map(\.key)) : nil
+                printError(steps.map { runnerText.unknownStep(chosen[0].id, only, $0) } ?? runnerText.onlyOneExperiment, language)
+                throw Exit.usage
+            }
+            chosen = [cut]
+        }
+        try lessons.check(language)
         let host = HostSupport.current()
         // Outside its sandbox the runner only makes one and runs this same command in it.
         if !Sandbox.isInside, let mode = Sandbox.mode(host) { try rerunInSandbox(chosen, mode: mode, language) }
+        // The text report goes to standard output, unless a document takes it (--junit -).
+        let report = TextReport(toStandardError: junit == "-")
         let style = Style.forStandardOutput(colour.choice)
-        let renderer = ResultRenderer(style: style, explain: explain, map: map, language: language)
+        var renderer = ResultRenderer(style: style, explain: explain, map: map, language: language)
+        renderer.titles = step || only != nil
         var results: [ExperimentResult] = []
         var unrunnable: [(id: String, reasons: [Message])] = []
+        let progressFile = Progress.file(progressEnvironment())
 
         for experiment in chosen {
             let problems = host.problems(for: experiment)
@@ -55,26 +85,37 @@ struct RunCommand: ParsableCommand, SpeaksLanguage {
             let lesson = explain ? try? Lesson.load(id: experiment.id, language: language.rawValue) : nil
             var hooks = RunHooks()
             var stepNumber = 0
+            // With --only, the steps before it set the stage: shown only when they did not pass.
+            let shown = { (key: String) in only == nil || key == only || key == hostUnchangedKey }
             if !json {
-                print(renderer.header(experiment, lesson: lesson))
+                report.say(renderer.header(experiment, lesson: lesson))
                 hooks.willRun = { step in
                     stepNumber += 1
+                    guard shown(step.key) else { return }
                     if self.step && stepNumber > 1 { waitForEnter(language) }
-                    print(renderer.stepHeader(step, number: stepNumber, of: experiment.steps.count + 1, lesson: lesson),
-                          terminator: "")
-                    fflush(nil)
+                    report.say(renderer.stepHeader(step, number: stepNumber, of: experiment.steps.count + 1, lesson: lesson),
+                               terminator: "")
                 }
-                hooks.didRun = { print(renderer.stepBody($0, namespaces: experiment.namespaces), terminator: "") }
+                hooks.didRun = { result in
+                    guard shown(result.key) || result.verdict != .pass else { return }
+                    report.say(renderer.stepBody(result, namespaces: experiment.namespaces), terminator: "")
+                }
             }
             let result = Experiments.run(experiment, probePath: host.probePath, hooks: hooks)
             results.append(result)
+            if result.verdict == .pass && only == nil { Progress.record(passed: [experiment.id], in: progressFile) }
             if !json {
-                if let closing = renderer.closing(lesson) { print(closing) }
-                print(renderer.summary(result))
+                if let closing = renderer.closing(lesson) { report.say(closing) }
+                report.say(renderer.summary(result))
             }
         }
         if !json && results.count + unrunnable.count > 1 {
-            print(renderer.runSummary(results, unrunnable: unrunnable.count))
+            report.say(renderer.runSummary(results, unrunnable: unrunnable.count))
+        }
+        // What is next, after a run that passed: the next chapter not yet passed.
+        if !json, only == nil, !results.isEmpty, results.allSatisfy(\.passed) {
+            let passed = Progress.passed(in: progressFile).union(results.map(\.id))
+            report.say(renderer.next(after: results.last?.id, passed: passed))
         }
 
         if json {
@@ -92,6 +133,22 @@ struct RunCommand: ParsableCommand, SpeaksLanguage {
         case .broken: throw Exit.broken
         case .fail: throw Exit.failed
         case .pass: if !unrunnable.isEmpty && (results.isEmpty || !onlyRootSkipped) { throw Exit.hostCannot }
+        }
+    }
+}
+
+/// Where the text report goes: standard output, or standard error when a document
+/// (`--junit -`) has standard output to itself.
+struct TextReport {
+    let toStandardError: Bool
+
+    func say(_ text: String, terminator: String = "\n") {
+        if toStandardError {
+            let bytes = Array((text + terminator).utf8)
+            _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        } else {
+            print(text, terminator: terminator)
+            fflush(nil)  // in order with what goes to stderr
         }
     }
 }

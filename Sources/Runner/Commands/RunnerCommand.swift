@@ -19,7 +19,7 @@ struct RunnerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runner",
         abstract: "Learn Linux namespaces by experiment: each lesson runs, shows and checks.",
-        discussion: "Exit status: 0 all checks passed, 1 a check failed, 2 bad usage, 3 this host cannot run it, 4 broken: a step could not be carried out or the results could not be written, 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP.",
+        discussion: "Start here: `runner list` shows the chapters in course order; `runner run uts-namespace --explain` runs the first with its lesson.\n\nExit status: 0 all checks passed, 1 a check failed, 2 bad usage, 3 this host cannot run it, 4 broken: a step could not be carried out or the results could not be written, 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP.",
         version: nslabVersion,
         subcommands: [ListCommand.self, RunCommand.self, LessonCommand.self, ShellCommand.self, DoctorCommand.self,
                       GradeCommand.self])

@@ -7,8 +7,8 @@ struct ShellCommand: ParsableCommand, SpeaksLanguage {
         commandName: "shell",
         abstract: "Open a shell in an experiment's new namespaces, inside a demo host; nothing is left behind on exit.")
 
-    @Argument(help: "The experiment id (see `runner list`).")
-    var id: String
+    @Argument(help: "The experiment id (see `runner list`).", completion: .list(Catalog.all.map(\.id)))
+    var id: String?
 
     @OptionGroup var colour: ColourOption
 
@@ -16,6 +16,11 @@ struct ShellCommand: ParsableCommand, SpeaksLanguage {
 
     func run() throws {
         let language = language.language
+        guard let id, id != "all" else {
+            let ids = Message.list(Catalog.all.map(\.id))
+            printError(id == nil ? runnerText.nameOneExperiment(ids) : runnerText.allIsNotOne("runner shell", ids), language)
+            throw Exit.usage
+        }
         guard let experiment = try experiments(named: [id], language).first else { throw Exit.usage }
         let host = HostSupport.current()
         // Like `run`: the shell lives in the runner's sandbox, made and supervised from outside.

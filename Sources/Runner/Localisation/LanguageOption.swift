@@ -28,9 +28,20 @@ struct LanguageOption: ParsableArguments {
 
 /// `--lessons`: a teacher's edited copy of the lessons, read instead of the ones built in.
 struct LessonsOption: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Read the lessons from this folder (a teacher's edited copy) instead of the ones built in.",
-                                            valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Read the lessons from this folder (a teacher's edited copy) instead of the ones built in; every file is checked first (docs/lessons.md).",
+                                            valueName: "dir"), completion: .directory)
     var lessons: String?
+
+    /// A teacher's folder (--lessons, or NSLAB_LESSONS) is checked whole before anything runs:
+    /// every problem on a line of its own, "FILE:LINE: what", then exit 2. The runner inside
+    /// its sandbox was started after this check.
+    func check(_ language: Language) throws {
+        guard !Sandbox.isInside, let directory = lessons ?? environment("NSLAB_LESSONS") else { return }
+        let problems = Lesson.problems(inDirectory: directory)
+        guard !problems.isEmpty else { return }
+        for problem in problems { printError(problem.located, language) }
+        throw Exit.usage
+    }
 
     func validate() throws {
         guard let lessons else { return }

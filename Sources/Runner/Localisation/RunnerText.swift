@@ -29,6 +29,10 @@ final class RunnerText: MessageTable {
     let countCannotRun = Template("{0} could not run here", zh: "{0} 个无法在此运行")
     let partsSeparator = Message(", ", zh: "，")
     let checksInMilliseconds = Template(" — {0}/{1} checks in {2} ms", zh: "——{0}/{1} 项检查通过，用时 {2} 毫秒")
+    let nextChapter = Template("Next: `{0}` ({1})", zh: "下一步：`{0}`（{1}）")
+    let everyChapterPassed = Template("Every chapter passed. Each lesson ends with a graded exercise to write yourself: `{0}`", zh: "所有章节都已通过。每课的结尾都有一道要你自己编写程序的评分练习：`{0}`")
+    let unknownStep = Template("--only: {0} has no step {1}; its steps: {2}", zh: "--only：{0} 没有步骤 {1}；它的步骤有：{2}")
+    let onlyOneExperiment = Message("--only names a step of one experiment: give one id", zh: "--only 指的是某一个实验的步骤：请只给出一个实验 id")
     let pressEnter = Message("Press Enter for the next step (Ctrl-C stops; nothing is left behind).", zh: "按回车键进入下一步（Ctrl-C 停止；不会留下任何东西）。")
 
     // The map of a step
@@ -42,14 +46,17 @@ final class RunnerText: MessageTable {
     let theRunner = Message("runner", zh: "runner")
 
     // list
-    let ready = Message("ready", zh: "可以运行")
+    let notYet = Message("not yet", zh: "尚未通过")
+    let startHere = Template("Start with `{0}`: add --explain to read the lesson as it runs.", zh: "从 `{0}` 开始：加上 --explain，边运行边读课文。")
     let cannotRun = Template("cannot run: {0}", zh: "无法运行：{0}")
     let listDetails = Template("namespaces: {0} · Linux ≥ {1} · {2}", zh: "命名空间：{0} · Linux ≥ {1} · {2}")
 
     // doctor
     let kernel = Template("kernel {0}", zh: "内核 {0}")
     let capSysAdmin = Message("CAP_SYS_ADMIN in the effective set (root)", zh: "有效能力集中有 CAP_SYS_ADMIN（root）")
-    let rootlessNote = Message("runs in a user namespace of its own; user-namespace needs sudo", zh: "runner 会在一个自己的用户命名空间里运行；user-namespace 需要 sudo")
+    let rootlessNote = Message("runs in a user namespace of its own; what needs real root is skipped (below)", zh: "runner 会在一个自己的用户命名空间里运行；需要真正 root 的实验将被跳过（见下）")
+    let fixFirst = Message("Next: change what is marked FAIL above, then run `runner doctor` again.", zh: "下一步：修改上面标为 FAIL 的项目，然后再运行 `runner doctor`。")
+    let doctorNext = Template("Next: `{0}` shows the chapters in course order; start with `{1}`.", zh: "下一步：`{0}` 按课程顺序列出各章；从 `{1}` 开始。")
     let unprivilegedUserns = Message("unprivileged user namespaces (to run without sudo)", zh: "非特权用户命名空间（不用 sudo 运行时需要）")
     let asRoot = Template("{0}; as root: {1}", zh: "{0}；以 root 身份运行：{1}")
     let namespaceLimit = Template("{0} namespaces ({1} = {2})", zh: "{0} 命名空间（{1} = {2}）")
@@ -75,7 +82,10 @@ final class RunnerText: MessageTable {
     let unknownExperiment = Template("unknown experiment '{0}': {1}", zh: "未知的实验“{0}”：{1}")
     let seeList = Message("run `runner list` to see them", zh: "运行 `runner list` 查看所有实验")
     let didYouMean = Template("did you mean {0}?", zh: "你是不是想输入 {0}？")
-    let noCommand = Template("no command given\n\n{0}", zh: "没有给出命令\n\n{0}")
+    let noCommand = Template("no command given: start with `runner list`, then `runner run uts-namespace --explain`\n\n{0}", zh: "没有给出命令：先运行 `runner list`，再运行 `runner run uts-namespace --explain`\n\n{0}")
+    let nameExperiments = Template("name the experiments to run: {0}, or all (see `runner list`)", zh: "请给出要运行的实验：{0}，或 all（见 `runner list`）")
+    let nameOneExperiment = Template("name one experiment: {0} (see `runner list`)", zh: "请给出一个实验：{0}（见 `runner list`）")
+    let allIsNotOne = Template("`all` is every experiment, and {0} opens one: name it: {1}", zh: "`all` 指所有实验，而 {0} 只打开一个：请给出它的 id：{1}")
     let usage = Template("{0} (see `runner --help`)", zh: "{0}（见 `runner --help`）")
     let usageDidYouMean = Template("{0}; did you mean {1}? (see `runner --help`)", zh: "{0}；你是不是想输入 {1}？（见 `runner --help`）")
     let cannotMakeSandbox = Template("this host cannot make the runner's sandbox: {0}", zh: "这台宿主机无法创建 runner 的沙箱：{0}")

@@ -8,6 +8,8 @@ struct ResultRenderer {
     /// Draw each step's map of processes and namespaces after its checks (--map); with
     /// --explain it is always drawn, after the side-by-side output.
     var map = false
+    /// Each step under its title also without --explain (--step, --only).
+    var titles = false
     /// What the student reads is in this language (the runner's words, check names, labels,
     /// the chapters' sentences); the ids, keys, commands and what programs printed stay.
     let language: Language
@@ -23,7 +25,8 @@ struct ResultRenderer {
 
     func header(_ experiment: Experiment, lesson: Lesson?) -> String {
         // With a lesson, titles come from it, in the lesson's language.
-        var lines = [style.bold("\(experiment.id) — \(lesson?.title ?? text(experiment.title))")]
+        var lines = "\(experiment.id) — \(lesson?.title ?? text(experiment.title))"
+            .wrapped(width: style.width, hangingIndent: "    ").map(style.bold)
         if explain, let lesson {
             let renderer = LessonRenderer(style: style)
             lines += ["", renderer.body(lesson.intro)]
@@ -40,11 +43,14 @@ struct ResultRenderer {
     }
 
     func stepHeader(_ step: Step, number: Int, of count: Int, lesson: Lesson?) -> String {
-        guard explain else { return "" }
+        guard explain || titles else { return "" }
         let title = lesson?.section(for: step.key)?.title ?? text(step.title)
         let stepOf = text(runnerText.stepOf(number, count))
-        var lines = ["", style.bold(style.accent("── \(stepOf) · \(title) ".padded(to: min(style.width, 80))
-            .replacingSpaces(after: "\(title) "))), ""]
+        let heading = "── \(stepOf) · \(title) ".wrapped(width: style.width, hangingIndent: "   ")
+        var lines = [""] + heading.dropLast().map { style.bold(style.accent($0)) }
+            + [style.bold(style.accent((heading.last ?? "").padded(to: min(style.width, 80)).replacingSpaces(after: heading.last ?? "")))]
+        guard explain else { return lines.joined(separator: "\n") + "\n" }
+        lines.append("")
         if let lesson {
             // The step's own section under its heading; any more of the step's, with their titles.
             let renderer = LessonRenderer(style: style)
@@ -52,13 +58,17 @@ struct ResultRenderer {
                 lines += [index == 0 ? renderer.body(section.body) : renderer.render(section), ""]
             }
         }
-        // Commands are never wrapped (a student copies them): cut to the width, marked with "…".
+        // Commands are never cut (a student copies them): they wrap with a `\` continuation.
         let shellLabel = text(runnerText.shellLabel), syscallLabel = text(runnerText.syscallLabel)  // of one width
-        let room = style.width - 2 - shellLabel.columns
+        let under = String(repeating: " ", count: 2 + shellLabel.columns)
         let shell = text(step.shell)
-        if !shell.isEmpty { lines.append("  " + style.dim(shellLabel) + ("$ " + shell).cut(to: room)) }
+        if !shell.isEmpty {
+            lines += wrapCommand(shell.split(separator: "\n").map(String.init), width: style.width,
+                                 firstPrefix: "  " + style.dim(shellLabel) + "$ ", indent: under + "> ", continuation: under + "> ")
+        }
         if !step.syscalls.isEmpty {
-            lines.append("  " + style.dim(syscallLabel) + text(Message.list(step.syscalls)).cut(to: room))
+            lines += text(Message.list(step.syscalls)).wrapped(width: style.width, prefix: "  " + style.dim(syscallLabel),
+                                                               hangingIndent: under)
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -74,8 +84,9 @@ struct ResultRenderer {
             lines.append(checkLine(check, key: result.key))
         }
         if let broken = result.broken {
-            lines.append("  \(style.fail("BROKEN"))  \(explain ? "" : style.dim("[\(result.key)]") + " ")"
-                + text(runnerText.notCarriedOut(broken)))
+            lines += text(runnerText.notCarriedOut(broken))
+                .wrapped(width: style.width, prefix: "  \(style.fail("BROKEN"))  \(explain ? "" : style.dim("[\(result.key)]") + " ")",
+                         hangingIndent: String(repeating: " ", count: 10))
         }
         if map && !explain { lines += map(result, namespaces: namespaces) }
         return lines.joined(separator: "\n") + "\n"
@@ -90,7 +101,18 @@ struct ResultRenderer {
         // that "sees none of the new one's: key 0xf39c332b" cannot read as its opposite.
         let detail = !check.passed ? runnerText.expectedGot(check.expected, check.actual)
             : check.expected == check.actual ? check.actual : runnerText.seenExpected(check.actual, check.expected)
-        return "  \(mark)  \(explain ? "" : style.dim("[\(key)]") + " ")" + text(runnerText.nameAndValue(check.name, detail))
+        let lines = text(runnerText.nameAndValue(check.name, detail))
+            .wrapped(width: style.width, prefix: "  \(mark)  \(explain ? "" : style.dim("[\(key)]") + " ")",
+                     hangingIndent: String(repeating: " ", count: 8))
+        return summarised(lines).joined(separator: "\n")
+    }
+
+    /// A value of many lines (a mount table, a whole listing) summarised to its first lines;
+    /// JSON and JUnit keep it whole.
+    private func summarised(_ lines: [String], keeping count: Int = 4) -> [String] {
+        guard lines.count > count else { return lines }
+        let last = lines[count - 1]
+        return lines.prefix(count - 1) + [last.columns < style.width ? last + "…" : last.cut(to: style.width)]
     }
 
     /// Two observations side by side when both fit; otherwise one under the other.
@@ -109,9 +131,12 @@ struct ResultRenderer {
                 return "  " + left + String(repeating: " ", count: max(0, column - leftWidth)) + " │ " + right
             }
         }
-        // One under the other; a line wider than the terminal is cut, never wrapped.
+        // One under the other: the command wraps (a student copies it); a line of output wider
+        // than the terminal is cut.
         let cut = zip(observations, plain).map { o, lines in
-            [style.bold(lines[0].cut(to: style.width - 2)), style.dim(lines[1].cut(to: style.width - 2))]
+            [style.bold(lines[0].cut(to: style.width - 2))]
+                + wrapCommand(o.command.split(separator: "\n").map(String.init), width: style.width - 2, firstPrefix: "$ ",
+                              indent: "> ", continuation: "> ").map(style.dim)
                 + (o.output.isEmpty ? [style.dim(noOutput)] : lines.dropFirst(2).map { $0.cut(to: style.width - 2) })
         }
         return Array(cut.flatMap { block in block.map { "  " + $0 } + [""] }.dropLast())
@@ -129,6 +154,18 @@ struct ResultRenderer {
         return (explain ? "\n" : "")
             + text(runnerText.experimentSummary(result.id, verdict, result.checkCount - failed, result.checkCount))
             + notCarriedOut + text(runnerText.inMilliseconds(Int((result.seconds * 1000).rounded()))) + "\n"
+    }
+
+    /// After a run that passed: the next chapter the student has not passed, in course
+    /// order after `last`, and the command that runs it; or, with every chapter passed, where
+    /// the graded exercises are.
+    func next(after last: String?, passed: Set<String>) -> String {
+        let all = Catalog.all
+        let start = all.firstIndex { $0.id == last }.map { $0 + 1 } ?? 0
+        let next = (all[start...] + all[..<start]).first { !passed.contains($0.id) }
+        let said = next.map { runnerText.nextChapter("runner run \($0.id) --explain", $0.title) }
+            ?? runnerText.everyChapterPassed("runner lesson \(all.first?.id ?? "")")
+        return text(said).wrapped(width: style.width, hangingIndent: "  ").map(style.bold).joined(separator: "\n")
     }
 
     /// One line after several experiments: how many ended how, all checks, all time.
