@@ -43,6 +43,17 @@ struct RootlessTests {
         #expect(run.errors.contains("cannot run user-namespace on this host: needs real root"), "\(run.errors)")
     }
 
+    @Test func doctorWithoutRootNeverSaysOkForWhatNeedsSudo() throws {
+        try requireRoot()
+        let doctor = try runCommand(testSandbox + Self.asNobody + [runnerPath, "doctor", "--color", "never"])
+        #expect(doctor.exitCode == 0, "\(doctor.output)")
+        for experiment in Catalog.all where experiment.needsRealRoot != nil {
+            let line = doctor.output.split(separator: "\n").first { $0.contains(" \(experiment.id) needs ") }
+            #expect(line?.hasPrefix("note ") == true && line?.contains("needs real root") == true, "\(doctor.output)")
+        }
+        #expect(doctor.output.contains("Next: `runner list`"))
+    }
+
     @Test func theSandboxsUserNamespaceIsNewAndMapsOnlyTheUser() throws {
         try requireRoot()
         // The runner's shell in its sandbox, as nobody: root there, nobody outside.
