@@ -282,10 +282,13 @@ static int nslab_operation_allowed(const struct nslab_operation *op, int owned) 
     case NSLAB_OP_PIVOT_ROOT:
     case NSLAB_OP_MOUNT_SETATTR: return (owned & CLONE_NEWNS) != 0;
     case NSLAB_OP_LINK_UP: return (owned & CLONE_NEWNET) != 0;
+    case NSLAB_OP_ENTER_TIME_FOR_CHILDREN: return (owned & CLONE_NEWTIME) != 0;
     case NSLAB_OP_WRITE_FILE: {
         const char *path = op->arguments.write_file.path;
         return strncmp(path, "/proc/self/", 11) == 0 ||
-               ((owned & CLONE_NEWUSER) && strncmp(path, "/proc/sys/user/", 15) == 0);
+               ((owned & CLONE_NEWUSER) && strncmp(path, "/proc/sys/user/", 15) == 0) ||
+               // the last pid of the PID namespace the child is pid 1 of
+               ((owned & CLONE_NEWPID) && strcmp(path, "/proc/sys/kernel/ns_last_pid") == 0);
     }
     default: return 1;
     }
@@ -329,6 +332,18 @@ static int nslab_link_up(const char *name) {
 
 // One operation; -1 with errno on failure. Only async-signal-safe calls: the parent
 // prepared every argument (a capability set arrives as capset(2)'s data, not as text).
+// Moves the caller into the time namespace its children would be born in, as unshare(1)
+// --time does by forking: the offsets written before now hold, and cannot change any more.
+static int nslab_enter_time_for_children(void) {
+    int fd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int result = setns(fd, CLONE_NEWTIME);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return result;
+}
+
 static int nslab_operate(const struct nslab_operation *op) {
     const __typeof__(op->arguments) *a = &op->arguments;
     switch (op->kind) {
@@ -352,6 +367,7 @@ static int nslab_operate(const struct nslab_operation *op) {
         return (int)syscall(SYS_mount_setattr, AT_FDCWD, a->mount_setattr.path,
                             a->mount_setattr.recursive ? AT_RECURSIVE : 0, &attr, sizeof attr);
     }
+    case NSLAB_OP_ENTER_TIME_FOR_CHILDREN: return nslab_enter_time_for_children();
     case NSLAB_OP_SETRLIMIT: {
         struct rlimit limit = {a->rlimit.limit, a->rlimit.limit};
         return setrlimit(a->rlimit.resource, &limit);
@@ -499,8 +515,8 @@ static int nslab_child_entry(void *argument) {
 }
 
 // Whether the child may share the parent's memory until exec: not when it makes or joins a
-// user namespace, or joins a time namespace, which the kernel allows only a process that
-// shares its memory with none.
+// user namespace, or joins or enters a time namespace, which the kernel allows only a
+// process that shares its memory with none.
 static int nslab_may_share_memory(const struct nslab_spawn_spec *spec) {
     if (spec->namespace_flags & CLONE_NEWUSER) return 0;
     for (int i = 0; i < spec->join_count; i++) {
@@ -508,6 +524,9 @@ static int nslab_may_share_memory(const struct nslab_spawn_spec *spec) {
     }
     for (int i = 0; i < spec->join_count; i++) {
         if (spec->join_types[i] == CLONE_NEWUSER || spec->join_types[i] == CLONE_NEWTIME) return 0;
+    }
+    for (int i = 0; i < spec->operation_count; i++) {
+        if (spec->operations[i].kind == NSLAB_OP_ENTER_TIME_FOR_CHILDREN) return 0;
     }
     return 1;
 }

@@ -31,6 +31,9 @@ public enum Operation: Sendable, Equatable, CustomStringConvertible {
     case setMountAttributes(String, set: UInt64, clear: UInt64 = 0, recursive: Bool)
     /// setrlimit(2), soft and hard limit alike.
     case setLimit(resource: Int32, Int)
+    /// setns(2) into its own /proc/self/ns/time_for_children: the process enters the time
+    /// namespace it made, whose offsets are then fixed (time_namespaces(7)).
+    case enterTimeNamespace
 
     /// `mount -o remount,bind,ro` for a whole tree: MOUNT_ATTR_RDONLY.
     public static func readOnly(_ path: String) -> Operation {
@@ -72,6 +75,7 @@ public enum Operation: Sendable, Equatable, CustomStringConvertible {
         case .setMountAttributes(let path, let set, let clear, let recursive):
             "mount_setattr(\(quoted(path)), \(recursive ? "AT_RECURSIVE" : "0"), set 0x\(String(set, radix: 16)), clear 0x\(String(clear, radix: 16)))"
         case .setLimit(let resource, let value): "setrlimit(\(Operation.limitNames[resource] ?? "\(resource)"), \(value))"
+        case .enterTimeNamespace: "setns(/proc/self/ns/time_for_children, CLONE_NEWTIME)"
         }
     }
 
@@ -108,6 +112,7 @@ public enum Operation: Sendable, Equatable, CustomStringConvertible {
             op.arguments.mount_setattr = .init(path: strings.optional(path), set: set, clear: clear, recursive: recursive ? 1 : 0)
         case .setLimit(let resource, let value):
             kind(NSLAB_OP_SETRLIMIT); op.arguments.rlimit = .init(resource: resource, limit: UInt64(value))
+        case .enterTimeNamespace: kind(NSLAB_OP_ENTER_TIME_FOR_CHILDREN)
         case .setCapabilities(let text):
             kind(NSLAB_OP_SET_CAPABILITIES)
             try withUnsafeMutableBytes(of: &op.arguments.capabilities) { buffer in

@@ -67,12 +67,21 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
     case killInit(signal: Int32)
     /// Spawned: children that wait until they are killed or the probe dies.
     case spawn(count: Int)
-    /// SetnsResult: the probe joins the namespace of this /proc/PID/ns file.
-    case setns(path: String)
+    /// SetnsResult: the probe joins the namespace of this /proc/PID/ns file, asking for
+    /// `kind` when given (setns(2)'s nstype; 0 otherwise).
+    case setns(path: String, kind: Namespace? = nil)
+    /// SetnsPidfdResult: the probe joins these namespaces of process `pid` at once, through a
+    /// pidfd (Linux 5.8).
+    case setnsPidfd(pid: Int, kinds: Set<Namespace>)
     /// ForkResult, after the child printed its own report of these sections.
     case fork(report: Set<ReportSection>)
     /// ZombieResult.
     case zombie
+    /// PID namespaces nested in one another until the kernel refuses (NestResult).
+    case nestPID
+    /// User namespaces nested in one another, each mapping the probe to itself, until the
+    /// kernel refuses (NestResult).
+    case nestUser
     /// WriteResult: opens the file for writing, and no more.
     case write(path: String)
     /// ListResult: the names in a directory.
@@ -111,9 +120,12 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
         case .orphan: "orphan"
         case .killInit(let signal): "kill-init=\(ProbeAction.signalWords[signal] ?? "\(signal)")"
         case .spawn(let count): "spawn=\(count)"
-        case .setns(let path): "setns=\(path)"
+        case .setns(let path, let kind): "setns=\(path)" + (kind.map { ",\($0.rawValue)" } ?? "")
+        case .setnsPidfd(let pid, let kinds): "setns-pidfd=\(pid):" + kinds.sorted().map(\.rawValue).joined(separator: ",")
         case .fork(let sections): "fork" + ReportSection.argument(sections)
         case .zombie: "zombie"
+        case .nestPID: "nest-pid"
+        case .nestUser: "nest-user"
         case .write(let path): "write=\(path)"
         case .list(let path): "ls=\(path)"
         case .awaitLinkGone(let name): "await-link-gone=\(name)"
@@ -220,6 +232,7 @@ public struct ProbeReport: ProbeEvent, Equatable {
     // clocks
     public let monotonic: Double?
     public let boottime: Double?
+    public let realtime: Double?
     /// What could not be read, in every report: a section whose read failed is absent too.
     public let errors: [ReportError]
     /// Set when the line outgrew the probe's buffer: only pid and errors are left.
@@ -307,6 +320,12 @@ public struct SetnsResult: ProbeActionResult {
     public let path: String
 }
 
+public struct SetnsPidfdResult: ProbeActionResult {
+    public static let event = "setns-pidfd"
+    public let pid: Int, errno: Int, error: String
+    public let kinds: String
+}
+
 /// fork: the child (-1 when fork failed) and its exit status.
 public struct ForkResult: ProbeActionResult {
     public static let event = "fork"
@@ -316,6 +335,16 @@ public struct ForkResult: ProbeActionResult {
 }
 
 /// zombie: a child's state in /proc/PID/stat before and after waitpid ("-": no such file).
+/// What nest-pid and nest-user report.
+public struct NestResult: ProbeActionResult {
+    public static let event = "nest"
+    public let pid: Int, errno: Int, error: String
+    /// "pid" or "user".
+    public let kind: String
+    /// How many namespaces it made, one inside the other, before one was refused.
+    public let made: Int
+}
+
 public struct ZombieResult: ProbeActionResult {
     public static let event = "zombie"
     public let pid: Int, errno: Int, error: String

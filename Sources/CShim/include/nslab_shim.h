@@ -46,6 +46,7 @@ enum nslab_operation_kind {
     NSLAB_OP_LINK_UP,          // name: an interface's; as `ip link set NAME up`
     NSLAB_OP_MOUNT_SETATTR,    // mount_setattr: MOUNT_ATTR_* set and cleared
     NSLAB_OP_SETRLIMIT,        // rlimit: soft and hard limit alike
+    NSLAB_OP_ENTER_TIME_FOR_CHILDREN,  // nothing: setns(2) into its own time_for_children
 };
 
 struct nslab_operation {

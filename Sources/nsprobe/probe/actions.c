@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#ifndef SYS_pidfd_open  // C libraries older than the call
+#define SYS_pidfd_open 434  // the same number on every architecture
+#endif
 
 // Prints "ready", then waits for a line (or EOF) on stdin, at most `seconds`. A probe that
 // is never released exits with 124, so a hold can never hang a run.
@@ -286,12 +291,54 @@ static int action_spawn(char *argument, const char *refused) {
     return 0;
 }
 
-static int action_setns(char *path, const char *refused) {
-    int fd = open(path ? path : "", O_RDONLY | O_CLOEXEC);
-    int error = fd < 0 ? errno : (setns(fd, 0) < 0 ? errno : 0);
+// The CLONE_NEW* flags of a list of kinds ("uts,ipc"), or -1 for a word that is no kind.
+static int kind_flags(const char *list) {
+    int flags = 0;
+    for (const char *word = list; *word;) {
+        size_t n = strcspn(word, ",");
+        int k = 0;
+        while (k < NSLAB_NAMESPACE_KIND_COUNT &&
+               (strlen(nslab_namespace_kinds[k].name) != n || strncmp(nslab_namespace_kinds[k].name, word, n) != 0)) {
+            k++;
+        }
+        if (k == NSLAB_NAMESPACE_KIND_COUNT) return -1;
+        flags |= nslab_namespace_kinds[k].flag;
+        word += n + (word[n] == ',');
+    }
+    return flags;
+}
+
+// setns=PATH joins the namespace of a /proc/PID/ns file, whatever its kind; setns=PATH,KIND
+// asks for that kind (EINVAL when the file is of another).
+static int action_setns(char *argument, const char *refused) {
+    char *path = argument ? argument : "";
+    char *kind = strchr(path, ',');
+    if (kind) *kind++ = 0;
+    int type = kind ? kind_flags(kind) : 0;
+    if (type < 0) return unknown_word("kind", kind);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int error = fd < 0 ? errno : (setns(fd, type) < 0 ? errno : 0);
     if (fd >= 0) close(fd);
     begin("setns");
     put_field("path", path);
+    put_errno(error);
+    end();
+    return 0;
+}
+
+// setns-pidfd=PID:KINDS joins several namespaces of a process at once, through a pidfd
+// (pidfd_open(2), setns(2) since Linux 5.8), all or none.
+static int action_setns_pidfd(char *argument, const char *refused) {
+    char *colon = argument ? strchr(argument, ':') : NULL;
+    if (!colon) return unknown_word("action", argument ? argument : "");
+    *colon = 0;
+    int flags = kind_flags(colon + 1);
+    if (flags < 0) return unknown_word("kind", colon + 1);
+    int fd = (int)syscall(SYS_pidfd_open, (pid_t)atoi(argument), 0);
+    int error = fd < 0 ? errno : (setns(fd, flags) < 0 ? errno : 0);
+    if (fd >= 0) close(fd);
+    begin("setns-pidfd");
+    put_field("kinds", colon + 1);
     put_errno(error);
     end();
     return 0;
@@ -367,6 +414,39 @@ static int action_zombie(char *argument, const char *refused) {
          (int)child, before, after);
     put_errno(0);
     end();
+    return 0;
+}
+
+// Nests PID namespaces as deep as the kernel allows: unshare(CLONE_NEWPID), fork, and again
+// in the child, which is pid 1 one level down. The deepest process reports how many levels
+// it made and why the next was refused (pid_namespaces(7): 32 at most); each level waits
+// for the one below, and only the probe itself goes on. Last among a probe's actions: its
+// own children are born one level down afterwards.
+static int action_nest_pid(char *argument, const char *refused) {
+    int made = 0, error = 0;
+    for (;;) {
+        if (unshare(CLONE_NEWPID) < 0) {
+            error = errno;
+            break;
+        }
+        pid_t child = fork();
+        if (child < 0) {
+            error = errno;
+            break;
+        }
+        if (child > 0) {
+            waitpid(child, NULL, 0);
+            if (made > 0) _exit(0);
+            return 0;
+        }
+        made++;
+    }
+    begin("nest");
+    put_field("kind", "pid");
+    putf(",\"made\":%d", made);
+    put_errno(error);
+    end();
+    if (made > 0) _exit(0);
     return 0;
 }
 
@@ -542,31 +622,19 @@ static gid_t outer_gid = (gid_t)-1;
 // allows a new user namespace, and anything else only from inside one. The namespaces made
 // are recorded as the probe's own (made_here).
 static int action_unshare(char *list, const char *refused) {
-    int flags = 0, error = 0;
-    for (const char *word = list ? list : ""; *word;) {
-        size_t n = strcspn(word, ",");
-        int k = 0;
-        while (k < NSLAB_NAMESPACE_KIND_COUNT &&
-               (strlen(nslab_namespace_kinds[k].name) != n || strncmp(nslab_namespace_kinds[k].name, word, n) != 0)) {
-            k++;
-        }
-        // A kind that a process enters only through its children cannot move the probe.
-        if (k == NSLAB_NAMESPACE_KIND_COUNT || nslab_namespace_kinds[k].children_link) {
-            error = EINVAL;
-        } else {
-            flags |= nslab_namespace_kinds[k].flag;
-        }
-        word += n + (word[n] == ',');
-    }
+    int flags = kind_flags(list ? list : "");
+    int error = flags < 0 ? EINVAL : 0;
     uid_t uid = geteuid();
     gid_t gid = getegid();
     if (!error && unshare(flags) < 0) error = errno;
     if (!error) {
         if (flags & CLONE_NEWUSER) outer_uid = uid, outer_gid = gid;
+        // A kind the caller's children enter (pid, time) is made for them: its link is theirs.
         for (int k = 0; k < NSLAB_NAMESPACE_KIND_COUNT; k++) {
+            const struct nslab_namespace_kind *kind = &nslab_namespace_kinds[k];
             char path[64];
             struct stat st;
-            snprintf(path, sizeof path, "/proc/self/ns/%s", nslab_namespace_kinds[k].name);
+            snprintf(path, sizeof path, "/proc/self/ns/%s", kind->children_link ? kind->children_link : kind->name);
             if ((flags & nslab_namespace_kinds[k].flag) && stat(path, &st) == 0) {
                 note_made_here(nslab_namespace_kinds[k].name, (unsigned long long)st.st_ino);
             }
@@ -612,6 +680,36 @@ static int action_map_root(char *argument, const char *refused) {
     return 0;
 }
 
+// Nests user namespaces as deep as the kernel allows: unshare(CLONE_NEWUSER), then maps the
+// probe to root in it (a user namespace's creator must be mapped in its parent to make the
+// next), and again. Reports how many it made and why the next was refused. Last among a
+// probe's actions: it ends deep down, its ids mapped only to the first one's.
+static int action_nest_user(char *argument, const char *refused) {
+    int made = 0, error = 0;
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+    char map[64];
+    for (;;) {
+        if (unshare(CLONE_NEWUSER) < 0) {
+            error = errno;
+            break;
+        }
+        made++;
+        error = write_text("/proc/self/setgroups", "deny");
+        if (!error) snprintf(map, sizeof map, "%u %u 1", (unsigned)uid, (unsigned)uid);
+        if (!error) error = write_text("/proc/self/uid_map", map);
+        if (!error) snprintf(map, sizeof map, "%u %u 1", (unsigned)gid, (unsigned)gid);
+        if (!error) error = write_text("/proc/self/gid_map", map);
+        if (error) break;
+    }
+    begin("nest");
+    put_field("kind", "user");
+    putf(",\"made\":%d", made);
+    put_errno(error);
+    end();
+    return 0;
+}
+
 // A word the probe does not know, `what` being "action" or "section": a usage event, and the
 // probe's exit status 2.
 int unknown_word(const char *what, const char *word) {
@@ -633,11 +731,14 @@ const struct nsprobe_action nsprobe_actions[] = {
     {"spawn", action_spawn, NULL},
     {"fork", action_fork, NULL},
     {"zombie", action_zombie, NULL},
+    {"nest-pid", action_nest_pid, NULL},
+    {"nest-user", action_nest_user, NULL},
     {"write", action_write, NULL},
     {"ls", action_ls, NULL},
     {"read", action_read, NULL},
     {"await-link-gone", action_await_link_gone, NULL},
     {"setns", action_setns, NULL},
+    {"setns-pidfd", action_setns_pidfd, NULL},
     {"chroot-escape", action_chroot_escape, NULL},
     {"unshare", action_unshare, NULL},
     {"map-root", action_map_root, NULL},

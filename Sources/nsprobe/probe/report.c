@@ -442,8 +442,8 @@ static void build_report(unsigned chosen) {
     if (chosen & SECTION(INTERFACES)) put_interfaces();
     if (chosen & SECTION(ROUTES)) put_routes();
     if (chosen & SECTION(CLOCKS)) {
-        putf(",\"monotonic\":%.6f,\"boottime\":%.6f", clock_seconds(CLOCK_MONOTONIC),
-             clock_seconds(CLOCK_BOOTTIME));
+        putf(",\"monotonic\":%.6f,\"boottime\":%.6f,\"realtime\":%.6f", clock_seconds(CLOCK_MONOTONIC),
+             clock_seconds(CLOCK_BOOTTIME), clock_seconds(CLOCK_REALTIME));
     }
     put_errors();
 }
