@@ -21,7 +21,7 @@ public let mountNamespace = Experiment(
     demoHostSetup: [.mount(source: nil, target: Workbench.path, flags: UInt(MS_SHARED))],
     workbench: [.file("binding/source/a", text: "written before the bind mount\n"), .directory("binding/target"),
                 .directory("propagation/peer"), .file("unmount/data/note", text: "a file on the busy mount\n"),
-                .directory("unmount/target"), .directory("unmount/expiring")],
+                .directory("unmount/target"), .directory("unmount/expiring"), .file("unmount/image", text: "not a filesystem\n")],
     shellTries: ["findmnt -o TARGET,PROPAGATION /mnt", "mount --bind /mnt/binding/source /mnt/binding/target; ls /mnt/binding/target",
                  "readlink /proc/self/ns/mnt"],
     steps: [
@@ -108,40 +108,53 @@ public let mountNamespace = Experiment(
 
         Step("unmount", say.unmountTitle,
              shell: "unshare --mount sh -c 'mount -t tmpfs lab /mnt && cd /mnt && { umount /mnt || echo \"umount: exit $?\"; } && umount --lazy /mnt && echo still here > note && cat note && grep -c \" /mnt \" /proc/self/mountinfo || true'",
-             syscalls: ["umount2(\"\(unmountTarget)\", 0)", "umount2(\"\(unmountTarget)\", MNT_DETACH)",
-                        "umount2(\"\(expiring)\", MNT_EXPIRE)"]) { lab in
+             syscalls: ["umount2(\"\(unmountTarget)\", 0)", "umount2(\"\(unmountTarget)\", MNT_FORCE)",
+                        "umount2(\"\(unmountTarget)\", MNT_DETACH)", "umount2(\"\(expiring)\", MNT_EXPIRE)",
+                        "mount(\"\(image)\", \"\(unmountTarget)\", \"ext4\", 0, NULL)"]) { lab in
             // One new namespace, whose first process keeps its working directory on the mount.
             let setup: [Operation] = [.makeRootPrivate, .bind("\(Workbench.path)/unmount/data", unmountTarget),
                                       .mount(source: "expiring", target: expiring, fstype: "tmpfs"), .chdir(unmountTarget)]
             let (inside, unmounter) = try lab.probe(.new([.mnt], setup), [.report([.ns]), .hold(), .write(path: "note"),
                                                                           .list(path: ".")]) { holder in
                 try lab.probe(try lab.inside(holder, [.mnt]), [
-                    .unmount(path: unmountTarget), .unmount(path: unmountTarget, flags: .detach), .report([.mounts, .ns]),
+                    .unmount(path: unmountTarget), .unmount(path: unmountTarget, flags: .force),
+                    .unmount(path: unmountTarget, flags: .detach), .report([.mounts, .ns]),
                     .unmount(path: expiring, flags: .expire), .unmount(path: expiring, flags: .expire), .report([.mounts]),
                 ])
             }
             let calls = try unmounter.probe.results(UnmountResult.self)
-            guard calls.count == 4 else { throw LabError(say.notFourCalls(calls.count)) }
+            guard calls.count == 5 else { throw LabError(say.notAllCalls(calls.count, 5)) }
+            // A filesystem on a regular file needs a block device: mount(8) would set up a loop
+            // device first; the system call alone refuses.
+            let notABlockDevice = try expectedRefusal {
+                try lab.run(.new([.mnt], [.makeRootPrivate, .mount(source: image, target: unmountTarget, fstype: "ext4")]), ["true"])
+            }
             let afterDetach = try unmounter.probe.report(0), afterExpire = try unmounter.probe.report(1)
             let written = try inside.probe.result(WriteResult.self), listed = try inside.probe.result(ListResult.self)
             return StepOutcome(
                 observations: [
-                    unmounter.observation(say.newAnotherProcess, command: "umount; umount --lazy; umount2(MNT_EXPIRE) ×2",
+                    unmounter.observation(say.newAnotherProcess, command: "umount; umount --force; umount --lazy; umount2(MNT_EXPIRE) ×2",
                                           output: calls.map { say.umount2Line($0.path, flagName($0.flags), $0.outcome) }
+                                              + [say.mountImageLine(image, notABlockDevice.outcome)]
                                               + [say.thenAt(unmountTarget, afterDetach.mountLine(at: unmountTarget) ?? say.mountsNotReported)]),
                     inside.observation(say.newProcessIn(unmountTarget), command: "echo >> note; ls",
                                        output: [say.openNote(written.outcome), say.lsLine(listed.entries.joined(separator: " "))]),
                 ],
                 checks: [
                     .fails(say.umountBusy(unmountTarget), with: "EBUSY", calls[0]),
-                    .succeeds(say.umountDetach(unmountTarget), calls[1]),
+                    .fails(say.umountForceBusy(unmountTarget), with: "EBUSY", calls[1]),
+                    .succeeds(say.umountDetach(unmountTarget), calls[2]),
                     .equal(say.goneFromMountinfo(unmountTarget), expected: words.noMount,
                            actual: afterDetach.mountLine(at: unmountTarget)),
                     .succeeds(say.stillOpensItsFile, written),
-                    .fails(say.expireMarks(expiring), with: "EAGAIN", calls[2]),
-                    .succeeds(say.expireUnmounts, calls[3]),
+                    .fails(say.expireMarks(expiring), with: "EAGAIN", calls[3]),
+                    .succeeds(say.expireUnmounts, calls[4]),
                     .equal(say.goneFromMountinfo(expiring), expected: words.noMount,
                            actual: afterExpire.mountLine(at: expiring)),
+                    // In a user namespace of its own (no sudo), ext4 may not be mounted at all.
+                    .equal(HostSupport.current().mapsEveryID ? say.regularFileAsExt4 : say.regularFileAsExt4InAUserNamespace,
+                           expected: Message.verbatim(HostSupport.current().mapsEveryID ? "ENOTBLK" : "EPERM"),
+                           actual: notABlockDevice.outcome),
                 ])
         },
     ])
@@ -151,6 +164,8 @@ private let bindTarget = "\(Workbench.path)/binding/target"
 private let peer = "\(Workbench.path)/propagation/peer"
 private let unmountTarget = "\(Workbench.path)/unmount/target"
 private let expiring = "\(Workbench.path)/unmount/expiring"
+/// A regular file, no block device: what `mount -t ext4` without a loop device is given.
+private let image = "\(Workbench.path)/unmount/image"
 
 private func flagName(_ flags: String) -> String {
     UnmountFlag(rawValue: flags)?.constantName ?? "0"
@@ -227,7 +242,7 @@ final class MountText: MessageTable {
     let afterMakeROldHasNoMountAt = Template("after mount --make-r{0} /, the old namespace has no mount at {1}", zh: "执行 mount --make-r{0} / 之后，旧命名空间在 {1} 处的挂载")
 
     let unmountTitle = Message("Unmounting: busy, lazy (MNT_DETACH) and expiring (MNT_EXPIRE)", zh: "卸载：忙碌、延迟（MNT_DETACH）与过期（MNT_EXPIRE）")
-    let notFourCalls = Template("the probe reported {0} of its 4 umount calls", zh: "探针报告了它 4 次 umount 调用中的 {0} 次")
+    let notAllCalls = Template("the probe reported {0} of its {1} umount calls", zh: "探针报告了它 {1} 次 umount 调用中的 {0} 次")
     let newAnotherProcess = Message("new namespace, another process", zh: "新命名空间，另一个进程")
     let umount2Line = Template("umount2({0}, {1}): {2}", zh: "umount2({0}, {1})：{2}")
     let thenAt = Template("then at {0}: {1}", zh: "随后 {0} 处：{1}")
@@ -235,6 +250,10 @@ final class MountText: MessageTable {
     let openNote = Template("open(note, O_WRONLY): {0}", zh: "open(note, O_WRONLY)：{0}")
     let lsLine = Template("ls: {0}", zh: "ls：{0}")
     let umountBusy = Template("umount2({0}, 0) while a process works there", zh: "有进程在那里工作时 umount2({0}, 0)")
+    let umountForceBusy = Template("umount2({0}, MNT_FORCE), busy still: tmpfs has no forced unmount", zh: "umount2({0}, MNT_FORCE)，依然忙：tmpfs 不支持强制卸载")
+    let mountImageLine = Template("mount {0} as ext4: {1}", zh: "把 {0} 作为 ext4 挂载：{1}")
+    let regularFileAsExt4 = Message("mounting a regular file as ext4, without a loop device", zh: "不经过 loop 设备，把普通文件作为 ext4 挂载")
+    let regularFileAsExt4InAUserNamespace = Message("mounting a regular file as ext4, in a user namespace, where ext4 cannot be mounted", zh: "在用户命名空间里把普通文件作为 ext4 挂载，而那里根本不能挂载 ext4")
     let umountDetach = Template("umount2({0}, MNT_DETACH), as umount --lazy", zh: "umount2({0}, MNT_DETACH)，即 umount --lazy")
     let goneFromMountinfo = Template("then {0} is gone from mountinfo", zh: "随后 mountinfo 里 {0} 处的挂载")
     let stillOpensItsFile = Message("the process there still opens its file for writing", zh: "那里的进程仍能以写方式打开它的文件")

@@ -16,24 +16,42 @@ public let pidNamespace = Experiment(
     // Two mount namespaces at once: the sandbox's and a fresh /proc's. PID: every one the run
     // makes (the sandbox's and nine), since the kernel gives a dead PID namespace's count back
     // only after an RCU grace period (delayed_free_pidns), so any of them may still count.
-    namespaceBudget: [.mnt: 2, .pid: 10],
+    namespaceBudget: [.mnt: 2, .pid: 42],  // pid-one nests up to 32 more, one inside the other
     shellTries: ["echo $$", "ps -e -o pid,ppid,cmd", "readlink /proc/self/ns/pid"],
     steps: [
         Step("pid-one", say.pidOne,
              shell: "unshare --pid --fork sh -c 'echo $$; exec grep NSpid /proc/self/status'",
-             syscalls: ["clone(CLONE_NEWPID)"]) { lab in
+             syscalls: ["clone(CLONE_NEWPID)", "write(/proc/sys/kernel/ns_last_pid, \"\(lastPidSet)\")",
+                        "unshare(CLONE_NEWPID) + fork() ×32"]) { lab in
             let show = ["sh", "-c", "echo \"\\$\\$ = $$\"; exec grep NSpid /proc/self/status"]
             let sides = try lab.probe([.oldSide, .new([.pid])], [.report([.process, .ns])], then: show)
             let old = sides[0], new = sides[1]
             let oldReport = try old.report, newReport = try new.report
+            // Its pid 1 sets the namespace's last pid: the next fork gets the one after it.
+            let lastPid = try lab.probe(.new([.pid], [.write("\(lastPidSet)", to: "/proc/sys/kernel/ns_last_pid")]),
+                                        [.fork(report: [])])
+            let forked = try? lastPid.probe.result(ForkResult.self)
+            // As deep as the kernel lets PID namespaces nest, from here.
+            let nesting = try lab.probe(.oldSide, [.report([.process]), .nestPID])
+            let nested = try? nesting.probe.result(NestResult.self)
             return StepOutcome(
-                observations: [old.observation(words.oldNamespace), new.observation(words.newNamespace)],
+                observations: [old.observation(words.oldNamespace), new.observation(words.newNamespace),
+                               Observation(say.lastPidLabel, command: "echo \(lastPidSet) > /proc/sys/kernel/ns_last_pid; sh -c 'echo $$'",
+                                           output: [say.forkedAs(forked.map { "\($0.child)" } ?? "?")]),
+                               Observation(say.nestingLabel, command: "unshare --pid --fork … (again and again)",
+                                           output: [say.nestedLevels(nested.map { "\($0.made)" } ?? "?", nested?.outcome ?? words.nothing)])],
                 checks: [
                     .differ(words.newNamespaceInode("pid"), old: oldReport.inode(.pid), new: newReport.inode(.pid)),
                     .equal(say.getpidInside, expected: 1, actual: newReport.pid),
                     .equal(say.nspidOutsideThenInside, expected: "\(new.pid) 1",
                            actual: newReport.nspid?.map(String.init).joined(separator: " ")),
                     .equal(say.getpidOfTheOldProcess, expected: Int(old.pid), actual: oldReport.pid),
+                    .equal(say.nextForkAfterLastPid, expected: lastPidSet + 1, actual: forked?.child),
+                    // The levels above this one (the runner's sandbox, any around it) are out
+                    // of sight from here: what is left of the 32 is at most 32, at least 1.
+                    Check(say.levelsMade, expected: say.upTo(maximumNesting), actual: nested.map { .verbatim("\($0.made)") } ?? words.nothing,
+                          passed: nested.map { (1...maximumNesting).contains($0.made) } ?? false),
+                    .fails(say.oneLevelDeeper, with: "ENOSPC", nested),
                 ])
         },
 
@@ -228,6 +246,11 @@ public let pidNamespace = Experiment(
 /// New PID and mount namespaces, the mounts made private, then a /proc of the new namespace.
 private let freshPIDNamespace = ProcessSpec.new([.pid, .mnt], [.makeRootPrivate, .mountFreshProc])
 
+/// What pid-one writes to its namespace's ns_last_pid: its next child is 100.
+private let lastPidSet = 99
+/// How deep PID namespaces nest, the initial one being level 0 (pid_namespaces(7)).
+private let maximumNesting = 32
+
 /// "orphan 4: its parent 3 exited", "new parent: 1, which reaped it".
 private func describeOrphan(_ result: OrphanResult) -> [Message] {
     guard !result.failed else { return [say.orphanFailed(result.error)] }
@@ -291,6 +314,14 @@ final class PIDText: MessageTable {
     let getpidInside = Message("getpid() inside", zh: "新命名空间里的 getpid()")
     let nspidOutsideThenInside = Message("NSpid: its pid outside, then inside", zh: "NSpid 字段，先是它在外面的 pid，再是里面的")
     let getpidOfTheOldProcess = Message("getpid() of the old process is its pid in the runner's namespace", zh: "旧进程的 getpid()，即它在 runner 所在命名空间里的 pid")
+    let lastPidLabel = Message("new namespace, its last pid set to 99", zh: "新命名空间，它的 last pid 设为 99")
+    let forkedAs = Template("the next fork: pid {0}", zh: "下一次 fork：pid {0}")
+    let nestingLabel = Message("PID namespaces, one inside the other", zh: "一个套一个的 PID 命名空间")
+    let nestedLevels = Template("{0} levels below this one; the next: {1}", zh: "在这一层之下嵌套了 {0} 层；再下一层：{1}")
+    let nextForkAfterLastPid = Message("the pid of the next fork after writing 99 to ns_last_pid", zh: "把 99 写入 ns_last_pid 后，下一次 fork 的 pid")
+    let levelsMade = Message("PID namespaces nested below this one", zh: "在这一层之下嵌套的 PID 命名空间")
+    let upTo = Template("1 to {0}: 32 levels below the initial namespace, minus this one's own depth", zh: "1 到 {0}：初始命名空间之下共 32 层，减去这一层自身的深度")
+    let oneLevelDeeper = Message("one level deeper", zh: "再深一层")
 
     let procRemount = Message("/proc must be mounted again", zh: "/proc 必须重新挂载")
     let hostsProcLabel = Message("new PID namespace, host's /proc", zh: "新 PID 命名空间，宿主机的 /proc")

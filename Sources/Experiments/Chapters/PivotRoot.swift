@@ -15,7 +15,9 @@ public let pivotRoot = Experiment(
     minimumKernel: "3.8",  // /proc/PID/ns/mnt
     needsCommands: ["sh"],
     demoHostNamespaces: [.mnt],
-    namespaceBudget: [.mnt: 3],  // the sandbox's, the demo host's, one new one at a time
+    // mnt: the sandbox's, the demo host's, one new one at a time; pid: the sandbox's and the two
+    // of pivot-root-dot, one after the other (the kernel frees a PID namespace's count later)
+    namespaceBudget: [.mnt: 3, .pid: 3],
     footprint: Footprint(mountPoints: [newRoot], mountSources: [Workbench.source]),
     workbench: [.busyboxRoot("rootfs")],
     shellTries: ["ls /", "cat /proc/self/mountinfo", "ps"],
@@ -23,6 +25,7 @@ public let pivotRoot = Experiment(
         Step("pivot-root", say.pivotRootTitle,
              shell: "unshare --mount sh -c 'mount -t tmpfs lab /mnt && sh fixtures/rootfs/make-rootfs.sh /mnt/rootfs && mkdir /mnt/rootfs/oldroot && { pivot_root /mnt/rootfs /mnt/rootfs/oldroot || mount --bind /mnt/rootfs /mnt/rootfs; } && pivot_root /mnt/rootfs /mnt/rootfs/oldroot && cd / && umount -l /oldroot && rmdir /oldroot && mount -t proc proc /proc && ls /'",
              syscalls: ["unshare(CLONE_NEWNS)", "pivot_root(\"\(newRoot)\", \"\(putOld)\")",
+                        "mount(NULL, \"/\", NULL, MS_REC|MS_SHARED, NULL)",
                         "mount(\"\(newRoot)\", \"\(newRoot)\", NULL, MS_BIND, NULL)", "umount2(\"/oldroot\", MNT_DETACH)",
                         "mount(\"proc\", \"/proc\", \"proc\", …)"]) { lab in
             let before = try lab.probe(.oldSide, [.list(path: newRoot), .report([.rootEntries, .ns])])
@@ -30,6 +33,12 @@ public let pivotRoot = Experiment(
             // Not a mount point yet: refused. The directory the try made is removed again.
             let refusal = try expectedRefusal { try lab.run(.new([.mnt], [.makeRootPrivate, .mkdir(putOld), .pivotRoot(newRoot: newRoot, putOld: putOld)]), ["true"]) }
             if access(putOld, F_OK) == 0 { rmdir(putOld) }
+            // A mount point now, but / shared (as on a systemd host): refused too, since the
+            // pivot would propagate to the peers.
+            let whileShared = try expectedRefusal {
+                try lab.run(.new([.mnt], [.makeRootPrivate, .mount(source: nil, target: "/", flags: UInt(MS_REC | MS_SHARED)),
+                                          .bind(newRoot, newRoot), .chdir(newRoot), .pivotRoot(newRoot: ".", putOld: ".")]), ["true"])
+            }
             let new = try lab.probe(.new([.mnt], intoNewRoot), [.report([.rootEntries, .mounts, .ns])], then: ["ls", "/"])
             let after = try lab.probe(.oldSide, [.report([.rootEntries, .mounts])])
             let inside = try new.report
@@ -38,11 +47,14 @@ public let pivotRoot = Experiment(
                     before.observation(words.oldNamespace, command: "ls \(newRoot)", output: listing(rootfs)),
                     Observation(say.beforeTheBindMount, command: "pivot_root \(newRoot) \(putOld)",
                                 output: [refusal.map(\.message) ?? say.itSucceeded]),
+                    Observation(say.withRootShared, command: "mount --make-rshared /; pivot_root . .",
+                                output: [whileShared.map(\.message) ?? say.itSucceeded]),
                     new.observation(say.afterIt),
                 ],
                 checks: [
                     .equal(say.notAMountPoint(newRoot), expected: Message.verbatim("EINVAL"),
                            actual: refusal.outcome),
+                    .equal(say.whileRootIsShared, expected: Message.verbatim("EINVAL"), actual: whileShared.outcome),
                     .equal(say.listsTheRootAfterPivot, expected: rootfs.entries.sorted(),
                            actual: inside.rootEntries?.sorted()),
                     .equal(say.theMountsItSees, expected: newRootAndProc, actual: inside.mounts.map(mountSummary)),
@@ -53,17 +65,28 @@ public let pivotRoot = Experiment(
         },
 
         Step("pivot-root-dot", say.pivotRootDotTitle,
-             shell: "unshare --mount sh -c 'mount -t tmpfs lab /mnt && sh fixtures/rootfs/make-rootfs.sh /mnt/rootfs && mount --bind /mnt/rootfs /mnt/rootfs && cd /mnt/rootfs && pivot_root . . && umount -l . && mount -t proc proc /proc && ls / && cat /proc/self/mountinfo'",
-             syscalls: ["chdir(\"\(newRoot)\")", "pivot_root(\".\", \".\")", "umount2(\".\", MNT_DETACH)"]) { lab in
+             shell: "unshare --mount --pid --fork sh -c 'mount -t tmpfs lab /mnt && sh fixtures/rootfs/make-rootfs.sh /mnt/rootfs && mount --bind /mnt/rootfs /mnt/rootfs && cd /mnt/rootfs && pivot_root . . && umount -l . && mount -t proc proc /proc && ls / && cat /proc/self/mountinfo && exec sh -c \"sh -c \\\"echo forked: \\\\$\\\\$\\\"; exec sh -c \\\"echo execed: \\\\$\\\\$\\\"\"'",
+             syscalls: ["clone(CLONE_NEWNS|CLONE_NEWPID)", "chdir(\"\(newRoot)\")", "pivot_root(\".\", \".\")",
+                        "umount2(\".\", MNT_DETACH)", "execve(\"/bin/sh\")"]) { lab in
             let rootfs = try lab.probe(.oldSide, [.list(path: newRoot)]).probe.result(ListResult.self)
-            let new = try lab.probe(.new([.mnt], intoNewRootByDot), [.report([.rootEntries, .mounts, .ns])],
+            let new = try lab.probe(.new([.mnt, .pid], intoNewRootByDot), [.report([.rootEntries, .mounts, .ns])],
                                     then: ["cat", "/proc/self/mountinfo"])
+            // The first process of the new root is pid 1 as long as it execs: a command it
+            // forks is pid 2; a command it execs is still pid 1, a container's init.
+            let pids = try lab.run(.new([.mnt, .pid], intoNewRootByDot), ["/bin/sh", "-c", forkThenExec])
             let inside = try new.report
+            let said = { (word: String) in
+                pids.lines.first { $0.hasPrefix(word + ": ") }.map { String($0.dropFirst(word.count + 2)) }
+            }
             return StepOutcome(
-                observations: [new.observation(words.newNamespace)],
+                observations: [new.observation(words.newNamespace),
+                               Observation(say.newRootsFirstProcess, command: "/bin/sh -c '\(forkThenExec)'", printed: pids.lines)],
                 checks: [
                     .equal(say.listsTheRoot, expected: rootfs.entries.sorted(), actual: inside.rootEntries?.sorted()),
                     .equal(say.stackedOldRootDetached, expected: newRootAndProc, actual: inside.mounts.map(mountSummary)),
+                    .equal(say.itsPid, expected: "1", actual: String(inside.pid)),
+                    .equal(say.aCommandItForks, expected: "2", actual: said("forked")),
+                    .equal(say.aCommandItExecs, expected: "1", actual: said("execed")),
                 ])
         },
 
@@ -131,6 +154,9 @@ private func mountSummary(_ mounts: [ProbeReport.MountEntry]) -> Message {
 /// What a process pivoted into the busybox root sees of mounts: the root and its /proc.
 private let newRootAndProc = Message.list([say.onTheBusyboxRoot, "/proc proc"])
 
+/// What the new root's first process runs: a command it forks, then one it execs.
+private let forkThenExec = "sh -c 'echo forked: $$'; exec sh -c 'echo execed: $$'"
+
 // MARK: - Graded exercise
 
 /// The busybox root the student's program must pivot into, under /exercise, different in
@@ -186,6 +212,12 @@ final class PivotRootText: MessageTable {
 
     let pivotRootDotTitle = Message("pivot_root(\".\", \".\"): no directory for the old root", zh: "pivot_root(\".\", \".\")：无需为旧根准备目录")
     let listsTheRoot = Message("/ lists the busybox root", zh: "/ 列出的是 busybox 根文件系统")
+    let newRootsFirstProcess = Message("the new root's first process, pid 1 of a new PID namespace", zh: "新根里的第一个进程，新 PID 命名空间的 1 号进程")
+    let itsPid = Message("the probe's pid, after the pivot and its exec", zh: "pivot 并 exec 之后探针的 pid")
+    let aCommandItForks = Message("the pid of a command sh forks", zh: "sh fork 出的命令的 pid")
+    let aCommandItExecs = Message("the pid of a command sh execs", zh: "sh exec 的命令的 pid")
+    let withRootShared = Message("new namespace, / made shared", zh: "新命名空间，/ 设为共享")
+    let whileRootIsShared = Message("pivot_root while / is shared", zh: "/ 为共享时的 pivot_root")
     let stackedOldRootDetached = Message("the old root, stacked on the new one by pivot_root, is detached", zh: "pivot_root 叠在新根之上的旧根已被分离")
 
     let chrootEscapeTitle = Message("chroot is not pivot_root: a chroot can be climbed out of", zh: "chroot 不是 pivot_root：可以从 chroot 里爬出去")

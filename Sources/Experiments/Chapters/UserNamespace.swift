@@ -93,7 +93,7 @@ public let userNamespace = Experiment(
         Step("map-errors", say.mapErrors,
              shell: .verbatim("unshare --user --keep-caps bash -c 'echo 0 0 1 > /proc/self/gid_map; echo deny > /proc/self/setgroups; echo 0 0 1 > /proc/self/gid_map && echo 0 0 1 > /proc/self/uid_map && id -u; echo 0 0 1 > /proc/self/uid_map || echo second write refused'"),
              syscalls: [say.gidMapWriteBeforeDeny, .verbatim("write(/proc/self/uid_map, \"0 1000 1\")"),
-                        say.uidMapWrittenTwice, .verbatim("write(/proc/PID/uid_map, \"0 0\")")]) { lab in
+                        say.uidMapWrittenTwice, .verbatim("write(/proc/PID/uid_map, \"0 0\")"), .verbatim("setresuid(5000, 5000, 5000)")]) { lab in
             // The child writes its own maps (an unprivileged writer: its capabilities are in
             // its new namespace only), then the runner writes a child's map twice, and badly.
             let selfMap = Operation.write("0 0 1", to: "/proc/self/gid_map")
@@ -106,9 +106,15 @@ public let userNamespace = Experiment(
                 (try expectedRefusal { try maps.write(pid: holder.pid) }, readTextFile("/proc/\(holder.pid)/uid_map"))
             }
             let malformed = try expectedRefusal { try lab.run(.new([.user], idMaps: IDMaps(uidMap: "0 0", gidMap: "0 0 1")), ["true"]) }
+            // Credentials must be mapped: a uid the map does not hold cannot be taken.
+            let unmapped = try expectedRefusal {
+                try lab.run(.new([.user], [.denySetgroups, selfMap, .write("0 0 1", to: "/proc/self/uid_map"), .setresuid(unmappedUID)]),
+                            ["true"])
+            }
             let lines: [(says: Template, error: SystemCallError?)] = [
                 (say.ownGIDMapBeforeDenyGave, noDeny), (say.ownUIDMapFor1000Gave, notMine),
                 (say.secondUIDMapWriteGave, twice), (say.lineWithoutCountGave, malformed),
+                (say.unmappedUIDGave, unmapped),
             ]
             let report = try done.report
             return StepOutcome(
@@ -128,6 +134,7 @@ public let userNamespace = Experiment(
                            actual: twice.map { say.nameAndValue($0.call.contains("/uid_map") ? "uid_map" : $0.call, $0.errnoName) }
                                ?? words.success),
                     .equal(say.lineWithoutCount, expected: Message.verbatim("EINVAL"), actual: malformed.outcome),
+                    .equal(say.unmappedUID, expected: Message.verbatim("EINVAL"), actual: unmapped.outcome),
                 ])
         },
 
@@ -221,6 +228,8 @@ public let userNamespace = Experiment(
     ])
 
 private let refusedName = "nslab-user"
+/// A uid no map of the step holds.
+private let unmappedUID: UInt32 = 5000
 private let rootlessName = "rootless"
 private let nobody: UInt32 = 65534
 private let ownedBy200 = "\(Workbench.path)/user/owned-by-200"
@@ -361,6 +370,7 @@ final class UserText: MessageTable {
     let ownUIDMapFor1000Gave = Template("its own uid_map, for uid 1000: {0}", zh: "它自己写 uid_map，映射 uid 1000：{0}")
     let secondUIDMapWriteGave = Template("the runner writes a uid_map a second time: {0}", zh: "runner 第二次写同一个 uid_map：{0}")
     let lineWithoutCountGave = Template("a map line without its count: {0}", zh: "缺少数量一栏的映射行：{0}")
+    let unmappedUIDGave = Template("setresuid(5000), a uid outside the map \"0 0 1\": {0}", zh: "setresuid(5000)，一个不在映射“0 0 1”里的 uid：{0}")
     let theWritesInOrder = Message("new namespace, the writes in order", zh: "新命名空间，按正确的顺序写入")
     let uidAndUIDMap = Template("uid {0}, uid_map {1}", zh: "uid {0}，uid_map {1}")
     let mappedByTheRunner = Message("new namespace, mapped by the runner", zh: "新命名空间，由 runner 写入映射")
@@ -370,6 +380,7 @@ final class UserText: MessageTable {
     let denyThenItsOwnIDs = Message("setgroups deny, then its own gid and uid: uid inside", zh: "先 setgroups deny，再映射自己的 gid 和 uid，之后里面的 uid")
     let secondWriteToAMap = Message("a second write to a map", zh: "第二次写同一个映射")
     let lineWithoutCount = Message("a map line without its count", zh: "缺少数量一栏的映射行")
+    let unmappedUID = Message("taking a uid the map does not hold (setresuid)", zh: "切换到映射里没有的 uid（setresuid）")
 
     let fileAccess = Message("Files through the map: owner 200 is 100 inside", zh: "透过映射看文件：属主 200 在里面是 100")
     let oldNamespaceRealRoot = Message("old namespace, real root", zh: "旧命名空间，真正的 root")
