@@ -35,7 +35,10 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BY_HAND = os.path.join(ROOT, "scripts", "by-hand")
-EXPERIMENTS = ["uts-namespace", "ipc-namespace", "pid-namespace"]
+# The experiments that have a by-hand script, in the course's order.
+COURSE = ["uts-namespace", "ipc-namespace", "pid-namespace", "mount-namespace", "pivot-root", "user-namespace",
+          "net-namespace", "time-namespace", "setns", "namespace-limits"]
+EXPERIMENTS = [id for id in COURSE if os.path.exists(os.path.join(BY_HAND, id + ".sh"))]
 RATIO_TARGET = 0.5
 ALL_RATIO_TARGET = 0.4
 RSS_TARGET_MIB = 16

@@ -26,7 +26,7 @@ struct RootlessTests {
         }
         let report = try decoder.decode(Report.self, from: Data(run.output.utf8))
         let needRoot = Catalog.all.filter { $0.needsRealRoot != nil }.map(\.id)
-        #expect(needRoot == ["user-namespace"])
+        #expect(needRoot == ["user-namespace", "setns"])
         #expect(report.experiments.map(\.id) == Catalog.all.map(\.id).filter { !needRoot.contains($0) })
         for experiment in report.experiments {
             #expect(experiment.verdict == .pass, "\(experiment.id): \(experiment.steps.compactMap(\.firstFailure).map(\.name))")
