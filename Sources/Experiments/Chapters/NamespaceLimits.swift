@@ -4,7 +4,7 @@ import Glibc
 /// has its own max_*_namespaces, which bound the namespaces made in it and below it; past
 /// a limit, clone(2) and unshare(2) fail with ENOSPC; user namespaces nest only so deep. All
 /// of it inside user namespaces the runner made: the machine's limits are never touched.
-let limitsChapter = Chapter(namespaceLimits, exercises: [], messages: say)
+let limitsChapter = Chapter(namespaceLimits, exercises: [limitsExercise], messages: say)
 private let say = LimitsText()
 
 public let namespaceLimits = Experiment(
@@ -102,6 +102,26 @@ private let rootToRoot = IDMaps(setgroups: "deny", uidMap: "0 0 1", gidMap: "0 0
 /// parent is at level 33 (user_namespaces(7) says 32; the kernel counts the initial as 0).
 private let maximumUserNesting = 33
 
+// MARK: - Graded exercise
+
+/// The limit the student's program must set, different in every run.
+struct LimitsExerciseValues: ExerciseValues {
+    let limit: Int
+    var placeholders: [(name: String, value: String)] { [("limit", "\(limit)")] }
+}
+
+let limitsExercise = Exercise(
+    id: "namespace-limits", task: say.task,
+    choose: { random in LimitsExerciseValues(limit: random.number(2...99)) }
+) { paused, values in
+    // The grader's own probe, in the command's user namespace, reads the limit there.
+    let inside = try paused.look(joining: [.user], [.read(path: utsLimit)]).result(ReadResult.self)
+    return [
+        paused.newNamespace(.user),
+        .equal(say.theLimitTheCommandSees, expected: "\(values.limit)", actual: inside.text?.trimmingNewline),
+    ]
+}
+
 // MARK: - What the chapter says
 
 final class LimitsText: MessageTable {
@@ -130,4 +150,7 @@ final class LimitsText: MessageTable {
     let userNamespacesNested = Message("user namespaces nested below where the runner runs", zh: "在 runner 所在之处之下嵌套的用户命名空间")
     let upTo = Template("1 to {0}: {0} below the initial user namespace, minus the depth where the runner runs", zh: "1 到 {0}：初始用户命名空间之下共 {0} 层，减去 runner 所在之处的深度")
     let oneLevelDeeper = Message("one level deeper", zh: "再深一层")
+
+    let task = Message("run the command in a new user namespace, root in it mapped to the sandbox's root (0 0 1), whose max_uts_namespaces is {limit}", zh: "在一个新的用户命名空间里运行命令，其中的 root 映射为沙箱的 root（0 0 1），该命名空间的 max_uts_namespaces 为 {limit}")
+    let theLimitTheCommandSees = Message("max_uts_namespaces in the command's user namespace", zh: "命令所在用户命名空间里的 max_uts_namespaces")
 }
