@@ -73,6 +73,9 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
     /// SetnsPidfdResult: the probe joins these namespaces of process `pid` at once, through a
     /// pidfd (Linux 5.8).
     case setnsPidfd(pid: Int, kinds: Set<Namespace>)
+    /// ForkResult, after a child made by clone(2) in new namespaces of these kinds printed
+    /// its own report (ns and process); the probe stays where it is.
+    case clone(Set<Namespace>)
     /// ForkResult, after the child printed its own report of these sections.
     case fork(report: Set<ReportSection>)
     /// ZombieResult.
@@ -125,6 +128,7 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
         case .fork(let sections): "fork" + ReportSection.argument(sections)
         case .zombie: "zombie"
         case .nestPID: "nest-pid"
+        case .clone(let kinds): "clone=" + kinds.sorted().map(\.rawValue).joined(separator: ",")
         case .nestUser: "nest-user"
         case .write(let path): "write=\(path)"
         case .list(let path): "ls=\(path)"
