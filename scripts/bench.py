@@ -225,6 +225,11 @@ def main():
             + (["--grade"] if args.grade else [])
         os.execvp(argv[0], argv)
 
+    # A passing run records the student's progress: the bench's runs record theirs in a folder
+    # of their own, removed at the end, never in the caller's home.
+    state = tempfile.TemporaryDirectory(prefix="nslab-bench-state-")
+    os.environ["XDG_STATE_HOME"] = state.name
+
     probe = os.path.join(os.path.dirname(args.runner), "nslab_nsprobe.resources", "nsprobe")
     shell = shutil.which("dash") or "sh"
     if not os.access("/usr/bin/time", os.X_OK):
