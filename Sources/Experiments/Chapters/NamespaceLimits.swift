@@ -39,13 +39,16 @@ public let namespaceLimits = Experiment(
         Step("limit-reached", say.limitReached,
              shell: "unshare --user --map-root-user sh -c 'echo 1 > \(utsLimit); unshare --uts unshare --uts true || echo refused'",
              syscalls: ["write(\(utsLimit), \"1\")", "unshare(CLONE_NEWUTS) ×2"]) { lab in
+            let outside = try lab.probe(.oldSide, [.report([.ns])]).report
             let probe = try lab.probe(.new([.user], [.write("1", to: utsLimit)], idMaps: rootToRoot),
-                                      [.read(path: utsLimit), .unshare([.uts]), .unshare([.uts])])
+                                      [.read(path: utsLimit), .unshare([.uts]), .unshare([.uts]), .report([.ns, .process])])
             let calls = try probe.probe.results(UnshareResult.self)
             let limit = (try? probe.probe.result(ReadResult.self))?.text?.trimmingNewline
             return StepOutcome(
                 observations: [probe.observation(say.aNewUserNamespace, command: "echo 1 > \(utsLimit); unshare --uts; unshare --uts",
-                                                 output: [say.limitIs(limit ?? "?")] + calls.map { say.unshareGave($0.outcome) })],
+                                                 output: [say.limitIs(limit ?? "?")] + calls.map { say.unshareGave($0.outcome) }),
+                               Observation(say.whatItMade, command: "lsns --type user --type uts",
+                                           printed: lsns(try? probe.report, outside: outside))],
                 checks: [
                     .equal(say.theLimitInside, expected: "1", actual: limit),
                     .succeeds(say.aFirstUTSNamespace, calls.first),
@@ -96,6 +99,22 @@ public let namespaceLimits = Experiment(
     ])
 
 private let utsLimit = "/proc/sys/user/max_uts_namespaces"
+
+/// What a probe made, as lsns(8) lists namespaces: those of its kinds (user, uts) whose inode
+/// differs from the old side's, with the one process in each.
+private func lsns(_ report: ProbeReport?, outside: ProbeReport) -> [String] {
+    guard let report else { return [] }
+    let made = [Namespace.user, .uts].filter { report.inode($0) != nil && report.inode($0) != outside.inode($0) }
+    return ["        NS TYPE  NPROCS   PID USER COMMAND"] + made.map { kind in
+        let inode = report.inode(kind).map(String.init) ?? "?"
+        return inode.rightAligned(10) + " " + kind.rawValue.padding(toLength: 5, withPad: " ", startingAt: 0)
+            + "      1 " + String(report.pid).rightAligned(5) + " root nsprobe"
+    }
+}
+
+private extension String {
+    func rightAligned(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}
 /// Root inside is root outside: the runner's own ids, in a user namespace it made.
 private let rootToRoot = IDMaps(setgroups: "deny", uidMap: "0 0 1", gidMap: "0 0 1")
 /// How many user namespaces nest below the initial one: the kernel refuses a new one whose
@@ -136,6 +155,7 @@ final class LimitsText: MessageTable {
     let limitIs = Template("max_uts_namespaces: {0}", zh: "max_uts_namespaces：{0}")
     let unshareGave = Template("unshare(CLONE_NEWUTS): {0}", zh: "unshare(CLONE_NEWUTS)：{0}")
     let theLimitInside = Message("the limit inside", zh: "新命名空间里的上限")
+    let whatItMade = Message("the namespaces it made, as lsns lists them", zh: "它创建的命名空间，按 lsns 的格式列出")
     let aFirstUTSNamespace = Message("a first UTS namespace", zh: "第一个 UTS 命名空间")
     let aSecondOne = Message("a second one, past the limit of 1", zh: "第二个，超过了上限 1")
 
