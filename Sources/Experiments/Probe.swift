@@ -73,6 +73,8 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
     /// SetnsPidfdResult: the probe joins these namespaces of process `pid` at once, through a
     /// pidfd (Linux 5.8).
     case setnsPidfd(pid: Int, kinds: Set<Namespace>)
+    /// HolderResult: a child in new namespaces of these kinds, held for others to join.
+    case holder(Set<Namespace>)
     /// ForkResult, after a child made by clone(2) in new namespaces of these kinds printed
     /// its own report (ns and process); the probe stays where it is.
     case clone(Set<Namespace>)
@@ -129,6 +131,7 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
         case .zombie: "zombie"
         case .nestPID: "nest-pid"
         case .clone(let kinds): "clone=" + kinds.sorted().map(\.rawValue).joined(separator: ",")
+        case .holder(let kinds): "holder=" + kinds.sorted().map(\.rawValue).joined(separator: ",")
         case .nestUser: "nest-user"
         case .write(let path): "write=\(path)"
         case .list(let path): "ls=\(path)"
@@ -331,6 +334,15 @@ public struct SetnsPidfdResult: ProbeActionResult {
 }
 
 /// fork: the child (-1 when fork failed) and its exit status.
+public struct HolderResult: ProbeActionResult {
+    public static let event = "holder"
+    public let pid: Int, errno: Int, error: String
+    /// The holder's pid, as the probe that forked it sees it.
+    public let child: Int
+    /// The inode of each namespace it made, by kind.
+    public let ns: [String: UInt64]
+}
+
 public struct ForkResult: ProbeActionResult {
     public static let event = "fork"
     public let pid: Int, errno: Int, error: String

@@ -96,6 +96,7 @@ struct GradeTests {
         ("hostname-too-late", "uts-namespace", "the sandbox that plays the host", "your program renamed the host: sandbox hostname was "),
         ("time-offsets-too-late", "time-namespace", "timens_offsets the command sees", "got monotonic 0 0; boottime 0 0"),
         ("limits-in-the-parent", "namespace-limits", "max_uts_namespaces in the command's user namespace", "got 2147483647"),
+        ("setns-uts-only", "setns", "ipc namespace of the command", "ipc namespace of the command: expected process 2's, got the sandbox's"),
         ("no-namespace", "uts-namespace", "uts namespace of the command, not the sandbox's", "the sandbox's"),
         ("no-command", "uts-namespace", "the probe ran", "the probe never ran: does your program run the command it is given"),
         ("flood", "uts-namespace", "its output within 1048576 bytes", "the rest was read and dropped"),

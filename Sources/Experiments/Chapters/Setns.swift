@@ -4,7 +4,7 @@ import Glibc
 /// through its /proc/PID/ns files, or all at once through a pidfd; joining needs
 /// CAP_SYS_ADMIN over the namespace and in one's own user namespace, which is why a user
 /// namespace is joined first; a PID join moves only the children to come.
-let setnsChapter = Chapter(setnsExperiment, exercises: [], messages: say)
+let setnsChapter = Chapter(setnsExperiment, exercises: [setnsExercise], messages: say)
 private let say = SetnsText()
 
 public let setnsExperiment = Experiment(
@@ -133,6 +133,33 @@ private let heldName = "held"
 private let holding = ProcessSpec.new([.uts], [.sethostname(heldName)])
 private let nobody: UInt32 = 65534
 
+// MARK: - Graded exercise
+
+/// The process whose namespaces the student's program must join: the sandbox's init forks it
+/// first, so in the sandbox's PID namespace, where the program runs, it is pid 2.
+struct SetnsExerciseValues: ExerciseValues {
+    var placeholders: [(name: String, value: String)] { [("pid", "\(holderPid)")] }
+}
+
+private let holderPid = 2
+
+let setnsExercise = Exercise(
+    id: "setns", task: say.task,
+    choose: { _ in SetnsExerciseValues() },
+    sandboxSetup: { _ in [.holder([.uts, .ipc])] }
+) { paused, _ in
+    let holder = try paused.sandbox.setupResult(HolderResult.self)
+    // Not where the placeholder said: the grader, not the student, would be wrong.
+    guard holder.child == holderPid else { throw LabError(say.holderElsewhere(holder.child, holderPid)) }
+    // Said in words, never by inode: the same seed gives the same report.
+    return [Namespace.uts, .ipc].map { kind in
+        let seen = paused.probe.inode(kind)
+        let which = seen == nil ? words.nothing : seen == holder.ns[kind.rawValue] ? say.process2s
+            : seen == paused.sandbox.inode(kind) ? say.theSandboxs : say.anotherOne
+        return .equal(say.theHoldersNamespace(kind.rawValue), expected: say.process2s, actual: which)
+    }
+}
+
 // MARK: - What the chapter says
 
 final class SetnsText: MessageTable {
@@ -174,4 +201,11 @@ final class SetnsText: MessageTable {
     let theUserNamespace = Message("the user namespace, whose owner nobody is", zh: "用户命名空间，其所有者是 nobody")
     let theUTSNamespaceThen = Message("the UTS namespace, from inside it", zh: "在用户命名空间里再加入 UTS 命名空间")
     let itsUserNamespaceAfter = Message("its user namespace afterwards, the holder's", zh: "之后它的用户命名空间，即持有者的")
+
+    let task = Message("run the command in the UTS and IPC namespaces of process {pid}, which the grader started in the sandbox", zh: "在进程 {pid} 的 UTS 和 IPC 命名空间里运行命令，该进程是评分器在沙箱里启动的")
+    let theHoldersNamespace = Template("{0} namespace of the command", zh: "命令所在的 {0} 命名空间")
+    let process2s = Message("process 2's", zh: "2 号进程的")
+    let theSandboxs = Message("the sandbox's", zh: "沙箱的")
+    let anotherOne = Message("another one", zh: "另一个")
+    let holderElsewhere = Template("the process to join is pid {0} in the sandbox, not {1}", zh: "要加入的进程在沙箱里是 pid {0}，而不是 {1}")
 }

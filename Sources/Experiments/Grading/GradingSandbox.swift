@@ -24,6 +24,9 @@ final class GradingSandbox {
     private var reportsLeft = 0
     /// The report it gave right after its setup, for the first snapshot.
     private var firstReport: ProbeReport?
+    /// The processes the init's setup started for the program to join (holder), by the
+    /// grader's pids: the sandbox's, not the program's.
+    private var holders: [pid_t] = []
 
     /// The sandbox's namespaces, as the program joins them.
     static let namespaces: Set<Namespace> = [.user, .uts, .ipc, .mnt, .net, .pid, .cgroup]
@@ -55,10 +58,20 @@ final class GradingSandbox {
             try output.requireSuccess(gradingText.settingUp)
             // Its namespaces' report first, then the sandbox's.
             if setup != nil { firstReport = try output.report(1) }
+            // The init's children now are the holders its setup made (nothing else ran yet):
+            // the grader's, never the program's.
+            if let initPid = lab.demoHost?.pid {
+                holders = (readTextFile("/proc/\(initPid)/task/\(initPid)/children") ?? "").split(separator: " ").compactMap { pid_t($0) }
+            }
         } catch {
             close()
             throw error
         }
+    }
+
+    /// What the sandbox's init said of its setup (a holder's pid and namespaces, say).
+    func setupResult<Result: ProbeEvent>(_ type: Result.Type) throws -> Result {
+        try ProbeOutput(lines: lab.demoHost?.lines ?? []).result(type)
     }
 
     /// The report sections a snapshot reads from the observer.
@@ -129,7 +142,7 @@ final class GradingSandbox {
     /// whole /proc.
     func members() -> [pid_t] {
         guard let namespace = inode(.pid), let host = lab.demoHost else { return [] }
-        return NamespaceMembers.of(pidNamespace: namespace, among: cgroup?.processes).filter { $0 != host.pid }
+        return NamespaceMembers.of(pidNamespace: namespace, among: cgroup?.processes).filter { $0 != host.pid && !holders.contains($0) }
     }
 
     /// Every process of the program, `program` and all in the sandbox but its init, killed:

@@ -727,6 +727,51 @@ static int action_nest_user(char *argument, const char *refused) {
     return 0;
 }
 
+// holder=KINDS: a child in new namespaces of those kinds, made for others to join; it holds
+// them until the probe ends (PR_SET_PDEATHSIG). Reports its pid and the inode of each
+// namespace it made.
+static int action_holder(char *argument, const char *refused) {
+    int flags = kind_flags(argument ? argument : "");
+    if (flags < 0) return unknown_word("kind", argument);
+    int ready[2], error = 0;
+    if (pipe2(ready, O_CLOEXEC) < 0) error = errno;
+    pid_t child = error ? -1 : fork();
+    if (child == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int made = unshare(flags) < 0 ? errno : 0;
+        // Others must open its /proc/PID/ns files: it becomes dumpable, so it keeps nothing of
+        // the probe's but the pipe it answers on (no report stream a tracer could write to).
+        for (int fd = 0; fd < 1024; fd++) {
+            if (fd != ready[1]) close(fd);
+        }
+        prctl(PR_SET_DUMPABLE, 1);
+        if (write(ready[1], &made, sizeof made) != sizeof made) _exit(1);
+        close(ready[1]);
+        for (;;) pause();
+    }
+    if (!error && child < 0) error = errno;
+    if (!error) {
+        close(ready[1]);
+        if (read(ready[0], &error, sizeof error) != sizeof error) error = EIO;
+        close(ready[0]);
+    }
+    begin("holder");
+    putf(",\"child\":%d,\"ns\":{", (int)child);
+    int first = 1;
+    for (int k = 0; k < NSLAB_NAMESPACE_KIND_COUNT && !error; k++) {
+        char path[64];
+        struct stat st;
+        snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)child, nslab_namespace_kinds[k].name);
+        if (!(flags & nslab_namespace_kinds[k].flag) || stat(path, &st) < 0) continue;
+        putf("%s\"%s\":%llu", first ? "" : ",", nslab_namespace_kinds[k].name, (unsigned long long)st.st_ino);
+        first = 0;
+    }
+    put("}");
+    put_errno(error);
+    end();
+    return 0;
+}
+
 // A word the probe does not know, `what` being "action" or "section": a usage event, and the
 // probe's exit status 2.
 int unknown_word(const char *what, const char *word) {
@@ -748,6 +793,7 @@ const struct nsprobe_action nsprobe_actions[] = {
     {"spawn", action_spawn, NULL},
     {"fork", action_fork, NULL},
     {"clone", action_clone, NULL},
+    {"holder", action_holder, NULL},
     {"zombie", action_zombie, NULL},
     {"nest-pid", action_nest_pid, NULL},
     {"nest-user", action_nest_user, NULL},
