@@ -2,7 +2,8 @@ import Glibc
 
 /// time-namespace (time_namespaces(7)). A new time namespace gives CLOCK_MONOTONIC and
 /// CLOCK_BOOTTIME offsets of its own, set before anyone enters it; unshare(2) puts only the
-/// caller's children in it; CLOCK_REALTIME has no offset.
+/// caller's children in it (and, on current kernels, the caller at its next execve(2));
+/// CLOCK_REALTIME has no offset.
 let timeChapter = Chapter(timeNamespace, exercises: [timeExercise], messages: say)
 private let say = TimeText()
 
