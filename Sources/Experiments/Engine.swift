@@ -79,8 +79,8 @@ public let hostUnchangedKey = "host-unchanged"
 /// or fails when the kernel refused its namespaces, and the run goes on. Last comes the check
 /// that the namespaces the runner runs in are as they were found: every change belongs in
 /// the demo host or in new namespaces. The runner runs this inside its sandbox (Sandbox.swift).
-public func run(_ experiment: Experiment, probePath: String = locateProbe(), hooks: RunHooks = RunHooks())
-    -> ExperimentResult
+public func run(_ experiment: Experiment, probePath: String = locateProbe(), hooks: RunHooks = RunHooks(),
+                showsOutput: Bool = true) -> ExperimentResult
 {
     // Orphans of the old side are adopted by the runner, so that it can reap them.
     _ = nslab_set_child_subreaper()
@@ -91,6 +91,7 @@ public func run(_ experiment: Experiment, probePath: String = locateProbe(), hoo
     let started = Deadline.now()
     let lab = Lab(probePath: probePath, demoHostNamespaces: experiment.demoHostNamespaces,
                   demoHostSetup: experiment.demoHostSetup)
+    lab.runsShownCommands = showsOutput
     var results: [StepResult] = []
     for step in experiment.steps {
         hooks.willRun(step)

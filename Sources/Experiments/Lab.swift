@@ -55,6 +55,10 @@ extension ProbeOutput {
 /// starts, and kills and reaps whatever is left when the experiment ends.
 public final class Lab {
     public let probePath: String
+    /// Whether a probe's `then` command runs. It runs only to show its output beside the
+    /// probe's (the checks read the probe): a run whose observations nobody sees or keeps
+    /// (no --explain, --map, --json or --junit) spares those execs.
+    public var runsShownCommands = true
     /// Bound for any single wait: a failure, never a way to wait for success.
     public let timeout: Double
     private let demoHostNamespaces: Set<Namespace>
@@ -191,7 +195,7 @@ public final class Lab {
     }
 
     func probeArguments(_ actions: [ProbeAction], then command: [String]) -> [String] {
-        [probePath] + actions.map(\.description) + (command.isEmpty ? [] : ["--"] + command)
+        [probePath] + actions.map(\.description) + (command.isEmpty || !runsShownCommands ? [] : ["--"] + command)
     }
 
     /// What a student would type: the command the probe execs, or else the probe's actions.

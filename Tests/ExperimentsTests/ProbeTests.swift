@@ -94,6 +94,14 @@ struct ProbeTests {
             + "setns=/proc/7/ns/pid fork fork=process,root_entries zombie 'write=/x y'")
     }
 
+    @Test func aCommandOnlyShownRunsOnlyWhereItIsShown() {
+        let lab = Lab(probePath: "/somewhere/nsprobe", demoHostNamespaces: [])
+        #expect(lab.probeArguments([.report([.hostname])], then: ["hostname"]) == ["/somewhere/nsprobe", "report=hostname", "--", "hostname"])
+        lab.runsShownCommands = false  // a plain run: nobody sees the observations
+        #expect(lab.probeArguments([.report([.hostname])], then: ["hostname"]) == ["/somewhere/nsprobe", "report=hostname"])
+        #expect(lab.shownCommand([.report([.hostname])], then: ["hostname"]) == "hostname")
+    }
+
     @Test func holdPrintsReadyAndGoesOnAtALine() throws {
         let (status, output) = try probe(["hold=10", "report"], input: "")
         #expect(status == .exited(0))

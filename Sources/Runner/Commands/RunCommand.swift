@@ -101,7 +101,9 @@ struct RunCommand: ParsableCommand, SpeaksLanguage {
                     report.say(renderer.stepBody(result, namespaces: experiment.namespaces), terminator: "")
                 }
             }
-            let result = Experiments.run(experiment, probePath: host.probePath, hooks: hooks)
+            // Commands that run only to be shown run only where they are shown or kept.
+            let result = Experiments.run(experiment, probePath: host.probePath, hooks: hooks,
+                                         showsOutput: explain || map || json || junit != nil)
             results.append(result)
             if result.verdict == .pass && only == nil { Progress.record(passed: [experiment.id], in: progressFile) }
             if !json {
