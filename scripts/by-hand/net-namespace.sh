@@ -87,7 +87,8 @@ check "the same connect in the old namespace (lo up, nobody listening): ECONNREF
     'ends ": Connection refused" "$refused"'
 
 # loopback-up: unshare --net sh -c 'ip link set lo up; ip -brief address'; then a listener
-# on port 8080 there, and a connection to it over lo.
+# on port 8080 there, and a connection to it over lo. (busybox nc listens on every address,
+# *:8080, where the runner listens on 127.0.0.1:8080 only; so in every step.)
 hold 'ip link set lo up'
 list=$($new ip address | devices)
 listen $new
@@ -103,7 +104,7 @@ listen $old
 old_listener=$listener old_listens=$listens
 hold 'ip link set lo up'
 listen $new
-second=$($new busybox nc -l -p 8080 < /dev/null 2>&1)
+second=$($new busybox nc -w 1 -l -p 8080 < /dev/null 2>&1)  # (-w 1: gives up after 1 s)
 stop $listener
 stop $old_listener
 release
@@ -159,10 +160,13 @@ $old ip link set veth-ns netns nslab-lab
 by_name=$($new ip address | devices)
 $old ip netns delete nslab-lab
 release
-# The kernel frees the namespace, and the pair with it, from a work queue: look again, at
-# most 10000 times, until veth-host is gone.
-tries=0
-while $old ip link show veth-host > /dev/null 2>&1 && [ $tries -lt 10000 ]; do tries=$((tries + 1)); done
+# The kernel frees the namespace, and the pair with it, from a work queue: look again until
+# veth-host is gone, for at most 5 s (whole seconds of /proc/uptime), as the runner waits.
+read -r start _ < /proc/uptime
+while $old ip link show veth-host > /dev/null 2>&1; do
+    read -r now _ < /proc/uptime
+    [ $((${now%.*} - ${start%.*})) -lt 5 ] || break
+done
 gone=$($old ip link show veth-host 2>&1)
 final=$($old ip address | devices)
 check "by pid: veth-ns is in the new namespace: veth-ns DOWN listed, got '$by_pid'" 'has "veth-ns DOWN" "$by_pid"'

@@ -63,7 +63,7 @@ check "user namespace after unshare: not $outside, got '$user'" '[ -n "$user" ] 
 check "its uid, unmapped: the overflow uid $overflowuid, got '$uid'" '[ "$uid" = "$overflowuid" ]'
 check "its gid: the overflow gid $overflowgid, got '$gid'" '[ "$gid" = "$overflowgid" ]'
 check "its uid_map: empty, got '$map'" '[ -z "$map" ]'
-check "its capabilities: =eip (=ep, and --keep-caps's), got '$inside'" '[ "$inside" = =eip ]'
+check "its capabilities: every one, =eip (=ep, and inheritable for --keep-caps), got '$inside'" '[ "$inside" = =eip ]'
 # hostname(1) says EPERM so.
 check "sethostname in the demo host's UTS namespace, which another user namespace owns: EPERM, got '$refused'" \
     'ends "you must be root to change the host name" "$refused"'
