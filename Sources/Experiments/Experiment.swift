@@ -249,6 +249,12 @@ public struct Check: Codable, Sendable, Equatable {
         .equal(name, expected: .verbatim(errno), actual: result?.outcome)
     }
 
+    /// Passes when a call the runner made (`expectedRefusal`) failed with `errno`; nil is its
+    /// success.
+    static func fails(_ name: Message, with errno: String, _ refusal: SystemCallError?) -> Check {
+        .equal(name, expected: .verbatim(errno), actual: refusal.outcome)
+    }
+
     /// Passes when a list read before and after is the same; else shows what came and went.
     public static func unchanged<T: Equatable>(_ name: Message, before: [T]?, after: [T]?,
                                                describe: (T) -> any MessageArgument = { "\($0)" }) -> Check

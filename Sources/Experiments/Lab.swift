@@ -194,8 +194,15 @@ public final class Lab {
         return (try finish(child, shown: shown ?? shownCommand(actions, then: command)), value)
     }
 
-    func probeArguments(_ actions: [ProbeAction], then command: [String]) -> [String] {
-        [probePath] + actions.map(\.description) + (command.isEmpty || !runsShownCommands ? [] : ["--"] + command)
+    /// Runs the probe with `actions`, then execs `command`, whose output the checks read: it
+    /// runs whether or not anybody sees it.
+    public func probe(_ placement: ProcessSpec, _ actions: [ProbeAction], thenRead command: [String]) throws -> FinishedProcess {
+        try finish(start(placement, probeArguments(actions, then: command, shownOnly: false)),
+                   shown: shownCommand(actions, then: command))
+    }
+
+    func probeArguments(_ actions: [ProbeAction], then command: [String], shownOnly: Bool = true) -> [String] {
+        [probePath] + actions.map(\.description) + (command.isEmpty || (shownOnly && !runsShownCommands) ? [] : ["--"] + command)
     }
 
     /// What a student would type: the command the probe execs, or else the probe's actions.

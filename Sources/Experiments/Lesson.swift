@@ -9,27 +9,31 @@ public struct Lesson: Sendable, Equatable {
         public let title: String
         public let key: String?
         public let body: String
+        /// The line of its `## ` heading, counted from 1.
+        public let line: Int
     }
 
     public let title: String
     public let intro: String
     public let sections: [Section]
+    /// The line of a ``` fence that is never closed, if one is.
+    public let unclosedFence: Int?
 
     public init(markdown: String) {
         var title = "", intro: [Substring] = [], sections: [Section] = []
-        var current: (title: String, key: String?, lines: [Substring])?
-        var inFence = false
+        var current: (title: String, key: String?, line: Int, lines: [Substring])?
+        var fence: Int?  // the line the open fence began on
         func flush() {
-            if let c = current { sections.append(Section(title: c.title, key: c.key, body: Lesson.trim(c.lines))) }
+            if let c = current { sections.append(Section(title: c.title, key: c.key, body: Lesson.trim(c.lines), line: c.line)) }
         }
-        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("```") { inFence.toggle() }
-            if !inFence && title.isEmpty && current == nil && line.hasPrefix("# ") {
+        for (index, line) in markdown.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if line.hasPrefix("```") { fence = fence == nil ? index + 1 : nil }
+            if fence == nil && title.isEmpty && current == nil && line.hasPrefix("# ") {
                 title = String(line.dropFirst(2))
-            } else if !inFence && line.hasPrefix("## ") {
+            } else if fence == nil && line.hasPrefix("## ") {
                 flush()
                 let (heading, key) = Lesson.splitKey(line.dropFirst(3))
-                current = (heading, key, [])
+                current = (heading, key, index + 1, [])
             } else if current != nil {
                 current!.lines.append(line)
             } else {
@@ -40,6 +44,7 @@ public struct Lesson: Sendable, Equatable {
         self.title = title
         self.intro = Lesson.trim(intro)
         self.sections = sections
+        self.unclosedFence = fence
     }
 
     /// The keys a section may have besides the steps': shown before the first step, after the last.
@@ -82,29 +87,22 @@ public struct Lesson: Sendable, Equatable {
                     problems.append(LessonProblem(file: path, line: nil, message: labText.lessonMissing(experiment.id)))
                     continue
                 }
-                var sectionKeys: Set<String> = [], inFence = false, fenceLine = 0, titled = false
-                for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                    let number = index + 1
-                    if line.hasPrefix("```") {
-                        inFence.toggle()
-                        fenceLine = number
-                    }
-                    guard !inFence else { continue }
-                    if line.hasPrefix("# ") && !titled && sectionKeys.isEmpty { titled = true }
-                    guard line.hasPrefix("## ") else { continue }
-                    let (_, key) = splitKey(line.dropFirst(3))
-                    guard let key else {
-                        problems.append(LessonProblem(file: path, line: number, message: labText.headingWithoutKey(allowed)))
+                // Read as the runner reads it: what it would show, or leave out, is what is checked.
+                let lesson = Lesson(markdown: text)
+                if lesson.title.isEmpty { problems.append(LessonProblem(file: path, line: 1, message: labText.lessonWithoutTitle)) }
+                for section in lesson.sections {
+                    guard let key = section.key else {
+                        problems.append(LessonProblem(file: path, line: section.line, message: labText.headingWithoutKey(allowed)))
                         continue
                     }
-                    guard keys.contains(key) || [introKey, closingKey].contains(key) else {
-                        problems.append(LessonProblem(file: path, line: number, message: labText.unknownSectionKey(key, allowed)))
-                        continue
+                    if !keys.contains(key) && ![introKey, closingKey].contains(key) {
+                        problems.append(LessonProblem(file: path, line: section.line, message: labText.unknownSectionKey(key, allowed)))
                     }
-                    sectionKeys.insert(key)
                 }
-                if !titled { problems.append(LessonProblem(file: path, line: 1, message: labText.lessonWithoutTitle)) }
-                if inFence { problems.append(LessonProblem(file: path, line: fenceLine, message: labText.unclosedFence)) }
+                if let fence = lesson.unclosedFence {
+                    problems.append(LessonProblem(file: path, line: fence, message: labText.unclosedFence))
+                }
+                let sectionKeys = Set(lesson.sections.compactMap(\.key))
                 for key in keys where !sectionKeys.contains(key) {
                     problems.append(LessonProblem(file: path, line: nil, message: labText.stepWithoutSection(key)))
                 }

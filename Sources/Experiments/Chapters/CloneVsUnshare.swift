@@ -52,9 +52,7 @@ public let cloneVsUnshare = Experiment(
              syscalls: ["clone(CLONE_NEWUTS)", "execve(\"/proc/self/exe\")"]) { lab in
             // The probe in new namespaces reports, then execs its own binary again, which
             // reports from the start: the same process, the same namespaces, a fresh program.
-            // Not a `then` command, which runs only to be shown: the checks read this one.
-            let probe = try lab.run(.new([.uts]), [lab.probePath, "report=ns,process", "--", "/proc/self/exe", "report=ns,process"],
-                                    shown: "exec /proc/self/exe report=ns,process")
+            let probe = try lab.probe(.new([.uts]), [.report([.ns, .process])], thenRead: ["/proc/self/exe", "report=ns,process"])
             let first = try probe.probe.report(0), again = try probe.probe.report(1)
             return StepOutcome(
                 observations: [probe.observation(say.beforeAndAfterTheReexec, command: "exec /proc/self/exe …",

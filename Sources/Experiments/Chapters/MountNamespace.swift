@@ -152,9 +152,9 @@ public let mountNamespace = Experiment(
                     .equal(say.goneFromMountinfo(expiring), expected: words.noMount,
                            actual: afterExpire.mountLine(at: expiring)),
                     // In a user namespace of its own (no sudo), ext4 may not be mounted at all.
-                    .equal(HostSupport.current().mapsEveryID ? say.regularFileAsExt4 : say.regularFileAsExt4InAUserNamespace,
-                           expected: Message.verbatim(HostSupport.current().mapsEveryID ? "ENOTBLK" : "EPERM"),
-                           actual: notABlockDevice.outcome),
+                    HostSupport.current().mapsEveryID
+                        ? .fails(say.regularFileAsExt4, with: "ENOTBLK", notABlockDevice)
+                        : .fails(say.regularFileAsExt4InAUserNamespace, with: "EPERM", notABlockDevice),
                 ])
         },
     ])

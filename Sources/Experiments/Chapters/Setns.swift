@@ -112,16 +112,17 @@ public let setnsExperiment = Experiment(
             }
             let target = try holder.report, after = try joiner.report
             let joins = try joiner.probe.results(SetnsResult.self)
-            let outcome = { (index: Int) in joins.count > index ? joins[index].outcome : words.nothing }
+            let join = { (index: Int) in joins.indices.contains(index) ? joins[index] : nil }
+            let outcome = { (index: Int) in join(index)?.outcome ?? words.nothing }
             return StepOutcome(
                 observations: [
                     joiner.observation(say.nobodyJoining, command: "nsenter --uts; nsenter --user; nsenter --uts",
                                        output: [say.utsFirst(outcome(0)), say.thenUser(outcome(1)), say.thenUTS(outcome(2))]),
                 ],
                 checks: [
-                    .fails(say.utsBeforeTheUserNamespace, with: "EPERM", joins.first),
-                    .succeeds(say.theUserNamespace, joins.count > 1 ? joins[1] : nil),
-                    .succeeds(say.theUTSNamespaceThen, joins.count > 2 ? joins[2] : nil),
+                    .fails(say.utsBeforeTheUserNamespace, with: "EPERM", join(0)),
+                    .succeeds(say.theUserNamespace, join(1)),
+                    .succeeds(say.theUTSNamespaceThen, join(2)),
                     .equal(say.itsUTSNamespaceAfter, expected: target.inode(.uts), actual: after.inode(.uts)),
                     .equal(say.itsUserNamespaceAfter, expected: target.inode(.user), actual: after.inode(.user)),
                 ])

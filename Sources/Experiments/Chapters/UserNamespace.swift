@@ -127,14 +127,14 @@ public let userNamespace = Experiment(
                                      output: [say.afterTheSecondWrite(mapLine(mapAfter))]),
                 ],
                 checks: [
-                    .equal(say.gidMapBeforeDeny, expected: Message.verbatim("EPERM"), actual: noDeny.outcome),
-                    .equal(say.uidMapOfAnotherID, expected: Message.verbatim("EPERM"), actual: notMine.outcome),
+                    .fails(say.gidMapBeforeDeny, with: "EPERM", noDeny),
+                    .fails(say.uidMapOfAnotherID, with: "EPERM", notMine),
                     .equal(say.denyThenItsOwnIDs, expected: 0, actual: report.uid),
                     .equal(say.secondWriteToAMap, expected: say.nameAndValue("uid_map", "EPERM"),
                            actual: twice.map { say.nameAndValue($0.call.contains("/uid_map") ? "uid_map" : $0.call, $0.errnoName) }
                                ?? words.success),
-                    .equal(say.lineWithoutCount, expected: Message.verbatim("EINVAL"), actual: malformed.outcome),
-                    .equal(say.unmappedUID, expected: Message.verbatim("EINVAL"), actual: unmapped.outcome),
+                    .fails(say.lineWithoutCount, with: "EINVAL", malformed),
+                    .fails(say.unmappedUID, with: "EINVAL", unmapped),
                 ])
         },
 

@@ -146,8 +146,7 @@ struct TextReport {
 
     func say(_ text: String, terminator: String = "\n") {
         if toStandardError {
-            let bytes = Array((text + terminator).utf8)
-            _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+            writeStandardError(text + terminator)
         } else {
             print(text, terminator: terminator)
             fflush(nil)  // in order with what goes to stderr

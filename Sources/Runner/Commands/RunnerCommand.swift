@@ -97,8 +97,13 @@ func environment(_ name: String) -> String? {
 
 /// One line on stderr: "runner: message", in `language`.
 func printError(_ message: Message, _ language: Language) {
-    fflush(nil)  // keep the order with what stdout already has
-    let bytes = Array("runner: \(message.text(language))\n".utf8)
+    writeStandardError("runner: \(message.text(language))\n")
+}
+
+/// `text` on stderr as it is, after whatever stdout already has (kept in order).
+func writeStandardError(_ text: String) {
+    fflush(nil)
+    let bytes = Array(text.utf8)
     _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }
 
