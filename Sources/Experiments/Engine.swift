@@ -148,7 +148,7 @@ final class EngineText: MessageTable {
     let workbench = Template("the workbench: {0}", zh: "工作台：{0}")
     let namespacesMade = Message("the kernel made and joined the namespaces the step needs", zh: "内核创建并加入了这一步所需的命名空间")
     let hostUnchanged = Message("Nothing changed outside the experiment's namespaces", zh: "实验的命名空间之外没有任何变化")
-    let runnersNamespaces = Message("hostname, domainname, SysV IPC, mounts and network devices where the runner runs", zh: "runner 运行之处的主机名、NIS 域名、SysV IPC、挂载和网络设备")
+    let runnersNamespaces = Message("hostname, domainname, SysV IPC, mounts, network devices and cgroups where the runner runs", zh: "runner 运行之处的主机名、NIS 域名、SysV IPC、挂载、网络设备和 cgroup")
     let leftBehind = Message("processes of the experiment still running, or zombies", zh: "实验中仍在运行的进程或僵尸进程")
 }
 

@@ -47,6 +47,9 @@ public struct Experiment: Sendable {
     /// The directories and files the steps use, made on the run's workbench (a tmpfs on /mnt
     /// in the runner's sandbox) before the first step.
     public let workbench: [Workbench.Entry]
+    /// Whether its steps put processes in cgroups of their own, below the run's cgroup
+    /// (RunCgroup), which the supervising runner then makes.
+    public let usesCgroups: Bool
     /// Why the experiment needs real root, when it does: run without it, in a user namespace
     /// of the runner's own (where the runner is root but only the user's own id is mapped),
     /// it is skipped with this reason.
@@ -58,7 +61,7 @@ public struct Experiment: Sendable {
     public init(id: String, title: Message, namespaces: [Namespace], minimumKernel: KernelVersion,
                 needsCommands: [String] = [], demoHostNamespaces: Set<Namespace>, namespaceBudget: [Namespace: Int],
                 footprint: Footprint = Footprint(), demoHostSetup: [Operation] = [], workbench: [Workbench.Entry] = [],
-                needsRealRoot: Message? = nil, shellTries: [String] = [], steps: [Step]) {
+                usesCgroups: Bool = false, needsRealRoot: Message? = nil, shellTries: [String] = [], steps: [Step]) {
         self.id = id
         self.title = title
         self.namespaces = namespaces
@@ -69,6 +72,7 @@ public struct Experiment: Sendable {
         self.footprint = footprint
         self.demoHostSetup = demoHostSetup
         self.workbench = workbench
+        self.usesCgroups = usesCgroups
         self.needsRealRoot = needsRealRoot
         self.shellTries = shellTries
         self.steps = steps

@@ -135,25 +135,28 @@ public struct Footprint: Sendable {
     /// Mounts the run makes where others may mount too (/mnt, /run), known by their source:
     /// "nslab-workbench" on /mnt is the run's, another tmpfs there is not.
     public var mountSources: Set<String> = []
+    /// The names of the cgroups the run makes in the runner's own (nslab-run-…).
+    public var cgroupNames: Set<String> = []
 
     public init(names: Set<String> = [], ipcKeys: Set<Int> = [], links: Set<String> = [], mountPoints: Set<String> = [],
-                mountSources: Set<String> = []) {
+                mountSources: Set<String> = [], cgroupNames: Set<String> = []) {
         self.names = names
         self.ipcKeys = ipcKeys
         self.links = links
         self.mountPoints = mountPoints
         self.mountSources = mountSources
+        self.cgroupNames = cgroupNames
     }
 
     public func union(_ other: Footprint) -> Footprint {
         Footprint(names: names.union(other.names), ipcKeys: ipcKeys.union(other.ipcKeys),
                   links: links.union(other.links), mountPoints: mountPoints.union(other.mountPoints),
-                  mountSources: mountSources.union(other.mountSources))
+                  mountSources: mountSources.union(other.mountSources), cgroupNames: cgroupNames.union(other.cgroupNames))
     }
 }
 
 /// What a host shows of the state experiments must never change, read from the kernel by
-/// the runner itself: names, SysV IPC objects, mounts and network devices. Names come from
+/// the runner itself: names, SysV IPC objects, mounts, network devices and nslab's cgroups. Names come from
 /// uname(2) and links from netlink (if_nameindex(3)), which no mount can hide; the rest from
 /// procfs files that are proved to be procfs. A read that fails is kept as such: it can never
 /// compare as "unchanged".
@@ -164,6 +167,10 @@ public struct HostState: Sendable {
     /// "mount point, propagation, filesystem, source" of each line of mountinfo (ids are reused).
     public let mounts: [String]?
     public let links: Set<String>?
+    /// The cgroups named nslab-… in the reader's own cgroups, and all below them
+    /// (CgroupHierarchy.nslabDirectories): a run's or a grade's, left behind; in the runner's
+    /// sandbox, those below the run's cgroup.
+    public let cgroups: [String]
     /// What could not be read, with the call and errno: "open(/proc/sysvipc/msg): ENOENT".
     public let unreadable: [String]
 
@@ -210,8 +217,12 @@ public struct HostState: Sendable {
             }
             return names
         }
+        // The runner in its sandbox looks below the run's cgroup, all its experiments could
+        // leave; outside, every nslab-… cgroup a run or a grade could leave.
+        let cgroups = (RunCgroup.inherited.map { cgroupDirectories(from: $0.path).dropFirst().map { $0 } }
+            ?? CgroupHierarchy.mounted().flatMap(\.nslabDirectories)).sorted()
         return HostState(hostname: named ? field(names.nodename) : nil, domainname: named ? field(names.__domainname) : nil,
-                         sysvipc: sysvipc, mounts: mounts, links: links, unreadable: unreadable)
+                         sysvipc: sysvipc, mounts: mounts, links: links, cgroups: cgroups, unreadable: unreadable)
     }
 
     /// One line per difference between `self` (before) and `after`; empty when identical and
@@ -247,6 +258,9 @@ public struct HostState: Sendable {
             return footprint.mountPoints.contains(String(fields.first ?? "")) || source.map(footprint.mountSources.contains) == true
         }
         compare(hostText.devices, links?.sorted(), after.links?.sorted()) { footprint?.links.contains($0) ?? true }
+        compare(hostText.cgroups, cgroups, after.cgroups) { path in
+            footprint.map { footprint in path.split(separator: "/").contains { footprint.cgroupNames.contains(String($0)) } } ?? true
+        }
         return lines
     }
 }
@@ -262,6 +276,7 @@ final class HostText: MessageTable {
     let sysvipc = Message("SysV IPC", zh: "SysV IPC 对象")
     let mounts = Message("mounts", zh: "挂载")
     let devices = Message("network devices", zh: "网络设备")
+    let cgroups = Message("cgroups", zh: "cgroup")
 }
 
 extension Substring {

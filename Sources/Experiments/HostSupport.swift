@@ -46,8 +46,10 @@ public struct HostSupport: Sendable {
     /// and only some ids are mapped where the runner runs (a user namespace). Nil when it can.
     public func realRootProblem(for experiment: Experiment) -> Message? {
         // Without CAP_SYS_ADMIN the run goes to a user namespace of its own: not real root.
-        guard let reason = experiment.needsRealRoot, !mapsEveryID || !hasSysAdmin else { return nil }
-        return supportText.needsRealRoot(reason)
+        guard !mapsEveryID || !hasSysAdmin else { return nil }
+        // A cgroup of the user's own (systemd delegates one) will do, if writable.
+        let reason = experiment.needsRealRoot ?? (experiment.usesCgroups ? RunCgroup.problem : nil)
+        return reason.map { supportText.needsRealRoot($0) }
     }
 
     /// /proc/sys/user/max_<kind>_namespaces as this process's user namespace sets it.
@@ -81,6 +83,9 @@ public struct HostSupport: Sendable {
                 problems.append(supportText.limitTooLow(namespace.limitPath, limit, needed))
             }
         }
+        if experiment.usesCgroups, realRootProblem(for: experiment) == nil, let problem = RunCgroup.problem {
+            problems.append(problem)
+        }
         if access(probePath, X_OK) != 0 {
             problems.append(supportText.probeMissing(probePath))
         }
@@ -111,6 +116,8 @@ final class SupportText: MessageTable {
     // The runner's sandbox
     let rootWithoutSysAdmin = Template("root without CAP_SYS_ADMIN (a container's default), or a user namespace of its own, which this host refuses ({0}): run it as root (sudo), or allow unprivileged user namespaces (runner doctor says how)", zh: "是 root 但没有 CAP_SYS_ADMIN（容器的默认情况），而另一条路，即一个自己的用户命名空间，被这台宿主机拒绝了（{0}）：请以 root 身份（sudo）运行，或者允许非特权用户命名空间（runner doctor 会告诉你怎么做）")
     let needsSysAdmin = Template("needs CAP_SYS_ADMIN, or a user namespace of its own, which this host refuses ({0}): run it as root (sudo), or allow unprivileged user namespaces (runner doctor says how)", zh: "需要 CAP_SYS_ADMIN，或者一个自己的用户命名空间，而这台宿主机拒绝了后者（{0}）：请以 root 身份（sudo）运行，或者允许非特权用户命名空间（runner doctor 会告诉你怎么做）")
+    let noCgroupHierarchy = Message("neither cgroup2 nor cgroup v1's pids hierarchy is mounted", zh: "既没有挂载 cgroup2，也没有挂载 cgroup v1 的 pids 层级")
+    let cgroupNotWritable = Template("cannot make a cgroup in {0} (read-only, or not the runner's to write)", zh: "无法在 {0} 中创建 cgroup（只读，或者 runner 无权写入）")
     let sandboxNeedsOne = Template("the runner's sandbox needs one: {0}", zh: "runner 的沙箱需要一个：{0}")
 }
 

@@ -78,6 +78,10 @@ public final class Lab {
     private var demoHostFailure: (any Error)?
     private var demoHostSeen: HostNamespaces?
     private var started: [ChildProcess] = []
+    /// The run's cgroup, when the supervisor made one (Experiment.usesCgroups).
+    public let runCgroup = RunCgroup.inherited
+    /// The cgroups the steps made below it, removed when the lab closes.
+    private var madeCgroups: [String] = []
 
     public init(probePath: String, demoHostNamespaces: Set<Namespace>, demoHostSetup: [Operation] = [],
                 demoHostMaps: IDMaps? = nil, pinsDemoHost: Bool = false,
@@ -219,8 +223,25 @@ public final class Lab {
         }.joined(separator: " ")
     }
 
+    /// The cgroup `relative` below the run's ("cgroup-namespace/root"), made with the ones
+    /// above it when missing; the lab removes what it made when it closes.
+    public func makeCgroup(_ relative: String) throws -> LabCgroup {
+        guard let runCgroup else { throw LabError(labText.noRunCgroup) }
+        var built = runCgroup.path
+        for part in relative.split(separator: "/") {
+            built += "/\(part)"
+            if mkdir(built, 0o755) == 0 {
+                madeCgroups.append(built)
+            } else if errno != EEXIST {
+                throw SystemCallError("mkdir(\(built))", errno: errno)
+            }
+        }
+        return runCgroup.below(relative)
+    }
+
     /// Kills and reaps every process still running, the demo host last, then whatever they
-    /// left behind: orphans the runner adopted (it is their subreaper) and their children.
+    /// left behind: orphans the runner adopted (it is their subreaper) and their children;
+    /// then the cgroups the steps made.
     public func close() {
         for child in started.reversed() where child.termination == nil {
             kill(child.pid, SIGKILL)
@@ -239,6 +260,9 @@ public final class Lab {
         pinned.forEach { Glibc.close($0) }
         pinned.removeAll()
         demoHostFiles.removeAll()
+        // Every process is gone: each cgroup can go, the deepest first.
+        for path in madeCgroups.reversed() { _ = nslab_remove_cgroup_tree(path) }
+        madeCgroups.removeAll()
     }
 
     /// Where the old side runs: the demo host, once made, with the namespaces its probe

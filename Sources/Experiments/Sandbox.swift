@@ -67,15 +67,21 @@ public enum Sandbox {
 
     /// Runs this executable again with `arguments` (without the program name) inside a new
     /// sandbox, its stdio the same as ours, and waits for it. SIGINT, SIGTERM and SIGHUP kill
-    /// the sandbox at once. The real host is compared before and after, on `footprint`.
-    public static func supervise(_ arguments: [String], footprint: Footprint, mode: Mode = .root) throws -> Outcome {
+    /// the sandbox at once. The real host is compared before and after, on `footprint`. With
+    /// `makesCgroup`, the run gets a cgroup of its own (RunCgroup), removed when it ends.
+    public static func supervise(_ arguments: [String], footprint: Footprint, mode: Mode = .root,
+                                 makesCgroup: Bool = false) throws -> Outcome {
         let before = HostState.read()
         let interrupts = try check("signalfd(SIGINT|SIGTERM|SIGHUP)") { nslab_interrupts_signalfd() }
         defer { close(interrupts) }
+        let runCgroup = makesCgroup ? try RunCgroup.make() : nil
+        var footprint = footprint
+        if let runCgroup { footprint.cgroupNames.insert(runCgroup.cgroup.name) }
         let marker = namespaces.sorted().compactMap { n in ownInode(n).map { "\(n.rawValue):\($0)" } }.joined(separator: ",")
+        let inherited = [markerVariable, RunCgroup.variable].map { $0 + "=" }
         var spec = ProcessSpec([try executablePath()] + arguments,
-                               environment: currentEnvironment().filter { !$0.hasPrefix(markerVariable + "=") }
-                                   + ["\(markerVariable)=\(marker)"])
+                               environment: currentEnvironment().filter { entry in !inherited.contains { entry.hasPrefix($0) } }
+                                   + ["\(markerVariable)=\(marker)"] + (runCgroup.map { [$0.cgroup.environmentEntry] } ?? []))
         spec.create = namespaces
         if mode == .rootless {
             // The user's own uid and gid become 0 in there; the parent writes the maps.
@@ -95,6 +101,7 @@ public enum Sandbox {
         }
         if interruption != nil { kill(inside.pid, SIGKILL) }
         let termination = try inside.wait(timeout: 10)
+        runCgroup?.finish()  // every process of the run has ended with the sandbox's pid 1
         let changes = before.differences(to: HostState.read(), within: footprint)
         return Outcome(termination: termination, interruption: interruption, realHostChanges: changes)
     }

@@ -61,6 +61,14 @@ public struct ProcessSpec: Sendable {
         return spec
     }
 
+    /// The same placement, the child born in `cgroup` (it moves itself there first, before
+    /// any namespace is made: a new cgroup namespace then has that cgroup for its root).
+    public func inCgroup(_ cgroup: LabCgroup) -> ProcessSpec {
+        var spec = self
+        spec.cgroups.append(cgroup.procsFile)
+        return spec
+    }
+
     /// The same placement with `operations` done in the child before exec.
     func with(operations: [Operation]) -> ProcessSpec {
         var spec = self

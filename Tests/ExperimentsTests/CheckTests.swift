@@ -69,7 +69,7 @@ struct CheckTests {
 
     @Test func theRealHostIsComparedOnTheRunsMountsByPointOrBySource() {
         func host(_ mounts: [String]) -> HostState {
-            HostState(hostname: "h", domainname: "d", sysvipc: [], mounts: mounts, links: [], unreadable: [])
+            HostState(hostname: "h", domainname: "d", sysvipc: [], mounts: mounts, links: [], cgroups: [], unreadable: [])
         }
         let footprint = Footprint(mountPoints: ["/mnt/rootfs"], mountSources: ["nslab-workbench"])
         let before = host(["/ rw - ext4 /dev/vda rw"])
@@ -79,5 +79,19 @@ struct CheckTests {
         #expect(before.differences(to: host((before.mounts ?? []) + ["/mnt rw - tmpfs nslab-workbench rw"]), within: footprint)
                 .map(\.english) == ["mounts added: /mnt rw - tmpfs nslab-workbench rw"])
         #expect(before.differences(to: host((before.mounts ?? []) + ["/mnt/rootfs rw - tmpfs x rw"]), within: footprint).count == 1)
+    }
+
+    @Test func theRealHostIsComparedOnTheRunsOwnCgroupsByName() {
+        func host(_ cgroups: [String]) -> HostState {
+            HostState(hostname: "h", domainname: "d", sysvipc: [], mounts: [], links: [], cgroups: cgroups, unreadable: [])
+        }
+        let footprint = Footprint(cgroupNames: ["nslab-run-1"])
+        let before = host([])
+        // Another run's cgroup, made meanwhile, is none of this run's; this run's, or one below it, is.
+        #expect(before.differences(to: host(["/sys/fs/cgroup/nslab-run-2"]), within: footprint).isEmpty)
+        #expect(before.differences(to: host(["/sys/fs/cgroup/nslab-run-1", "/sys/fs/cgroup/nslab-run-1/x"]), within: footprint)
+                .map(\.english) == ["cgroups added: /sys/fs/cgroup/nslab-run-1, /sys/fs/cgroup/nslab-run-1/x"])
+        // Without a footprint (a test's before and after), every one counts.
+        #expect(before.differences(to: host(["/sys/fs/cgroup/nslab-run-2"])).count == 1)
     }
 }

@@ -31,7 +31,7 @@ struct JUnitTests {
     static let inodesDiffer = Check("uts namespace inode of the new process", expected: "≠ 4026531838",
                                     actual: "4026532178", passed: true)
     static let hostUnchanged = step(hostUnchangedKey, [
-        Check("hostname, domainname, SysV IPC, mounts and network devices where the runner runs",
+        Check("hostname, domainname, SysV IPC, mounts, network devices and cgroups where the runner runs",
               expected: "unchanged", actual: "unchanged", passed: true),
     ], seconds: 0)
 
@@ -75,7 +75,7 @@ struct JUnitTests {
         }
         #expect(names[0] == ["make", "make: uts namespace inode of the new process", "make: hostname inside",
                              "join", "join: joined",
-                             hostUnchangedKey, "\(hostUnchangedKey): hostname, domainname, SysV IPC, mounts and network devices where the runner runs"])
+                             hostUnchangedKey, "\(hostUnchangedKey): hostname, domainname, SysV IPC, mounts, network devices and cgroups where the runner runs"])
         #expect(!names[1].contains { $0.contains(Self.refusalCheck) })
         #expect(try Self.caseNames(file.path, suite: "cgroup-namespace") == ["runnable on this host"])
     }

@@ -97,7 +97,7 @@ struct SafetyTests {
         for _ in 0..<3 { sandbox.send() }
         #expect(try sandbox.finish(timeout: 20) == .exited(1))
         let output = sandbox.lines.joined(separator: "\n")
-        #expect(output.contains("FAIL  [host-unchanged] hostname, domainname, SysV IPC, mounts and network devices where the runner runs: expected unchanged, got could not read: fstatfs(/proc/sysvipc/msg): not a procfs file"), "\(output)")
+        #expect(output.contains("FAIL  [host-unchanged] hostname, domainname, SysV IPC, mounts, network devices and cgroups where the runner runs: expected unchanged, got could not read: fstatfs(/proc/sysvipc/msg): not a procfs file"), "\(output)")
         #expect(output.contains(" → tampered"))
         #expect(output.contains("runner: the real host changed during the run: hostname "), "\(output)")
         #expect(output.contains(" → container"))

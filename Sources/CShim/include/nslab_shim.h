@@ -184,4 +184,16 @@ const char *nslab_errno_name(int error);
 /// 1 if the calling process has `capability` in its effective set, 0 if not, -1 on error.
 int nslab_has_effective_capability(int capability);
 
+/// Removes the cgroup directory `path` and every cgroup below it, deepest first; a cgroup
+/// that still holds processes is removed once they have ended (waited for by pidfd, at most
+/// 10 s). 0 when it is gone (or never was), -1/errno.
+int nslab_remove_cgroup_tree(const char *path);
+
+/// Forks the janitor of the cgroups `paths`: a process in a session of its own, deaf to
+/// SIGINT, SIGTERM and SIGHUP, that holds `lock_fd` (an flock(2) on the run's cgroup, -1 for
+/// none) and waits until every copy of `*release_fd`, the write end of its pipe, is closed:
+/// the runner ended, even by SIGKILL. It then removes each tree (nslab_remove_cgroup_tree) and
+/// exits, 0 when all are gone. Returns its pid, or -1/errno.
+pid_t nslab_cgroup_janitor(const char *const *paths, int count, int lock_fd, int *release_fd);
+
 #endif

@@ -17,6 +17,7 @@ final class LabText: MessageTable {
     let linkUnchanged = Template("{0} did not change", zh: "{0} 没有变化")
     let pretended = Template("returned success but {0}: no new namespace", zh: "返回了成功，但{0}：并没有新的命名空间")
     let operationRefused = Message("refused: not in a namespace the child proved the runner's (names need a new or joined UTS namespace, mounts a mount namespace, mkdir and rmdir one and a tmpfs)", zh: "拒绝：不在子进程已证明属于 runner 的命名空间里（改名字需要新建或加入的 UTS 命名空间，挂载需要挂载命名空间，mkdir 和 rmdir 还需要一个 tmpfs）")
+    let noRunCgroup = Message("no cgroup for this run: only the runner that made its sandbox makes one (NSLAB_RUN_CGROUP)", zh: "这次运行没有 cgroup：只有创建沙箱的 runner 才会创建它（NSLAB_RUN_CGROUP）")
     let notProcfs = Message("not a procfs file: something is mounted over it", zh: "不是 procfs 文件：有东西挂载在它上面")
     let unreadableLine = Template("the probe's \"{0}\" line could not be read: {1}", zh: "无法读取探针的“{0}”行：{1}")
     let noLine = Template("the probe printed no \"{0}\" line", zh: "探针没有打印“{0}”行")

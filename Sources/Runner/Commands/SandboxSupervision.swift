@@ -10,7 +10,8 @@ func rerunInSandbox(_ chosen: [Experiment], mode: Sandbox.Mode, _ language: Lang
     if mode == .rootless { printError(runnerText.rootless, language) }
     let outcome: Sandbox.Outcome
     do {
-        outcome = try Sandbox.supervise(Array(CommandLine.arguments.dropFirst()), footprint: footprint, mode: mode)
+        outcome = try Sandbox.supervise(Array(CommandLine.arguments.dropFirst()), footprint: footprint, mode: mode,
+                                        makesCgroup: chosen.contains(where: \.usesCgroups))
     } catch let error as SystemCallError where error.kernelRefused {
         printError(runnerText.cannotMakeSandbox(error.message), language)
         throw Exit.hostCannot

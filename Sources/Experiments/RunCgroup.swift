@@ -1,0 +1,223 @@
+import CShim
+import FoundationEssentials
+import Glibc
+
+/// The run's cgroup: the chapters that put processes in cgroups of their own
+/// (cgroup-namespace, clone-vs-unshare) make those below it. The supervising runner makes it
+/// below its own cgroup, outside every namespace of the run, and forks a janitor that removes
+/// it, and all below it, when the runner ends, however it ends (nslab_cgroup_janitor): the
+/// kernel removes no cgroup by itself. The janitor holds an flock(2) on it, so that a run
+/// whose janitor was killed too (the runner was pid 1 of a PID namespace that died with it)
+/// leaves a cgroup the next run knows for stale and removes.
+///
+/// One hierarchy: the unified one (cgroup v2) wherever cgroup2 is mounted (/sys/fs/cgroup on
+/// v2 hosts, /sys/fs/cgroup/unified beside v1's), else cgroup v1's pids hierarchy.
+public struct RunCgroup: Codable, Sendable, Equatable {
+    /// Its directory: /sys/fs/cgroup/unified/nslab-run-1f2e….
+    public let path: String
+    /// Where its hierarchy is mounted, as the runner's mount namespace shows it.
+    public let mountPoint: String
+    /// Its path in the hierarchy as /proc/self/cgroup shows it to the runner: /nslab-run-1f2e….
+    public let hierarchyPath: String
+    /// 2, or 1 for the v1 pids hierarchy.
+    public let version: Int
+    /// How its hierarchy's line of /proc/PID/cgroup starts: "0::" (v2), "8:pids:" (v1).
+    public let linePrefix: String
+
+    /// The variable that hands it to the runner in its sandbox.
+    public static let variable = "NSLAB_RUN_CGROUP"
+    static let namePrefix = "nslab-run-"
+
+    /// The name of its directory.
+    public var name: String { String(path[path.index(after: path.lastIndex(of: "/")!)...]) }
+
+    /// The cgroup `relative` below it ("cgroup-namespace/root").
+    public func below(_ relative: String) -> LabCgroup {
+        LabCgroup(path: "\(path)/\(relative)", hierarchyPath: "\(hierarchyPath)/\(relative)", version: version)
+    }
+
+    /// The run's cgroup, as the supervisor handed it on; nil when there is none.
+    public static var inherited: RunCgroup? {
+        guard let text = getenv(variable).map({ String(cString: $0) }) else { return nil }
+        return try? JSONDecoder().decode(RunCgroup.self, from: Data(text.utf8))
+    }
+
+    public var environmentEntry: String {
+        "\(RunCgroup.variable)=" + String(decoding: (try? JSONEncoder().encode(self)) ?? Data(), as: UTF8.self)
+    }
+
+    /// Where a run's cgroup goes in this host: below the runner's own cgroup in the unified
+    /// hierarchy, else in v1's pids hierarchy; nil when neither is mounted. NSLAB_CGROUP_V1=1
+    /// chooses v1's where both are mounted (a hybrid host: the tests run both).
+    static func parent() -> CgroupHierarchy? {
+        let mounted = CgroupHierarchy.mounted()
+        let v1 = mounted.first { $0.controllers.contains("pids") }
+        if getenv(preferV1Variable).map({ String(cString: $0) }) == "1", let v1 { return v1 }
+        return mounted.first { $0.version == 2 } ?? v1
+    }
+
+    static let preferV1Variable = "NSLAB_CGROUP_V1"
+
+    /// Why no run cgroup can be made here; nil when one can (a hierarchy, and its directory
+    /// writable: not a container's read-only cgroupfs).
+    public static var problem: Message? {
+        guard let parent = parent() else { return supportText.noCgroupHierarchy }
+        var info = statvfs()
+        if access(parent.ownDirectory, W_OK) != 0 || (statvfs(parent.ownDirectory, &info) == 0 && info.f_flag & UInt(ST_RDONLY) != 0) {
+            return supportText.cgroupNotWritable(parent.ownDirectory)
+        }
+        return nil
+    }
+
+    /// Makes the run's cgroup, with its janitor, after removing any stale one a killed run left.
+    public static func make() throws -> RunCgroupKeeper {
+        guard let parent = parent() else { throw LabError(supportText.noCgroupHierarchy) }
+        removeStale(in: parent.ownDirectory)
+        for _ in 0..<3 {
+            let name = namePrefix + String(UInt64.random(in: 1...UInt64.max), radix: 16)
+            let path = "\(parent.ownDirectory)/\(name)"
+            try check("mkdir(\(path))") { mkdir(path, 0o755) }
+            let lock = try check("open(\(path))") { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+            // Locked before any other run's sweep could take it for stale: if one removed it in
+            // between, make another.
+            guard flock(lock, LOCK_EX | LOCK_NB) == 0, access(path, F_OK) == 0 else {
+                close(lock)
+                continue
+            }
+            var release: Int32 = -1
+            let janitor = path.withCString { pointer in
+                var paths: [UnsafePointer<CChar>?] = [pointer]
+                return nslab_cgroup_janitor(&paths, 1, lock, &release)
+            }
+            let failure = errno
+            close(lock)  // the janitor holds it
+            guard janitor > 0 else {
+                rmdir(path)
+                throw SystemCallError("fork (the cgroup janitor)", errno: failure)
+            }
+            let cgroup = RunCgroup(path: path, mountPoint: parent.mountPoint, hierarchyPath: (parent.ownPath == "/" ? "" : parent.ownPath) + "/\(name)",
+                                   version: parent.version, linePrefix: parent.linePrefix)
+            return RunCgroupKeeper(cgroup: cgroup, janitor: janitor, release: release)
+        }
+        throw LabError(supportText.noCgroupHierarchy)
+    }
+
+    /// Removes the run cgroups in `directory` whose janitor is gone (their lock is free).
+    static func removeStale(in directory: String) {
+        for name in (try? directoryEntries(directory)) ?? [] where name.hasPrefix(namePrefix) {
+            let path = "\(directory)/\(name)"
+            let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { _ = nslab_remove_cgroup_tree(path) }
+            close(fd)
+        }
+    }
+}
+
+/// The supervisor's hold on the run's cgroup: `finish` lets the janitor remove it and waits.
+public final class RunCgroupKeeper {
+    public let cgroup: RunCgroup
+    private let janitor: pid_t
+    private var release: Int32
+
+    init(cgroup: RunCgroup, janitor: pid_t, release: Int32) {
+        self.cgroup = cgroup
+        self.janitor = janitor
+        self.release = release
+    }
+
+    /// Lets the janitor remove the cgroup (every process of the run has ended by now) and waits
+    /// for it; true when it removed everything.
+    @discardableResult
+    public func finish() -> Bool {
+        guard release >= 0 else { return false }
+        close(release)
+        release = -1
+        return (try? reap(janitor, timeout: 15, command: "the cgroup janitor")) == .exited(0)
+    }
+
+    deinit { finish() }
+}
+
+/// A cgroup a lab made below the run's.
+public struct LabCgroup: Sendable, Equatable {
+    /// Its directory.
+    public let path: String
+    /// Its path as /proc/self/cgroup shows it to the runner.
+    public let hierarchyPath: String
+    public let version: Int
+
+    /// The file a process's pid is written to, to move it in.
+    public var procsFile: String { "\(path)/cgroup.procs" }
+
+    /// Moves process `pid` (as the runner counts pids) in, as `echo PID > cgroup.procs` does.
+    public func move(_ pid: pid_t) throws {
+        try write("cgroup.procs", "\(pid)")
+    }
+
+    /// Writes `value` to one of its files: a limit, say.
+    public func write(_ file: String, _ value: String) throws {
+        guard writeFile("\(path)/\(file)", value) else {
+            throw SystemCallError("write \(path)/\(file) \(value)", errno: errno)
+        }
+    }
+}
+
+/// A cgroup hierarchy mounted where this process runs, and this process's own cgroup in it.
+struct CgroupHierarchy {
+    let mountPoint: String
+    /// 2 for the unified hierarchy, 1 for a v1 one.
+    let version: Int
+    /// v1: the hierarchy's controllers and name, as its super options list them ("pids",
+    /// "name=systemd"); v2: none.
+    let controllers: Set<String>
+    /// How its line of /proc/PID/cgroup starts: "0::", "8:pids:".
+    let linePrefix: String
+    /// This process's cgroup in it, as /proc/self/cgroup shows it: "/", "/user.slice/….scope".
+    let ownPath: String
+    /// That cgroup's directory.
+    let ownDirectory: String
+
+    /// Every cgroup hierarchy mounted here (the first mount of each), with this process's
+    /// cgroup in it.
+    static func mounted() -> [CgroupHierarchy] {
+        // "ID:CONTROLLERS:PATH", one line per hierarchy.
+        let lines = (readTextFile("/proc/self/cgroup") ?? "").split(separator: "\n").map {
+            $0.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+        }.filter { $0.count == 3 }
+        var found: [CgroupHierarchy] = []
+        for mount in MountinfoLine.ofThisProcess() where mount.fstype == "cgroup2" || mount.fstype == "cgroup" {
+            let version = mount.fstype == "cgroup2" ? 2 : 1
+            let options = Set(mount.superOptions.split(separator: ",").map(String.init))
+            let line = lines.first { version == 2 ? $0[0] == "0" && $0[1].isEmpty
+                : !$0[1].isEmpty && Set($0[1].split(separator: ",").map(String.init)).isSubset(of: options) }
+            guard let line, !found.contains(where: { $0.linePrefix == "\(line[0]):\(line[1]):" }) else { continue }
+            let root = String(mount.root), own = line[2]
+            // The mount shows the hierarchy from `root` down (a cgroup namespace's, a bind mount's).
+            let below = root == "/" ? own : own.hasPrefix(root) ? String(own.dropFirst(root.count)) : own
+            found.append(CgroupHierarchy(mountPoint: String(mount.target), version: version,
+                                         controllers: version == 2 ? [] : options.intersection(line[1].split(separator: ",").map(String.init)),
+                                         linePrefix: "\(line[0]):\(line[1]):", ownPath: own,
+                                         ownDirectory: String(mount.target) + (below == "/" ? "" : below)))
+        }
+        return found
+    }
+
+    /// The directories named nslab-… in this process's own cgroup, and every one below them:
+    /// what a run or a grade leaves, were its janitor to fail.
+    var nslabDirectories: [String] {
+        ((try? directoryEntries(ownDirectory)) ?? []).filter { $0.hasPrefix("nslab-") && isDirectory("\(ownDirectory)/\($0)") }
+            .flatMap { cgroupDirectories(from: "\(ownDirectory)/\($0)") }
+    }
+}
+
+/// The cgroup directory `path` and every one below it.
+func cgroupDirectories(from path: String) -> [String] {
+    guard isDirectory(path) else { return [] }
+    return [path] + ((try? directoryEntries(path)) ?? []).flatMap { cgroupDirectories(from: "\(path)/\($0)") }
+}
+
+private func isDirectory(_ path: String) -> Bool {
+    var info = stat()
+    return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+}
