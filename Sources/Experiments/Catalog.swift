@@ -16,7 +16,7 @@ public struct Chapter: Sendable {
 /// Every chapter, in the order a course takes them: the one list a new chapter joins.
 public enum Catalog {
     public static let chapters: [Chapter] = [
-        utsChapter, ipcChapter, pidChapter, mountChapter, pivotRootChapter, userChapter, netChapter, timeChapter, setnsChapter, cloneVsUnshareChapter, limitsChapter,
+        utsChapter, ipcChapter, pidChapter, mountChapter, pivotRootChapter, userChapter, netChapter, cgroupChapter, timeChapter, setnsChapter, cloneVsUnshareChapter, limitsChapter,
     ]
 
     public static let all: [Experiment] = chapters.map(\.experiment)

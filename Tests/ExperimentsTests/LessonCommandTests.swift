@@ -79,8 +79,15 @@ func lineMatches(_ line: String, _ pattern: String) -> Bool {
     return true
 }
 
-/// The shell of the test sandbox every lesson command runs in, as a student's would.
-let lessonShell = testSandbox + ["bash", "--norc", "--noprofile"]
+/// The shell of the test sandbox every lesson command runs in, as a student's would. The
+/// lessons are written for a cgroup v2 host, /sys/fs/cgroup the unified hierarchy: on a hybrid
+/// host (v1 beside it), the unified one is bound there, in the sandbox's private mounts only.
+let lessonShell = testSandbox + ["sh", "-c", """
+    if [ ! -e /sys/fs/cgroup/cgroup.procs ] && [ -e /sys/fs/cgroup/unified/cgroup.procs ]; then
+        mount --bind /sys/fs/cgroup/unified /sys/fs/cgroup || exit 99
+    fi
+    exec bash --norc --noprofile "$@"
+    """, "sh"]
 
 let lessonFiles: [String] = Catalog.all.flatMap { ["\($0.id).md", "\($0.id).zh.md"] }
 
