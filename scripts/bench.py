@@ -37,7 +37,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BY_HAND = os.path.join(ROOT, "scripts", "by-hand")
 # The experiments that have a by-hand script, in the course's order.
 COURSE = ["uts-namespace", "ipc-namespace", "pid-namespace", "mount-namespace", "pivot-root", "user-namespace",
-          "net-namespace", "time-namespace", "setns", "clone-vs-unshare", "namespace-limits"]
+          "net-namespace", "cgroup-namespace", "time-namespace", "setns", "clone-vs-unshare", "namespace-limits"]
 EXPERIMENTS = [id for id in COURSE if os.path.exists(os.path.join(BY_HAND, id + ".sh"))]
 RATIO_TARGET = 0.5
 ALL_RATIO_TARGET = 0.4

@@ -19,6 +19,33 @@ extension Step {
     }
 }
 
+extension Step {
+    /// The pitfall of a name set too late: the child starts first, holding, in a new UTS
+    /// namespace; then the parent, still in the demo host, calls sethostname, as a Go program
+    /// does that calls syscall.Sethostname after cmd.Start(). The demo host is renamed, never
+    /// the real one (its name is in the experiment's footprint); the child keeps its copy.
+    static func hostnameSetTooLate(_ key: String, _ title: Message, shell: Message) -> Step {
+        Step(key, title, shell: shell,
+             syscalls: [.verbatim("clone(CLONE_NEWUTS)"), words.inTheParent("sethostname(\"\(insideHostname)\")")]) { lab in
+            let (childOutput, parent) = try lab.probe(.new([.uts]), [.hold(), .report([.hostname, .ns])]) { _ in
+                try lab.probe(.oldSide, [.report([.hostname, .ns]), .sethostname(insideHostname), .report([.hostname])])
+            }
+            let before = try parent.probe.report(0), after = try parent.probe.report(1)
+            let childReport = try childOutput.report
+            return StepOutcome(
+                observations: [
+                    parent.observation(words.parentOld, command: "hostname \(insideHostname)",
+                                       output: [words.hostnameBefore(before.hostname ?? ""), words.hostnameAfter(after.hostname ?? "")]),
+                    childOutput.observation(words.childNew, command: "hostname", output: [.verbatim(childReport.hostname ?? "")]),
+                ],
+                checks: [
+                    .equal(words.renamedByItsOwn, expected: insideHostname, actual: after.hostname),
+                    .equal(words.keptCopiedName, expected: before.hostname, actual: childReport.hostname),
+                ])
+        }
+    }
+}
+
 /// The error of a call a step expects the kernel to refuse (pivot_root before the bind
 /// mount, a second map write), or nil when it succeeded; any other error goes on up.
 func expectedRefusal(_ body: () throws -> Any) throws -> SystemCallError? {

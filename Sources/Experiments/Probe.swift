@@ -78,6 +78,9 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
     /// ForkResult, after a child made by clone(2) in new namespaces of these kinds printed
     /// its own report (ns and process); the probe stays where it is.
     case clone(Set<Namespace>)
+    /// ForkResult, after a child born in the cgroup v2 directory `path` (clone3(2) with
+    /// CLONE_INTO_CGROUP) printed its own report (ns, process and cgroup).
+    case cloneInto(path: String)
     /// ForkResult, after the child printed its own report of these sections.
     case fork(report: Set<ReportSection>)
     /// ZombieResult.
@@ -131,6 +134,7 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
         case .zombie: "zombie"
         case .nestPID: "nest-pid"
         case .clone(let kinds): "clone=" + kinds.sorted().map(\.rawValue).joined(separator: ",")
+        case .cloneInto(let path): "clone-into=\(path)"
         case .holder(let kinds): "holder=" + kinds.sorted().map(\.rawValue).joined(separator: ",")
         case .nestUser: "nest-user"
         case .write(let path): "write=\(path)"

@@ -5,16 +5,29 @@
 #
 # Like the runner, it first makes a throwaway sandbox (new UTS, IPC, mount, network and PID
 # namespaces with a /proc of their own) and runs again inside it, as its pid 1. In there a
-# demo host, a shell holding a new UTS namespace, plays the old namespace: every step starts
+# demo host, a shell holding a new UTS namespace, plays the old namespace: the UTS steps start
 # from it with `nsenter --target "$host"`. No shell command calls clone(2) with CLONE_NEW*
 # flags: `unshare --fork` unshares itself, then forks, so for clone-makes-child the caller
-# is the shell that runs unshare, and it is that shell that must stay where it was.
-# Processes wait for each other on fifos, never with sleep. At the end it checks, like the
-# runner, that the sandbox is as it found it and that no process is left.
+# is the shell that runs unshare, and it is that shell that must stay where it was. Nor
+# clone3(2) with CLONE_INTO_CGROUP: for clone-into-cgroup the child moves itself into the
+# cgroup (this script's own cgroup2 cgroup, nslab-byhand-PID below it) before it execs, and
+# an EXIT trap removes the cgroup whatever happens. hostname-after-clone renames a UTS
+# namespace made for the step, never the sandbox. Processes wait for each other on fifos,
+# never with sleep. At the end it checks, like the runner, that the sandbox is as it found it
+# and that no process is left.
 set -u
 export LC_ALL=C
+if [ "$$" != 1 ] || [ "${NSLAB_BY_HAND-}" != sandbox ]; then
+    export NSLAB_BY_HAND_PID=$$  # common.sh is about to start the sandbox: the cgroup's name
+fi
 . "$(dirname "$0")/common.sh"
-begin ready host
+cgroup_in() {  # cgroup_in FILE: sets $cgroup to the 0:: (cgroup2) line's path in FILE
+    cgroup=
+    while IFS= read -r line; do
+        case $line in 0::*) cgroup=${line#0::} ;; esac
+    done < "$1"
+}
+begin ready host go
 
 demo_host uts
 hostns=$(readlink /proc/$host/ns/uts)
@@ -48,6 +61,48 @@ check "the child's parent, unshare, started by the caller: $caller, got '$grandp
     '[ "$grandparent" = "$caller" ]'
 check "unshare itself, in the child's namespace (it unshared, then forked): $child, got '$parent'" \
     '[ "$parent" = "$child" ]'
+
+# clone-into-cgroup: clone3(CLONE_INTO_CGROUP) is out of a shell's reach: the child moves
+# itself, sh -c 'echo $$ > CGROUP/cgroup.procs; exec cat /proc/self/cgroup', into a cgroup
+# made below ours in the cgroup2 mount (mountinfo: ID PARENT DEV ROOT POINT OPTIONS
+# [OPTIONAL...] - TYPE ...).
+mnt=
+while read -r _ _ _ _ point _ rest; do
+    case " $rest " in *" - cgroup2 "*) mnt=$point; break ;; esac
+done < /proc/self/mountinfo
+cgroup_in /proc/self/cgroup
+ours=${cgroup%/}  # "" for the root cgroup
+made=$ours/nslab-byhand-${NSLAB_BY_HAND_PID-$$}
+trap '[ ! -d "$mnt$made" ] || rmdir "$mnt$made"; rm -rf "$dir"' EXIT
+in_child= in_parent=
+if [ -n "$mnt" ] && mkdir "$mnt$made"; then
+    sh -c 'echo $$ > "$1/cgroup.procs" && exec cat /proc/self/cgroup' sh "$mnt$made" > "$dir/out" 2>&1
+    cgroup_in "$dir/out"
+    in_child=$cgroup
+    cgroup_in /proc/self/cgroup
+    in_parent=$cgroup
+    rmdir "$mnt$made"
+fi
+check "a cgroup2 mount in /proc/self/mountinfo: one, got none" '[ -n "$mnt" ]'
+check "the child's cgroup, the one it was put in: $made, got '$in_child'" '[ "$in_child" = "$made" ]'
+check "the parent's cgroup, unchanged: ${ours:-/}, got '$in_parent'" '[ "$in_parent" = "${ours:-/}" ]'
+check "the cgroup, removed once empty: $mnt$made gone" '[ ! -e "$mnt$made" ]'
+
+# hostname-after-clone: unshare --uts sh -c 'read x < fifo; hostname' & hostname renamed;
+# echo > fifo; wait; hostname, all in a UTS namespace made for the step (unshare --uts sh -c
+# '...'), so that the sandbox keeps its name. The child says once it has its namespace, a copy
+# of its parent's, and only then is the parent renamed.
+read -r name < /proc/sys/kernel/hostname
+unshare --uts sh -c '
+    unshare --uts sh -c "echo >&3; read -r _ < \"\$1/go\"; exec hostname" sh "$1" &
+    read -r _ <&3
+    hostname renamed
+    echo > "$1/go"
+    wait $!
+    exec hostname' sh "$dir" > "$dir/out" 2>&1
+{ read -r child; read -r parent; } < "$dir/out"
+check "the child's hostname, cloned before the parent was renamed: $name, got '$child'" '[ "$child" = "$name" ]'
+check "the parent's hostname after hostname renamed: renamed, got '$parent'" '[ "$parent" = renamed ]'
 
 # reexec: unshare --uts sh -c 'echo $$; readlink ...; exec /proc/self/exe -c "..."'. sh looks
 # up /proc/self/exe itself: its own binary, started again in the same process.

@@ -39,31 +39,12 @@ public let utsNamespace = Experiment(
                 ])
         },
 
-        Step("set-too-late", say.setTooLate,
-             shell: say.tooLateShell("unshare --uts sh -c 'unshare --uts sleep 9 & sleep 1; hostname container; hostname; nsenter --uts --target $! hostname; kill $!'"),
-             syscalls: [.verbatim("unshare(CLONE_NEWUTS)"), say.inTheParent("sethostname(\"container\")")]) { lab in
-            // The child starts first, holding; then the parent, still in the demo host, calls
-            // sethostname, as a Go program does that calls syscall.Sethostname after cmd.Start().
-            let (childOutput, parent) = try lab.probe(.new([.uts]), [.hold(), .report([.hostname, .ns])]) { _ in
-                try lab.probe(.oldSide, [.report([.hostname, .ns]), .sethostname(insideHostname), .report([.hostname])])
-            }
-            let before = try parent.probe.report(0), after = try parent.probe.report(1)
-            let childReport = try childOutput.report
-            return StepOutcome(
-                observations: [
-                    parent.observation(say.parentOld, command: "hostname container",
-                                       output: [say.hostnameBefore(before.hostname ?? ""), say.hostnameAfter(after.hostname ?? "")]),
-                    childOutput.observation(say.childNew, command: "hostname", output: [.verbatim(childReport.hostname ?? "")]),
-                ],
-                checks: [
-                    .equal(say.renamedByItsOwn, expected: insideHostname, actual: after.hostname),
-                    .equal(say.keptCopiedName, expected: before.hostname, actual: childReport.hostname),
-                ])
-        },
+        .hostnameSetTooLate("set-too-late", say.setTooLate,
+                            shell: say.tooLateShell("unshare --uts sh -c 'unshare --uts sleep 9 & sleep 1; hostname container; hostname; nsenter --uts --target $! hostname; kill $!'")),
     ])
 
 /// The names the new namespace gets, as the lesson's commands give them.
-private let insideHostname = "container"
+let insideHostname = "container"
 private let insideDomainname = "nslab.example"
 
 // MARK: - Graded exercise
@@ -98,13 +79,6 @@ final class UTSText: MessageTable {
 
     let setTooLate = Message("Pitfall: setting the hostname too late", zh: "陷阱：设置主机名太晚")
     let tooLateShell = Template("{0}   # this sh plays the host", zh: "{0}   # 这个 sh 扮演宿主机")
-    let inTheParent = Template("{0} in the parent", zh: "父进程中的 {0}")
-    let parentOld = Message("parent, old namespace", zh: "父进程，旧命名空间")
-    let childNew = Message("child, new namespace", zh: "子进程，新命名空间")
-    let hostnameBefore = Template("hostname before: {0}", zh: "之前的主机名：{0}")
-    let hostnameAfter = Template("hostname after:  {0}", zh: "之后的主机名：{0}")
-    let renamedByItsOwn = Message("the demo host was renamed by its own process", zh: "演示宿主机被它自己的进程改了名")
-    let keptCopiedName = Message("the child kept the name copied at clone time", zh: "子进程保留了 clone 时复制的名字")
 
     let task = Message("run the command in a new UTS namespace whose hostname is {hostname}", zh: "在一个新的 UTS 命名空间里运行命令，该命名空间的主机名为 {hostname}")
     let hostnameTheCommandSees = Message("hostname the command sees", zh: "命令看到的主机名")

@@ -4,6 +4,14 @@ public let words = Words()
 /// The words every chapter and the engine share: how a check shows nothing, a list, an
 /// outcome, how a process ended, and the two sides of a step. Glossary: ../shared/GLOSSARY-zh.md.
 public final class Words: MessageTable {
+    // The pitfall of a hostname set in the parent after the child started (hostnameSetTooLate).
+    let inTheParent = Template("{0} in the parent", zh: "父进程中的 {0}")
+    let parentOld = Message("parent, old namespace", zh: "父进程，旧命名空间")
+    let childNew = Message("child, new namespace", zh: "子进程，新命名空间")
+    let hostnameBefore = Template("hostname before: {0}", zh: "之前的主机名：{0}")
+    let hostnameAfter = Template("hostname after:  {0}", zh: "之后的主机名：{0}")
+    let renamedByItsOwn = Message("the demo host was renamed by its own process", zh: "演示宿主机被它自己的进程改了名")
+    let keptCopiedName = Message("the child kept the name copied at clone time", zh: "子进程保留了 clone 时复制的名字")
     // A value a check shows
     public let nothing = Message("(nothing)", zh: "（无）")
     public let none = Message("none", zh: "无")

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/netlink.h>
+#include <linux/sched.h>  // struct clone_args, CLONE_INTO_CGROUP
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -362,14 +363,8 @@ static int action_report(char *argument, const char *refused) {
 // Forks a child that prints its own report of the sections asked for; the probe waits for it.
 // A child of `flags` (CLONE_NEW* and SIGCHLD) that prints its own report of the sections
 // asked for; the probe waits for it, then says so (a "fork" event).
-static int report_from_child(int flags, unsigned chosen) {
-    // clone(2) with fork semantics: the raw call, since glibc's wrapper wants a stack.
-    pid_t child = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
-    if (child == 0) {
-        report(chosen);
-        _exit(0);
-    }
-    int error = child < 0 ? errno : 0;
+// The parent's side of a child that reports then exits: waits for it, then the "fork" event.
+static int await_reporting_child(pid_t child, int error) {
     int status = 0;
     if (child > 0) waitpid(child, &status, 0);
     begin("fork");
@@ -377,6 +372,35 @@ static int report_from_child(int flags, unsigned chosen) {
     put_errno(error);
     end();
     return 0;
+}
+
+static int report_from_child(int flags, unsigned chosen) {
+    // clone(2) with fork semantics: the raw call, since glibc's wrapper wants a stack.
+    pid_t child = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
+    if (child == 0) {
+        report(chosen);
+        _exit(0);
+    }
+    return await_reporting_child(child, child < 0 ? errno : 0);
+}
+
+// clone-into=DIR: a child born in the cgroup v2 directory DIR, by clone3(2) with
+// CLONE_INTO_CGROUP (Linux 5.7): never in the probe's cgroup. It reports the ns, process and
+// cgroup sections.
+static int action_clone_into(char *argument, const char *refused) {
+    unsigned chosen;
+    sections("ns,process,cgroup", &chosen);
+    int cgroup = open(argument ? argument : "", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (cgroup < 0) return await_reporting_child(-1, errno);
+    struct clone_args args = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (unsigned long long)cgroup};
+    pid_t child = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+    if (child == 0) {
+        report(chosen);
+        _exit(0);
+    }
+    int error = child < 0 ? errno : 0;
+    close(cgroup);
+    return await_reporting_child(child, error);
 }
 
 // clone=KINDS: a child in new namespaces of those kinds, made by clone(2) itself; the probe
@@ -794,6 +818,7 @@ const struct nsprobe_action nsprobe_actions[] = {
     {"fork", action_fork, NULL},
     {"clone", action_clone, NULL},
     {"holder", action_holder, NULL},
+    {"clone-into", action_clone_into, NULL},
     {"zombie", action_zombie, NULL},
     {"nest-pid", action_nest_pid, NULL},
     {"nest-user", action_nest_user, NULL},
