@@ -139,6 +139,14 @@ public final class RunCgroupKeeper {
     deinit { finish() }
 }
 
+extension ProbeReport {
+    /// Its cgroup in the run's hierarchy, the path of the line of /proc/self/cgroup that
+    /// starts with `run.linePrefix`: "/…/root" outside, "/" at a cgroup namespace's root.
+    public func cgroupPath(in run: RunCgroup) -> String? {
+        cgroup?.split(separator: "\n").first { $0.hasPrefix(run.linePrefix) }.map { String($0.dropFirst(run.linePrefix.count)) }
+    }
+}
+
 /// A cgroup a lab made below the run's.
 public struct LabCgroup: Sendable, Equatable {
     /// Its directory.

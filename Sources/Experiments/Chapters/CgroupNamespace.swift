@@ -18,6 +18,7 @@ public let cgroupNamespace = Experiment(
     needsCommands: ["unshare", "cat"],
     demoHostNamespaces: [],
     namespaceBudget: [.cgroup: 2, .mnt: 2],  // the initial ones and one new one a step
+    workbench: [.directory(mountedHere)],
     usesCgroups: true,
     shellTries: ["cat /proc/self/cgroup", "readlink /proc/self/ns/cgroup", "ls /sys/fs/cgroup"],
     steps: [
@@ -29,15 +30,15 @@ public let cgroupNamespace = Experiment(
             let processes = try lab.probe([ProcessSpec.oldSide.inCgroup(root), ProcessSpec.new([.cgroup]).inCgroup(root)],
                                           [.report([.ns, .cgroup])])
             let outside = try processes[0].report, inside = try processes[1].report
-            let line = try hierarchyLine(lab)
+            let run = try runCgroup(lab)
             return StepOutcome(
                 observations: [processes[0].observation(words.oldNamespace, command: "cat /proc/self/cgroup", output: lines(outside)),
                                processes[1].observation(words.newNamespace, command: "unshare --cgroup cat /proc/self/cgroup",
                                                         output: lines(inside))],
                 checks: [
                     .differ(say.aNewCgroupNamespace, old: outside.inode(.cgroup), new: inside.inode(.cgroup)),
-                    .equal(say.pathOutside, expected: root.hierarchyPath, actual: path(outside, line)),
-                    .equal(say.pathInside, expected: "/", actual: path(inside, line)),
+                    .equal(say.pathOutside, expected: root.hierarchyPath, actual: outside.cgroupPath(in: run)),
+                    .equal(say.pathInside, expected: "/", actual: inside.cgroupPath(in: run)),
                     .equal(say.everyHierarchyInside, expected: ["/"], actual: paths(inside)),
                 ])
         },
@@ -58,15 +59,15 @@ public let cgroupNamespace = Experiment(
                 try probe.awaitHold(timeout: lab.timeout)
                 try outside.move(probe.pid)
             }
-            let line = try hierarchyLine(lab)
+            let run = try runCgroup(lab)
             let atRoot = try held.probe.report(0), inChild = try held.probe.report(1), besideRoot = try held.probe.report(2)
             return StepOutcome(
                 observations: [held.observation(words.newNamespace, command: "cat /proc/self/cgroup (at its root, in child, in outside)",
-                                                output: [atRoot, inChild, besideRoot].map { .verbatim(path($0, line) ?? "?") })],
+                                                output: [atRoot, inChild, besideRoot].map { .verbatim($0.cgroupPath(in: run) ?? "?") })],
                 checks: [
-                    .equal(say.atItsRoot, expected: "/", actual: path(atRoot, line)),
-                    .equal(say.movedIntoChild, expected: "/child", actual: path(inChild, line)),
-                    .equal(say.movedBesideItsRoot, expected: "/../outside", actual: path(besideRoot, line)),
+                    .equal(say.atItsRoot, expected: "/", actual: atRoot.cgroupPath(in: run)),
+                    .equal(say.movedIntoChild, expected: "/child", actual: inChild.cgroupPath(in: run)),
+                    .equal(say.movedBesideItsRoot, expected: "/../outside", actual: besideRoot.cgroupPath(in: run)),
                 ])
         },
 
@@ -92,7 +93,7 @@ public let cgroupNamespace = Experiment(
                                                output: lines(inside) + [say.listed(experiment.path, Message.list(listed ?? [])),
                                                                         say.limitReads(limitFile, limit ?? "?")])],
                 checks: [
-                    .equal(say.pathInside, expected: "/", actual: path(inside, run.linePrefix)),
+                    .equal(say.pathInside, expected: "/", actual: inside.cgroupPath(in: run)),
                     .contains(say.theTreeStillShown, "outside", in: listed) { $0 },
                     .equal(say.theLimitInside(limitFile), expected: "3", actual: limit),
                 ])
@@ -102,24 +103,24 @@ public let cgroupNamespace = Experiment(
              shell: "mkdir -p /sys/fs/cgroup/nslab-demo/child; sh -c 'echo $$ > /sys/fs/cgroup/nslab-demo/cgroup.procs; "
                 + "exec unshare --cgroup --mount sh -c \"umount -l /sys/fs/cgroup; mount -t cgroup2 none /sys/fs/cgroup; ls -d /sys/fs/cgroup/child; "
                 + "cat /sys/fs/cgroup/cgroup.procs\"'; rmdir /sys/fs/cgroup/nslab-demo/child /sys/fs/cgroup/nslab-demo",
-             syscalls: ["unshare(CLONE_NEWCGROUP|CLONE_NEWNS)", "umount2(\"/sys/fs/cgroup\", MNT_DETACH)",
-                        "mount(\"none\", \"/sys/fs/cgroup\", \"cgroup2\", 0, NULL)"]) { lab in
+             syscalls: ["unshare(CLONE_NEWCGROUP|CLONE_NEWNS)", "mount(\"none\", \"/mnt/cgroup\", \"cgroup2\", 0, NULL)"]) { lab in
             let root = try lab.makeCgroup(rootPath)
             _ = try lab.makeCgroup(rootPath + "/child")
             _ = try lab.makeCgroup(outsidePath)
             let run = try runCgroup(lab)
-            // In place of the hierarchy's own mount, in the new mount namespace only: mounted on
-            // top of it, the same filesystem would be refused (EBUSY).
-            let remount = Operation.mount(source: "none", target: run.mountPoint, fstype: run.version == 2 ? "cgroup2" : "cgroup",
-                                          data: run.version == 2 ? nil : "pids")
-            let new = try lab.probe(ProcessSpec.new([.cgroup, .mnt], [.makeRootPrivate, .umount2(run.mountPoint, flags: Int32(MNT_DETACH)), remount]).inCgroup(root),
-                                    [.report([.ns]), .list(path: run.mountPoint), .read(path: "\(run.mountPoint)/cgroup.procs")])
+            // On the workbench: over the hierarchy's own mount, the same filesystem would be
+            // refused (EBUSY), and in a user namespace that mount is locked to its parent's.
+            let mountPoint = "\(Workbench.path)/\(mountedHere)"
+            let mount = Operation.mount(source: "none", target: mountPoint, fstype: run.version == 2 ? "cgroup2" : "cgroup",
+                                        data: run.version == 2 ? nil : "pids")
+            let new = try lab.probe(ProcessSpec.new([.cgroup, .mnt], [.makeRootPrivate, mount]).inCgroup(root),
+                                    [.report([.ns]), .list(path: mountPoint), .read(path: "\(mountPoint)/cgroup.procs")])
             let inside = try new.report
             let listed = cgroups(try? new.probe.result(ListResult.self))
             let members = (try? new.probe.result(ReadResult.self))?.text.map { $0.split(separator: "\n").map(String.init) }
             return StepOutcome(
-                observations: [new.observation(words.newNamespace, command: "ls \(run.mountPoint); cat \(run.mountPoint)/cgroup.procs",
-                                               output: [say.listed(run.mountPoint, Message.list(listed ?? [])),
+                observations: [new.observation(words.newNamespace, command: "ls \(mountPoint); cat \(mountPoint)/cgroup.procs",
+                                               output: [say.listed(mountPoint, Message.list(listed ?? [])),
                                                         say.members(Message.list(members ?? []))])],
                 checks: [
                     .differ(say.aNewCgroupNamespace, old: Sandbox.ownInode(.cgroup), new: inside.inode(.cgroup)),
@@ -129,6 +130,9 @@ public let cgroupNamespace = Experiment(
                 ])
         },
     ])
+
+/// Where mount-root mounts the hierarchy again, on the workbench.
+private let mountedHere = "cgroup"
 
 /// The steps' cgroups, below the run's.
 private let experimentPath = "cgroup-namespace"
@@ -140,13 +144,6 @@ private func runCgroup(_ lab: Lab) throws -> RunCgroup {
     return run
 }
 
-/// How the line of the run's hierarchy starts in /proc/PID/cgroup: "0::".
-private func hierarchyLine(_ lab: Lab) throws -> String { try runCgroup(lab).linePrefix }
-
-/// The path a report's /proc/self/cgroup gives in the hierarchy whose line starts with `prefix`.
-private func path(_ report: ProbeReport, _ prefix: String) -> String? {
-    report.cgroup?.split(separator: "\n").first { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
-}
 
 /// The distinct paths of every hierarchy in a report's /proc/self/cgroup.
 private func paths(_ report: ProbeReport) -> [String]? {

@@ -59,9 +59,7 @@ public let cloneVsUnshare = Experiment(
             let before = try probe.probe.report(0), after = try probe.probe.report(probe.probe.results(ProbeReport.self).count - 1)
             let born = try? probe.probe.result(ForkResult.self)
             let child = born?.errno == 0 ? try? probe.probe.report(1) : nil
-            let path = { (report: ProbeReport?) in
-                report?.cgroup?.split(separator: "\n").first { $0.hasPrefix(run.linePrefix) }.map { String($0.dropFirst(run.linePrefix.count)) }
-            }
+            let path = { (report: ProbeReport?) in report?.cgroupPath(in: run) }
             let parentStays = Check.equal(say.theParentsCgroup, expected: path(before), actual: path(after))
             return StepOutcome(
                 observations: [probe.observation(say.parentAndChild, command: "cat /proc/self/cgroup",

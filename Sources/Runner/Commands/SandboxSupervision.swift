@@ -7,11 +7,12 @@ import Glibc
 /// run at once on SIGINT, SIGTERM or SIGHUP.
 func rerunInSandbox(_ chosen: [Experiment], mode: Sandbox.Mode, _ language: Language) throws -> Never {
     let footprint = chosen.map(\.footprint).reduce(Sandbox.footprint) { $0.union($1) }
+    let host = HostSupport.current()
     if mode == .rootless { printError(runnerText.rootless, language) }
     let outcome: Sandbox.Outcome
     do {
         outcome = try Sandbox.supervise(Array(CommandLine.arguments.dropFirst()), footprint: footprint, mode: mode,
-                                        makesCgroup: chosen.contains(where: \.usesCgroups))
+                                        makesCgroup: chosen.contains { $0.usesCgroups && host.problems(for: $0).isEmpty })
     } catch let error as SystemCallError where error.kernelRefused {
         printError(runnerText.cannotMakeSandbox(error.message), language)
         throw Exit.hostCannot
