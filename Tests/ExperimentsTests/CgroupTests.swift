@@ -40,10 +40,7 @@ struct CgroupTests {
         try run.readLine(until: { $0.hasPrefix("Press Enter") }, timeout: 20)  // after path-hidden: root is made
         let runCgroup = try awaitDirectory(in: [Self.parent]) { $0.hasPrefix("nslab-run-") }
         #expect(access("\(runCgroup)/cgroup-namespace/root", F_OK) == 0)
-        let janitor = try #require(try ProcessTable.descendants(of: run.pid).first {
-            ProcessTable.parent($0) == run.pid && FileIdentity.of("/proc/\($0)/ns/pid")?.inode == Sandbox.ownInode(.pid)
-        }, "the janitor: the runner's child in the runner's own PID namespace")
-        let pidfd = nslab_pidfd_open(janitor)
+        let pidfd = nslab_pidfd_open(try janitor(of: run.pid))
         defer { close(pidfd) }
 
         kill(run.pid, SIGKILL)  // unshare exec'd the runner: it is the supervisor
@@ -60,9 +57,11 @@ struct CgroupTests {
         let run = try spawn(ProcessSpec(testSandbox + [runnerPath, "run", "cgroup-namespace", "--step"], environment: testEnvironment))
         try run.readLine(until: { $0.hasPrefix("Press Enter") }, timeout: 20)
         let runCgroup = try awaitDirectory(in: [Self.parent]) { $0.hasPrefix("nslab-run-") }
-        // pid 1 of the test sandbox's PID namespace: its death kills every process there, the
-        // janitor too. The cgroup stays, unlocked.
+        // Its janitor killed first, then the runner: no process is left to remove the cgroup,
+        // as when the runner is pid 1 of a PID namespace whose end kills the janitor before it
+        // is done. The cgroup stays, unlocked.
         let (supervisor, _) = try runnerPids(under: run)
+        kill(try janitor(of: supervisor), SIGKILL)
         kill(supervisor, SIGKILL)
         _ = try run.finish(timeout: 10)
         #expect(access(runCgroup, F_OK) == 0)
@@ -90,4 +89,13 @@ struct CgroupTests {
         #expect(access(top, F_OK) != 0)
         _ = try member.wait(timeout: 10)
     }
+}
+
+/// The janitor of a supervising runner: its child in its own PID namespace (the other, the
+/// runner in its sandbox, is in a new one).
+func janitor(of supervisor: pid_t) throws -> pid_t {
+    try #require(try ProcessTable.descendants(of: supervisor).first {
+        ProcessTable.parent($0) == supervisor
+            && FileIdentity.of("/proc/\($0)/ns/pid") == FileIdentity.of("/proc/\(supervisor)/ns/pid")
+    }, "the janitor: the runner's child in the runner's own PID namespace")
 }

@@ -1,3 +1,4 @@
+import CShim
 import Foundation
 import Glibc
 import Testing
@@ -312,6 +313,26 @@ struct GradeTests {
         kill(supervisor, SIGINT)
         #expect(try run.finish(timeout: 30) == .exited(130))
         #expect(before.differences(to: HostState.read()) == [])
+        #expect(cgroupTree() == cgroupsBefore)
+    }
+
+    @Test func aKilledGradersJanitorRemovesItsCgroups() throws {
+        try requireRoot()
+        let cgroupsBefore = cgroupTree()
+        // No PID namespace around it: the runner is not a pid 1 whose death takes its janitor.
+        var spec = ProcessSpec(["unshare", "--uts", "--ipc", "--mount", "--net", runnerPath, "grade", Self.checkout("hangs"),
+                                "--only", "uts-namespace"], environment: testEnvironment)
+        spec.standardErrorFile = "/dev/null"
+        let run = try spawn(spec)
+        let parents = GradingCgroups.hierarchies().map(\.parent)
+        let runCgroup = try awaitDirectory(in: [parents[0]]) { $0.hasPrefix("nslab-grade-") }
+        _ = try awaitDirectory(in: [runCgroup]) { $0 == "checkout-0" }
+        let pidfd = nslab_pidfd_open(try janitor(of: run.pid))
+        defer { close(pidfd) }
+        kill(run.pid, SIGKILL)  // unshare exec'd the runner: it is the supervisor
+        _ = try run.finish(timeout: 10)
+        var poller = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&poller, 1, 15_000) == 1, "the janitor did not end")
         #expect(cgroupTree() == cgroupsBefore)
     }
 

@@ -1,3 +1,4 @@
+import CShim
 import FoundationEssentials
 import Glibc
 
@@ -139,6 +140,18 @@ public struct GradingCgroups: Codable, Sendable, Equatable {
     /// that could not be removed.
     public func remove() -> [String] {
         directories.flatMap { removeTree($0.path) }
+    }
+
+    /// Forks a janitor (nslab_cgroup_janitor) that removes the run's cgroups once this process
+    /// has ended, however it ends: a supervisor killed with SIGKILL cannot remove them itself.
+    /// The write end of the janitor's pipe stays open, close-on-exec, for the rest of this
+    /// process's life; after a normal `remove` the janitor finds nothing left.
+    public func removeWhenThisProcessEnds() {
+        let paths = directories.map { strdup($0.path) }
+        defer { paths.forEach { free($0) } }
+        var arguments = paths.map { UnsafePointer($0) }
+        var release: Int32 = -1
+        _ = nslab_cgroup_janitor(&arguments, Int32(arguments.count), -1, &release)
     }
 
     /// The run's cgroups, as the supervisor handed them on; nil when there are none.

@@ -121,11 +121,15 @@ struct GradeCommand: ParsableCommand, SpeaksLanguage {
     }
 
     /// The supervisor's part: the run's cgroups, made outside every namespace of the run and
-    /// removed after it, also after an interrupt; the runner itself goes on in its sandbox.
+    /// removed after it, also after an interrupt, and by a janitor after SIGKILL; the runner
+    /// itself goes on in its sandbox.
     func superviseWithCgroups(mode: Sandbox.Mode, _ language: Language) throws -> Never {
         let (cgroups, problem) = GradingCgroups.makeForRun()
         if let problem { printError(runnerText.rlimitsInstead(problem), language) }
-        if let cgroups { putenv(strdup(cgroups.environmentEntry)) }
+        if let cgroups {
+            cgroups.removeWhenThisProcessEnds()
+            putenv(strdup(cgroups.environmentEntry))
+        }
         do {
             try rerunInSandbox([], mode: mode, language)
         } catch let code as ExitCode {
