@@ -40,13 +40,7 @@ struct CgroupTests {
         try run.readLine(until: { $0.hasPrefix("Press Enter") }, timeout: 20)  // after path-hidden: root is made
         let runCgroup = try awaitDirectory(in: [Self.parent]) { $0.hasPrefix("nslab-run-") }
         #expect(access("\(runCgroup)/cgroup-namespace/root", F_OK) == 0)
-        let pidfd = nslab_pidfd_open(try janitor(of: run.pid))
-        defer { close(pidfd) }
-
-        kill(run.pid, SIGKILL)  // unshare exec'd the runner: it is the supervisor
-        _ = try run.finish(timeout: 10)
-        var poller = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
-        #expect(poll(&poller, 1, 15_000) == 1, "the janitor did not end")
+        #expect(try killAwaitingJanitor(run), "the janitor did not end")
         #expect(access(runCgroup, F_OK) != 0, "\(runCgroup) is left")
         #expect(before.differences(to: HostState.read()) == [])
     }
@@ -98,4 +92,15 @@ func janitor(of supervisor: pid_t) throws -> pid_t {
         ProcessTable.parent($0) == supervisor
             && FileIdentity.of("/proc/\($0)/ns/pid") == FileIdentity.of("/proc/\(supervisor)/ns/pid")
     }, "the janitor: the runner's child in the runner's own PID namespace")
+}
+
+/// Kills `supervisor`, a runner that unshare exec'd, with SIGKILL, which nothing can catch,
+/// and waits (bounded) for its janitor to end; whether it did.
+func killAwaitingJanitor(_ supervisor: ChildProcess) throws -> Bool {
+    let pidfd = nslab_pidfd_open(try janitor(of: supervisor.pid))
+    defer { close(pidfd) }
+    kill(supervisor.pid, SIGKILL)
+    _ = try supervisor.finish(timeout: 10)
+    var poller = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+    return poll(&poller, 1, 15_000) == 1
 }

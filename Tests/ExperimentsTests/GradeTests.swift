@@ -1,4 +1,3 @@
-import CShim
 import Foundation
 import Glibc
 import Testing
@@ -327,12 +326,7 @@ struct GradeTests {
         let parents = GradingCgroups.hierarchies().map(\.parent)
         let runCgroup = try awaitDirectory(in: [parents[0]]) { $0.hasPrefix("nslab-grade-") }
         _ = try awaitDirectory(in: [runCgroup]) { $0 == "checkout-0" }
-        let pidfd = nslab_pidfd_open(try janitor(of: run.pid))
-        defer { close(pidfd) }
-        kill(run.pid, SIGKILL)  // unshare exec'd the runner: it is the supervisor
-        _ = try run.finish(timeout: 10)
-        var poller = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
-        #expect(poll(&poller, 1, 15_000) == 1, "the janitor did not end")
+        #expect(try killAwaitingJanitor(run), "the janitor did not end")
         #expect(cgroupTree() == cgroupsBefore)
     }
 
