@@ -77,9 +77,10 @@ public struct RunCgroup: Codable, Sendable, Equatable {
             let name = namePrefix + String(UInt64.random(in: 1...UInt64.max), radix: 16)
             let path = "\(parent.ownDirectory)/\(name)"
             try check("mkdir(\(path))") { mkdir(path, 0o755) }
-            let lock = try check("open(\(path))") { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-            // Locked before any other run's sweep could take it for stale: if one removed it in
-            // between, make another.
+            // Until it is locked, another run's sweep may take it for stale and remove it (open
+            // then fails, or it is gone once locked): then another name.
+            let lock = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard lock >= 0 else { continue }
             guard flock(lock, LOCK_EX | LOCK_NB) == 0, access(path, F_OK) == 0 else {
                 close(lock)
                 continue
