@@ -200,8 +200,9 @@ public struct HostState: Sendable {
             }
             return objects
         }
-        let mounts = attempt { () throws(SystemCallError) in
-            try readKernelFile("/proc/self/mountinfo", requireProc: true).split(separator: "\n").map {
+        let mountinfo = attempt { () throws(SystemCallError) in try readKernelFile("/proc/self/mountinfo", requireProc: true) }
+        let mounts = mountinfo.map {
+            $0.split(separator: "\n").map {
                 let fields = $0.split(separator: " ")
                 return fields.count > 4 ? fields[4...].joined(separator: " ") : String($0)
             }.sorted()
@@ -220,7 +221,7 @@ public struct HostState: Sendable {
         // The runner in its sandbox looks below the run's cgroup, all its experiments could
         // leave; outside, every nslab-… cgroup a run or a grade could leave.
         let cgroups = (RunCgroup.inherited.map { cgroupDirectories(from: $0.path).dropFirst().map { $0 } }
-            ?? CgroupHierarchy.mounted().flatMap(\.nslabDirectories)).sorted()
+            ?? CgroupHierarchy.mounted(MountinfoLine.lines(of: mountinfo ?? "")).flatMap(\.nslabDirectories)).sorted()
         return HostState(hostname: named ? field(names.nodename) : nil, domainname: named ? field(names.__domainname) : nil,
                          sysvipc: sysvipc, mounts: mounts, links: links, cgroups: cgroups, unreadable: unreadable)
     }

@@ -70,7 +70,8 @@ public struct HostSupport: Sendable {
 
     /// Every reason `experiment` cannot run on this host now; empty when it can.
     public func problems(for experiment: Experiment) -> [Message] {
-        var problems = Sandbox.problems(self) + (realRootProblem(for: experiment).map { [$0] } ?? [])
+        let rootProblem = realRootProblem(for: experiment)
+        var problems = Sandbox.problems(self) + (rootProblem.map { [$0] } ?? [])
         if kernel < HostSupport.runnerMinimumKernel {
             problems.append(supportText.runnerKernel(HostSupport.runnerMinimumKernel.description, kernelRelease))
         } else if kernel < experiment.minimumKernel {
@@ -83,7 +84,7 @@ public struct HostSupport: Sendable {
                 problems.append(supportText.limitTooLow(namespace.limitPath, limit, needed))
             }
         }
-        if experiment.usesCgroups, realRootProblem(for: experiment) == nil, let problem = RunCgroup.problem {
+        if experiment.usesCgroups, rootProblem == nil, let problem = RunCgroup.problem {
             problems.append(problem)
         }
         if access(probePath, X_OK) != 0 {

@@ -78,8 +78,13 @@ public final class Lab {
     private var demoHostFailure: (any Error)?
     private var demoHostSeen: HostNamespaces?
     private var started: [ChildProcess] = []
-    /// The run's cgroup, when the supervisor made one (Experiment.usesCgroups).
-    public let runCgroup = RunCgroup.inherited
+    /// The run's cgroup, which the supervisor made (Experiment.usesCgroups).
+    public var runCgroup: RunCgroup {
+        get throws {
+            guard let run = RunCgroup.inherited else { throw LabError(labText.noRunCgroup) }
+            return run
+        }
+    }
     /// The cgroups the steps made below it, removed when the lab closes.
     private var madeCgroups: [String] = []
 
@@ -226,17 +231,9 @@ public final class Lab {
     /// The cgroup `relative` below the run's ("cgroup-namespace/root"), made with the ones
     /// above it when missing; the lab removes what it made when it closes.
     public func makeCgroup(_ relative: String) throws -> LabCgroup {
-        guard let runCgroup else { throw LabError(labText.noRunCgroup) }
-        var built = runCgroup.path
-        for part in relative.split(separator: "/") {
-            built += "/\(part)"
-            if mkdir(built, 0o755) == 0 {
-                madeCgroups.append(built)
-            } else if errno != EEXIST {
-                throw SystemCallError("mkdir(\(built))", errno: errno)
-            }
-        }
-        return runCgroup.below(relative)
+        let cgroup = try runCgroup.below(relative)
+        try Workbench.makeDirectories(cgroup.path) { madeCgroups.append($0) }
+        return cgroup
     }
 
     /// Kills and reaps every process still running, the demo host last, then whatever they

@@ -36,11 +36,11 @@ public struct RunCgroup: Codable, Sendable, Equatable {
         LabCgroup(path: "\(path)/\(relative)", hierarchyPath: "\(hierarchyPath)/\(relative)", version: version)
     }
 
-    /// The run's cgroup, as the supervisor handed it on; nil when there is none.
-    public static var inherited: RunCgroup? {
+    /// The run's cgroup, as the supervisor handed it on (read once); nil when there is none.
+    public static let inherited: RunCgroup? = {
         guard let text = getenv(variable).map({ String(cString: $0) }) else { return nil }
         return try? JSONDecoder().decode(RunCgroup.self, from: Data(text.utf8))
-    }
+    }()
 
     public var environmentEntry: String {
         "\(RunCgroup.variable)=" + String(decoding: (try? JSONEncoder().encode(self)) ?? Data(), as: UTF8.self)
@@ -85,20 +85,15 @@ public struct RunCgroup: Codable, Sendable, Equatable {
                 close(lock)
                 continue
             }
-            var release: Int32 = -1
-            let janitor = path.withCString { pointer in
-                var paths: [UnsafePointer<CChar>?] = [pointer]
-                return nslab_cgroup_janitor(&paths, 1, lock, &release)
-            }
-            let failure = errno
-            close(lock)  // the janitor holds it
-            guard janitor > 0 else {
+            defer { close(lock) }  // the janitor holds it
+            let janitor: CgroupJanitor
+            do { janitor = try CgroupJanitor.start([path], lock: lock) } catch {
                 rmdir(path)
-                throw SystemCallError("fork (the cgroup janitor)", errno: failure)
+                throw error
             }
             let cgroup = RunCgroup(path: path, mountPoint: parent.mountPoint, hierarchyPath: (parent.ownPath == "/" ? "" : parent.ownPath) + "/\(name)",
                                    version: parent.version, linePrefix: parent.linePrefix)
-            return RunCgroupKeeper(cgroup: cgroup, janitor: janitor, release: release)
+            return RunCgroupKeeper(cgroup: cgroup, janitor: janitor)
         }
         throw LabError(supportText.noCgroupHierarchy)
     }
@@ -115,26 +110,43 @@ public struct RunCgroup: Codable, Sendable, Equatable {
     }
 }
 
+/// A cgroup janitor (nslab_cgroup_janitor), as the process that started it holds it: its pid
+/// and the write end of its pipe, which releases it when closed.
+struct CgroupJanitor {
+    let pid: pid_t
+    let release: Int32
+
+    /// Forks the janitor of the cgroups `paths`, holding `lock` (an flock on one, or -1).
+    static func start(_ paths: [String], lock: Int32 = -1) throws -> CgroupJanitor {
+        let copies = paths.map { strdup($0) }
+        defer { copies.forEach { free($0) } }
+        var arguments = copies.map { UnsafePointer($0) }
+        var release: Int32 = -1
+        let pid = nslab_cgroup_janitor(&arguments, Int32(arguments.count), lock, &release)
+        guard pid > 0 else { throw SystemCallError("fork (the cgroup janitor of \(paths.joined(separator: ", ")))", errno: errno) }
+        return CgroupJanitor(pid: pid, release: release)
+    }
+}
+
 /// The supervisor's hold on the run's cgroup: `finish` lets the janitor remove it and waits.
 public final class RunCgroupKeeper {
     public let cgroup: RunCgroup
-    private let janitor: pid_t
-    private var release: Int32
+    private let janitor: CgroupJanitor
+    private var finished = false
 
-    init(cgroup: RunCgroup, janitor: pid_t, release: Int32) {
+    init(cgroup: RunCgroup, janitor: CgroupJanitor) {
         self.cgroup = cgroup
         self.janitor = janitor
-        self.release = release
     }
 
     /// Lets the janitor remove the cgroup (every process of the run has ended by now) and waits
     /// for it; true when it removed everything.
     @discardableResult
     public func finish() -> Bool {
-        guard release >= 0 else { return false }
-        close(release)
-        release = -1
-        return (try? reap(janitor, timeout: 15, command: "the cgroup janitor")) == .exited(0)
+        guard !finished else { return false }
+        finished = true
+        close(janitor.release)
+        return (try? reap(janitor.pid, timeout: 15, command: "the cgroup janitor")) == .exited(0)
     }
 
     deinit { finish() }
@@ -189,13 +201,13 @@ struct CgroupHierarchy {
 
     /// Every cgroup hierarchy mounted here (the first mount of each), with this process's
     /// cgroup in it.
-    static func mounted() -> [CgroupHierarchy] {
+    static func mounted(_ mounts: [MountinfoLine] = MountinfoLine.ofThisProcess()) -> [CgroupHierarchy] {
         // "ID:CONTROLLERS:PATH", one line per hierarchy.
         let lines = (readTextFile("/proc/self/cgroup") ?? "").split(separator: "\n").map {
             $0.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
         }.filter { $0.count == 3 }
         var found: [CgroupHierarchy] = []
-        for mount in MountinfoLine.ofThisProcess() where mount.fstype == "cgroup2" || mount.fstype == "cgroup" {
+        for mount in mounts where mount.fstype == "cgroup2" || mount.fstype == "cgroup" {
             let version = mount.fstype == "cgroup2" ? 2 : 1
             let options = Set(mount.superOptions.split(separator: ",").map(String.init))
             let line = lines.first { version == 2 ? $0[0] == "0" && $0[1].isEmpty

@@ -30,7 +30,7 @@ public let cgroupNamespace = Experiment(
             let processes = try lab.probe([ProcessSpec.oldSide.inCgroup(root), ProcessSpec.new([.cgroup]).inCgroup(root)],
                                           [.report([.ns, .cgroup])])
             let outside = try processes[0].report, inside = try processes[1].report
-            let run = try runCgroup(lab)
+            let run = try lab.runCgroup
             return StepOutcome(
                 observations: [processes[0].observation(words.oldNamespace, command: "cat /proc/self/cgroup", output: lines(outside)),
                                processes[1].observation(words.newNamespace, command: "unshare --cgroup cat /proc/self/cgroup",
@@ -59,7 +59,7 @@ public let cgroupNamespace = Experiment(
                 try probe.awaitHold(timeout: lab.timeout)
                 try outside.move(probe.pid)
             }
-            let run = try runCgroup(lab)
+            let run = try lab.runCgroup
             let atRoot = try held.probe.report(0), inChild = try held.probe.report(1), besideRoot = try held.probe.report(2)
             return StepOutcome(
                 observations: [held.observation(words.newNamespace, command: "cat /proc/self/cgroup (at its root, in child, in outside)",
@@ -79,7 +79,7 @@ public let cgroupNamespace = Experiment(
                         "open(\"…/root/cgroup.max.descendants\")"]) { lab in
             let root = try lab.makeCgroup(rootPath)
             _ = try lab.makeCgroup(outsidePath)
-            let run = try runCgroup(lab)
+            let run = try lab.runCgroup
             let limitFile = run.version == 2 ? "cgroup.max.descendants" : "pids.max"
             try root.write(limitFile, "3")
             let experiment = run.below(experimentPath)
@@ -107,7 +107,7 @@ public let cgroupNamespace = Experiment(
             let root = try lab.makeCgroup(rootPath)
             _ = try lab.makeCgroup(rootPath + "/child")
             _ = try lab.makeCgroup(outsidePath)
-            let run = try runCgroup(lab)
+            let run = try lab.runCgroup
             // On the workbench: over the hierarchy's own mount, the same filesystem would be
             // refused (EBUSY), and in a user namespace that mount is locked to its parent's.
             let mountPoint = "\(Workbench.path)/\(mountedHere)"
@@ -138,11 +138,6 @@ private let mountedHere = "cgroup"
 private let experimentPath = "cgroup-namespace"
 private let rootPath = "\(experimentPath)/root"
 private let outsidePath = "\(experimentPath)/outside"
-
-private func runCgroup(_ lab: Lab) throws -> RunCgroup {
-    guard let run = lab.runCgroup else { throw LabError(labText.noRunCgroup) }
-    return run
-}
 
 
 /// The distinct paths of every hierarchy in a report's /proc/self/cgroup.

@@ -53,10 +53,11 @@ public let cloneVsUnshare = Experiment(
              shell: "mkdir /sys/fs/cgroup/nslab-demo; sh -c 'echo $$ > /sys/fs/cgroup/nslab-demo/cgroup.procs; "
                 + "exec cat /proc/self/cgroup'; rmdir /sys/fs/cgroup/nslab-demo",
              syscalls: ["open(\"…/born-here\", O_DIRECTORY)", "clone3({.flags = CLONE_INTO_CGROUP, .cgroup = fd})"]) { lab in
-            guard let run = lab.runCgroup else { throw LabError(labText.noRunCgroup) }
+            let run = try lab.runCgroup
             let cgroup = try lab.makeCgroup("clone-vs-unshare/born-here")
             let probe = try lab.probe(.oldSide, [.report([.cgroup, .process]), .cloneInto(path: cgroup.path), .report([.cgroup])])
-            let before = try probe.probe.report(0), after = try probe.probe.report(probe.probe.results(ProbeReport.self).count - 1)
+            // Its own report, the child's (when it was born), then its own again.
+            let before = try probe.probe.report(0), after = try probe.probe.results(ProbeReport.self).last ?? before
             let born = try? probe.probe.result(ForkResult.self)
             let child = born?.errno == 0 ? try? probe.probe.report(1) : nil
             let path = { (report: ProbeReport?) in report?.cgroupPath(in: run) }

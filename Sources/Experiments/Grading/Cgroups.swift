@@ -70,36 +70,25 @@ public struct GradingCgroups: Codable, Sendable, Equatable {
     /// Where each controller's run cgroup can go: for each hierarchy, the runner's own cgroup
     /// there (v1) or its nearest ancestor that hands memory and pids on (v2).
     static func hierarchies() -> [(parent: String, version: Int, controllers: [String])] {
-        // (mount point, its root in the hierarchy, fstype, super options) of each mount.
-        let mounts = MountinfoLine.ofThisProcess().map { line in
-            (target: String(line.target), root: String(line.root), fstype: String(line.fstype),
-             options: Set(line.superOptions.split(separator: ",").map(String.init)))
-        }
-        let own = (readTextFile("/proc/self/cgroup") ?? "").split(separator: "\n").compactMap { line -> (Set<String>, String)? in
-            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            guard fields.count == 3 else { return nil }
-            return (Set(fields[1].split(separator: ",").map(String.init)), String(fields[2]))
-        }
+        let mounted = CgroupHierarchy.mounted()
         var found: [(String, Int, [String])] = []
         var left = Set(controllers)
-        // v1: a hierarchy whose super options name the controller.
+        // v1: a hierarchy of the controller's own.
         for controller in controllers {
-            guard let mount = mounts.first(where: { $0.fstype == "cgroup" && $0.options.contains(controller) }),
-                  let path = own.first(where: { $0.0.contains(controller) })?.1 else { continue }
-            found.append((mount.target + relative(path, to: mount.root), 1, [controller]))
+            guard let hierarchy = mounted.first(where: { $0.version == 1 && $0.controllers.contains(controller) }) else { continue }
+            found.append((hierarchy.ownDirectory, 1, [controller]))
             left.remove(controller)
         }
         // v2: the rest, from the unified hierarchy.
-        if !left.isEmpty, let mount = mounts.first(where: { $0.fstype == "cgroup2" }),
-           let path = own.first(where: { $0.0 == [""] })?.1 {
-            var candidate = mount.target + relative(path, to: mount.root)
+        if !left.isEmpty, let unified = mounted.first(where: { $0.version == 2 }) {
+            var candidate = unified.ownDirectory
             while true {
                 let handed = Set((readTextFile("\(candidate)/cgroup.subtree_control") ?? "").split(whereSeparator: \.isWhitespace).map(String.init))
                 if left.isSubset(of: handed) {
                     found.append((candidate, 2, left.sorted()))
                     break
                 }
-                guard candidate.count > mount.target.count, let slash = candidate.lastIndex(of: "/") else { break }
+                guard candidate.count > unified.mountPoint.count, let slash = candidate.lastIndex(of: "/") else { break }
                 candidate = String(candidate[..<slash])
             }
         }
@@ -136,10 +125,10 @@ public struct GradingCgroups: Codable, Sendable, Equatable {
         CheckoutCgroup(paths: directories.map { CheckoutCgroup.Path(path: "\($0.path)/checkout-\(index)", version: $0.version) })
     }
 
-    /// Removes the run's cgroups and whatever is left below them, deepest first; the paths
-    /// that could not be removed.
+    /// Removes the run's cgroups and whatever is left below them, deepest first; the ones
+    /// that could not be removed, with why.
     public func remove() -> [String] {
-        directories.flatMap { removeTree($0.path) }
+        directories.compactMap { nslab_remove_cgroup_tree($0.path) == 0 ? nil : "\($0.path): \(errnoName(errno))" }
     }
 
     /// Forks a janitor (nslab_cgroup_janitor) that removes the run's cgroups once this process
@@ -147,11 +136,7 @@ public struct GradingCgroups: Codable, Sendable, Equatable {
     /// The write end of the janitor's pipe stays open, close-on-exec, for the rest of this
     /// process's life; after a normal `remove` the janitor finds nothing left.
     public func removeWhenThisProcessEnds() {
-        let paths = directories.map { strdup($0.path) }
-        defer { paths.forEach { free($0) } }
-        var arguments = paths.map { UnsafePointer($0) }
-        var release: Int32 = -1
-        _ = nslab_cgroup_janitor(&arguments, Int32(arguments.count), -1, &release)
+        _ = try? CgroupJanitor.start(directories.map(\.path))
     }
 
     /// The run's cgroups, as the supervisor handed them on; nil when there are none.
@@ -162,11 +147,6 @@ public struct GradingCgroups: Codable, Sendable, Equatable {
 
     public var environmentEntry: String {
         "\(GradingCgroups.variable)=" + String(decoding: (try? JSONEncoder().encode(self)) ?? Data(), as: UTF8.self)
-    }
-
-    private static func relative(_ path: String, to root: String) -> String {
-        let rest = root == "/" ? path : path.hasPrefix(root) ? String(path.dropFirst(root.count)) : path
-        return rest == "/" ? "" : rest
     }
 }
 
@@ -222,20 +202,6 @@ public struct CheckoutCgroup: Sendable {
     public func remove() {
         for path in paths.reversed() { rmdir(path.path) }
     }
-}
-
-/// Removes a cgroup directory and every one below it, deepest first: cgroupfs lets only an
-/// empty cgroup go, and its files go with it. The paths that stayed.
-func removeTree(_ path: String) -> [String] {
-    var left: [String] = []
-    for name in (try? directoryEntries(path)) ?? [] {
-        var info = stat()
-        if lstat("\(path)/\(name)", &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
-            left += removeTree("\(path)/\(name)")
-        }
-    }
-    if rmdir(path) != 0 && errno != ENOENT { left.append("\(path): \(errnoName(errno))") }
-    return left
 }
 
 /// Writes `text` to a file that exists (a cgroup's, a sysctl): true when it took it whole.

@@ -361,10 +361,13 @@ static int action_report(char *argument, const char *refused) {
 }
 
 // Forks a child that prints its own report of the sections asked for; the probe waits for it.
-// A child of `flags` (CLONE_NEW* and SIGCHLD) that prints its own report of the sections
-// asked for; the probe waits for it, then says so (a "fork" event).
-// The parent's side of a child that reports then exits: waits for it, then the "fork" event.
-static int await_reporting_child(pid_t child, int error) {
+// Right after a clone: in the child, its own report of `chosen`, then exit; in the parent,
+// the wait for it, then the "fork" event (`error`: the clone's errno when it failed).
+static int child_reports(pid_t child, int error, unsigned chosen) {
+    if (child == 0) {
+        report(chosen);
+        _exit(0);
+    }
     int status = 0;
     if (child > 0) waitpid(child, &status, 0);
     begin("fork");
@@ -374,14 +377,12 @@ static int await_reporting_child(pid_t child, int error) {
     return 0;
 }
 
+// A child of `flags` (CLONE_NEW* and SIGCHLD) that prints its own report of the sections
+// asked for; the probe waits for it, then says so.
 static int report_from_child(int flags, unsigned chosen) {
     // clone(2) with fork semantics: the raw call, since glibc's wrapper wants a stack.
     pid_t child = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
-    if (child == 0) {
-        report(chosen);
-        _exit(0);
-    }
-    return await_reporting_child(child, child < 0 ? errno : 0);
+    return child_reports(child, child < 0 ? errno : 0, chosen);
 }
 
 // clone-into=DIR: a child born in the cgroup v2 directory DIR, by clone3(2) with
@@ -391,16 +392,12 @@ static int action_clone_into(char *argument, const char *refused) {
     unsigned chosen;
     sections("ns,process,cgroup", &chosen);
     int cgroup = open(argument ? argument : "", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (cgroup < 0) return await_reporting_child(-1, errno);
+    if (cgroup < 0) return child_reports(-1, errno, chosen);
     struct clone_args args = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (unsigned long long)cgroup};
     pid_t child = (pid_t)syscall(SYS_clone3, &args, sizeof args);
-    if (child == 0) {
-        report(chosen);
-        _exit(0);
-    }
     int error = child < 0 ? errno : 0;
-    close(cgroup);
-    return await_reporting_child(child, error);
+    if (child != 0) close(cgroup);
+    return child_reports(child, error, chosen);
 }
 
 // clone=KINDS: a child in new namespaces of those kinds, made by clone(2) itself; the probe
