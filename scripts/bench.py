@@ -6,7 +6,8 @@
 For N rounds (after a few warm-up rounds) it runs, interleaved: `runner run <id>` and
 `scripts/by-hand/<id>.sh` for each experiment that has one, then `runner run` of all of those
 at once and the scripts one after the other (their sum). It prints each median wall time, the ratio runner/script
-against its target (0.5x per experiment, 0.4x for `all` against the scripts' sum), and the
+against its target (issue 29: 0.5x per experiment, 0.6x for net-namespace, whose kernel
+operations cost the same whoever makes them, 0.3x for `all` against the scripts' sum), and the
 runner's peak RSS against 16 MiB; above the table, two reference lines measured in the same
 rounds: the `unshare -u true` floor and one start of the probe.
 
@@ -40,7 +41,8 @@ COURSE = ["uts-namespace", "ipc-namespace", "pid-namespace", "mount-namespace", 
           "net-namespace", "cgroup-namespace", "time-namespace", "setns", "clone-vs-unshare", "namespace-limits"]
 EXPERIMENTS = [id for id in COURSE if os.path.exists(os.path.join(BY_HAND, id + ".sh"))]
 RATIO_TARGET = 0.5
-ALL_RATIO_TARGET = 0.4
+NET_RATIO_TARGET = 0.6
+ALL_RATIO_TARGET = 0.3
 RSS_TARGET_MIB = 16
 WARMUP_ROUNDS = 3
 TIMEOUT_SECONDS = 60
@@ -251,7 +253,8 @@ def main():
     print(f"{'experiment':<15} {'runner':>9} {'script':>9} {'ratio':>6} {'target':>7} {'peak RSS':>9}  verdict"
           f" (ratio ≤ target, RSS ≤ {RSS_TARGET_MIB} MiB)")
     all_met = True
-    for id, target in [(id, RATIO_TARGET) for id in EXPERIMENTS] + [("all", ALL_RATIO_TARGET)]:
+    targets = [(id, NET_RATIO_TARGET if id == "net-namespace" else RATIO_TARGET) for id in EXPERIMENTS]
+    for id, target in targets + [("all", ALL_RATIO_TARGET)]:
         runner_ms, script_ms, peak = medians["runner " + id], medians["script " + id], rss["runner " + id]
         ratio = runner_ms / script_ms
         met = ratio <= target and peak <= RSS_TARGET_MIB
