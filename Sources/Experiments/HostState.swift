@@ -73,7 +73,8 @@ struct MountinfoLine {
     let superOptions: Substring
 
     init?(_ line: Substring) {
-        let fields = line.split(separator: " ", omittingEmptySubsequences: false)
+        // By bytes: splitting a String by Characters costs grapheme breaking on every byte.
+        let fields = line.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false).map(Substring.init)
         guard fields.count > 6, let dash = fields[6...].firstIndex(of: "-"), dash + 2 < fields.count,
               let id = Int(fields[0]), let parent = Int(fields[1]) else { return nil }
         self.id = id
@@ -88,7 +89,7 @@ struct MountinfoLine {
 
     /// Every line of `mountinfo`, in its order (the last at a mount point is on top).
     static func lines(of mountinfo: String) -> [MountinfoLine] {
-        mountinfo.split(separator: "\n").compactMap(MountinfoLine.init)
+        mountinfo.utf8.split(separator: UInt8(ascii: "\n")).map(Substring.init).compactMap(MountinfoLine.init)
     }
 
     /// The mounts of this process's mount namespace; none when they cannot be read, so that
@@ -201,10 +202,11 @@ public struct HostState: Sendable {
             return objects
         }
         let mountinfo = attempt { () throws(SystemCallError) in try readKernelFile("/proc/self/mountinfo", requireProc: true) }
+        // From the fifth field on: ids and roots are reused, the rest says what is where.
         let mounts = mountinfo.map {
-            $0.split(separator: "\n").map {
-                let fields = $0.split(separator: " ")
-                return fields.count > 4 ? fields[4...].joined(separator: " ") : String($0)
+            $0.utf8.split(separator: UInt8(ascii: "\n")).map { line in
+                let fields = line.split(separator: UInt8(ascii: " "), maxSplits: 4)
+                return String(Substring(fields.count > 4 ? fields[4] : line))
             }.sorted()
         }
         let links = attempt { () throws(SystemCallError) -> Set<String> in

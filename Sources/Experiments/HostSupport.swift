@@ -11,6 +11,9 @@ public struct HostSupport: Sendable {
     public let hasSysAdmin: Bool
     public let isRoot: Bool
     public let probePath: String
+    /// Whether every uid is mapped where the runner runs ("0 0 4294967295": the initial user
+    /// namespace), so that an experiment may map ids other than the user's own.
+    public let mapsEveryID: Bool
 
     /// What the runner itself needs: pidfd_open(2), which bounds every wait for a child.
     public static let runnerMinimumKernel: KernelVersion = "5.3"
@@ -21,14 +24,12 @@ public struct HostSupport: Sendable {
         let capSysAdmin: Int32 = 21
         return HostSupport(kernel: KernelVersion(release), kernelRelease: release,
                            hasSysAdmin: nslab_has_effective_capability(capSysAdmin) == 1,
-                           isRoot: geteuid() == 0, probePath: probePath)
+                           isRoot: geteuid() == 0, probePath: probePath,
+                           mapsEveryID: readTextFile("/proc/self/uid_map").map {
+                               $0.split(whereSeparator: \.isWhitespace) == ["0", "0", "4294967295"]
+                           } ?? false)
     }
 
-    /// Whether every uid is mapped where the runner runs ("0 0 4294967295": the initial user
-    /// namespace), so that an experiment may map ids other than the user's own.
-    public var mapsEveryID: Bool {
-        readTextFile("/proc/self/uid_map").map { $0.split(whereSeparator: \.isWhitespace) == ["0", "0", "4294967295"] } ?? false
-    }
 
     /// Why an unprivileged user cannot make a user namespace here, or nil: the distribution
     /// switches that forbid it, then the limit.
@@ -45,10 +46,14 @@ public struct HostSupport: Sendable {
     /// Why `experiment` cannot run here although the sandbox can be made: it needs real root
     /// and only some ids are mapped where the runner runs (a user namespace). Nil when it can.
     public func realRootProblem(for experiment: Experiment) -> Message? {
+        realRootProblem(for: experiment, runCgroupProblem: RunCgroup.problem)
+    }
+
+    private func realRootProblem(for experiment: Experiment, runCgroupProblem: @autoclosure () -> Message?) -> Message? {
         // Without CAP_SYS_ADMIN the run goes to a user namespace of its own: not real root.
         guard !mapsEveryID || !hasSysAdmin else { return nil }
         // A cgroup of the user's own (systemd delegates one) will do, if writable.
-        let reason = experiment.needsRealRoot ?? (experiment.usesCgroups ? RunCgroup.problem : nil)
+        let reason = experiment.needsRealRoot ?? (experiment.usesCgroups ? runCgroupProblem() : nil)
         return reason.map { supportText.needsRealRoot($0) }
     }
 
@@ -70,34 +75,61 @@ public struct HostSupport: Sendable {
 
     /// Every reason `experiment` cannot run on this host now; empty when it can.
     public func problems(for experiment: Experiment) -> [Message] {
-        let rootProblem = realRootProblem(for: experiment)
-        var problems = Sandbox.problems(self) + (rootProblem.map { [$0] } ?? [])
-        if kernel < HostSupport.runnerMinimumKernel {
-            problems.append(supportText.runnerKernel(HostSupport.runnerMinimumKernel.description, kernelRelease))
-        } else if kernel < experiment.minimumKernel {
-            problems.append(supportText.kernel(experiment.minimumKernel.description, kernelRelease))
+        problems(for: [experiment])[experiment.id] ?? []
+    }
+
+    /// Every reason each of `experiments` cannot run here now (empty when it can), by id. What
+    /// they share (the sandbox, each kind of namespace, the run's cgroup, the probe, a
+    /// command) is looked up once.
+    public func problems(for experiments: [Experiment]) -> [String: [Message]] {
+        let sandbox = Sandbox.problems(self)
+        var namespaceProblems: [Namespace: Message?] = [:], limits: [Namespace: Int?] = [:], commands: [String: Bool] = [:]
+        var cgroupProblem: Message??
+        func once<Key, Value>(_ memo: inout [Key: Value], _ key: Key, _ read: (Key) -> Value) -> Value {
+            if let known = memo[key] { return known }
+            let value = read(key)
+            memo[key] = value
+            return value
         }
-        let namespaces = Set(experiment.namespaces).union(experiment.demoHostNamespaces)
-        problems += namespaces.sorted().compactMap { problem(with: $0) }
-        for (namespace, needed) in experiment.namespacesNeeded.sorted(by: { $0.key < $1.key }) {
-            if let limit = limit(of: namespace), limit > 0, limit < needed {
-                problems.append(supportText.limitTooLow(namespace.limitPath, limit, needed))
+        func runCgroupProblem() -> Message? {
+            if let known = cgroupProblem { return known }
+            cgroupProblem = .some(RunCgroup.problem)
+            return cgroupProblem!
+        }
+        let probeMissing = access(probePath, X_OK) != 0
+        let busyboxMissing = Workbench.staticBusybox == nil
+
+        var found: [String: [Message]] = [:]
+        for experiment in experiments {
+            let rootProblem = realRootProblem(for: experiment, runCgroupProblem: runCgroupProblem())
+            var problems = sandbox + (rootProblem.map { [$0] } ?? [])
+            if kernel < HostSupport.runnerMinimumKernel {
+                problems.append(supportText.runnerKernel(HostSupport.runnerMinimumKernel.description, kernelRelease))
+            } else if kernel < experiment.minimumKernel {
+                problems.append(supportText.kernel(experiment.minimumKernel.description, kernelRelease))
             }
+            let namespaces = Set(experiment.namespaces).union(experiment.demoHostNamespaces)
+            problems += namespaces.sorted().compactMap { once(&namespaceProblems, $0, problem(with:)) }
+            for (namespace, needed) in experiment.namespacesNeeded.sorted(by: { $0.key < $1.key }) {
+                if let limit = once(&limits, namespace, limit(of:)), limit > 0, limit < needed {
+                    problems.append(supportText.limitTooLow(namespace.limitPath, limit, needed))
+                }
+            }
+            if experiment.usesCgroups, rootProblem == nil, let problem = runCgroupProblem() {
+                problems.append(problem)
+            }
+            if probeMissing {
+                problems.append(supportText.probeMissing(probePath))
+            }
+            if busyboxMissing, experiment.workbench.contains(where: { if case .busyboxRoot = $0 { true } else { false } }) {
+                problems.append(supportText.needsBusybox)
+            }
+            for command in experiment.needsCommands where !once(&commands, command, { resolveExecutable($0) != nil }) {
+                problems.append(supportText.needsCommand(command))
+            }
+            found[experiment.id] = problems
         }
-        if experiment.usesCgroups, rootProblem == nil, let problem = RunCgroup.problem {
-            problems.append(problem)
-        }
-        if access(probePath, X_OK) != 0 {
-            problems.append(supportText.probeMissing(probePath))
-        }
-        if experiment.workbench.contains(where: { if case .busyboxRoot = $0 { true } else { false } }),
-           Workbench.staticBusybox == nil {
-            problems.append(supportText.needsBusybox)
-        }
-        for command in experiment.needsCommands where resolveExecutable(command) == nil {
-            problems.append(supportText.needsCommand(command))
-        }
-        return problems
+        return found
     }
 }
 

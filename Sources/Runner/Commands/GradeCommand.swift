@@ -131,7 +131,7 @@ struct GradeCommand: ParsableCommand, SpeaksLanguage {
             putenv(strdup(cgroups.environmentEntry))
         }
         do {
-            try rerunInSandbox([], mode: mode, language)
+            try rerunInSandbox([], mode: mode, language, makesCgroup: false)
         } catch let code as ExitCode {
             let left = cgroups?.remove() ?? []
             for path in left { printError(runnerText.cgroupLeft(path), language) }

@@ -22,7 +22,7 @@ struct LessonCommand: ParsableCommand, SpeaksLanguage {
             printError(runnerText.nameOneExperiment(Message.list(Catalog.all.map(\.id) + ["all"])), language)
             throw Exit.usage
         }
-        try lessons.check(language)
+        try LessonsOption.check(language)
         // An exercise is documented in its chapter's lesson.
         let chapters = try experiments(named: [Catalog.chapter(of: id)?.experiment.id ?? id], language)
         var pages: [Lesson] = []

@@ -26,10 +26,15 @@ struct ListCommand: ParsableCommand, SpeaksLanguage {
     @OptionGroup var language: LanguageOption
 
     func run() throws {
+        try Self.list(json: json, colour: colour.choice, language: language.language)
+    }
+
+    static func list(json: Bool, colour: ColourChoice, language: Language) throws {
         let host = HostSupport.current()
         let passed = Progress.passed(in: Progress.file(progressEnvironment()))
+        let problemsByID = host.problems(for: Catalog.all)
         let entries = Catalog.all.map { experiment in
-            let problems = host.problems(for: experiment)
+            let problems = problemsByID[experiment.id] ?? []
             return Entry(id: experiment.id, title: experiment.title, namespaces: experiment.namespaces.map(\.rawValue),
                          minimumKernel: experiment.minimumKernel.description, runnable: problems.isEmpty,
                          reasons: problems, passed: passed.contains(experiment.id))
@@ -38,9 +43,8 @@ struct ListCommand: ParsableCommand, SpeaksLanguage {
             print(try encodeJSON(entries))
             return
         }
-        let style = Style.forStandardOutput(colour.choice)
+        let style = Style.forStandardOutput(colour)
         // The JSON above keeps the English; the table is in the student's language.
-        let language = language.language
         let numberWidth = "\(entries.count). ".count
         let idWidth = numberWidth + (entries.map(\.id.count).max() ?? 0) + 2
         let under = String(repeating: " ", count: numberWidth)

@@ -48,7 +48,36 @@ struct RunCommand: ParsableCommand, SpeaksLanguage {
     }
 
     func run() throws {
-        let language = language.language
+        try RunRequest(ids: ids, explain: explain, map: map, step: step, only: only, json: json, junit: junit,
+                       language: language.language, colour: colour.choice).perform()
+    }
+}
+
+/// What `runner run` was asked, once parsed. The supervisor hands it to the runner inside its
+/// sandbox as one JSON argument after `argument`: that runner starts without parsing a
+/// command line again (the parser's reflection costs milliseconds per start).
+struct RunRequest: Codable {
+    var ids: [String]
+    var explain: Bool
+    var map: Bool
+    var step: Bool
+    var only: String?
+    var json: Bool
+    var junit: String?
+    var language: Language
+    var colour: ColourChoice
+
+    /// The first argument of the runner inside its sandbox, before the request.
+    static let argument = "--run-request"
+
+    /// The request the supervisor gave this runner, when it is the runner inside its sandbox
+    /// and was started with one.
+    static func fromSupervisor(_ arguments: [String] = CommandLine.arguments) throws -> RunRequest? {
+        guard arguments.count == 3, arguments[1] == argument, Sandbox.isInside else { return nil }
+        return try JSONDecoder().decode(RunRequest.self, from: Data(arguments[2].utf8))
+    }
+
+    func perform() throws {
         guard !ids.isEmpty else {
             printError(runnerText.nameExperiments(Message.list(Catalog.all.map(\.id))), language)
             throw Exit.usage
@@ -62,13 +91,18 @@ struct RunCommand: ParsableCommand, SpeaksLanguage {
             }
             chosen = [cut]
         }
-        try lessons.check(language)
+        try LessonsOption.check(language)
         let host = HostSupport.current()
-        // Outside its sandbox the runner only makes one and runs this same command in it.
-        if !Sandbox.isInside, let mode = Sandbox.mode(host) { try rerunInSandbox(chosen, mode: mode, language) }
+        let problemsByID = host.problems(for: chosen)
+        // Outside its sandbox the runner only makes one and runs this same request in it.
+        if !Sandbox.isInside, let mode = Sandbox.mode(host) {
+            let request = String(decoding: try JSONEncoder().encode(self), as: UTF8.self)
+            try rerunInSandbox(chosen, mode: mode, language, arguments: [RunRequest.argument, request],
+                               makesCgroup: chosen.contains { $0.usesCgroups && problemsByID[$0.id]?.isEmpty == true })
+        }
         // The text report goes to standard output, unless a document takes it (--junit -).
         let report = TextReport(toStandardError: junit == "-")
-        let style = Style.forStandardOutput(colour.choice)
+        let style = Style.forStandardOutput(colour)
         var renderer = ResultRenderer(style: style, explain: explain, map: map, language: language)
         renderer.titles = step || only != nil
         var results: [ExperimentResult] = []
@@ -76,7 +110,7 @@ struct RunCommand: ParsableCommand, SpeaksLanguage {
         let progressFile = Progress.file(progressEnvironment())
 
         for experiment in chosen {
-            let problems = host.problems(for: experiment)
+            let problems = problemsByID[experiment.id] ?? []
             guard problems.isEmpty else {
                 unrunnable.append((experiment.id, problems))
                 printError(runnerText.cannotRunHere(experiment.id, Message.joined(problems)), language)

@@ -2,17 +2,18 @@ import ArgumentParser
 import Experiments
 import Glibc
 
-/// Runs this same command (run or shell) again inside the runner's sandbox and ends as it
-/// ended; adds what the real host shows that the run could have changed, and stops the whole
-/// run at once on SIGINT, SIGTERM or SIGHUP.
-func rerunInSandbox(_ chosen: [Experiment], mode: Sandbox.Mode, _ language: Language) throws -> Never {
+/// Runs this executable again with `arguments` (this same command line unless given) inside
+/// the runner's sandbox, with a cgroup of its own for the run when `makesCgroup`, and ends as
+/// it ended; adds what the real host shows that the run could have changed, and stops the
+/// whole run at once on SIGINT, SIGTERM or SIGHUP.
+func rerunInSandbox(_ chosen: [Experiment], mode: Sandbox.Mode, _ language: Language,
+                    arguments: [String] = Array(CommandLine.arguments.dropFirst()), makesCgroup: Bool) throws -> Never {
     let footprint = chosen.map(\.footprint).reduce(Sandbox.footprint) { $0.union($1) }
-    let host = HostSupport.current()
     if mode == .rootless { printError(runnerText.rootless, language) }
     let outcome: Sandbox.Outcome
     do {
-        outcome = try Sandbox.supervise(Array(CommandLine.arguments.dropFirst()), footprint: footprint, mode: mode,
-                                        makesCgroup: chosen.contains { $0.usesCgroups && host.problems(for: $0).isEmpty })
+        outcome = try Sandbox.supervise(arguments, footprint: footprint, mode: mode,
+                                        makesCgroup: makesCgroup)
     } catch let error as SystemCallError where error.kernelRefused {
         printError(runnerText.cannotMakeSandbox(error.message), language)
         throw Exit.hostCannot

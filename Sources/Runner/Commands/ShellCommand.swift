@@ -24,8 +24,10 @@ struct ShellCommand: ParsableCommand, SpeaksLanguage {
         guard let experiment = try experiments(named: [id], language).first else { throw Exit.usage }
         let host = HostSupport.current()
         // Like `run`: the shell lives in the runner's sandbox, made and supervised from outside.
-        if !Sandbox.isInside, let mode = Sandbox.mode(host) { try rerunInSandbox([experiment], mode: mode, language) }
         let problems = host.problems(for: experiment)
+        if !Sandbox.isInside, let mode = Sandbox.mode(host) {
+            try rerunInSandbox([experiment], mode: mode, language, makesCgroup: experiment.usesCgroups && problems.isEmpty)
+        }
         guard problems.isEmpty else {
             printError(runnerText.cannotOpenShell(experiment.id, Message.joined(problems)), language)
             throw Exit.hostCannot

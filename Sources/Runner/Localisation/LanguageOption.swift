@@ -32,11 +32,11 @@ struct LessonsOption: ParsableArguments {
                                             valueName: "dir"), completion: .directory)
     var lessons: String?
 
-    /// A teacher's folder (--lessons, or NSLAB_LESSONS) is checked whole before anything runs:
-    /// every problem on a line of its own, "FILE:LINE: what", then exit 2. The runner inside
-    /// its sandbox was started after this check.
-    func check(_ language: Language) throws {
-        guard !Sandbox.isInside, let directory = lessons ?? environment("NSLAB_LESSONS") else { return }
+    /// A teacher's folder (--lessons, which validate() puts in NSLAB_LESSONS, or NSLAB_LESSONS)
+    /// is checked whole before anything runs: every problem on a line of its own, "FILE:LINE:
+    /// what", then exit 2. The runner inside its sandbox was started after this check.
+    static func check(_ language: Language) throws {
+        guard !Sandbox.isInside, let directory = environment("NSLAB_LESSONS") else { return }
         let problems = Lesson.problems(inDirectory: directory)
         guard !problems.isEmpty else { return }
         for problem in problems { printError(problem.located, language) }

@@ -96,8 +96,11 @@ struct LessonRenderer {
 
 extension Character {
     /// Takes two terminal columns (CJK and fullwidth forms).
-    var isWide: Bool { String(self).columns == 2 }
+    var isWide: Bool { unicodeScalars.first?.isWide ?? false }
 }
+
+private let closingPunctuation = Set("。，、；：？！）」』》”’…")
+private let openingPunctuation = Set("（「『《“‘")
 
 extension String {
     /// Pieces that may start a new line: a space with the word after it, or a wide character;
@@ -107,8 +110,8 @@ extension String {
     func wrapUnits() -> [String] {
         var units: [String] = [], current = "", inCode = false
         for character in self {
-            let closes = "。，、；：？！）」』》”’…".contains(character)
-            let opened = current.last.map { "（「『《“‘".contains($0) } ?? false
+            let closes = closingPunctuation.contains(character)
+            let opened = current.last.map(openingPunctuation.contains) ?? false
             defer { if character == "`" { inCode.toggle() } }
             if !inCode && !closes && !opened && (character == " " || character.isWide || (current.last?.isWide ?? false)) {
                 if !current.isEmpty && !(character == " " && current.allSatisfy { $0 == " " }) {

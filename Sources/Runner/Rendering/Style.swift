@@ -60,16 +60,22 @@ extension String {
                 if scalar == "m" { inEscape = false }
                 return total
             }
-            let wide = (0x1100...0x115F).contains(scalar.value) || (0x2E80...0xA4CF).contains(scalar.value)
-                || (0xAC00...0xD7A3).contains(scalar.value) || (0xF900...0xFAFF).contains(scalar.value)
-                || (0xFE30...0xFE4F).contains(scalar.value) || (0xFF00...0xFF60).contains(scalar.value)
-                || (0xFFE0...0xFFE6).contains(scalar.value)
-            return total + (wide ? 2 : 1)
+            return total + (scalar.isWide ? 2 : 1)
         }
     }
 }
 
-enum ColourChoice: String, ExpressibleByArgument, CaseIterable {
+extension Unicode.Scalar {
+    /// Takes two terminal columns: East Asian wide characters and fullwidth forms.
+    var isWide: Bool {
+        let v = value
+        return (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
+            || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
+            || (0xFFE0...0xFFE6).contains(v)
+    }
+}
+
+enum ColourChoice: String, ExpressibleByArgument, CaseIterable, Codable {
     case auto, always, never
 }
 

@@ -9,7 +9,7 @@ extension String {
     func wrapped(width: Int, prefix: String = "", hangingIndent: String) -> [String] {
         var lines: [String] = [], current = prefix, used = prefix.columns
         func newLine() {
-            lines.append(String(current.reversed().drop { $0 == " " }.reversed()))
+            lines.append(current.droppingTrailingSpaces)
             current = hangingIndent
             used = hangingIndent.columns
         }
@@ -30,6 +30,13 @@ extension String {
         }
         if current.columns > (lines.isEmpty ? 0 : hangingIndent.columns) || lines.isEmpty { lines.append(current) }
         return lines
+    }
+
+    /// Without the spaces at its end.
+    var droppingTrailingSpaces: String {
+        var end = endIndex
+        while end > startIndex, self[index(before: end)] == " " { end = index(before: end) }
+        return String(self[..<end])
     }
 
     /// The longest start of `self` at most `columns` wide; nil when not even one character fits.
