@@ -159,6 +159,19 @@ struct RunnerCommandTests {
         #expect(!result.output.contains("\u{1B}["), "no colour when stdout is not a terminal")
     }
 
+    @Test("the forms students type most, `runner list` and `runner run ID...`, read as the parser reads them")
+    func plainFormsAreWhatTheParserMakesOfThem() throws {
+        try requireRoot()
+        #expect(try runner("list").output == (try runner("list", "--color", "auto").output))
+        // Inodes, keys and times differ from run to run; the rest must not.
+        let masked = { (result: CommandResult) in result.output.replacing(/0x[0-9a-f]+|[0-9]+/, with: "#") }
+        let plain = try runner("run", "uts-namespace", "ipc-namespace")
+        let parsed = try runner("run", "uts-namespace", "ipc-namespace", "--color", "auto")
+        #expect(plain.exitCode == 0 && parsed.exitCode == 0)
+        #expect(masked(plain) == masked(parsed))
+        #expect(plain.output.contains("uts-namespace: passed"))
+    }
+
     @Test func explainPrintsTheLessonCommandsAndBothSides() throws {
         try requireRoot()
         let result = try runner("run", "uts-namespace", "--explain")

@@ -136,22 +136,26 @@ public let netNamespace = Experiment(
             let inside = try lab.inside(holder, [.net])
             guard let demoHost = lab.oldSideHost?.pid else { throw LabError(say.noDemoHost) }
             var steps: [(FinishedProcess, old: [String]?, new: [String]?)] = []
-            func run(_ placement: ProcessSpec, _ arguments: String) throws {
+            // After each command, the devices each side shows: those the checks read always,
+            // the others only where the run shows them.
+            func run(_ placement: ProcessSpec, _ arguments: String, checked: (old: Bool, new: Bool) = (false, false)) throws {
                 let command = try ip(lab, placement, arguments)
-                let old = try lab.probe(.oldSide, [.report([.interfaces])]).report.interfaces.map(deviceLines)
-                let new = try lab.probe(inside, [.report([.interfaces])]).report.interfaces.map(deviceLines)
-                steps.append((command, old, new))
+                func devices(_ side: ProcessSpec, _ checked: Bool) throws -> [String]? {
+                    guard checked || lab.runsShownCommands else { return nil }
+                    return try lab.probe(side, [.report([.interfaces])]).report.interfaces.map(deviceLines)
+                }
+                steps.append((command, try devices(.oldSide, checked.old), try devices(inside, checked.new)))
             }
             try run(.oldSide, "link add \(hostEnd) type veth peer name \(namespaceEnd)")
-            try run(.oldSide, "link set \(namespaceEnd) netns \(holder.pid)")
-            try run(inside, "link set \(namespaceEnd) netns \(demoHost)")
+            try run(.oldSide, "link set \(namespaceEnd) netns \(holder.pid)", checked: (true, true))
+            try run(inside, "link set \(namespaceEnd) netns \(demoHost)", checked: (true, false))
             try run(.oldSide, "netns attach \(netnsName) \(holder.pid)")
             // The file system of the mount at the name: "no mount" when there is none, nothing
             // when the report has no mounts.
             let seen = try lab.probe(.oldSide, [.report([.mounts])]).report
             let named: Message? = seen.mounts == nil ? nil
                 : seen.mount(at: "/run/netns/\(netnsName)").map { Message.verbatim($0.fstype) } ?? words.noMount
-            try run(.oldSide, "link set \(namespaceEnd) netns \(netnsName)")
+            try run(.oldSide, "link set \(namespaceEnd) netns \(netnsName)", checked: (false, true))
             try run(.oldSide, "netns delete \(netnsName)")
             // The last process of the namespace goes; the kernel takes the pair down with it.
             holder.send()
