@@ -30,7 +30,6 @@ public struct HostSupport: Sendable {
                            } ?? false)
     }
 
-
     /// Why an unprivileged user cannot make a user namespace here, or nil: the distribution
     /// switches that forbid it, then the limit.
     public var userNamespaceProblem: Message? {
@@ -84,24 +83,19 @@ public struct HostSupport: Sendable {
     public func problems(for experiments: [Experiment]) -> [String: [Message]] {
         let sandbox = Sandbox.problems(self)
         var namespaceProblems: [Namespace: Message?] = [:], limits: [Namespace: Int?] = [:], commands: [String: Bool] = [:]
-        var cgroupProblem: Message??
         func once<Key, Value>(_ memo: inout [Key: Value], _ key: Key, _ read: (Key) -> Value) -> Value {
             if let known = memo[key] { return known }
             let value = read(key)
             memo[key] = value
             return value
         }
-        func runCgroupProblem() -> Message? {
-            if let known = cgroupProblem { return known }
-            cgroupProblem = .some(RunCgroup.problem)
-            return cgroupProblem!
-        }
+        lazy var runCgroupProblem = RunCgroup.problem
+        lazy var busyboxMissing = Workbench.staticBusybox == nil
         let probeMissing = access(probePath, X_OK) != 0
-        let busyboxMissing = Workbench.staticBusybox == nil
 
         var found: [String: [Message]] = [:]
         for experiment in experiments {
-            let rootProblem = realRootProblem(for: experiment, runCgroupProblem: runCgroupProblem())
+            let rootProblem = realRootProblem(for: experiment, runCgroupProblem: runCgroupProblem)
             var problems = sandbox + (rootProblem.map { [$0] } ?? [])
             if kernel < HostSupport.runnerMinimumKernel {
                 problems.append(supportText.runnerKernel(HostSupport.runnerMinimumKernel.description, kernelRelease))
@@ -115,13 +109,13 @@ public struct HostSupport: Sendable {
                     problems.append(supportText.limitTooLow(namespace.limitPath, limit, needed))
                 }
             }
-            if experiment.usesCgroups, rootProblem == nil, let problem = runCgroupProblem() {
+            if experiment.usesCgroups, rootProblem == nil, let problem = runCgroupProblem {
                 problems.append(problem)
             }
             if probeMissing {
                 problems.append(supportText.probeMissing(probePath))
             }
-            if busyboxMissing, experiment.workbench.contains(where: { if case .busyboxRoot = $0 { true } else { false } }) {
+            if experiment.workbench.contains(where: { if case .busyboxRoot = $0 { true } else { false } }), busyboxMissing {
                 problems.append(supportText.needsBusybox)
             }
             for command in experiment.needsCommands where !once(&commands, command, { resolveExecutable($0) != nil }) {
