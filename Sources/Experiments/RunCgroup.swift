@@ -23,6 +23,9 @@ public struct RunCgroup: Codable, Sendable, Equatable {
     public let version: Int
     /// How its hierarchy's line of /proc/PID/cgroup starts: "0::" (v2), "8:pids:" (v1).
     public let linePrefix: String
+    /// Set for the part of one experiment of a run that runs several at once: the directory
+    /// named after the experiment, in which it makes its cgroups.
+    public var experiment: String? = nil
 
     /// The variable that hands it to the runner in its sandbox.
     public static let variable = "NSLAB_RUN_CGROUP"
@@ -31,9 +34,14 @@ public struct RunCgroup: Codable, Sendable, Equatable {
     /// The name of its directory.
     public var name: String { String(path[path.index(after: path.lastIndex(of: "/")!)...]) }
 
-    /// The cgroup `relative` below it ("cgroup-namespace/root").
+    /// The cgroup `relative` below it ("cgroup-namespace/root"); in an experiment's part, the
+    /// directory named after the experiment is the part itself, so that its paths read the same.
     public func below(_ relative: String) -> LabCgroup {
-        LabCgroup(path: "\(path)/\(relative)", hierarchyPath: "\(hierarchyPath)/\(relative)", version: version)
+        let inPart = experiment.flatMap { name in
+            relative == name ? "" : relative.hasPrefix(name + "/") ? String(relative.dropFirst(name.count)) : nil
+        }
+        let suffix = inPart ?? "/" + relative
+        return LabCgroup(path: path + suffix, hierarchyPath: hierarchyPath + suffix, version: version)
     }
 
     /// The run's cgroup, as the supervisor handed it on (read once); nil when there is none.
@@ -41,6 +49,19 @@ public struct RunCgroup: Codable, Sendable, Equatable {
         guard let text = getenv(variable).map({ String(cString: $0) }) else { return nil }
         return try? JSONDecoder().decode(RunCgroup.self, from: Data(text.utf8))
     }()
+
+    /// A cgroup of its own below this one, made now, for one experiment of a run that runs
+    /// several at once: what each makes stays out of the others' sight.
+    public func part(_ name: String) throws -> RunCgroup {
+        let part = RunCgroup(path: "\(path)/\(name)", mountPoint: mountPoint, hierarchyPath: "\(hierarchyPath)/\(name)",
+                             version: version, linePrefix: linePrefix, experiment: name)
+        try check("mkdir(\(part.path))") { mkdir(part.path, 0o755) }
+        return part
+    }
+
+    /// Removes it and every cgroup below it; false when one could not be removed.
+    @discardableResult
+    public func remove() -> Bool { nslab_remove_cgroup_tree(path) == 0 }
 
     public var environmentEntry: String {
         "\(RunCgroup.variable)=" + String(decoding: (try? JSONEncoder().encode(self)) ?? Data(), as: UTF8.self)

@@ -65,11 +65,11 @@ public enum Sandbox {
         public let realHostChanges: [Message]
     }
 
-    /// Runs this executable again with `arguments` (without the program name) inside a new
-    /// sandbox, its stdio the same as ours, and waits for it. SIGINT, SIGTERM and SIGHUP kill
+    /// Runs this executable again with `arguments` (without the program name) and
+    /// `environment` added inside a new sandbox, its stdio the same as ours, and waits for it. SIGINT, SIGTERM and SIGHUP kill
     /// the sandbox at once. The real host is compared before and after, on `footprint`. With
     /// `makesCgroup`, the run gets a cgroup of its own (RunCgroup), removed when it ends.
-    public static func supervise(_ arguments: [String], footprint: Footprint, mode: Mode = .root,
+    public static func supervise(_ arguments: [String], environment: [String] = [], footprint: Footprint, mode: Mode = .root,
                                  makesCgroup: Bool = false) throws -> Outcome {
         let before = HostState.read()
         let interrupts = try check("signalfd(SIGINT|SIGTERM|SIGHUP)") { nslab_interrupts_signalfd() }
@@ -77,18 +77,12 @@ public enum Sandbox {
         let runCgroup = makesCgroup ? try RunCgroup.make() : nil
         var footprint = footprint
         if let runCgroup { footprint.cgroupNames.insert(runCgroup.cgroup.name) }
-        let marker = namespaces.sorted().compactMap { n in ownInode(n).map { "\(n.rawValue):\($0)" } }.joined(separator: ",")
-        let inherited = [markerVariable, RunCgroup.variable].map { $0 + "=" }
-        var spec = ProcessSpec([try executablePath()] + arguments,
-                               environment: currentEnvironment().filter { entry in !inherited.contains { entry.hasPrefix($0) } }
-                                   + ["\(markerVariable)=\(marker)"] + (runCgroup.map { [$0.cgroup.environmentEntry] } ?? []))
-        spec.create = namespaces
+        var spec = try runnerSpec(arguments, runCgroup: runCgroup?.cgroup, adding: environment)
         if mode == .rootless {
             // The user's own uid and gid become 0 in there; the parent writes the maps.
             spec.create.insert(.user)
             spec.idMaps = IDMaps(setgroups: "deny", uidMap: "0 \(geteuid()) 1", gidMap: "0 \(getegid()) 1")
         }
-        spec.operations = [.makeRootPrivate, .mountFreshProc]
         spec.inheritsStandardIO = true
         let inside = try spawn(spec, command: "runner in its sandbox")
 
@@ -104,6 +98,30 @@ public enum Sandbox {
         runCgroup?.finish()  // every process of the run has ended with the sandbox's pid 1
         let changes = before.differences(to: HostState.read(), within: footprint)
         return Outcome(termination: termination, interruption: interruption, realHostChanges: changes)
+    }
+
+    /// Starts this executable with `arguments` in a sandbox of its own inside this one, its
+    /// output on pipes: one experiment of a run that runs several at once, apart from the
+    /// others. `runCgroup` is its part of the run's cgroup.
+    public static func startNested(_ arguments: [String], runCgroup: RunCgroup?, environment: [String]) throws -> ChildProcess {
+        var spec = try runnerSpec(arguments, runCgroup: runCgroup, adding: environment)
+        spec.separatesStandardError = true
+        spec.outputLimit = 1 << 26  // a whole chapter's --explain, and far more
+        return try spawn(spec, command: "runner in a sandbox of its own")
+    }
+
+    /// This executable with `arguments`, as the runner in a new sandbox: told the namespaces
+    /// it leaves (the marker), its run's cgroup and `environment`, never what its parent was
+    /// told of these.
+    static func runnerSpec(_ arguments: [String], runCgroup: RunCgroup?, adding environment: [String]) throws -> ProcessSpec {
+        let marker = namespaces.sorted().compactMap { n in ownInode(n).map { "\(n.rawValue):\($0)" } }.joined(separator: ",")
+        let added = ["\(markerVariable)=\(marker)"] + (runCgroup.map { [$0.environmentEntry] } ?? []) + environment
+        let replaced = ([markerVariable, RunCgroup.variable] + environment.map { String($0.prefix { $0 != "=" }) }).map { $0 + "=" }
+        var spec = ProcessSpec([try executablePath()] + arguments,
+                               environment: currentEnvironment().filter { entry in !replaced.contains { entry.hasPrefix($0) } } + added)
+        spec.create = namespaces
+        spec.operations = [.makeRootPrivate, .mountFreshProc]
+        return spec
     }
 
     static func ownInode(_ namespace: Namespace) -> UInt64? {

@@ -153,6 +153,18 @@ public final class ChildProcess {
         return exitNotice >= 0 && poll(&poller, 1, 0) > 0
     }
 
+    /// The descriptors that wake a runner watching several children at once: the output
+    /// pipes and the exit notice, those still open.
+    public var watchedDescriptors: [Int32] {
+        [outputEnded ? -1 : output, errorsEnded ? -1 : errors, termination == nil ? exitNotice : -1].filter { $0 >= 0 }
+    }
+
+    /// Reads what the pipes hold now, without waiting: a child watched beside others must
+    /// never wait on a full pipe.
+    public func readAvailable() {
+        while !(outputEnded && errorsEnded), (try? fill(until: Deadline(seconds: 0))) != nil {}
+    }
+
     /// Output kept per process by default: a program that prints without end cannot exhaust
     /// the runner.
     public static let outputLimit = 1 << 20

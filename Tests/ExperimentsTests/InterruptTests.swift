@@ -39,6 +39,34 @@ struct InterruptTests {
         #expect(before.differences(to: HostState.read()) == [])
     }
 
+    @Test("interrupted while several experiments run at once, each in a sandbox of its own", arguments: [SIGINT, SIGKILL])
+    func interruptedConcurrentRun(signal: Int32) throws {
+        try requireRoot()
+        let before = HostState.read()
+        // No PID namespace around the runner: killed, it is not a pid 1 whose end takes its
+        // cgroup's janitor with it (CgroupTests has that case).
+        let run = try spawn(ProcessSpec(["unshare", "--uts", "--ipc", "--mount", "--net", runnerPath, "run", "all", "--jobs", "2"],
+                                        environment: testEnvironment))
+        // The first experiment is said once it ended; the next ones are running by then.
+        try run.readLine(until: { $0.hasPrefix("uts-namespace: passed") }, timeout: 20)
+        let left = try ProcessTable.descendants(of: run.pid)
+        #expect(left.count >= 3, "the runner in its sandbox, and a runner in a sandbox of its own with its processes")
+        let pidfds = left.map { nslab_pidfd_open($0) }
+
+        if signal == SIGKILL {
+            #expect(try killAwaitingJanitor(run), "the janitor did not end")
+        } else {
+            kill(run.pid, signal)
+            #expect(try run.finish(timeout: 10) == .exited(128 + signal), "\(run.lines.suffix(3))")
+        }
+        for (pid, pidfd) in zip(left, pidfds) where pidfd >= 0 {
+            var poller = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+            #expect(poll(&poller, 1, 10_000) == 1, "pid \(pid) outlived the runner")
+            close(pidfd)
+        }
+        #expect(before.differences(to: HostState.read()) == [])
+    }
+
     @Test func theRunnerInItsSandboxKilledFromOutsideIsBrokenNotInterrupted() throws {
         try requireRoot()
         let sandbox = try spawn(ProcessSpec(testSandbox + [runnerPath, "run", "uts-namespace", "--step"], environment: testEnvironment))

@@ -37,6 +37,10 @@ struct RunCommand: ParsableCommand, SpeaksLanguage {
         valueName: "file"), completion: .file(extensions: ["xml"]))
     var junit: String?
 
+    @Option(help: ArgumentHelp("Experiments run at once, each in a sandbox of its own (default: the number of cores); their output comes in order.",
+                               valueName: "n"))
+    var jobs: Int?
+
     @OptionGroup var language: LanguageOption
 
     @OptionGroup var lessons: LessonsOption
@@ -45,17 +49,19 @@ struct RunCommand: ParsableCommand, SpeaksLanguage {
 
     func validate() throws {
         if json && junit == "-" { throw ValidationError("--json and --junit - both print to standard output: give --junit a file") }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs \(jobs): give a number of experiments from 1 up") }
     }
 
     func run() throws {
         try RunRequest(ids: ids, explain: explain, map: map, step: step, only: only, json: json, junit: junit,
-                       language: language.language, colour: colour.choice).perform()
+                       language: language.language, colour: colour.choice, jobs: jobs).perform()
     }
 }
 
 /// What `runner run` was asked, once parsed. The supervisor hands it to the runner inside its
-/// sandbox as one JSON argument after `argument`: that runner starts without parsing a
-/// command line again (the parser's reflection costs milliseconds per start).
+/// sandbox in NSLAB_RUN_REQUEST, as JSON, beside the same command line: that runner starts
+/// without parsing one again (the parser's reflection costs milliseconds per start), and `ps`
+/// shows what the student typed.
 struct RunRequest: Codable {
     var ids: [String]
     var explain: Bool
@@ -66,15 +72,29 @@ struct RunRequest: Codable {
     var junit: String?
     var language: Language
     var colour: ColourChoice
+    /// Experiments run at once (RunConcurrently); nil: the number of cores.
+    var jobs: Int? = nil
+    /// The width of the terminal the text goes to, for a runner whose output goes through
+    /// the runner that started it.
+    var width: Int? = nil
+    /// Set for the runner of one experiment of a concurrent run: it hands its result back
+    /// on its last line (PartResult) and says nothing of the run as a whole.
+    var reportsResult: Bool? = nil
 
-    /// The first argument of the runner inside its sandbox, before the request.
-    static let argument = "--run-request"
+    static let variable = "NSLAB_RUN_REQUEST"
 
     /// The request the supervisor gave this runner, when it is the runner inside its sandbox
     /// and was started with one.
-    static func fromSupervisor(_ arguments: [String] = CommandLine.arguments) throws -> RunRequest? {
-        guard arguments.count == 3, arguments[1] == argument, Sandbox.isInside else { return nil }
-        return try JSONDecoder().decode(RunRequest.self, from: Data(arguments[2].utf8))
+    static func fromSupervisor() throws -> RunRequest? {
+        guard let text = environment(variable) else { return nil }
+        unsetenv(variable)  // the supervisor's word alone: never taken from a user's shell, nor handed on
+        guard Sandbox.isInside else { return nil }
+        return try JSONDecoder().decode(RunRequest.self, from: Data(text.utf8))
+    }
+
+    /// The request as the runner inside a sandbox gets it.
+    func environmentEntry() throws -> String {
+        "\(RunRequest.variable)=" + String(decoding: try JSONEncoder().encode(self), as: UTF8.self)
     }
 
     func perform() throws {
@@ -96,25 +116,33 @@ struct RunRequest: Codable {
         let problemsByID = host.problems(for: chosen)
         // Outside its sandbox the runner only makes one and runs this same request in it.
         if !Sandbox.isInside, let mode = Sandbox.mode(host) {
-            let request = String(decoding: try JSONEncoder().encode(self), as: UTF8.self)
-            try rerunInSandbox(chosen, mode: mode, language, arguments: [RunRequest.argument, request],
+            try rerunInSandbox(chosen, mode: mode, language, environment: [try environmentEntry()],
                                makesCgroup: chosen.contains { $0.usesCgroups && problemsByID[$0.id]?.isEmpty == true })
         }
         // The text report goes to standard output, unless a document takes it (--junit -).
         let report = TextReport(toStandardError: junit == "-")
-        let style = Style.forStandardOutput(colour)
+        let style = Style.forStandardOutput(colour, width: width)
         var renderer = ResultRenderer(style: style, explain: explain, map: map, language: language)
         renderer.titles = step || only != nil
         var results: [ExperimentResult] = []
         var unrunnable: [(id: String, reasons: [Message])] = []
         let progressFile = Progress.file(progressEnvironment())
+        let record = { (result: ExperimentResult) in
+            if result.verdict == .pass && only == nil && reportsResult != true {
+                Progress.record(passed: [result.id], in: progressFile)
+            }
+        }
+        let cannotRun = { (experiment: Experiment, problems: [Message]) in
+            unrunnable.append((experiment.id, problems))
+            printError(runnerText.cannotRunHere(experiment.id, Message.joined(problems)), language)
+        }
 
-        for experiment in chosen {
+        /// One experiment, run by this runner, its text said as it goes.
+        func runHere(_ experiment: Experiment) {
             let problems = problemsByID[experiment.id] ?? []
             guard problems.isEmpty else {
-                unrunnable.append((experiment.id, problems))
-                printError(runnerText.cannotRunHere(experiment.id, Message.joined(problems)), language)
-                continue
+                cannotRun(experiment, problems)
+                return
             }
             let lesson = explain ? try? Lesson.load(id: experiment.id, language: language.rawValue) : nil
             var hooks = RunHooks()
@@ -139,11 +167,36 @@ struct RunRequest: Codable {
             let result = Experiments.run(experiment, probePath: host.probePath, hooks: hooks,
                                          showsOutput: explain || map || json || junit != nil)
             results.append(result)
-            if result.verdict == .pass && only == nil { Progress.record(passed: [experiment.id], in: progressFile) }
+            record(result)
             if !json {
                 if let closing = renderer.closing(lesson) { report.say(closing) }
                 report.say(renderer.summary(result))
             }
+        }
+        // Several experiments on several cores run at once, each in a sandbox of its own,
+        // unless the namespace limits leave no room for that, or a student steps through them.
+        let jobs = min(jobs ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), chosen.count)
+        let runnable = chosen.filter { problemsByID[$0.id]?.isEmpty ?? true }
+        if jobs > 1 && !step && reportsResult != true && RunConcurrently.fits(runnable, host) {
+            let concurrent = RunConcurrently(request: self, style: style, host: host, jobs: jobs)
+            try concurrent.run(chosen, problems: problemsByID) { experiment, outcome in
+                switch outcome {
+                case .result(let result):
+                    results.append(result)
+                    record(result)
+                case .cannotRun(let problems):
+                    cannotRun(experiment, problems)
+                }
+            }
+        } else {
+            for experiment in chosen { runHere(experiment) }
+        }
+
+        if reportsResult == true {
+            // Whatever happened, the runner that started this one judges it from this line.
+            print(PartResult.marker + String(decoding: try JSONEncoder().encode(
+                PartResult(result: results.first, reasons: unrunnable.first?.reasons)), as: UTF8.self))
+            return
         }
         if !json && results.count + unrunnable.count > 1 {
             report.say(renderer.runSummary(results, unrunnable: unrunnable.count))

@@ -2,17 +2,17 @@ import ArgumentParser
 import Experiments
 import Glibc
 
-/// Runs this executable again with `arguments` (this same command line unless given) inside
-/// the runner's sandbox, with a cgroup of its own for the run when `makesCgroup`, and ends as
-/// it ended; adds what the real host shows that the run could have changed, and stops the
+/// Runs this executable again with the same command line inside the runner's sandbox, with
+/// `environment` added and a cgroup of its own for the run when `makesCgroup`, and ends as it
+/// ended; adds what the real host shows that the run could have changed, and stops the
 /// whole run at once on SIGINT, SIGTERM or SIGHUP.
 func rerunInSandbox(_ chosen: [Experiment], mode: Sandbox.Mode, _ language: Language,
-                    arguments: [String] = Array(CommandLine.arguments.dropFirst()), makesCgroup: Bool) throws -> Never {
+                    environment: [String] = [], makesCgroup: Bool) throws -> Never {
     let footprint = chosen.map(\.footprint).reduce(Sandbox.footprint) { $0.union($1) }
     if mode == .rootless { printError(runnerText.rootless, language) }
     let outcome: Sandbox.Outcome
     do {
-        outcome = try Sandbox.supervise(arguments, footprint: footprint, mode: mode,
+        outcome = try Sandbox.supervise(Array(CommandLine.arguments.dropFirst()), environment: environment, footprint: footprint, mode: mode,
                                         makesCgroup: makesCgroup)
     } catch let error as SystemCallError where error.kernelRefused {
         printError(runnerText.cannotMakeSandbox(error.message), language)

@@ -78,6 +78,9 @@ final class RunnerText: MessageTable {
     let shellEnded = Template("shell {0}; every process of it is gone; {1}", zh: "shell {0}；它的所有进程都已结束；{1}")
 
     // Messages on stderr
+    let runnerEndedWithoutResult = Template("the runner of {0}, in a sandbox of its own, ended without its result: {1}", zh: "{0} 的 runner（在它自己的沙箱里）结束了，却没有交回结果：{1}")
+    let runnerNotStarted = Template("the runner of {0} could not be started in a sandbox of its own: {1}", zh: "无法在 {0} 自己的沙箱里启动它的 runner：{1}")
+    let notReaped = Message("not reaped", zh: "未被回收")
     let cannotRunHere = Template("cannot run {0} on this host: {1}", zh: "无法在这台宿主机上运行 {0}：{1}")
     let unknownExperiment = Template("unknown experiment '{0}': {1}", zh: "未知的实验“{0}”：{1}")
     let seeList = Message("run `runner list` to see them", zh: "运行 `runner list` 查看所有实验")

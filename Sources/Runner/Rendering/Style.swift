@@ -8,13 +8,17 @@ struct Style {
     let colour: Bool
     let width: Int
 
-    static func forStandardOutput(_ choice: ColourChoice = .auto) -> Style {
+    /// The style for standard output; `width` when given (the terminal of the runner this one
+    /// prints through).
+    static func forStandardOutput(_ choice: ColourChoice = .auto, width given: Int? = nil) -> Style {
         let terminal = isatty(STDOUT_FILENO) == 1
         let noColour = getenv("NO_COLOR").map { $0.pointee != 0 } ?? false
         let dumb = getenv("TERM").map { String(cString: $0) == "dumb" } ?? false
         var size = winsize()
         var width = 80  // what a terminal of unknown size most likely has
-        if terminal && ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 20 {
+        if let given {
+            width = given
+        } else if terminal && ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 20 {
             width = Int(size.ws_col)
         } else if let columns = getenv("COLUMNS").flatMap({ Int(String(cString: $0)) }), columns > 20 {
             width = columns
