@@ -162,7 +162,7 @@ struct OutputTests {
 // MARK: - Helpers
 
 /// A directory from mkdtemp(3) in /tmp, removed with what is in it when this object goes.
-private final class ScratchDirectory {
+final class ScratchDirectory {
     let path: String
 
     init() throws {

@@ -37,6 +37,12 @@ struct RunCommand: ParsableCommand, SpeaksLanguage {
         valueName: "file"), completion: .file(extensions: ["xml"]))
     var junit: String?
 
+    @Option(help: ArgumentHelp(
+        "Also write the run as a Markdown page to hand out: each step's lesson text, commands, system calls, output, checks and map (GitHub Flavored Markdown).",
+        discussion: "Written like --junit's file, and checked before any experiment runs.",
+        valueName: "file"), completion: .file(extensions: ["md"]))
+    var handout: String?
+
     @Option(help: ArgumentHelp("Experiments run at once, each in a sandbox of its own (default: the number of cores); their output comes in order.",
                                valueName: "n"))
     var jobs: Int?
@@ -54,7 +60,7 @@ struct RunCommand: ParsableCommand, SpeaksLanguage {
 
     func run() throws {
         try RunRequest(ids: ids, explain: explain, map: map, step: step, only: only, json: json, junit: junit,
-                       language: language.language, colour: colour.choice, jobs: jobs).perform()
+                       language: language.language, colour: colour.choice, jobs: jobs, handout: handout).perform()
     }
 }
 
@@ -74,6 +80,8 @@ struct RunRequest: Codable {
     var colour: ColourChoice
     /// Experiments run at once (RunConcurrently); nil: the number of cores.
     var jobs: Int? = nil
+    /// Where the run goes as a Markdown page (Handout).
+    var handout: String? = nil
     /// The width of the terminal the text goes to, for a runner whose output goes through
     /// the runner that started it.
     var width: Int? = nil
@@ -165,7 +173,7 @@ struct RunRequest: Codable {
             }
             // Commands that run only to be shown run only where they are shown or kept.
             let result = Experiments.run(experiment, probePath: host.probePath, hooks: hooks,
-                                         showsOutput: explain || map || json || junit != nil)
+                                         showsOutput: explain || map || json || junit != nil || handout != nil)
             results.append(result)
             record(result)
             if !json {
@@ -212,6 +220,9 @@ struct RunRequest: Codable {
         }
         if let junit {
             try ResultDestination(path: junit, option: "--junit").write(JUnit.document(results, unrunnable: unrunnable))
+        }
+        if let handout {
+            try ResultDestination(path: handout, option: "--handout").write(Handout(language: language).document(results))
         }
         // Without real root, what needs it is skipped, and the run is judged on the rest: a
         // user who asked for everything got all that can run without sudo.

@@ -12,6 +12,10 @@ final class RunnerText: MessageTable {
     let shellLabel = Message("shell:   ", zh: "shell 命令：")
     let syscallLabel = Message("syscall: ", zh: "系统调用：  ")
     let nameAndValue = Template("{0}: {1}", zh: "{0}：{1}")
+    // The columns of a handout's table of checks
+    let handoutCheck = Message("Check", zh: "检查")
+    let handoutSeen = Message("Seen", zh: "实际")
+    let handoutExpected = Message("Expected", zh: "预期")
     let expectedGot = Template("expected {0}, got {1}", zh: "预期 {0}，实际 {1}")
     let seenExpected = Template("{0} (expected: {1})", zh: "{0}（预期：{1}）")
     let notCarriedOut = Template("the runner could not carry out this step, so nothing was judged: {0}", zh: "runner 无法完成这一步，因此没有作出任何判定：{0}")

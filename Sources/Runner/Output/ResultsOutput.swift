@@ -222,7 +222,9 @@ protocol WritesResults {
 
 extension RunCommand: WritesResults {
     var resultDestinations: [ResultDestination] {
-        junit.map { [ResultDestination(path: $0, option: "--junit")] } ?? []
+        [(junit, "--junit"), (handout, "--handout")].compactMap { path, option in
+            path.map { ResultDestination(path: $0, option: option) }
+        }
     }
 }
 

@@ -1,0 +1,109 @@
+import Experiments
+
+/// A run as a Markdown page a teacher can hand out or put on a course site (`runner run …
+/// --handout FILE.md`), in GitHub Flavored Markdown: for each experiment its lesson's title and
+/// introduction, then for each step its lesson text, the shell equivalent, the system calls,
+/// what the old and the new processes printed, the checks with PASS or FAIL, and the map of
+/// who is where; last, the lesson's closing sections and the summary. Lessons' own Markdown
+/// goes in as it is, without their `{#key}` attributes, which GitHub would print; every value
+/// the kernel or a program gave goes in a code block or escaped.
+struct Handout {
+    let language: Language
+
+    func document(_ results: [ExperimentResult]) -> String {
+        results.map(experiment).joined(separator: "\n---\n\n")
+    }
+
+    private func text(_ message: Message) -> String { message.text(language) }
+
+    private func experiment(_ result: ExperimentResult) -> String {
+        let lesson = try? Lesson.load(id: result.id, language: language.rawValue)
+        let namespaces = Catalog.experiment(result.id)?.namespaces ?? []
+        var page = ["# \(escaped(lesson?.title ?? text(result.title))) (`\(result.id)`)", ""]
+        if let lesson {
+            page += [lesson.intro, ""]
+            page += lesson.sections(for: Lesson.introKey).flatMap { ["## \(escaped($0.title))", "", $0.body, ""] }
+        }
+        for (index, step) in result.steps.enumerated() {
+            page += self.step(step, number: index + 1, of: result.steps.count, lesson: lesson, namespaces: namespaces)
+        }
+        if let lesson {
+            page += lesson.sections(for: Lesson.closingKey).flatMap { ["## \(escaped($0.title))", "", $0.body, ""] }
+        }
+        let summary = ResultRenderer(style: Style(colour: false, width: Int.max), explain: false, language: language).summary(result)
+        page += ["**\(escaped(summary.droppingTrailingSpaces.split(separator: "\n").joined(separator: " ")))**", ""]
+        return page.joined(separator: "\n")
+    }
+
+    private func step(_ step: StepResult, number: Int, of count: Int, lesson: Lesson?, namespaces: [Namespace]) -> [String] {
+        let sections = lesson?.sections(for: step.key) ?? []
+        let title = sections.first?.title ?? text(step.title)
+        var lines = ["## \(escaped(text(runnerText.stepOf(number, count)))) · \(escaped(title)) `[\(step.key)]`", ""]
+        for (index, section) in sections.enumerated() {
+            lines += (index == 0 ? [] : ["### \(escaped(section.title))", ""]) + [section.body, ""]
+        }
+        let shell = text(step.shell)
+        if !shell.isEmpty { lines += ["**\(escaped(text(runnerText.shellLabel).trimmingSpaces))**", ""] + fenced(shell, "sh") + [""] }
+        if !step.syscalls.isEmpty {
+            lines += ["**\(escaped(text(runnerText.syscallLabel).trimmingSpaces))** "
+                      + step.syscalls.map { "`\(text($0).replacingOccurrences("`", "'"))`" }.joined(separator: ", "), ""]
+        }
+        for observation in step.observations {
+            lines += ["**\(escaped(text(observation.label)))**", ""]
+                + fenced((["$ " + observation.command] + observation.output.map(text)).joined(separator: "\n"), "console") + [""]
+        }
+        let map = MapRenderer(style: Style(colour: false, width: 100), language: language).lines(step.observations, kinds: namespaces)
+        if !map.isEmpty { lines += fenced(map.map { String($0.dropFirst(2)) }.joined(separator: "\n"), "text") + [""] }
+        if !step.checks.isEmpty {
+            lines += ["| | \(escaped(text(runnerText.handoutCheck))) | \(escaped(text(runnerText.handoutSeen))) "
+                      + "| \(escaped(text(runnerText.handoutExpected))) |", "| --- | --- | --- | --- |"]
+            lines += step.checks.map { check in
+                "| \(check.passed ? "PASS" : "**FAIL**") | \(cell(text(check.name))) | \(cell(text(check.actual))) | \(cell(text(check.expected))) |"
+            }
+            lines.append("")
+        }
+        if let broken = step.broken { lines += ["**BROKEN**: \(escaped(text(runnerText.notCarriedOut(broken))))", ""] }
+        return lines
+    }
+
+    /// `body` in a fenced code block whose fence no backtick run inside can close.
+    private func fenced(_ body: String, _ info: String) -> [String] {
+        var longest = 0, run = 0
+        for character in body {
+            run = character == "`" ? run + 1 : 0
+            longest = max(longest, run)
+        }
+        let fence = String(repeating: "`", count: max(3, longest + 1))
+        return [fence + info, body, fence]
+    }
+
+    /// Text in a table cell: one line, its pipes and HTML escaped.
+    private func cell(_ value: String) -> String {
+        escaped(value).replacingOccurrences("|", "\\|").replacingOccurrences("\n", "<br>")
+    }
+
+    /// Text outside code: what Markdown or HTML would read as markup shows as it is.
+    private func escaped(_ value: String) -> String {
+        var result = ""
+        for character in value {
+            switch character {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "\\", "`", "*", "_", "[", "]", "#", "|": result += "\\\(character)"
+            default: result.append(character)
+            }
+        }
+        return result
+    }
+}
+
+extension String {
+    fileprivate func replacingOccurrences(_ target: String, _ replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+
+    fileprivate var trimmingSpaces: String {
+        String(drop { $0 == " " }).droppingTrailingSpaces
+    }
+}
