@@ -134,7 +134,7 @@ public struct Observation: Codable, Sendable, Equatable {
         guard let namespaces, namespaces.oldSideHost == nil, let host else { return self }
         return Observation(label, command: command, output: output,
                            namespaces: ProcessNamespaces(pid: namespaces.pid, inodes: namespaces.inodes,
-                                                         oldSideHost: host))
+                                                         oldSideHost: host, ownPid: namespaces.ownPid))
     }
 }
 
@@ -148,16 +148,20 @@ public struct ProcessNamespaces: Codable, Sendable, Equatable {
     /// Where the old side of the step ran, to compare with: the demo host, or, in an experiment
     /// without one, the runner itself. The lab adds it to each observation of a step.
     public let oldSideHost: HostNamespaces?
+    /// Its pid as it sees itself, in its own PID namespace (the last of NSpid), when its probe
+    /// reported it.
+    public let ownPid: Int?
 
-    public init(pid: Int, inodes: [String: UInt64], oldSideHost: HostNamespaces? = nil) {
+    public init(pid: Int, inodes: [String: UInt64], oldSideHost: HostNamespaces? = nil, ownPid: Int? = nil) {
         self.pid = pid
         self.inodes = inodes
         self.oldSideHost = oldSideHost
+        self.ownPid = ownPid
     }
 
     /// Only the namespace kinds of a report's `ns` (not pid_for_children and the like).
-    public init(pid: Int, report: [String: UInt64]) {
-        self.init(pid: pid, inodes: report.filter { Namespace(rawValue: $0.key) != nil })
+    public init(pid: Int, report: [String: UInt64], ownPid: Int? = nil) {
+        self.init(pid: pid, inodes: report.filter { Namespace(rawValue: $0.key) != nil }, ownPid: ownPid)
     }
 
     public func inode(_ namespace: Namespace) -> UInt64? { inodes[namespace.rawValue] }

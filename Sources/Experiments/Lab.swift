@@ -24,7 +24,7 @@ public struct FinishedProcess: Sendable {
     /// The namespaces its probe reported it in (its own first report, not a forked child's),
     /// with its pid; nil without a report of the `ns` section.
     public var namespaces: ProcessNamespaces? {
-        probe.ownReport?.ns.map { ProcessNamespaces(pid: Int(pid), report: $0) }
+        probe.ownReport.flatMap { report in report.ns.map { ProcessNamespaces(pid: Int(pid), report: $0, ownPid: report.pid) } }
     }
 
     /// The process's output under `label`, for display next to the others, with its namespaces.

@@ -46,9 +46,53 @@ struct HandoutTests {
         #expect(markdown.contains(try Lesson.load(id: "uts-namespace", language: language).intro.prefix(60)))
     }
 
+    @Test("each step's map as an SVG: well-formed, every inode and process of the step in it, the same in every run")
+    func mapPictures() throws {
+        try requireRoot()
+        let directory = try ScratchDirectory()
+        var pictures: [[String: String]] = []
+        for run in 0..<2 {
+            // Made if missing; written into if there.
+            let folder = "\(directory.path)/maps\(run)"
+            if run == 1 { mkdir(folder, 0o755) }
+            let result = try runCommand(testSandbox + [runnerPath, "run", "pid-namespace", "user-namespace", "--svg", folder, "--json"])
+            #expect(result.exitCode == 0, "\(result.errors)")
+            var files: [String: String] = [:]
+            for experiment in try ChineseTests.decodeReport(result.output).experiments {
+                let kinds = try #require(Catalog.experiment(experiment.id)).namespaces
+                for (index, step) in experiment.steps.enumerated() {
+                    let mapped = step.observations.compactMap(\.namespaces)
+                    let name = "\(experiment.id)-\(index + 1)-\(step.key).svg", path = "\(folder)/\(name)"
+                    guard !mapped.isEmpty else {
+                        #expect(access(path, F_OK) != 0, "\(name): a step without a map has no picture")
+                        continue
+                    }
+                    let svg = try String(contentsOfFile: path, encoding: .utf8)
+                    #expect(try runCommand(["xmllint", "--noout", path]).exitCode == 0, "\(name) is not well-formed")
+                    for namespaces in mapped {
+                        #expect(svg.contains("(pid \(namespaces.pid)"), "\(name): pid \(namespaces.pid) missing")
+                        for kind in kinds {
+                            if let inode = namespaces.inode(kind) { #expect(svg.contains("\(kind.rawValue) \(inode)"), "\(name): \(kind) \(inode)") }
+                        }
+                    }
+                    files[name] = ConcurrentRunTests.masked(svg)
+                }
+            }
+            pictures.append(files)
+        }
+        #expect(!pictures[0].isEmpty && pictures[0] == pictures[1], "apart from inodes and pids, every run draws the same")
+        let handout = directory.path + "/page.md"
+        #expect(try runner("run", "uts-namespace", "--handout", handout).exitCode == 0)
+        let page = try String(contentsOfFile: handout, encoding: .utf8)
+        #expect(page.contains("](page-maps/uts-namespace-1-new-namespace.svg)"))
+        #expect(access(directory.path + "/page-maps/uts-namespace-1-new-namespace.svg", F_OK) == 0)
+    }
+
     @Test func aHandoutThatCannotBeWrittenIsBadUsageBeforeAnyExperiment() throws {
         let run = try runner("run", "uts-namespace", "--handout", "/nonexistent/handout.md")
         #expect(run.exitCode == 2)
         #expect(run.errors.contains("--handout") && !run.output.contains("PASS"), "\(run.errors)")
+        let svg = try runner("run", "uts-namespace", "--svg", "/nonexistent/maps")
+        #expect(svg.exitCode == 2 && svg.errors.contains("--svg") && !svg.output.contains("PASS"), "\(svg.errors)")
     }
 }

@@ -43,6 +43,10 @@ struct RunCommand: ParsableCommand, SpeaksLanguage {
         valueName: "file"), completion: .file(extensions: ["md"]))
     var handout: String?
 
+    @Option(help: ArgumentHelp("Also draw each step's map of who is where as an SVG picture into this folder (made if missing).",
+                               valueName: "dir"), completion: .directory)
+    var svg: String?
+
     @Option(help: ArgumentHelp("Experiments run at once, each in a sandbox of its own (default: the number of cores); their output comes in order.",
                                valueName: "n"))
     var jobs: Int?
@@ -60,7 +64,7 @@ struct RunCommand: ParsableCommand, SpeaksLanguage {
 
     func run() throws {
         try RunRequest(ids: ids, explain: explain, map: map, step: step, only: only, json: json, junit: junit,
-                       language: language.language, colour: colour.choice, jobs: jobs, handout: handout).perform()
+                       language: language.language, colour: colour.choice, jobs: jobs, handout: handout, svg: svg).perform()
     }
 }
 
@@ -80,8 +84,10 @@ struct RunRequest: Codable {
     var colour: ColourChoice
     /// Experiments run at once (RunConcurrently); nil: the number of cores.
     var jobs: Int? = nil
-    /// Where the run goes as a Markdown page (Handout).
+    /// Where the run goes as a Markdown page (Handout), its maps as pictures beside it.
     var handout: String? = nil
+    /// A folder for each step's map as an SVG picture (MapPictures).
+    var svg: String? = nil
     /// The width of the terminal the text goes to, for a runner whose output goes through
     /// the runner that started it.
     var width: Int? = nil
@@ -173,7 +179,7 @@ struct RunRequest: Codable {
             }
             // Commands that run only to be shown run only where they are shown or kept.
             let result = Experiments.run(experiment, probePath: host.probePath, hooks: hooks,
-                                         showsOutput: explain || map || json || junit != nil || handout != nil)
+                                         showsOutput: explain || map || json || junit != nil || handout != nil || svg != nil)
             results.append(result)
             record(result)
             if !json {
@@ -221,8 +227,13 @@ struct RunRequest: Codable {
         if let junit {
             try ResultDestination(path: junit, option: "--junit").write(JUnit.document(results, unrunnable: unrunnable))
         }
+        if let svg { try MapPictures(folder: svg, option: "--svg", language: language).write(results) }
         if let handout {
-            try ResultDestination(path: handout, option: "--handout").write(Handout(language: language).document(results))
+            // The pictures go in a folder beside the page, which links them by its own name.
+            let folder = handout == "-" ? nil : Handout.picturesFolder(of: handout)
+            let names = try folder.map { try MapPictures(folder: $0, option: "--handout", language: language).write(results) } ?? [:]
+            let links = names.mapValues { "\(folder.map { String($0.split(separator: "/").last ?? "") } ?? "")/\($0)" }
+            try ResultDestination(path: handout, option: "--handout").write(Handout(language: language).document(results, pictures: links))
         }
         // Without real root, what needs it is skipped, and the run is judged on the rest: a
         // user who asked for everything got all that can run without sudo.

@@ -10,13 +10,19 @@ import Experiments
 struct Handout {
     let language: Language
 
-    func document(_ results: [ExperimentResult]) -> String {
-        results.map(experiment).joined(separator: "\n---\n\n")
+    /// The page; `pictures` links each step's map picture ("experiment/step" → a relative path).
+    func document(_ results: [ExperimentResult], pictures: [String: String] = [:]) -> String {
+        results.map { experiment($0, pictures: pictures) }.joined(separator: "\n---\n\n")
+    }
+
+    /// The folder beside a page for its pictures: "notes/uts.md" → "notes/uts-maps".
+    static func picturesFolder(of page: String) -> String {
+        (page.hasSuffix(".md") ? String(page.dropLast(3)) : page) + "-maps"
     }
 
     private func text(_ message: Message) -> String { message.text(language) }
 
-    private func experiment(_ result: ExperimentResult) -> String {
+    private func experiment(_ result: ExperimentResult, pictures: [String: String]) -> String {
         let lesson = try? Lesson.load(id: result.id, language: language.rawValue)
         let namespaces = Catalog.experiment(result.id)?.namespaces ?? []
         var page = ["# \(escaped(lesson?.title ?? text(result.title))) (`\(result.id)`)", ""]
@@ -25,7 +31,8 @@ struct Handout {
             page += lesson.sections(for: Lesson.introKey).flatMap { ["## \(escaped($0.title))", "", $0.body, ""] }
         }
         for (index, step) in result.steps.enumerated() {
-            page += self.step(step, number: index + 1, of: result.steps.count, lesson: lesson, namespaces: namespaces)
+            page += self.step(step, number: index + 1, of: result.steps.count, lesson: lesson, namespaces: namespaces,
+                              picture: pictures["\(result.id)/\(step.key)"])
         }
         if let lesson {
             page += lesson.sections(for: Lesson.closingKey).flatMap { ["## \(escaped($0.title))", "", $0.body, ""] }
@@ -35,7 +42,8 @@ struct Handout {
         return page.joined(separator: "\n")
     }
 
-    private func step(_ step: StepResult, number: Int, of count: Int, lesson: Lesson?, namespaces: [Namespace]) -> [String] {
+    private func step(_ step: StepResult, number: Int, of count: Int, lesson: Lesson?, namespaces: [Namespace],
+                      picture: String?) -> [String] {
         let sections = lesson?.sections(for: step.key) ?? []
         let title = sections.first?.title ?? text(step.title)
         var lines = ["## \(escaped(text(runnerText.stepOf(number, count)))) · \(escaped(title)) `[\(step.key)]`", ""]
@@ -53,6 +61,7 @@ struct Handout {
                 + fenced((["$ " + observation.command] + observation.output.map(text)).joined(separator: "\n"), "console") + [""]
         }
         let map = MapRenderer(style: Style(colour: false, width: 100), language: language).lines(step.observations, kinds: namespaces)
+        if let picture { lines += ["![\(escaped(text(runnerText.whoIsWhere)))](\(picture.addingSpacesEscaped))", ""] }
         if !map.isEmpty { lines += fenced(map.map { String($0.dropFirst(2)) }.joined(separator: "\n"), "text") + [""] }
         if !step.checks.isEmpty {
             lines += ["| | \(escaped(text(runnerText.handoutCheck))) | \(escaped(text(runnerText.handoutSeen))) "
@@ -101,6 +110,11 @@ struct Handout {
 extension String {
     fileprivate func replacingOccurrences(_ target: String, _ replacement: String) -> String {
         split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+
+    /// A link target with its spaces and parentheses escaped, as CommonMark reads one.
+    fileprivate var addingSpacesEscaped: String {
+        replacingOccurrences(" ", "%20").replacingOccurrences("(", "%28").replacingOccurrences(")", "%29")
     }
 
     fileprivate var trimmingSpaces: String {

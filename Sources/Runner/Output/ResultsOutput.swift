@@ -20,6 +20,9 @@ struct ResultDestination: Sendable {
     let path: String
     /// The option that named it, for messages: "--junit".
     let option: String
+    /// A folder the results go into as files (`--svg`): there and writable, or made in a
+    /// writable folder.
+    var isFolder = false
 
     /// A destination not checked yet: `validate()` checks it.
     init(path: String, option: String) {
@@ -37,6 +40,14 @@ struct ResultDestination: Sendable {
     /// results can be written here.
     func validate() throws(ResultOutputError) {
         do throws(Failure) {
+            if isFolder {
+                var status = stat()
+                let folder = stat(path, &status) == 0 ? path : directoryName(path)
+                if stat(folder, &status) != 0 { throw Failure(errno, about: folder) }
+                if status.st_mode & S_IFMT != S_IFDIR { throw Failure(ENOTDIR, about: folder) }
+                if access(folder, W_OK) != 0 { throw Failure(errno, about: folder) }
+                return
+            }
             switch try resolve() {
             case .standardOutput, .openDescriptor:
                 return
@@ -224,7 +235,7 @@ extension RunCommand: WritesResults {
     var resultDestinations: [ResultDestination] {
         [(junit, "--junit"), (handout, "--handout")].compactMap { path, option in
             path.map { ResultDestination(path: $0, option: option) }
-        }
+        } + (svg.map { [MapPictures.destination(folder: $0)] } ?? [])
     }
 }
 

@@ -126,7 +126,7 @@ struct MapRenderer {
 }
 
 /// A space between an inode and its mark, unless the mark begins with a full-width bracket.
-private func space(before mark: String) -> String { mark.first?.isFullWidthPunctuation == true ? "" : " " }
+func space(before mark: String) -> String { mark.first?.isFullWidthPunctuation == true ? "" : " " }
 
 extension ResultRenderer {
     /// The map of a step's processes and namespaces, or none (see MapRenderer).
