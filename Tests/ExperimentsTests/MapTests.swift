@@ -123,7 +123,8 @@ struct MapTests {
         ])
         #expect(output.ownReport?.pid == 3)
         let finished = FinishedProcess(pid: 42, command: "nsprobe", lines: [], probe: output, termination: .exited(0))
-        #expect(finished.namespaces == ProcessNamespaces(pid: 42, inodes: ["uts": 1]))
+        // Its own pid, as it sees itself, is its own report's, not the forked child's.
+        #expect(finished.namespaces == ProcessNamespaces(pid: 42, inodes: ["uts": 1], ownPid: 3))
         let noNs = ProbeOutput(lines: [probeMarker + #"{"event":"report","pid":3,"hostname":"vm","errors":[]}"#])
         #expect(FinishedProcess(pid: 42, command: "", lines: [], probe: noNs, termination: .exited(0)).namespaces == nil)
     }

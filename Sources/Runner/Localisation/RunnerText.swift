@@ -13,7 +13,7 @@ final class RunnerText: MessageTable {
     let syscallLabel = Message("syscall: ", zh: "系统调用：  ")
     let nameAndValue = Template("{0}: {1}", zh: "{0}：{1}")
     let svgOldSide = Message("the old side's namespaces", zh: "旧一侧的命名空间")
-    let svgNewSide = Message("new namespaces", zh: "新命名空间")
+    let svgNewSide = Message("the new side's namespaces", zh: "新一侧的命名空间")
     let pidsMark = Template("(pid {0}, {1} inside)", zh: "（pid {0}，在里面是 {1}）")
     // The columns of a handout's table of checks
     let handoutCheck = Message("Check", zh: "检查")
