@@ -142,8 +142,8 @@ struct JUnitTests {
     }
 
     @Test func textAndAttributesAreValidXMLWhateverAProgramPrinted() {
-        #expect(JUnit.text("a<b & c]]>\r\n\u{0}\u{7F}\u{FFFE}\u{FFFF}\tend ≠") == "a&lt;b &amp; c]]&gt;\u{FFFD}\n\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\tend ≠")
-        #expect(JUnit.attribute("a\r\nb\"") == "\"a\u{FFFD}&#10;b&quot;\"")
+        #expect(Markup.text("a<b & c]]>\r\n\u{0}\u{7F}\u{FFFE}\u{FFFF}\tend ≠") == "a&lt;b &amp; c]]&gt;\u{FFFD}\n\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}\tend ≠")
+        #expect(Markup.attribute("a\r\nb\"") == "\"a\u{FFFD}&#10;b&quot;\"")
         #expect(JUnit.oneLine("a\nb\r\nc\rd\u{2028}e") == "a b c d e")
     }
 

@@ -96,7 +96,7 @@ struct LessonTests {
 @Suite("rendering")
 struct RenderingTests {
     @Test func junitAttributesAreValidXMLWhateverAProgramPrinted() {
-        #expect(JUnit.attribute("a<b & \"c\"\n\u{1B}[31mred\u{1B}[0m\tend") ==
+        #expect(Markup.attribute("a<b & \"c\"\n\u{1B}[31mred\u{1B}[0m\tend") ==
                 "\"a&lt;b &amp; &quot;c&quot;&#10;\u{FFFD}[31mred\u{FFFD}[0m&#9;end\"")
     }
 }

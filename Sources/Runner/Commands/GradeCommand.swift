@@ -43,6 +43,10 @@ struct GradeCommand: ParsableCommand, SpeaksLanguage {
     @Option(help: ArgumentHelp("Also append result=<base64 JSON> to $GITHUB_OUTPUT for GitHub Classroom's reporter, under this step id (letters and digits).", valueName: "name"))
     var classroom: String?
 
+    @Option(help: ArgumentHelp("Also write the class page here: one HTML file, students by exercise, each failure's diagnosis, the totals.",
+                               valueName: "file"), completion: .file(extensions: ["html"]))
+    var html: String?
+
     @Option(help: "How many checkouts to grade at once (default: the number of cores).")
     var jobs: Int?
 
@@ -85,7 +89,7 @@ struct GradeCommand: ParsableCommand, SpeaksLanguage {
         let style = Style.forStandardOutput(colour.choice)
         var students: [StudentResult] = []
         // Results written to standard output (`-`) are all it gets.
-        let quiet = [junit, json, csv, gradescope].contains("-")
+        let quiet = [junit, json, csv, gradescope, html].contains("-")
         try Grader.gradeByWorkers(checkouts, course: course, seed: chosenSeed, jobs: jobs ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))),
                                   cgroups: GradingCgroups.inherited,
                                   done: { result in
@@ -102,6 +106,7 @@ struct GradeCommand: ParsableCommand, SpeaksLanguage {
         if let json { try ResultDestination(path: json, option: "--json").write(try encodeJSON(report)) }
         if let junit { try ResultDestination(path: junit, option: "--junit").write(GradeFormats.junit(report)) }
         if let csv { try ResultDestination(path: csv, option: "--csv").write(GradeFormats.csv(report)) }
+        if let html { try ResultDestination(path: html, option: "--html").write(ClassPage(language: language).document(report)) }
         if let gradescope, let first = students.first {
             try ResultDestination(path: gradescope, option: "--gradescope").write(try encodeJSON(GradeFormats.gradescope(first)))
         }
@@ -178,7 +183,7 @@ struct GradeCommand: ParsableCommand, SpeaksLanguage {
 
 extension GradeCommand: WritesResults {
     var resultDestinations: [ResultDestination] {
-        [(junit, "--junit"), (json, "--json"), (csv, "--csv"), (gradescope, "--gradescope")].compactMap { path, option in
+        [(junit, "--junit"), (json, "--json"), (csv, "--csv"), (gradescope, "--gradescope"), (html, "--html")].compactMap { path, option in
             path.map { ResultDestination(path: $0, option: option) }
         }
     }

@@ -15,6 +15,13 @@ final class RunnerText: MessageTable {
     let svgOldSide = Message("the old side's namespaces", zh: "旧一侧的命名空间")
     let svgNewSide = Message("the new side's namespaces", zh: "新一侧的命名空间")
     let pidsMark = Template("(pid {0}, {1} inside)", zh: "（pid {0}，在里面是 {1}）")
+    // The class page (runner grade --html)
+    let classPageTitle = Message("runner grade: the class", zh: "runner grade：全班")
+    let classPageSeed = Template("Seed {0} (the same seed gives the same grade): {1} checkouts, {2} exercises.", zh: "种子 {0}（同一个种子给出同样的评分）：{1} 份代码，{2} 道练习。")
+    let classPageCheckout = Message("Checkout", zh: "学生代码")
+    let classPageTotal = Message("Total", zh: "总分")
+    let classPagePassed = Message("Passed", zh: "通过")
+    let classPageHardest = Template("Hardest: {0}, passed by {1} of {2}.", zh: "最难的：{0}，{2} 份中通过 {1} 份。")
     // The columns of a handout's table of checks
     let handoutCheck = Message("Check", zh: "检查")
     let handoutSeen = Message("Seen", zh: "实际")

@@ -60,16 +60,16 @@ enum JUnit {
         // plugin checks every report against, does not allow it there (each `<testsuite>` has it).
         let total = suites.flatMap(\.cases)
         var xml = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
-                   "<testsuites name=\(attribute(name)) tests=\"\(total.count)\" "
+                   "<testsuites name=\(Markup.attribute(name)) tests=\"\(total.count)\" "
                    + "failures=\"\(total.filter { $0.problem?.element == "failure" }.count)\" "
                    + "errors=\"\(total.filter { $0.problem?.element == "error" }.count)\" "
                    + "time=\"\(seconds(milliseconds: suites.reduce(0) { $0 + $1.milliseconds }))\">"]
         for suite in suites {
-            xml.append("  <testsuite name=\(attribute(suite.name)) tests=\"\(suite.cases.count)\" "
+            xml.append("  <testsuite name=\(Markup.attribute(suite.name)) tests=\"\(suite.cases.count)\" "
                        + "failures=\"\(suite.count("failure"))\" errors=\"\(suite.count("error"))\" "
                        + "skipped=\"\(suite.count("skipped"))\" time=\"\(seconds(milliseconds: suite.milliseconds))\">")
             for testCase in suite.cases {
-                let start = "    <testcase classname=\(attribute(suite.name)) name=\(attribute(testCase.name)) "
+                let start = "    <testcase classname=\(Markup.attribute(suite.name)) name=\(Markup.attribute(testCase.name)) "
                     + "time=\"\(seconds(milliseconds: testCase.milliseconds))\""
                 if testCase.problem == nil && testCase.output.isEmpty {
                     xml.append(start + "/>")
@@ -77,12 +77,12 @@ enum JUnit {
                 }
                 xml.append(start + ">")
                 if let problem = testCase.problem {
-                    let type = problem.type.map { " type=\(attribute($0))" } ?? ""
-                    xml.append("      <\(problem.element)\(type) message=\(attribute(problem.message))>"
-                               + "\(text(problem.body))</\(problem.element)>")
+                    let type = problem.type.map { " type=\(Markup.attribute($0))" } ?? ""
+                    xml.append("      <\(problem.element)\(type) message=\(Markup.attribute(problem.message))>"
+                               + "\(Markup.text(problem.body))</\(problem.element)>")
                 }
                 if !testCase.output.isEmpty {
-                    xml.append("      <system-out>\(text(testCase.output.joined(separator: "\n")))</system-out>")
+                    xml.append("      <system-out>\(Markup.text(testCase.output.joined(separator: "\n")))</system-out>")
                 }
                 xml.append("    </testcase>")
             }
@@ -125,36 +125,6 @@ enum JUnit {
     /// `text` on one line, for a `message`: every line break (LF, CRLF, CR, U+2028…) a space.
     static func oneLine(_ text: String) -> String {
         text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).joined(separator: " ")
-    }
-
-    /// `text` as a quoted attribute value.
-    static func attribute(_ text: String) -> String { "\"" + escaped(text, inAttribute: true) + "\"" }
-
-    /// `text` as element content.
-    static func text(_ text: String) -> String { escaped(text, inAttribute: false) }
-
-    /// Valid XML whatever a program printed: markup characters escaped, and the characters XML
-    /// 1.0 allows nowhere, not even as a reference, replaced by U+FFFD: the C0 controls but tab
-    /// and line feed, and U+FFFE and U+FFFF (also carriage return, which a reader would turn into
-    /// a line feed; and DEL, which XML allows but a terminal would act on).
-    private static func escaped(_ text: String, inAttribute: Bool) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"" where inAttribute: escaped += "&quot;"
-            // A reader turns a tab or line feed inside an attribute into a space: keep them as references.
-            case "\n": escaped += inAttribute ? "&#10;" : "\n"
-            case "\t": escaped += inAttribute ? "&#9;" : "\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7f || scalar.value == 0xFFFE || scalar.value == 0xFFFF:
-                escaped += "\u{FFFD}"
-            default: escaped.unicodeScalars.append(scalar)
-            }
-        }
-        return escaped
     }
 
     static func milliseconds(_ seconds: Double) -> Int {

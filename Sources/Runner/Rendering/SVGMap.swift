@@ -44,8 +44,8 @@ struct SVGMap {
         let oldSide = runnerText.svgOldSide.text(language), newSide = runnerText.svgNewSide.text(language)
         return """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(Self.width)" height="\(y)" viewBox="0 0 \(Self.width) \(y)" \
-            role="img" aria-label="\(escaped(title))">
-            <title>\(escaped(title))</title>
+            role="img" aria-label=\(Markup.attribute(title))>
+            <title>\(Markup.text(title))</title>
             <style>
             text { font-family: "DejaVu Sans Mono", "Noto Sans Mono CJK SC", monospace; font-size: 13px; fill: #1f2328; white-space: pre; }
             .title { font-size: 14px; font-weight: bold; }
@@ -58,9 +58,9 @@ struct SVGMap {
             .rule { stroke: #d1d9e0; }
             </style>
             <rect width="100%" height="100%" fill="#ffffff"/>
-            <text x="10" y="20" class="title">\(escaped(title))</text>
-            <text x="\(Self.kindColumn + Self.gap)" y="44" class="side">\(escaped(oldSide))</text>
-            <text x="\(Self.kindColumn + 2 * Self.gap + Self.boxWidth)" y="44" class="side">\(escaped(newSide))</text>
+            <text x="10" y="20" class="title">\(Markup.text(title))</text>
+            <text x="\(Self.kindColumn + Self.gap)" y="44" class="side">\(Markup.text(oldSide))</text>
+            <text x="\(Self.kindColumn + 2 * Self.gap + Self.boxWidth)" y="44" class="side">\(Markup.text(newSide))</text>
             \(body.joined(separator: "\n"))
             </svg>
 
@@ -107,10 +107,10 @@ struct SVGMap {
         let mark = box.new ? " " + runnerText.newMark.text(language) : ""
         var lines = [#"<g class="\#(box.new ? "new" : "old")">"#,
                      #"<rect x="\#(x)" y="\#(y)" width="\#(Self.boxWidth)" height="\#(box.height)" rx="6" class="frame"/>"#,
-                     #"<text x="\#(x + 10)" y="\#(y + 17)" class="inode">\#(escaped("\(box.kind.rawValue) \(box.inode)\(mark)"))</text>"#]
+                     #"<text x="\#(x + 10)" y="\#(y + 17)" class="inode">\#(Markup.text("\(box.kind.rawValue) \(box.inode)\(mark)"))</text>"#]
         var lineY = y + Self.boxHeader + 13
         for (line, host) in box.members.joined().map({ ($0, false) }) + (box.host ?? []).map({ ($0, true) }) {
-            lines.append(#"<text x="\#(x + 18)" y="\#(lineY)"\#(host ? #" class="host""# : "")>\#(escaped(line))</text>"#)
+            lines.append(#"<text x="\#(x + 18)" y="\#(lineY)"\#(host ? #" class="host""# : "")>\#(Markup.text(line))</text>"#)
             lineY += Self.lineHeight
         }
         lines.append("</g>")
@@ -125,19 +125,5 @@ struct SVGMap {
         let joined = (lines.last ?? "") + space(before: mark) + mark
         if joined.columns <= room { lines[lines.count - 1] = joined } else { lines.append("  " + mark) }
         return lines
-    }
-
-    private func escaped(_ text: String) -> String {
-        var result = ""
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            default: result.append(character)
-            }
-        }
-        return result
     }
 }
