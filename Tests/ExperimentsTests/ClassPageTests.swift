@@ -54,3 +54,49 @@ struct ClassPageTests {
         #expect(html.contains("42"), "the seed")
     }
 }
+
+/// `runner grade CHECKOUT --watch`: graded again whenever a file of the checkout changes.
+@Suite("runner grade --watch: graded again on every change", .serialized)
+struct GradeWatchTests {
+    @Test func aFixIsGradedAgainAndShownAsAChangeAndCtrlCEndsItLeavingNothing() throws {
+        try requireRoot()
+        let before = HostState.read()
+        let scratch = try TemporaryDirectory()
+        let manifest = scratch.path + "/lab.yml"
+        // The classic mistake first: the probe run in the sandbox's own UTS namespace.
+        try #require(writeFile(manifest, "exercises:\n  uts-namespace: { run: \"{probe}\" }\n"))
+        let grade = try spawn(ProcessSpec(testSandbox + [runnerPath, "grade", scratch.path, "--watch", "--only", "uts-namespace",
+                                                         "--seed", "7"], environment: testEnvironment))
+        let watching = { (line: String) in line.hasPrefix("Watching ") }
+        try grade.readLine(until: watching, timeout: 60)
+        #expect(grade.lines.contains { $0.contains("FAIL") && $0.contains("uts-namespace") }, "\(grade.lines)")
+
+        // The fix: a new UTS namespace, named as asked.
+        try #require(writeFile(manifest, """
+            exercises:
+              uts-namespace: { run: "unshare --uts sh -c 'hostname \\"$1\\" && shift && exec \\"$@\\"' sh {hostname} {probe}" }
+
+            """))
+        let seen = grade.lines.count
+        try grade.readLine(until: watching, timeout: 60)
+        let again = Array(grade.lines[seen...])
+        #expect(again.contains { $0.contains("uts-namespace") && $0.contains("FAIL 0/1 → PASS 1/1") }, "\(again)")
+        #expect(again.contains { $0.contains("1/1") })
+
+        let supervisor = try runnerPids(under: grade).supervisor
+        let left = try ProcessTable.descendants(of: supervisor)
+        kill(supervisor, SIGINT)
+        #expect(try grade.finish(timeout: 20) == .exited(130))
+        for pid in left { #expect(kill(pid, 0) != 0 || ProcessTable.state(pid) == "Z", "pid \(pid) outlived the grade") }
+        #expect(before.differences(to: HostState.read()) == [])
+    }
+}
+
+/// Writes `text` to `path` as an editor saves: the file truncated, written and closed.
+private func writeFile(_ path: String, _ text: String) -> Bool {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    let bytes = Array(text.utf8)
+    return bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count
+}

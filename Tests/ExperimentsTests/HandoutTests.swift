@@ -17,7 +17,7 @@ struct HandoutTests {
           arguments: [("en", "Step"), ("zh", "第")])
     func aPageGitHubRenders(language: String, stepWord: String) throws {
         try requireRoot()
-        let directory = try ScratchDirectory()
+        let directory = try TemporaryDirectory()
         let path = directory.path + "/handout.md"
         let ids = ["uts-namespace", "pid-namespace"]
         let run = try runCommand(testSandbox + [runnerPath, "run"] + ids + ["--handout", path, "--lang", language])
@@ -49,7 +49,7 @@ struct HandoutTests {
     @Test("each step's map as an SVG: well-formed, every inode and process of the step in it, the same in every run")
     func mapPictures() throws {
         try requireRoot()
-        let directory = try ScratchDirectory()
+        let directory = try TemporaryDirectory()
         var pictures: [[String: String]] = []
         for run in 0..<2 {
             // Made if missing; written into if there.

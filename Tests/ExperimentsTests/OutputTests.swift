@@ -162,7 +162,7 @@ struct OutputTests {
 // MARK: - Helpers
 
 /// A directory from mkdtemp(3) in /tmp, removed with what is in it when this object goes.
-final class ScratchDirectory {
+private final class ScratchDirectory {
     let path: String
 
     init() throws {
@@ -171,15 +171,12 @@ final class ScratchDirectory {
         path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
-    deinit { Self.remove(path) }
-
-    /// Only files and folders the tests made on the host (a FIFO, pictures); mounts ended with
-    /// their namespace.
-    private static func remove(_ path: String) {
+    deinit {
+        // Only files the tests made on the host (a FIFO); mounts ended with their namespace.
         if let directory = opendir(path) {
             while let entry = readdir(directory) {
                 let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                if name != "." && name != "..", unlink("\(path)/\(name)") != 0, errno == EISDIR { remove("\(path)/\(name)") }
+                if name != "." && name != ".." { unlink("\(path)/\(name)") }
             }
             closedir(directory)
         }

@@ -47,6 +47,9 @@ struct GradeCommand: ParsableCommand, SpeaksLanguage {
                                valueName: "file"), completion: .file(extensions: ["html"]))
     var html: String?
 
+    @Flag(help: "Grade the one checkout again whenever one of its files changes, showing what changed; Ctrl-C ends it.")
+    var watch = false
+
     @Option(help: "How many checkouts to grade at once (default: the number of cores).")
     var jobs: Int?
 
@@ -87,14 +90,37 @@ struct GradeCommand: ParsableCommand, SpeaksLanguage {
             return
         }
         let style = Style.forStandardOutput(colour.choice)
+        let renderer = GradeRenderer(style: style, language: language)
+        // Watched from before the first grade: a change made while it runs counts.
+        let watching = watch ? try CheckoutWatch(checkouts[0]) : nil
+        var previous: StudentResult?
+        while true {
+            // Results written to standard output (`-`) are all it gets; a grade again, its changes.
+            let report = try gradeOnce(course, seed: chosenSeed,
+                                       printing: [junit, json, csv, gradescope, html].contains("-") || previous != nil ? nil : renderer)
+            try write(report, language)
+            guard let watching, let current = report.students.first else {
+                return try judge(report.students)
+            }
+            if let previous { print(renderer.changes(from: previous, to: current)) }
+            print(style.dim(runnerText.watching(checkouts[0]).text(language)))
+            fflush(nil)
+            previous = current
+            // Until a file changes: a student's edit is not bounded in time.
+            var poller = pollfd(fd: watching.descriptor, events: Int16(POLLIN), revents: 0)
+            while poll(&poller, 1, -1) < 0 && errno == EINTR {}
+            try watching.takeChanges()
+        }
+    }
+
+    /// Every checkout graded once, each result printed by `printing` as it comes.
+    private func gradeOnce(_ course: Course, seed chosenSeed: UInt64, printing: GradeRenderer?) throws -> GradeReport {
         var students: [StudentResult] = []
-        // Results written to standard output (`-`) are all it gets.
-        let quiet = [junit, json, csv, gradescope, html].contains("-")
         try Grader.gradeByWorkers(checkouts, course: course, seed: chosenSeed, jobs: jobs ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))),
                                   cgroups: GradingCgroups.inherited,
                                   done: { result in
                                       students.append(result)
-                                      if !quiet { print(GradeRenderer(style: style, language: language).student(result)) }
+                                      if let printing { print(printing.student(result)) }
                                       fflush(nil)
                                   }) { index in
             // This same command, for one checkout: what the worker needs of it.
@@ -102,7 +128,12 @@ struct GradeCommand: ParsableCommand, SpeaksLanguage {
                 + (manifest.map { ["--manifest", $0] } ?? []) + (only.map { ["--only", $0] } ?? [])
                 + (timeout.map { ["--timeout", "\($0)"] } ?? [])
         }
-        let report = GradeReport(seed: chosenSeed, students: students)
+        return GradeReport(seed: chosenSeed, students: students)
+    }
+
+    /// The results, written where the options say.
+    private func write(_ report: GradeReport, _ language: Language) throws {
+        let students = report.students
         if let json { try ResultDestination(path: json, option: "--json").write(try encodeJSON(report)) }
         if let junit { try ResultDestination(path: junit, option: "--junit").write(GradeFormats.junit(report)) }
         if let csv { try ResultDestination(path: csv, option: "--csv").write(GradeFormats.csv(report)) }
@@ -121,6 +152,10 @@ struct GradeCommand: ParsableCommand, SpeaksLanguage {
             appendToFile(output, "result=" + Data(try GradeFormats.classroom(report).utf8).base64EncodedString() + "\n",
                          what: .verbatim("GITHUB_OUTPUT"), language)
         }
+    }
+
+    /// The exit status: broken, short of the score, or all reached it.
+    private func judge(_ students: [StudentResult]) throws {
         if students.contains(where: { $0.verdict == .broken }) { throw Exit.broken }
         if students.contains(where: { $0.score < (minScore ?? $0.maxScore) }) { throw Exit.failed }
     }
@@ -157,6 +192,10 @@ struct GradeCommand: ParsableCommand, SpeaksLanguage {
         }
         if let jobs, jobs < 1 {
             printError(runnerText.badJobs(jobs), language)
+            throw Exit.usage
+        }
+        if watch && checkouts.count != 1 {
+            printError(runnerText.watchOneCheckout(checkouts.count), language)
             throw Exit.usage
         }
         do {

@@ -15,6 +15,12 @@ final class RunnerText: MessageTable {
     let svgOldSide = Message("the old side's namespaces", zh: "旧一侧的命名空间")
     let svgNewSide = Message("the new side's namespaces", zh: "新一侧的命名空间")
     let pidsMark = Template("(pid {0}, {1} inside)", zh: "（pid {0}，在里面是 {1}）")
+    // runner grade --watch
+    let watching = Template("Watching {0}: a change to a file grades it again (Ctrl-C ends).", zh: "正在监视 {0}：任何文件一有改动就重新评分（按 Ctrl-C 结束）。")
+    let gradedAgain = Message("Graded again, after a change:", zh: "有改动，已重新评分：")
+    let nothingChanged = Message("no exercise changed", zh: "没有哪道练习的结果变了")
+    let firstToFix = Template("first to fix: {0}: {1}", zh: "先改这一道：{0}：{1}")
+    let watchOneCheckout = Template("--watch grades one checkout, not {0}", zh: "--watch 只给一份代码评分，而不是 {0} 份")
     // The class page (runner grade --html)
     let classPageTitle = Message("runner grade: the class", zh: "runner grade：全班")
     let classPageSeed = Template("Seed {0} (the same seed gives the same grade): {1} checkouts, {2} exercises.", zh: "种子 {0}（同一个种子给出同样的评分）：{1} 份代码，{2} 道练习。")

@@ -40,6 +40,31 @@ struct GradeRenderer {
     }
 }
 
+extension GradeRenderer {
+    /// A checkout graded again (`--watch`): each exercise whose verdict or points changed, or
+    /// that nothing did; the first exercise still failing, with its diagnosis; the score.
+    func changes(from previous: StudentResult, to current: StudentResult) -> String {
+        func text(_ message: Message) -> String { visible(message.text(language)) }
+        func mark(_ exercise: ExerciseResult) -> String {
+            "\(exercise.verdict == .pass ? "PASS" : exercise.verdict == .broken ? "BROKEN" : "FAIL") \(exercise.points)/\(exercise.maxPoints)"
+        }
+        var lines = [style.bold(text(runnerText.gradedAgain))]
+        let changed = current.exercises.compactMap { exercise -> String? in
+            let before = previous.exercises.first { $0.id == exercise.id }
+            guard before?.verdict != exercise.verdict || before?.points != exercise.points else { return nil }
+            let now = exercise.verdict == .pass ? style.pass(mark(exercise)) : style.fail(mark(exercise))
+            return "  \(exercise.id.padding(toLength: 16, withPad: " ", startingAt: 0)) \(before.map(mark) ?? "–") → \(now)"
+        }
+        lines += changed.isEmpty ? ["  " + text(runnerText.nothingChanged)] : changed
+        if let failing = current.exercises.first(where: { $0.verdict != .pass }) {
+            let diagnosis = failing.diagnosis.map(text) ?? ""
+            lines += text(runnerText.firstToFix(failing.id, diagnosis)).wrapped(width: style.width, prefix: "  ", hangingIndent: "    ")
+        }
+        lines.append(text(runnerText.score(current.score, current.maxScore)))
+        return lines.joined(separator: "\n")
+    }
+}
+
 /// `text` safe on a terminal: control characters (a program's escape sequences, carriage
 /// returns, bells) shown as `\x1b`, `\r`, never acted on.
 func visible(_ text: String) -> String {
