@@ -44,6 +44,10 @@ struct HandoutTests {
         // The lessons' own text, without the {#key} GitHub would print, and no terminal codes.
         #expect(!markdown.contains("{#") && !markdown.contains("\u{1B}["))
         #expect(markdown.contains(try Lesson.load(id: "uts-namespace", language: language).intro.prefix(60)))
+        // Another run writes the same page, apart from inodes, pids, keys and times.
+        let again = try runCommand(testSandbox + [runnerPath, "run"] + ids + ["--handout", path, "--lang", language])
+        #expect(again.exitCode == 0)
+        #expect(ConcurrentRunTests.masked(try String(contentsOfFile: path, encoding: .utf8)) == ConcurrentRunTests.masked(markdown))
     }
 
     @Test("each step's map as an SVG: well-formed, every inode and process of the step in it, the same in every run")
