@@ -66,11 +66,12 @@ public enum Sandbox {
     }
 
     /// Runs this executable again with `arguments` (without the program name) and
-    /// `environment` added inside a new sandbox, its stdio the same as ours, and waits for it. SIGINT, SIGTERM and SIGHUP kill
-    /// the sandbox at once. The real host is compared before and after, on `footprint`. With
-    /// `makesCgroup`, the run gets a cgroup of its own (RunCgroup), removed when it ends.
-    public static func supervise(_ arguments: [String], environment: [String] = [], footprint: Footprint, mode: Mode = .root,
-                                 makesCgroup: Bool = false) throws -> Outcome {
+    /// `environment` added inside a new sandbox, its stdio the same as ours, and waits for it.
+    /// SIGINT, SIGTERM and SIGHUP kill the sandbox at once. The real host is compared before
+    /// and after, on `footprint`. With `makesCgroup`, the run gets a cgroup of its own
+    /// (RunCgroup), removed when it ends.
+    public static func supervise(_ arguments: [String], environment: [String] = [], footprint: Footprint,
+                                 mode: Mode = .root, makesCgroup: Bool = false) throws -> Outcome {
         let before = HostState.read()
         let interrupts = try check("signalfd(SIGINT|SIGTERM|SIGHUP)") { nslab_interrupts_signalfd() }
         defer { close(interrupts) }
