@@ -36,7 +36,7 @@ public enum Catalog {
     /// Every table of sentences of the library: the chapters', and those of the plumbing
     /// beside them. A unit test checks each sentence in every language.
     public static let messageTables: [any MessageTable] = chapters.map(\.messages) + [
-        words, engineText, hostText, labText, supportText, gradingText, manifestText,
+        words, engineText, hostText, labText, supportText, gradingText, manifestText, subordinateText,
     ]
 }
 

@@ -34,7 +34,12 @@ public enum Sandbox {
     /// How the runner makes its sandbox: as root, or, without CAP_SYS_ADMIN, inside a new
     /// user namespace where it is root and only the user's own ids are mapped (as
     /// `unshare --map-root-user` does), when this host lets unprivileged users make one.
-    public enum Mode: Sendable { case root, rootless }
+    public enum Mode: Sendable, Equatable {
+        case root, rootless
+        /// Without root, in a user namespace where the user's own ids are 0 and its
+        /// subordinate ids 1 and up (a grade's ids, as rootless Podman maps them).
+        case subordinate(SubordinateIDs)
+    }
 
     /// The way the sandbox can be made here, or nil when it cannot (`problems` says why).
     public static func mode(_ host: HostSupport) -> Mode? {
@@ -84,8 +89,11 @@ public enum Sandbox {
             spec.create.insert(.user)
             spec.idMaps = IDMaps(setgroups: "deny", uidMap: "0 \(geteuid()) 1", gidMap: "0 \(getegid()) 1")
         }
+        if case .subordinate = mode { spec.create.insert(.user) }
         spec.inheritsStandardIO = true
-        let inside = try spawn(spec, command: "runner in its sandbox")
+        let inside = try spawn(spec, command: "runner in its sandbox") { pid in
+            if case .subordinate(let ids) = mode { try ids.write(pid: pid) }
+        }
 
         var interruption: Int32?
         var pollers = [pollfd(fd: interrupts, events: Int16(POLLIN), revents: 0),

@@ -71,15 +71,7 @@ struct GradeCommand: ParsableCommand, SpeaksLanguage {
             throw Exit.usage
         }
         if !Sandbox.isInside && worker == nil {
-            guard host.hasSysAdmin, host.mapsEveryID else {
-                printError(runnerText.gradeNeedsRoot, language)
-                throw Exit.hostCannot
-            }
-            guard let mode = Sandbox.mode(host) else {
-                printError(runnerText.cannotGrade(Message.joined(Sandbox.problems(host))), language)
-                throw Exit.hostCannot
-            }
-            try superviseWithCgroups(mode: mode, language)
+            try superviseWithCgroups(mode: try gradingMode(host, language), language)
         }
         let chosenSeed = seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         if let worker {
@@ -158,6 +150,39 @@ struct GradeCommand: ParsableCommand, SpeaksLanguage {
     private func judge(_ students: [StudentResult]) throws {
         if students.contains(where: { $0.verdict == .broken }) { throw Exit.broken }
         if students.contains(where: { $0.score < (minScore ?? $0.maxScore) }) { throw Exit.failed }
+    }
+
+    /// How the grading sandbox is made: as real root; else, as rootless Podman does, with the
+    /// user's subordinate ids (one checkout's worth each 65,536); else exit 3, saying what to
+    /// install or run.
+    func gradingMode(_ host: HostSupport, _ language: Language) throws -> Sandbox.Mode {
+        if host.hasSysAdmin && host.mapsEveryID {
+            guard let mode = Sandbox.mode(host) else {
+                printError(runnerText.cannotGrade(Message.joined(Sandbox.problems(host))), language)
+                throw Exit.hostCannot
+            }
+            return mode
+        }
+        // Root in a user namespace (a container) has no subordinate ids to map.
+        guard !host.isRoot else {
+            printError(runnerText.gradeNeedsRoot, language)
+            throw Exit.hostCannot
+        }
+        switch SubordinateIDs.ofThisUser() {
+        case .failure(let refusal):
+            printError(refusal.message, language)
+            throw Exit.hostCannot
+        case .success(let ids):
+            if let problem = host.userNamespaceProblem {
+                printError(runnerText.cannotGrade(problem), language)
+                throw Exit.hostCannot
+            }
+            guard checkouts.count <= ids.checkouts else {
+                printError(runnerText.tooFewSubordinateIDs(checkouts.count, Int(min(ids.uidCount, ids.gidCount))), language)
+                throw Exit.hostCannot
+            }
+            return .subordinate(ids)
+        }
     }
 
     /// The supervisor's part: the run's cgroups, made outside every namespace of the run and

@@ -132,6 +132,7 @@ final class RunnerText: MessageTable {
     // grade
     let workerIsTheGraders = Message("--worker is the grader's own: run `runner grade CHECKOUT...`", zh: "--worker 是评分器自己用的：请运行 `runner grade CHECKOUT...`")
     let gradeNeedsRoot = Message("runner grade needs real root: each sandbox maps ids of the machine (run it with sudo)", zh: "runner grade 需要真正的 root：每个沙箱都要映射这台机器的 id（请用 sudo 运行）")
+    let tooFewSubordinateIDs = Template("without root, {0} checkouts need 65536 subordinate ids each, and there are {1}: grade fewer at once", zh: "不用 root 时，{0} 份代码每份需要 65536 个从属 id，而现在只有 {1} 个：请一次少评几份")
     let cannotGrade = Template("cannot grade on this host: {0}", zh: "无法在这台宿主机上评分：{0}")
     let rlimitsInstead = Template("{0}: memory is bounded with RLIMIT_DATA and processes with RLIMIT_NPROC instead", zh: "{0}：改用 RLIMIT_DATA 限制内存，用 RLIMIT_NPROC 限制进程数")
     let cgroupLeft = Template("the real host changed during the run: a cgroup of the grader's is left: {0}", zh: "运行期间宿主机发生了变化：评分器留下了一个 cgroup：{0}")
