@@ -117,9 +117,15 @@ struct SubordinateGradeTests {
         #expect(run.exitCode == 0, "\(run.errors)")
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
+        // These two race the grader on purpose (their READMEs): whoever wins, never broken.
+        let racing = ["kills-everything", "fake-ready"]
         for (name, byRoot) in zip(students, asRoot.students) {
             let text = try #require(readTextFile("\(home.path)/\(name).json"), "\(name): no report")
             let rootless = try #require(try decoder.decode(GradeTests.Report.self, from: Data(text.utf8)).students.first)
+            if racing.contains(name) {
+                #expect(!(rootless.exercises + byRoot.exercises).contains { $0.verdict == .broken }, "\(name)")
+                continue
+            }
             #expect(rootless.exercises.map { "\($0.id) \($0.verdict) \($0.points)" }
                     == byRoot.exercises.map { "\($0.id) \($0.verdict) \($0.points)" }, "\(name)")
         }
