@@ -86,25 +86,13 @@ struct Handout {
         return [fence + info, body, fence]
     }
 
-    /// Text in a table cell: one line, its pipes and HTML escaped.
+    /// Text in a table cell: its lines joined by line breaks, each escaped.
     private func cell(_ value: String) -> String {
-        escaped(value).replacingOccurrences("|", "\\|").replacingOccurrences("\n", "<br>")
+        value.split(separator: "\n", omittingEmptySubsequences: false).map { escaped(String($0)) }.joined(separator: "<br>")
     }
 
     /// Text outside code: what Markdown or HTML would read as markup shows as it is.
-    private func escaped(_ value: String) -> String {
-        var result = ""
-        for character in value {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\\", "`", "*", "_", "[", "]", "#", "|": result += "\\\(character)"
-            default: result.append(character)
-            }
-        }
-        return result
-    }
+    private func escaped(_ value: String) -> String { markdownEscaped(value) }
 }
 
 extension String {
