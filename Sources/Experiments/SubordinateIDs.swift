@@ -49,8 +49,14 @@ public struct SubordinateIDs: Sendable, Equatable {
     /// 1 and up the subordinate range.
     func write(pid: pid_t) throws {
         for (helper, own, start, count) in [("newuidmap", uid, uidStart, uidCount), ("newgidmap", gid, gidStart, gidCount)] {
-            _ = try runTool([helper, "\(pid)", "0", "\(own)", "1", "1", "\(start)", "\(count)"]) {
-                subordinateText.helperFailed(helper, $0)
+            let arguments = [helper, "\(pid)", "0", "\(own)", "1", "1", "\(start)", "\(count)"]
+            let run = try spawn(ProcessSpec(arguments), command: arguments.joined(separator: " "))
+            // A helper that refuses (not setuid, a range it does not grant) is this host's
+            // refusal, as the kernel's would be: exit 3, with what it said.
+            guard try run.finish(timeout: 60) == .exited(0) else {
+                throw SystemCallError(arguments.joined(separator: " "), errno: EPERM,
+                                      detail: subordinateText.helperFailed(helper, run.lines.suffix(2).joined(separator: " ")),
+                                      kernelRefused: true)
             }
         }
     }

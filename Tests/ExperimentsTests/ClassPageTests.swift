@@ -92,6 +92,9 @@ struct GradeWatchTests {
         #expect(try grade.finish(timeout: 20) == .exited(130))
         for pid in left { #expect(kill(pid, 0) != 0 || ProcessTable.state(pid) == "Z", "pid \(pid) outlived the grade") }
         #expect(before.differences(to: HostState.read()) == [])
+        // It prints its grades: no document beside them on standard output.
+        let both = try runner("grade", scratch.path, "--watch", "--json", "-")
+        #expect(both.exitCode == 2 && both.errors.contains("--watch"), "\(both.errors)")
     }
 }
 

@@ -16,8 +16,9 @@ struct GradingWorkspace {
     let root: String
     let work: String
     let exercise: String
-    /// The machine's uid (and gid) of the sandbox's root: 1000000 + 65536 × the checkout's
-    /// number, so that two students' programs never share a uid.
+    /// The grader's uid (and gid) for the sandbox's root: 1000000 + 65536 × the checkout's
+    /// number as real root, 1 + 65536 × it with subordinate ids, so that two students'
+    /// programs never share a uid.
     let idBase: UInt32
     /// The grader's own probe (run by fd for everything the grader does itself).
     let probePath: String

@@ -223,6 +223,10 @@ struct GradeCommand: ParsableCommand, SpeaksLanguage {
             printError(runnerText.watchOneCheckout(checkouts.count), language)
             throw Exit.usage
         }
+        if watch && [junit, json, csv, gradescope, html].contains("-") {
+            printError(runnerText.watchPrints, language)
+            throw Exit.usage
+        }
         do {
             let course = try manifest.map { path throws(ManifestError) in try Course.load(path) } ?? .everyExercise
             return course.narrowed(to: try onlyIDs(language), timeout: timeout)

@@ -58,7 +58,10 @@ struct RunCommand: ParsableCommand, SpeaksLanguage {
     @OptionGroup var colour: ColourOption
 
     func validate() throws {
-        if json && junit == "-" { throw ValidationError("--json and --junit - both print to standard output: give --junit a file") }
+        let toStandardOutput = [json ? "--json" : nil, junit == "-" ? "--junit -" : nil, handout == "-" ? "--handout -" : nil].compactMap { $0 }
+        if toStandardOutput.count > 1 {
+            throw ValidationError("\(toStandardOutput.joined(separator: " and ")) all print to standard output: give all but one a file")
+        }
         if let jobs, jobs < 1 { throw ValidationError("--jobs \(jobs): give a number of experiments from 1 up") }
     }
 
@@ -134,7 +137,7 @@ struct RunRequest: Codable {
                                makesCgroup: chosen.contains { $0.usesCgroups && problemsByID[$0.id]?.isEmpty == true })
         }
         // The text report goes to standard output, unless a document takes it (--junit -).
-        let report = TextReport(toStandardError: junit == "-")
+        let report = TextReport(toStandardError: junit == "-" || handout == "-")
         let style = Style.forStandardOutput(colour, width: width)
         var renderer = ResultRenderer(style: style, explain: explain, map: map, language: language)
         renderer.titles = step || only != nil
@@ -148,7 +151,8 @@ struct RunRequest: Codable {
         }
         let cannotRun = { (experiment: Experiment, problems: [Message]) in
             unrunnable.append((experiment.id, problems))
-            printError(runnerText.cannotRunHere(experiment.id, Message.joined(problems)), language)
+            // A part hands the reasons back; the runner that started it says them.
+            if reportsResult != true { printError(runnerText.cannotRunHere(experiment.id, Message.joined(problems)), language) }
         }
 
         /// One experiment, run by this runner, its text said as it goes.
@@ -208,8 +212,8 @@ struct RunRequest: Codable {
 
         if reportsResult == true {
             // Whatever happened, the runner that started this one judges it from this line.
-            print(PartResult.marker + String(decoding: try JSONEncoder().encode(
-                PartResult(result: results.first, reasons: unrunnable.first?.reasons)), as: UTF8.self))
+            // Every message whole: the runner that says it does so in the student's language.
+            print(PartResult.marker + (try encodeWholeJSON(PartResult(result: results.first, reasons: unrunnable.first?.reasons))))
             return
         }
         if !json && results.count + unrunnable.count > 1 {

@@ -120,7 +120,10 @@ struct RunConcurrently {
         var part: PartResult?
         for line in runner.lines {
             if line.hasPrefix(PartResult.marker) {
-                part = try? JSONDecoder().decode(PartResult.self, from: Data(line.dropFirst(PartResult.marker.count).utf8))
+                let decoder = JSONDecoder()
+                decoder.keyDecodingStrategy = .convertFromSnakeCase
+                decoder.userInfo[.wholeMessages] = true
+                part = try? decoder.decode(PartResult.self, from: Data(line.dropFirst(PartResult.marker.count).utf8))
             } else {
                 print(line)
             }

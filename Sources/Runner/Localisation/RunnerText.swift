@@ -20,6 +20,7 @@ final class RunnerText: MessageTable {
     let gradedAgain = Message("Graded again, after a change:", zh: "有改动，已重新评分：")
     let nothingChanged = Message("no exercise changed", zh: "没有哪道练习的结果变了")
     let firstToFix = Template("first to fix: {0}: {1}", zh: "先改这一道：{0}：{1}")
+    let watchPrints = Message("--watch prints its grades on standard output: give the results files, not -", zh: "--watch 把评分打印到标准输出：请把结果写进文件，不要用 -")
     let watchOneCheckout = Template("--watch grades one checkout, not {0}", zh: "--watch 只给一份代码评分，而不是 {0} 份")
     // The class page (runner grade --html)
     let classPageTitle = Message("runner grade: the class", zh: "runner grade：全班")

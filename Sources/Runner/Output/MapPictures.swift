@@ -9,9 +9,9 @@ struct MapPictures {
     let option: String
     let language: Language
 
-    /// `--svg`'s folder, checked before the run: a folder to write into, or to make in one.
-    static func destination(folder: String) -> ResultDestination {
-        var destination = ResultDestination(path: folder, option: "--svg")
+    /// A folder of pictures, checked before the run: a folder to write into, or to make in one.
+    static func destination(folder: String, option: String) -> ResultDestination {
+        var destination = ResultDestination(path: folder, option: option)
         destination.isFolder = true
         return destination
     }

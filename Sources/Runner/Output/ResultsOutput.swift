@@ -235,7 +235,8 @@ extension RunCommand: WritesResults {
     var resultDestinations: [ResultDestination] {
         [(junit, "--junit"), (handout, "--handout")].compactMap { path, option in
             path.map { ResultDestination(path: $0, option: option) }
-        } + (svg.map { [MapPictures.destination(folder: $0)] } ?? [])
+        } + (svg.map { [MapPictures.destination(folder: $0, option: "--svg")] } ?? [])
+            + (handout.flatMap { $0 == "-" ? nil : [MapPictures.destination(folder: Handout.picturesFolder(of: $0), option: "--handout")] } ?? [])
     }
 }
 
