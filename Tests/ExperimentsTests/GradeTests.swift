@@ -156,16 +156,14 @@ struct GradeTests {
         // It kills every process it can see the moment its probe pauses; the other prints that
         // its probe paused before it runs one. What the grader finds depends on the race: a
         // kill that lands after the grader has looked and released the probe changes nothing
-        // it judged (a class-wide grade saw kills-everything pass so). Never broken, and a
-        // failure is the student's, with the diagnosis its README gives.
+        // it judged (a class-wide grade saw kills-everything pass so). Never broken: whatever
+        // the grader found is the student's doing.
         let (exitCode, report, _, errors) = try Self.grade(students: ["kills-everything", "fake-ready"], ["--only", "uts-namespace"])
         #expect(exitCode != 4, "never 4: \(errors)")
+        #expect(report.students.count == 2)
         for student in report.students {
             let exercise = try #require(student.exercises.first)
             #expect(exercise.verdict != .broken, "\(student.checkout): \(exercise.diagnosis?.english ?? "")")
-            if exercise.verdict == .fail, student.checkout.hasSuffix("kills-everything") {
-                #expect(exercise.diagnosis?.english.contains("the probe") == true, "\(exercise.diagnosis?.english ?? "")")
-            }
         }
     }
 
