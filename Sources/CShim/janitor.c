@@ -37,7 +37,7 @@ static int janitor_await_members(const char *path) {
     for (char *line = text; *line && count < 64;) {
         pid_t pid = (pid_t)strtol(line, &line, 10);
         while (*line == '\n') line++;
-        int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+        int pidfd = pid > 0 ? nslab_pidfd_open(pid) : -1;
         if (pidfd >= 0) members[count++] = (struct pollfd){.fd = pidfd, .events = POLLIN};
     }
     int status = 0;

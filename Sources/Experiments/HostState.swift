@@ -52,6 +52,12 @@ func entries(of directory: OpaquePointer) -> [String] {
     return names
 }
 
+/// Whether `path` is a directory itself (not a symbolic link to one).
+func isDirectory(_ path: String) -> Bool {
+    var info = stat()
+    return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+}
+
 /// The target of the symbolic link at `path`, as its bytes; nil when it is not one.
 func linkTarget(_ path: String) -> [UInt8]? {
     var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)

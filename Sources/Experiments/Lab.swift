@@ -232,7 +232,10 @@ public final class Lab {
     /// above it when missing; the lab removes what it made when it closes.
     public func makeCgroup(_ relative: String) throws -> LabCgroup {
         let cgroup = try runCgroup.below(relative)
-        try Workbench.makeDirectories(cgroup.path) { madeCgroups.append($0) }
+        // The topmost made is enough: its removal takes the tree below it.
+        try Workbench.makeDirectories(cgroup.path) { made in
+            if !madeCgroups.contains(where: { made.hasPrefix($0 + "/") }) { madeCgroups.append(made) }
+        }
         return cgroup
     }
 

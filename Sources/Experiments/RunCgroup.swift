@@ -15,8 +15,6 @@ import Glibc
 public struct RunCgroup: Codable, Sendable, Equatable {
     /// Its directory: /sys/fs/cgroup/unified/nslab-run-1f2e….
     public let path: String
-    /// Where its hierarchy is mounted, as the runner's mount namespace shows it.
-    public let mountPoint: String
     /// Its path in the hierarchy as /proc/self/cgroup shows it to the runner: /nslab-run-1f2e….
     public let hierarchyPath: String
     /// 2, or 1 for the v1 pids hierarchy.
@@ -45,15 +43,12 @@ public struct RunCgroup: Codable, Sendable, Equatable {
     }
 
     /// The run's cgroup, as the supervisor handed it on (read once); nil when there is none.
-    public static let inherited: RunCgroup? = {
-        guard let text = getenv(variable).map({ String(cString: $0) }) else { return nil }
-        return try? JSONDecoder().decode(RunCgroup.self, from: Data(text.utf8))
-    }()
+    public static let inherited: RunCgroup? = try? environmentValue(variable, as: RunCgroup.self)
 
     /// A cgroup of its own below this one, made now, for one experiment of a run that runs
     /// several at once: what each makes stays out of the others' sight.
     public func part(_ name: String) throws -> RunCgroup {
-        let part = RunCgroup(path: "\(path)/\(name)", mountPoint: mountPoint, hierarchyPath: "\(hierarchyPath)/\(name)",
+        let part = RunCgroup(path: "\(path)/\(name)", hierarchyPath: "\(hierarchyPath)/\(name)",
                              version: version, linePrefix: linePrefix, experiment: name)
         try check("mkdir(\(part.path))") { mkdir(part.path, 0o755) }
         return part
@@ -63,9 +58,7 @@ public struct RunCgroup: Codable, Sendable, Equatable {
     @discardableResult
     public func remove() -> Bool { nslab_remove_cgroup_tree(path) == 0 }
 
-    public var environmentEntry: String {
-        "\(RunCgroup.variable)=" + String(decoding: (try? JSONEncoder().encode(self)) ?? Data(), as: UTF8.self)
-    }
+    public var environmentEntry: String { Experiments.environmentEntry(RunCgroup.variable, self) }
 
     /// Where a run's cgroup goes in this host: below the runner's own cgroup in the unified
     /// hierarchy, else in v1's pids hierarchy; nil when neither is mounted. NSLAB_CGROUP_V1=1
@@ -112,7 +105,7 @@ public struct RunCgroup: Codable, Sendable, Equatable {
                 rmdir(path)
                 throw error
             }
-            let cgroup = RunCgroup(path: path, mountPoint: parent.mountPoint, hierarchyPath: (parent.ownPath == "/" ? "" : parent.ownPath) + "/\(name)",
+            let cgroup = RunCgroup(path: path, hierarchyPath: (parent.ownPath == "/" ? "" : parent.ownPath) + "/\(name)",
                                    version: parent.version, linePrefix: parent.linePrefix)
             return RunCgroupKeeper(cgroup: cgroup, janitor: janitor)
         }
@@ -259,7 +252,3 @@ func cgroupDirectories(from path: String) -> [String] {
     return [path] + ((try? directoryEntries(path)) ?? []).flatMap { cgroupDirectories(from: "\(path)/\($0)") }
 }
 
-private func isDirectory(_ path: String) -> Bool {
-    var info = stat()
-    return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
-}

@@ -1,4 +1,5 @@
 import CShim
+import FoundationEssentials
 import Glibc
 
 /// The runner's sandbox: new UTS, IPC, mount, network and PID namespaces with a /proc of
@@ -149,6 +150,17 @@ public enum Sandbox {
         }
         return inodes
     }
+}
+
+/// `value` as JSON in `variable`: how a runner hands a value to a runner it starts.
+public func environmentEntry<Value: Encodable>(_ variable: String, _ value: Value) -> String {
+    "\(variable)=" + String(decoding: (try? JSONEncoder().encode(value)) ?? Data(), as: UTF8.self)
+}
+
+/// The value a runner was handed in `variable` (environmentEntry); nil when it is not set.
+public func environmentValue<Value: Decodable>(_ variable: String, as type: Value.Type) throws -> Value? {
+    guard let text = getenv(variable).map({ String(cString: $0) }) else { return nil }
+    return try JSONDecoder().decode(type, from: Data(text.utf8))
 }
 
 /// The runner's own environment, passed on to the runner inside its sandbox.

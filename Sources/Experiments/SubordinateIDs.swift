@@ -50,13 +50,11 @@ public struct SubordinateIDs: Sendable, Equatable {
     func write(pid: pid_t) throws {
         for (helper, own, start, count) in [("newuidmap", uid, uidStart, uidCount), ("newgidmap", gid, gidStart, gidCount)] {
             let arguments = [helper, "\(pid)", "0", "\(own)", "1", "1", "\(start)", "\(count)"]
-            let run = try spawn(ProcessSpec(arguments), command: arguments.joined(separator: " "))
             // A helper that refuses (not setuid, a range it does not grant) is this host's
             // refusal, as the kernel's would be: exit 3, with what it said.
-            guard try run.finish(timeout: 60) == .exited(0) else {
-                throw SystemCallError(arguments.joined(separator: " "), errno: EPERM,
-                                      detail: subordinateText.helperFailed(helper, run.lines.suffix(2).joined(separator: " ")),
-                                      kernelRefused: true)
+            _ = try runTool(arguments) {
+                SystemCallError(arguments.joined(separator: " "), errno: EPERM, detail: subordinateText.helperFailed(helper, $0),
+                                kernelRefused: true)
             }
         }
     }

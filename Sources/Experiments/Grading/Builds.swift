@@ -96,7 +96,7 @@ enum Builds {
 
     @discardableResult
     static func run(_ arguments: [String]) throws -> [String] {
-        try runTool(arguments) { gradingText.commandFailed(arguments.joined(separator: " "), $0) }
+        try runTool(arguments) { LabError(gradingText.commandFailed(arguments.joined(separator: " "), $0)) }
     }
 }
 

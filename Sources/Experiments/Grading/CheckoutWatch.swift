@@ -41,11 +41,7 @@ public final class CheckoutWatch {
                 if folder == root { throw SystemCallError("inotify_add_watch(\(folder))", errno: errno) }
                 continue  // gone again, or not ours to read
             }
-            for name in (try? directoryEntries(folder)) ?? [] where name != ".git" {
-                var info = stat()
-                let path = "\(folder)/\(name)"
-                if lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR { folders.append(path) }
-            }
+            folders += ((try? directoryEntries(folder)) ?? []).filter { $0 != ".git" }.map { "\(folder)/\($0)" }.filter(isDirectory)
         }
     }
 }

@@ -77,22 +77,20 @@ struct GradingWorkspace {
 
     /// The checkout's files in /work/checkout, the student's root's.
     func copy(checkout: String) throws {
-        try runTool(["cp", "-a", "\(checkout)/.", "\(work)/checkout"]) { gradingText.couldNotCopy(checkout, $0) }
+        try runTool(["cp", "-a", "\(checkout)/.", "\(work)/checkout"]) { LabError(gradingText.couldNotCopy(checkout, $0)) }
         try ownTree(work)
     }
 
     /// Gives everything below `path` (links themselves, never followed) to the sandbox's root.
     func ownTree(_ path: String) throws {
         try check("lchown(\(path))") { lchown(path, idBase, idBase) }
-        var info = stat()
-        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { return }
+        guard isDirectory(path) else { return }
         for name in try directoryEntries(path) { try ownTree("\(path)/\(name)") }
     }
 
     /// The host's directories the sandbox gets read-only, and its links into /usr.
-    static let hostDirectories: [String] = ["usr", "etc", "bin", "sbin", "lib", "lib32", "lib64", "libx32"].filter { name in
-        var info = stat()
-        return lstat("/\(name)", &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    static let hostDirectories: [String] = ["usr", "etc", "bin", "sbin", "lib", "lib32", "lib64", "libx32"].filter {
+        isDirectory("/\($0)")
     }
     static let hostLinks: [(name: String, target: String)] = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"].compactMap { name in
         linkTarget("/\(name)").map { (name, String(decoding: $0, as: UTF8.self)) }
@@ -160,10 +158,10 @@ struct ExerciseFiles: Sendable {
 /// Runs a tool of the grader's own (cp, rm) to its end, at most a minute; throws `failure` of
 /// its last lines unless it exits 0. What it printed, by line.
 @discardableResult
-func runTool(_ arguments: [String], failure: (String) -> Message) throws -> [String] {
+func runTool(_ arguments: [String], failure: (String) -> any Error) throws -> [String] {
     let child = try spawn(ProcessSpec(arguments), command: arguments.joined(separator: " "))
     guard try child.finish(timeout: 60) == .exited(0) else {
-        throw LabError(failure(child.lines.suffix(2).joined(separator: " ")))
+        throw failure(child.lines.suffix(2).joined(separator: " "))
     }
     return child.lines
 }

@@ -103,16 +103,14 @@ struct RunRequest: Codable {
     /// The request the supervisor gave this runner, when it is the runner inside its sandbox
     /// and was started with one.
     static func fromSupervisor() throws -> RunRequest? {
-        guard let text = environment(variable) else { return nil }
-        unsetenv(variable)  // the supervisor's word alone: never taken from a user's shell, nor handed on
-        guard Sandbox.isInside else { return nil }
-        return try JSONDecoder().decode(RunRequest.self, from: Data(text.utf8))
+        guard environment(variable) != nil else { return nil }
+        // The supervisor's word alone: never taken from a user's shell, nor handed on.
+        defer { unsetenv(variable) }
+        return Sandbox.isInside ? try environmentValue(variable, as: RunRequest.self) : nil
     }
 
     /// The request as the runner inside a sandbox gets it.
-    func environmentEntry() throws -> String {
-        "\(RunRequest.variable)=" + String(decoding: try JSONEncoder().encode(self), as: UTF8.self)
-    }
+    var environmentEntry: String { Experiments.environmentEntry(RunRequest.variable, self) }
 
     func perform() throws {
         guard !ids.isEmpty else {
@@ -133,7 +131,7 @@ struct RunRequest: Codable {
         let problemsByID = host.problems(for: chosen)
         // Outside its sandbox the runner only makes one and runs this same request in it.
         if !Sandbox.isInside, let mode = Sandbox.mode(host) {
-            try rerunInSandbox(chosen, mode: mode, language, environment: [try environmentEntry()],
+            try rerunInSandbox(chosen, mode: mode, language, environment: [environmentEntry],
                                makesCgroup: chosen.contains { $0.usesCgroups && problemsByID[$0.id]?.isEmpty == true })
         }
         // The text report goes to standard output, unless a document takes it (--junit -).
@@ -195,8 +193,9 @@ struct RunRequest: Codable {
         // unless the namespace limits leave no room for that, or a student steps through them.
         let jobs = min(jobs ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), chosen.count)
         let runnable = chosen.filter { problemsByID[$0.id]?.isEmpty ?? true }
-        if jobs > 1 && !step && reportsResult != true && RunConcurrently.fits(runnable, host) {
-            let concurrent = RunConcurrently(request: self, style: style, host: host, jobs: jobs)
+        let concurrent = jobs > 1 && !step && reportsResult != true
+            ? RunConcurrently(request: self, style: style, host: host, jobs: jobs) : nil
+        if let concurrent, concurrent.fits(runnable) {
             try concurrent.run(chosen, problems: problemsByID) { experiment, outcome in
                 switch outcome {
                 case .result(let result):

@@ -23,21 +23,28 @@ struct RunConcurrently {
     /// A wait for any of the runners is bounded: each bounds its own steps far below this.
     static let bound = 600.0
 
-    /// Whether `experiments` can run beside each other here: each of them, this sandbox and
-    /// the sandbox of its own fit the limits (else they run one after another, as before).
-    static func fits(_ experiments: [Experiment], _ host: HostSupport) -> Bool {
-        experiments.allSatisfy { used([$0], host) != nil }
+    /// max_*_namespaces, read once.
+    private let limits: [Namespace: Int]
+
+    init(request: RunRequest, style: Style, host: HostSupport, jobs: Int) {
+        self.request = request
+        self.style = style
+        self.host = host
+        self.jobs = jobs
+        limits = Dictionary(uniqueKeysWithValues: Namespace.allCases.compactMap { kind in host.limit(of: kind).map { (kind, $0) } })
     }
 
-    /// Namespaces of each kind that `experiments` running at once use, with this sandbox's;
-    /// nil when a limit is below that.
-    private static func used(_ experiments: [Experiment], _ host: HostSupport) -> [Namespace: Int]? {
+    /// Whether the experiments can run beside each other here: each of them, this sandbox and
+    /// the sandbox of its own fit the limits (else they run one after another, as before).
+    func fits(_ experiments: [Experiment]) -> Bool {
+        experiments.allSatisfy { fit([$0]) }
+    }
+
+    /// Whether `experiments` running at once, with this sandbox, fit every limit.
+    private func fit(_ experiments: [Experiment]) -> Bool {
         var used = Dictionary(uniqueKeysWithValues: Sandbox.namespaces.map { ($0, 1) })
         for experiment in experiments { used.merge(experiment.namespacesNeeded, uniquingKeysWith: +) }
-        for (namespace, count) in used {
-            if let limit = host.limit(of: namespace), limit >= 0, count > limit { return nil }
-        }
-        return used
+        return used.allSatisfy { namespace, count in limits[namespace].map { $0 < 0 || count <= $0 } ?? true }
     }
 
     /// Runs the experiments of `chosen` that have no `problems`, and hands each outcome to
@@ -57,7 +64,7 @@ struct RunConcurrently {
         }
         while next < chosen.count {
             while running.count < jobs, let first = waiting.first,
-                  Self.used(running.map(\.experiment) + [first], host) != nil || running.isEmpty {
+                  fit(running.map(\.experiment) + [first]) || running.isEmpty {
                 waiting.removeFirst()
                 var cgroup: RunCgroup?
                 do {
@@ -102,7 +109,7 @@ struct RunConcurrently {
         part.jobs = 1
         part.reportsResult = true
         return try Sandbox.startNested(Array(CommandLine.arguments.dropFirst()), runCgroup: cgroup,
-                                       environment: [try part.environmentEntry()])
+                                       environment: [part.environmentEntry])
     }
 
     /// Waits until one of `runners` has printed or ended; reads what each has printed, so that

@@ -81,9 +81,8 @@ struct ClassPage {
     private func cell(_ exercise: ExerciseResult) -> String {
         let points = "\(exercise.points)/\(exercise.maxPoints)"
         guard exercise.verdict != .pass else { return "<td class=\"pass\">✔ PASS \(points)</td>" }
-        let mark = exercise.verdict == .broken ? "BROKEN" : "FAIL"
         let diagnosis = ([exercise.diagnosis].compactMap { $0 } + exercise.alsoFailing).map(text)
-        return "<td class=\"\(exercise.verdict.rawValue)\"><details><summary>✘ \(mark) \(points)</summary>"
+        return "<td class=\"\(exercise.verdict.rawValue)\"><details><summary>✘ \(exercise.verdict.mark) \(points)</summary>"
             + diagnosis.map { "<p>\(Markup.text($0))</p>" }.joined() + "</details></td>"
     }
 }

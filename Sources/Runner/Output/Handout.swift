@@ -1,4 +1,5 @@
 import Experiments
+import FoundationEssentials
 
 /// A run as a Markdown page a teacher can hand out or put on a course site (`runner run …
 /// --handout FILE.md`), in GitHub Flavored Markdown: for each experiment its lesson's title and
@@ -51,10 +52,10 @@ struct Handout {
             lines += (index == 0 ? [] : ["### \(escaped(section.title))", ""]) + [section.body, ""]
         }
         let shell = text(step.shell)
-        if !shell.isEmpty { lines += ["**\(escaped(text(runnerText.shellLabel).trimmingSpaces))**", ""] + fenced(shell, "sh") + [""] }
+        if !shell.isEmpty { lines += ["**\(escaped(text(runnerText.shellLabel).droppingTrailingSpaces))**", ""] + fenced(shell, "sh") + [""] }
         if !step.syscalls.isEmpty {
-            lines += ["**\(escaped(text(runnerText.syscallLabel).trimmingSpaces))** "
-                      + step.syscalls.map { "`\(text($0).replacingOccurrences("`", "'"))`" }.joined(separator: ", "), ""]
+            lines += ["**\(escaped(text(runnerText.syscallLabel).droppingTrailingSpaces))** "
+                      + step.syscalls.map { "`\(text($0).replacingOccurrences(of: "`", with: "'"))`" }.joined(separator: ", "), ""]
         }
         for observation in step.observations {
             lines += ["**\(escaped(text(observation.label)))**", ""]
@@ -96,16 +97,8 @@ struct Handout {
 }
 
 extension String {
-    fileprivate func replacingOccurrences(_ target: String, _ replacement: String) -> String {
-        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
-    }
-
     /// A link target with its spaces and parentheses escaped, as CommonMark reads one.
     fileprivate var addingSpacesEscaped: String {
-        replacingOccurrences(" ", "%20").replacingOccurrences("(", "%28").replacingOccurrences(")", "%29")
-    }
-
-    fileprivate var trimmingSpaces: String {
-        String(drop { $0 == " " }).droppingTrailingSpaces
+        replacingOccurrences(of: " ", with: "%20").replacingOccurrences(of: "(", with: "%28").replacingOccurrences(of: ")", with: "%29")
     }
 }

@@ -40,13 +40,18 @@ struct GradeRenderer {
     }
 }
 
+extension Verdict {
+    /// The mark a line, a cell or a table shows: PASS, FAIL or BROKEN, in every language.
+    var mark: String { self == .pass ? "PASS" : self == .fail ? "FAIL" : "BROKEN" }
+}
+
 extension GradeRenderer {
     /// A checkout graded again (`--watch`): each exercise whose verdict or points changed, or
     /// that nothing did; the first exercise still failing, with its diagnosis; the score.
     func changes(from previous: StudentResult, to current: StudentResult) -> String {
         func text(_ message: Message) -> String { visible(message.text(language)) }
         func mark(_ exercise: ExerciseResult) -> String {
-            "\(exercise.verdict == .pass ? "PASS" : exercise.verdict == .broken ? "BROKEN" : "FAIL") \(exercise.points)/\(exercise.maxPoints)"
+            "\(exercise.verdict.mark) \(exercise.points)/\(exercise.maxPoints)"
         }
         var lines = [style.bold(text(runnerText.gradedAgain))]
         let changed = current.exercises.compactMap { exercise -> String? in
