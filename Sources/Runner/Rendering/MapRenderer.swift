@@ -17,9 +17,7 @@ struct MapRenderer {
         let mapped = observations.filter { $0.namespaces != nil }
         guard !mapped.isEmpty else { return [] }
         let host = mapped.lazy.compactMap(\.namespaces?.oldSideHost).first
-        let shown = kinds + Namespace.allCases.sorted().filter { kind in
-            !kinds.contains(kind) && Set(mapped.compactMap { $0.namespaces?.inode(kind) } + [host?.inode(kind)].compactMap { $0 }).count > 1
-        }
+        let shown = Self.shownKinds(kinds, mapped, host: host)
         let rows = shown.flatMap { kind in self.rows(kind, mapped, host: host) }
         let newMark = runnerText.newMark.text(language)
         let inodeWidth = rows.map { $0.inodeText(newMark).columns }.max() ?? 0
@@ -65,12 +63,8 @@ struct MapRenderer {
     /// The rows of `kind`: the host's inode first, then each other inode as the processes
     /// first show it; "(new)" on those the host is not in.
     func rows(_ kind: Namespace, _ mapped: [Observation], host: HostNamespaces?) -> [Row] {
-        var inodes: [UInt64] = host?.inode(kind).map { [$0] } ?? []
-        for observation in mapped {
-            if let inode = observation.namespaces?.inode(kind), !inodes.contains(inode) { inodes.append(inode) }
-        }
-        return inodes.enumerated().map { index, inode in
-            let members = mapped.filter { $0.namespaces?.inode(kind) == inode }
+        Self.namespaces(kind, mapped, host: host).enumerated().map { index, namespace in
+            let (inode, members) = (namespace.inode, namespace.members)
             // "new namespace (pid 13), other (pid 14)": it may wrap between its words (between
             // two Chinese characters too), never inside "(pid 12),". The language's list
             // separator, split: its mark after a pid, its space (if any) before what follows.
@@ -90,8 +84,29 @@ struct MapRenderer {
                 words.append(members.isEmpty ? (name, style.dim(name))
                     : spaced ? (" · " + name, " " + style.dim("· " + name)) : ("·" + name, style.dim("·" + name)))
             }
-            let new = host?.inode(kind).map { $0 != inode } ?? false
-            return Row(kind: index == 0 ? kind.rawValue : "", inode: inode, new: new, words: words)
+            return Row(kind: index == 0 ? kind.rawValue : "", inode: inode, new: namespace.new, words: words)
+        }
+    }
+
+    /// The kinds a map shows: the experiment's, and any other its processes are not all in
+    /// one namespace of.
+    static func shownKinds(_ kinds: [Namespace], _ mapped: [Observation], host: HostNamespaces?) -> [Namespace] {
+        kinds + Namespace.allCases.sorted().filter { kind in
+            !kinds.contains(kind) && Set(mapped.compactMap { $0.namespaces?.inode(kind) } + [host?.inode(kind)].compactMap { $0 }).count > 1
+        }
+    }
+
+    /// The namespaces of `kind` a map draws: the old side's host's first, then each other as
+    /// the processes first show it; who is in each, and whether it is new (the host is not in it).
+    static func namespaces(_ kind: Namespace, _ mapped: [Observation], host: HostNamespaces?)
+        -> [(inode: UInt64, members: [Observation], new: Bool)]
+    {
+        var inodes: [UInt64] = host?.inode(kind).map { [$0] } ?? []
+        for observation in mapped {
+            if let inode = observation.namespaces?.inode(kind), !inodes.contains(inode) { inodes.append(inode) }
+        }
+        return inodes.map { inode in
+            (inode, mapped.filter { $0.namespaces?.inode(kind) == inode }, host?.inode(kind).map { $0 != inode } ?? false)
         }
     }
 

@@ -18,9 +18,7 @@ struct SVGMap {
         let mapped = step.observations.filter { $0.namespaces != nil }
         guard !mapped.isEmpty else { return nil }
         let host = mapped.lazy.compactMap(\.namespaces?.oldSideHost).first
-        let shown = kinds + Namespace.allCases.sorted().filter { kind in
-            !kinds.contains(kind) && Set(mapped.compactMap { $0.namespaces?.inode(kind) } + [host?.inode(kind)].compactMap { $0 }).count > 1
-        }
+        let shown = MapRenderer.shownKinds(kinds, mapped, host: host)
         var body: [String] = []
         var y = 56
         for kind in shown {
@@ -80,12 +78,8 @@ struct SVGMap {
     }
 
     private func boxes(_ kind: Namespace, _ mapped: [Observation], host: HostNamespaces?) -> [Box] {
-        var inodes: [UInt64] = host?.inode(kind).map { [$0] } ?? []
-        for observation in mapped {
-            if let inode = observation.namespaces?.inode(kind), !inodes.contains(inode) { inodes.append(inode) }
-        }
-        return inodes.map { inode in
-            let members = mapped.filter { $0.namespaces?.inode(kind) == inode }.map { member in
+        MapRenderer.namespaces(kind, mapped, host: host).map { inode, members, new in
+            let members = members.map { member in
                 // "(pid 7, 1 inside)": NSpid's first and last, where they differ.
                 let pid = member.namespaces?.pid ?? 0
                 let own = member.namespaces?.ownPid
@@ -98,8 +92,7 @@ struct SVGMap {
                              runnerText.pidMark(host.pid).text(language))
                     : nil
             }
-            return Box(kind: kind, inode: inode, new: host?.inode(kind).map { $0 != inode } ?? false, members: members,
-                       host: hostHere)
+            return Box(kind: kind, inode: inode, new: new, members: members, host: hostHere)
         }
     }
 
