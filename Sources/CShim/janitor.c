@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 // Bound on the wait for the processes still in a cgroup: a failure, never a way to wait.
@@ -92,6 +93,25 @@ int nslab_remove_cgroup_tree(const char *path) {
     return errno = EBUSY, -1;
 }
 
+// The first move of a process into a cgroup after a quiet spell waits for an RCU grace period
+// (10-20 ms here, with cgroup_mutex held): the kernel turns the readers of its threadgroup
+// lock to their slow path first. Moves within that period after it are quick. A throwaway
+// child moves into PATH at once, so that the wait overlaps the start of the run instead of
+// delaying the run's first move. Best effort: nothing depends on it.
+static void janitor_start_grace_period(const char *path) {
+    char file[PATH_MAX];
+    if ((size_t)snprintf(file, sizeof file, "%s/cgroup.procs", path) >= sizeof file) return;
+    pid_t child = fork();
+    if (child == 0) {
+        int fd = open(file, O_WRONLY | O_CLOEXEC);
+        if (fd >= 0 && write(fd, "0", 1) < 0) _exit(1);
+        _exit(0);
+    }
+    if (child > 0) {
+        while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {}
+    }
+}
+
 pid_t nslab_cgroup_janitor(const char *const *paths, int count, int lock_fd, int *release_fd) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) < 0) return -1;
@@ -120,6 +140,7 @@ pid_t nslab_cgroup_janitor(const char *const *paths, int count, int lock_fd, int
         if (lock_fd < 0) close(1);
         close(2);
         syscall(SYS_close_range, 3, ~0U, 0);
+        if (count > 0) janitor_start_grace_period(paths[0]);
         char byte;
         ssize_t length;
         // Every copy of the write end closed: the runner ended, however it did.
