@@ -206,14 +206,13 @@ public struct Check: Codable, Sendable, Equatable {
 
     /// Passes when `actual` is `expected`. An expected value that is itself nil (a value read
     /// from the kernel that was not there) never passes: nothing was known to compare with.
-    public static func equal<T: Equatable>(_ name: Message, expected: T, actual: T?) -> Check {
-        Check(name, expected: shown(expected), actual: shown(actual as Any),
-              passed: actual == expected && !isNothing(expected))
+    public static func equal<T: Equatable & CheckValue>(_ name: Message, expected: T, actual: T?) -> Check {
+        Check(name, expected: expected.shown, actual: actual.shown, passed: actual == expected && !expected.isNothing)
     }
 
     /// Passes when both values were seen and differ, like two namespace inodes.
-    public static func differ<T: Equatable>(_ name: Message, old: T?, new: T?) -> Check {
-        Check(name, expected: words.differsFrom(shown(old as Any)), actual: shown(new as Any),
+    public static func differ<T: Equatable & CheckValue>(_ name: Message, old: T?, new: T?) -> Check {
+        Check(name, expected: words.differsFrom(old.shown), actual: new.shown,
               passed: old != nil && new != nil && old != new)
     }
 
@@ -291,28 +290,6 @@ public struct Check: Codable, Sendable, Equatable {
         return words.firstAndMore(Message.list(collection.prefix(limit).map(describe)), collection.count - limit)
     }
 
-    /// A value as a student reads it: a message as it says, optionals unwrapped, nil as
-    /// "(nothing)", a truth value as "true" or "false", a list as the language separates one
-    /// ("none" when empty), anything else as it is.
-    static func shown(_ value: Any) -> Message {
-        if let message = value as? Message { return message }
-        if let flag = value as? Bool { return flag ? words.isTrue : words.isFalse }
-        if let text = value as? String, text.isEmpty { return words.empty }  // "its uid_map: (empty)", not "its uid_map: "
-        let mirror = Mirror(reflecting: value)
-        switch mirror.displayStyle {
-        case .optional: return mirror.children.first.map { shown($0.value) } ?? words.nothing
-        case .collection: return mirror.children.isEmpty ? words.none : .list(mirror.children.map { shown($0.value) })
-        default: return .verbatim("\(value)")
-        }
-    }
-
-    /// Whether `value` is nil, through any optionals around it.
-    static func isNothing(_ value: Any) -> Bool {
-        let mirror = Mirror(reflecting: value)
-        guard mirror.displayStyle == .optional else { return false }
-        return mirror.children.first.map { isNothing($0.value) } ?? true
-    }
-
     /// Passes when `changes` is empty: "as it was", else what changed, one after another.
     public static func noChanges(_ name: Message, _ changes: [Message], steady: Message = words.unchanged) -> Check {
         Check(name, expected: steady, actual: changes.isEmpty ? steady : .joined(changes), passed: changes.isEmpty)
@@ -357,4 +334,49 @@ public struct KernelVersion: Comparable, Sendable, CustomStringConvertible, Expr
     }
 
     public var description: String { parts.map(String.init).joined(separator: ".") }
+}
+
+/// A value a check compares, as a student reads it: a message as it says, optionals
+/// unwrapped, nil as "(nothing)", a truth value as "true" or "false", a list as the language
+/// separates one ("none" when empty), anything else as it prints.
+public protocol CheckValue {
+    var shown: Message { get }
+    /// Whether it is nil, through any optionals around it: a value that was not read.
+    var isNothing: Bool { get }
+}
+
+extension CheckValue {
+    public var isNothing: Bool { false }
+}
+
+extension CheckValue where Self: CustomStringConvertible {
+    public var shown: Message { .verbatim(description) }
+}
+
+extension Message: CheckValue {
+    public var shown: Message { self }
+}
+
+extension Bool: CheckValue {
+    public var shown: Message { self ? words.isTrue : words.isFalse }
+}
+
+extension String: CheckValue {
+    /// "its uid_map: (empty)", not "its uid_map: ".
+    public var shown: Message { isEmpty ? words.empty : .verbatim(self) }
+}
+
+extension Int: CheckValue {}
+extension Int32: CheckValue {}
+extension UInt32: CheckValue {}
+extension UInt64: CheckValue {}
+extension Double: CheckValue {}
+
+extension Optional: CheckValue where Wrapped: CheckValue {
+    public var shown: Message { map(\.shown) ?? words.nothing }
+    public var isNothing: Bool { map(\.isNothing) ?? true }
+}
+
+extension Array: CheckValue where Element: CheckValue {
+    public var shown: Message { isEmpty ? words.none : .list(map(\.shown)) }
 }
