@@ -52,6 +52,22 @@ func entries(of directory: OpaquePointer) -> [String] {
     return names
 }
 
+/// The names of the directories in `path` (not symbolic links to one), from the type readdir(3)
+/// gives: a cgroup holds far more files than cgroups, and a stat(2) of each costs.
+func subdirectories(_ path: String) -> [String] {
+    guard let directory = opendir(path) else { return [] }
+    defer { closedir(directory) }
+    var names: [String] = []
+    while let entry = readdir(directory) {
+        let type = entry.pointee.d_type
+        guard type == DT_DIR || type == DT_UNKNOWN else { continue }
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        guard name != "." && name != "..", type == DT_DIR || isDirectory("\(path)/\(name)") else { continue }
+        names.append(name)
+    }
+    return names
+}
+
 /// Whether `path` is a directory itself (not a symbolic link to one).
 func isDirectory(_ path: String) -> Bool {
     var info = stat()

@@ -241,14 +241,13 @@ struct CgroupHierarchy {
     /// The directories named nslab-… in this process's own cgroup, and every one below them:
     /// what a run or a grade leaves, were its janitor to fail.
     var nslabDirectories: [String] {
-        ((try? directoryEntries(ownDirectory)) ?? []).filter { $0.hasPrefix("nslab-") && isDirectory("\(ownDirectory)/\($0)") }
-            .flatMap { cgroupDirectories(from: "\(ownDirectory)/\($0)") }
+        subdirectories(ownDirectory).filter { $0.hasPrefix("nslab-") }.flatMap { cgroupDirectories(from: "\(ownDirectory)/\($0)") }
     }
 }
 
 /// The cgroup directory `path` and every one below it.
 func cgroupDirectories(from path: String) -> [String] {
-    guard isDirectory(path) else { return [] }
-    return [path] + ((try? directoryEntries(path)) ?? []).flatMap { cgroupDirectories(from: "\(path)/\($0)") }
+    func tree(_ path: String) -> [String] { [path] + subdirectories(path).flatMap { tree("\(path)/\($0)") } }
+    return isDirectory(path) ? tree(path) : []
 }
 

@@ -325,28 +325,30 @@ public final class ChildProcess {
             errorsEnded = true
             return
         }
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        if pollers[1].revents != 0 {
-            let count = chunk.withUnsafeMutableBytes { read(errors, $0.baseAddress, $0.count) }
-            if count == 0 { errorsEnded = true }
-            if count > 0 {
-                // Within the same limit as the output: a flood on stderr is read and dropped too.
-                let kept = max(0, min(count, outputLimit - keptBytes))
-                errorBytes.append(contentsOf: chunk[..<kept])
-                keptBytes += count
-                if kept < count { outputCut = true }
+        // Not zeroed: only what read(2) filled is used.
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 65536) { chunk in
+            if pollers[1].revents != 0 {
+                let count = read(errors, chunk.baseAddress, chunk.count)
+                if count == 0 { errorsEnded = true }
+                if count > 0 {
+                    // Within the same limit as the output: a flood on stderr is read and dropped too.
+                    let kept = max(0, min(count, outputLimit - keptBytes))
+                    errorBytes.append(contentsOf: chunk[..<kept])
+                    keptBytes += count
+                    if kept < count { outputCut = true }
+                }
             }
+            guard pollers[0].revents != 0 else { return }
+            let count = read(output, chunk.baseAddress, chunk.count)
+            if count < 0 {
+                if errno == EINTR || errno == EAGAIN { return }
+                throw SystemCallError("read(output of \(command))", errno: errno)
+            }
+            if count == 0 { outputEnded = true }
+            buffer.removeSubrange(..<bufferStart)  // once per read, not once per line
+            bufferStart = 0
+            buffer.append(contentsOf: chunk[..<count])
         }
-        guard pollers[0].revents != 0 else { return }
-        let count = chunk.withUnsafeMutableBytes { read(output, $0.baseAddress, $0.count) }
-        if count < 0 {
-            if errno == EINTR || errno == EAGAIN { return }
-            throw SystemCallError("read(output of \(command))", errno: errno)
-        }
-        if count == 0 { outputEnded = true }
-        buffer.removeSubrange(..<bufferStart)  // once per read, not once per line
-        bufferStart = 0
-        buffer.append(contentsOf: chunk[..<count])
     }
 }
 
