@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: each experiment against a shell script doing the same steps by hand, in one run.
 
-    python3 scripts/bench.py [--runs N] [--runner PATH] [--grade]      (as root)
+    python3 scripts/bench.py [--runs N] [--runner PATH] [--only ID...] [--grade]      (as root)
 
 For N rounds (after a few warm-up rounds) it runs, interleaved: `runner run <id>` and
 `scripts/by-hand/<id>.sh` for each experiment that has one, then `runner run` of all of those
@@ -215,7 +215,11 @@ def main():
     parser.add_argument("--grade", action="store_true", help="measure runner grade instead (see grade_bench)")
     parser.add_argument("--runner", default=os.path.join(ROOT, ".build", "release", "runner"),
                         help="the runner to measure (default .build/release/runner)")
+    parser.add_argument("--only", nargs="+", metavar="ID", choices=EXPERIMENTS,
+                        help="measure these experiments alone ('all' is then these together)")
     args = parser.parse_args()
+    if args.only:
+        EXPERIMENTS[:] = [id for id in EXPERIMENTS if id in args.only]
     args.runner = os.path.abspath(args.runner)
     if os.geteuid() != 0:
         sys.exit("bench: run as root: the experiments create namespaces")
@@ -224,7 +228,7 @@ def main():
             subprocess.run(["swift", "build", "-c", "release", "-Xswiftc", "-static-executable"], cwd=ROOT, check=True)
         os.environ[MARKER] = "1"
         argv = SANDBOX + [sys.executable, os.path.abspath(__file__), "--runs", str(args.runs), "--runner", args.runner] \
-            + (["--grade"] if args.grade else [])
+            + (["--grade"] if args.grade else []) + (["--only"] + args.only if args.only else [])
         os.execvp(argv[0], argv)
 
     # A passing run records the student's progress: the bench's runs record theirs in a folder
