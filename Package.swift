@@ -8,14 +8,13 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        // lab.yml, the grading manifest: a YAML parser that keeps each node's line.
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
-        // Everything that runs between clone and exec, plus errno-preserving wrappers.
+        // Everything that runs between clone and exec, plus errno-preserving wrappers; and
+        // libyaml's header, for lab.yml.
         .target(
             name: "CShim",
-            linkerSettings: [.linkedLibrary("cap")]
+            linkerSettings: [.linkedLibrary("cap"), .linkedLibrary("yaml")]
         ),
         // The probe: one static C program whose JSON report every check reads. Built by the
         // plugin with cc -static and shipped beside the runner as this target's resource.
@@ -27,7 +26,7 @@ let package = Package(
         .plugin(name: "BuildProbe", capability: .buildTool()),
         .target(
             name: "Experiments",
-            dependencies: ["CShim", .product(name: "Yams", package: "Yams")],
+            dependencies: ["CShim"],
             plugins: ["BuildProbe"]  // embeds the probe and the lessons
         ),
         .executableTarget(

@@ -119,7 +119,11 @@ private func clocks(_ report: ProbeReport) -> Message {
 }
 
 /// Seconds to the millisecond.
-private func clock(_ seconds: Double) -> Message { .verbatim(String(format: "%.3f", seconds)) }
+private func clock(_ seconds: Double) -> Message {
+    let milliseconds = Int64((abs(seconds) * 1000).rounded())
+    let fraction = String(milliseconds % 1000)
+    return .verbatim("\(seconds < 0 ? "-" : "")\(milliseconds / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)")
+}
 
 /// /proc/uptime's first field: seconds since boot, in this time namespace.
 private func uptimeSeconds(_ text: String) -> Double? { text.split(separator: " ").first.flatMap { Double($0) } }

@@ -1,4 +1,3 @@
-import Yams
 
 let manifestText = ManifestText()
 
@@ -70,8 +69,8 @@ public struct Course: Sendable, Equatable {
         var entries: [Entry] = []
         for (exercise, key, value) in try reader.exercises(top, root: top["exercises"]) {
             let field = "exercises.\(exercise.id)"
-            var fields: [String: Node] = [:]
-            if case .scalar(let scalar) = value, scalar.string.isEmpty || scalar.string == "~" || scalar.string == "null" {
+            var fields: [String: YAMLNode] = [:]
+            if let text = value.string, text.isEmpty || text == "~" || text == "null" {
                 // `uts-namespace:` alone: graded, 1 point, the course's limits.
             } else {
                 fields = try reader.mapping(value, field: field, allowed: ["points", "timeout", "run"])
@@ -118,7 +117,7 @@ public struct LabFile: Sendable, Equatable {
         let root = try reader.root(text)
         let top = try reader.mapping(root, field: nil, allowed: ["build", "exercises", "limits"])
         if let limits = top["limits"] {
-            throw ManifestError(file, line: limits.mark?.line ?? 1, field: "limits",
+            throw ManifestError(file, line: limits.line, field: "limits",
                                 manifestText.limitsAreTheCourses)
         }
         var build: String?
@@ -129,12 +128,12 @@ public struct LabFile: Sendable, Equatable {
             let fields = try reader.mapping(value, field: field, allowed: ["run", "points", "timeout"])
             for owned in ["points", "timeout"] {
                 if let node = fields[owned] {
-                    throw ManifestError(file, line: node.mark?.line ?? 1, field: "\(field).\(owned)",
+                    throw ManifestError(file, line: node.line, field: "\(field).\(owned)",
                                         owned == "points" ? manifestText.pointsAreTheCourses : manifestText.timeoutsAreTheCourses)
                 }
             }
             guard let runNode = fields["run"] else {
-                throw ManifestError(file, line: value.mark?.line ?? 1, field: "\(field).run", manifestText.noRun)
+                throw ManifestError(file, line: value.line, field: "\(field).run", manifestText.noRun)
             }
             runs[exercise.id] = try reader.runLine(runNode, exercise: exercise, field: "\(field).run")
         }
@@ -147,39 +146,35 @@ struct ManifestReader {
     let file: String
 
     /// The document's root node.
-    func root(_ text: String) throws(ManifestError) -> Node {
-        do {
-            guard let node = try Yams.compose(yaml: text) else { throw ManifestError(file, line: 1, field: nil, manifestText.empty) }
-            return node
-        } catch let error as ManifestError {
-            throw error
-        } catch let error as YamlError {
-            throw ManifestError(file, line: error.line ?? 1, field: nil, manifestText.notYAML(error.problem))
-        } catch {
-            throw ManifestError(file, line: 1, field: nil, manifestText.notYAML("\(error)"))
+    func root(_ text: String) throws(ManifestError) -> YAMLNode {
+        let root: YAMLNode?
+        do { root = try YAMLNode.compose(text) } catch {
+            throw ManifestError(file, line: error.line, field: nil, manifestText.notYAML(error.explanation))
         }
+        guard let root else { throw ManifestError(file, line: 1, field: nil, manifestText.empty) }
+        return root
     }
 
     /// The `exercises` mapping's entries, each a known exercise listed once.
-    func exercises(_ top: [String: Node], root: Node?) throws(ManifestError) -> [(Exercise, Node, Node)] {
+    func exercises(_ top: [String: YAMLNode], root: YAMLNode?) throws(ManifestError) -> [(Exercise, YAMLNode, YAMLNode)] {
         guard let node = root else {
             throw ManifestError(file, line: 1, field: "exercises", manifestText.noExercises)
         }
-        guard case .mapping(let exercises) = node, !exercises.isEmpty else {
-            throw ManifestError(file, line: node.mark?.line ?? 1, field: "exercises", manifestText.exercisesMapping)
+        guard case .mapping(let exercises) = node.value, !exercises.isEmpty else {
+            throw ManifestError(file, line: node.line, field: "exercises", manifestText.exercisesMapping)
         }
-        var found: [(Exercise, Node, Node)] = []
+        var found: [(Exercise, YAMLNode, YAMLNode)] = []
         for (key, value) in exercises {
             let name = try string(key, field: "exercises")
             guard let exercise = Catalog.exercise(name) else {
                 let known = Catalog.exercises.map(\.id)
                 let close = closest(to: name, among: known)
-                throw ManifestError(file, line: key.mark?.line ?? 1, field: "exercises.\(name)",
+                throw ManifestError(file, line: key.line, field: "exercises.\(name)",
                                     alternatives(close).map { manifestText.unknownExerciseClose($0) }
                                         ?? manifestText.unknownExercise(Message.list(known)))
             }
             if found.contains(where: { $0.0.id == exercise.id }) {
-                throw ManifestError(file, line: key.mark?.line ?? 1, field: "exercises.\(name)", manifestText.listedTwice)
+                throw ManifestError(file, line: key.line, field: "exercises.\(name)", manifestText.listedTwice)
             }
             found.append((exercise, key, value))
         }
@@ -188,9 +183,9 @@ struct ManifestReader {
 
     /// A `run` line: split into words like a shell would, with only the exercise's own
     /// placeholders, each a word of its own, and the command to run among them.
-    func runLine(_ node: Node, exercise: Exercise, field: String) throws(ManifestError) -> [String] {
+    func runLine(_ node: YAMLNode, exercise: Exercise, field: String) throws(ManifestError) -> [String] {
         let run = try string(node, field: field)
-        let line = node.mark?.line ?? 1
+        let line = node.line
         let words: [String]
         do {
             words = try splitWords(run)
@@ -215,16 +210,16 @@ struct ManifestReader {
         return words
     }
 
-    func mapping(_ node: Node, field: String?, allowed: Set<String>) throws(ManifestError) -> [String: Node] {
-        guard case .mapping(let mapping) = node else {
-            throw ManifestError(file, line: node.mark?.line ?? 1, field: field, manifestText.mappingExpected)
+    func mapping(_ node: YAMLNode, field: String?, allowed: Set<String>) throws(ManifestError) -> [String: YAMLNode] {
+        guard case .mapping(let mapping) = node.value else {
+            throw ManifestError(file, line: node.line, field: field, manifestText.mappingExpected)
         }
-        var fields: [String: Node] = [:]
+        var fields: [String: YAMLNode] = [:]
         for (key, value) in mapping {
             let name = key.string ?? ""
             let path = field.map { "\($0).\(name)" } ?? name
             guard allowed.contains(name) else {
-                throw ManifestError(file, line: key.mark?.line ?? 1, field: path,
+                throw ManifestError(file, line: key.line, field: path,
                                     manifestText.unknownField(Message.list(allowed.sorted())))
             }
             fields[name] = value
@@ -232,23 +227,23 @@ struct ManifestReader {
         return fields
     }
 
-    func string(_ node: Node, field: String) throws(ManifestError) -> String {
-        guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
-            throw ManifestError(file, line: node.mark?.line ?? 1, field: field, manifestText.stringExpected)
+    func string(_ node: YAMLNode, field: String) throws(ManifestError) -> String {
+        guard let text = node.string, !text.isEmpty else {
+            throw ManifestError(file, line: node.line, field: field, manifestText.stringExpected)
         }
-        return scalar.string
+        return text
     }
 
-    func number(_ node: Node, field: String, in range: ClosedRange<Double>) throws(ManifestError) -> Double {
-        guard case .scalar(let scalar) = node, let value = Double(scalar.string), range.contains(value) else {
-            throw ManifestError(file, line: node.mark?.line ?? 1, field: field,
+    func number(_ node: YAMLNode, field: String, in range: ClosedRange<Double>) throws(ManifestError) -> Double {
+        guard let value = node.string.flatMap(Double.init), range.contains(value) else {
+            throw ManifestError(file, line: node.line, field: field,
                                 manifestText.numberExpected(range.lowerBound.formatted, range.upperBound.formatted))
         }
         return value
     }
 
     /// A size: bytes, or a number with K, M or G (KiB, MiB, GiB): 512M.
-    func bytes(_ node: Node, field: String, in range: ClosedRange<Int>) throws(ManifestError) -> Int {
+    func bytes(_ node: YAMLNode, field: String, in range: ClosedRange<Int>) throws(ManifestError) -> Int {
         let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
         var text = (node.string ?? "").uppercased()
         if text.hasSuffix("IB") || text.hasSuffix("B") { text = String(text.dropLast(text.hasSuffix("IB") ? 2 : 1)) }
@@ -256,7 +251,7 @@ struct ManifestReader {
         let number = Int(unit == nil ? text : String(text.dropLast()))
         guard let number, case let value = number.multipliedReportingOverflow(by: unit ?? 1), !value.overflow,
               range.contains(value.partialValue) else {
-            throw ManifestError(file, line: node.mark?.line ?? 1, field: field,
+            throw ManifestError(file, line: node.line, field: field,
                                 manifestText.sizeExpected("\(range.lowerBound >> 20)M", "\(range.upperBound >> 30)G"))
         }
         return value.partialValue
@@ -317,25 +312,14 @@ final class ManifestText: MessageTable {
     let noCommand = Message("no command", zh: "没有命令")
 }
 
-extension YamlError {
-    var line: Int? {
-        switch self {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
-        default: nil
-        }
-    }
-
+extension YAMLError {
     /// What is wrong, and where the construct it was reading began when that is elsewhere
     /// (an unclosed mapping is found at the end of the file, but opened on its own line).
-    var problem: Message {
-        switch self {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            guard let context, context.mark.line != mark.line else { return .verbatim(problem) }
-            // Yams says "while parsing a block mapping": the construct is its words after it.
-            return manifestText.beganOn(problem, context.text.replacingOccurrences(of: "while parsing ", with: ""), context.mark.line)
-        default: return .verbatim("\(self)")
-        }
+    var explanation: Message {
+        guard let context, let contextLine, contextLine != line else { return .verbatim(problem) }
+        // libyaml says "while parsing a block mapping": the construct is its words after it.
+        let construct = context.hasPrefix("while parsing ") ? String(context.dropFirst("while parsing ".count)) : context
+        return manifestText.beganOn(problem, construct, contextLine)
     }
 }
 

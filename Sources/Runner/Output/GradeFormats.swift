@@ -44,7 +44,7 @@ enum GradeFormats {
 
     static func csv(_ report: GradeReport) -> String {
         func field(_ text: String) -> String {
-            text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+            text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacing("\"", with: "\"\"") + "\"" : text
         }
         var lines = ["student,exercise,points,verdict,diagnosis"]
         for student in report.students {

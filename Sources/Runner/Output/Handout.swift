@@ -55,7 +55,7 @@ struct Handout {
         if !shell.isEmpty { lines += ["**\(escaped(text(runnerText.shellLabel).droppingTrailingSpaces))**", ""] + fenced(shell, "sh") + [""] }
         if !step.syscalls.isEmpty {
             lines += ["**\(escaped(text(runnerText.syscallLabel).droppingTrailingSpaces))** "
-                      + step.syscalls.map { "`\(text($0).replacingOccurrences(of: "`", with: "'"))`" }.joined(separator: ", "), ""]
+                      + step.syscalls.map { "`\(text($0).replacing("`", with: "'"))`" }.joined(separator: ", "), ""]
         }
         for observation in step.observations {
             lines += ["**\(escaped(text(observation.label)))**", ""]
@@ -99,6 +99,6 @@ struct Handout {
 extension String {
     /// A link target with its spaces and parentheses escaped, as CommonMark reads one.
     fileprivate var addingSpacesEscaped: String {
-        replacingOccurrences(of: " ", with: "%20").replacingOccurrences(of: "(", with: "%28").replacingOccurrences(of: ")", with: "%29")
+        replacing(" ", with: "%20").replacing("(", with: "%28").replacing(")", with: "%29")
     }
 }

@@ -28,7 +28,7 @@ struct GradeRenderer {
             case .fail: style.fail("FAIL  ")
             case .broken: style.fail("BROKEN")
             }
-            let name = exercise.id.padding(toLength: 16, withPad: " ", startingAt: 0)
+            let name = exercise.id.padded(to: 16)
             let diagnosis = exercise.diagnosis ?? .verbatim("")
             let shown = exercise.verdict == .pass ? "" : saidAbove && exercise.checks.count == 1 ? "  " + say.above.text(language)
                 : "  " + text(exercise.alsoFailing.isEmpty ? diagnosis : say.alsoFailing(diagnosis, Message.list(exercise.alsoFailing)))
@@ -58,7 +58,7 @@ extension GradeRenderer {
             let before = previous.exercises.first { $0.id == exercise.id }
             guard before?.verdict != exercise.verdict || before?.points != exercise.points else { return nil }
             let now = exercise.verdict == .pass ? style.pass(mark(exercise)) : style.fail(mark(exercise))
-            return "  \(exercise.id.padding(toLength: 16, withPad: " ", startingAt: 0)) \(before.map(mark) ?? "–") → \(now)"
+            return "  \(exercise.id.padded(to: 16)) \(before.map(mark) ?? "–") → \(now)"
         }
         lines += changed.isEmpty ? ["  " + text(runnerText.nothingChanged)] : changed
         if let failing = current.exercises.first(where: { $0.verdict != .pass }) {
