@@ -497,25 +497,27 @@ public struct ProbeOutput: Sendable {
 
     /// Every line of `type`'s event, decoded; a LabError names a line that does not decode.
     public func results<Result: ProbeEvent>(_ type: Result.Type) throws -> [Result] {
-        try events.filter { $0.event == Result.event }.map { line in
-            do {
-                return try ProbeOutput.decoder.decode(Result.self, from: Data(line.json.utf8))
-            } catch {
-                throw LabError(labText.unreadableLine(Result.event, "\(error)"))
-            }
-        }
+        try events.filter { $0.event == Result.event }.map(ProbeOutput.decode)
     }
 
     /// The `index`th line of `type`'s event (the first by default), or a LabError that says
-    /// what the probe printed instead.
+    /// what the probe printed instead. Only that line is decoded.
     public func result<Result: ProbeEvent>(_ type: Result.Type, _ index: Int = 0) throws -> Result {
-        let found = try results(type)
+        let found = events.filter { $0.event == Result.event }
         guard index < found.count else {
             let seen = otherLines.suffix(3).joined(separator: " | ")
             let missing = index > 0 ? labText.noLineNumber(Result.event, index + 1) : labText.noLine(Result.event)
             throw LabError(seen.isEmpty ? missing : labText.andPrinted(missing, seen))
         }
-        return found[index]
+        return try ProbeOutput.decode(found[index])
+    }
+
+    private static func decode<Result: ProbeEvent>(_ line: Line) throws -> Result {
+        do {
+            return try decoder.decode(Result.self, from: Data(line.json.utf8))
+        } catch {
+            throw LabError(labText.unreadableLine(Result.event, "\(error)"))
+        }
     }
 
     /// Every report, decoded.
