@@ -23,14 +23,17 @@ func readKernelFile(_ path: String, requireProc: Bool) throws(SystemCallError) -
             throw SystemCallError("fstatfs(\(path))", errno: 0, detail: labText.notProcfs)
         }
     }
+    // A page at a time: for a /proc/sys file the kernel allocates and zeroes a buffer of the
+    // size asked for.
     var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 16384)
-    while true {
-        let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if count < 0 && errno == EINTR { continue }
-        if count < 0 { throw SystemCallError("read(\(path))", errno: errno) }
-        if count == 0 { break }
-        bytes.append(contentsOf: chunk[..<count])
+    try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { chunk throws(SystemCallError) in
+        while true {
+            let count = read(fd, chunk.baseAddress, chunk.count)
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 { throw SystemCallError("read(\(path))", errno: errno) }
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk[..<count])
+        }
     }
     return String(decoding: bytes, as: UTF8.self)
 }

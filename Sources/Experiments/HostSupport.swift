@@ -15,6 +15,12 @@ public struct HostSupport: Sendable {
     /// namespace), so that an experiment may map ids other than the user's own.
     public let mapsEveryID: Bool
 
+    /// /proc/sys/user/max_<kind>_namespaces of each kind, as this process's user namespace
+    /// sets it (a kind whose file cannot be read is absent).
+    public let limits: [Namespace: Int]
+    /// The kinds whose /proc/self/ns/<kind> is missing: this kernel has none of them.
+    public let missingKinds: Set<Namespace>
+
     /// What the runner itself needs: pidfd_open(2), which bounds every wait for a child.
     public static let runnerMinimumKernel: KernelVersion = "5.3"
 
@@ -27,7 +33,12 @@ public struct HostSupport: Sendable {
                            isRoot: geteuid() == 0, probePath: probePath,
                            mapsEveryID: readTextFile("/proc/self/uid_map").map {
                                $0.split(whereSeparator: \.isWhitespace) == ["0", "0", "4294967295"]
-                           } ?? false)
+                           } ?? false,
+                           limits: Dictionary(uniqueKeysWithValues: Namespace.allCases.compactMap { kind in
+                               readTextFile(kind.limitPath).flatMap { Int($0.split(separator: "\n").first ?? "") }.map { (kind, $0) }
+                           }),
+                           missingKinds: Set(Namespace.allCases).subtracting(
+                               ((try? directoryEntries("/proc/self/ns")) ?? []).compactMap(Namespace.init(rawValue:))))
     }
 
     /// Why an unprivileged user cannot make a user namespace here, or nil: the distribution
@@ -57,13 +68,11 @@ public struct HostSupport: Sendable {
     }
 
     /// /proc/sys/user/max_<kind>_namespaces as this process's user namespace sets it.
-    public func limit(of namespace: Namespace) -> Int? {
-        readTextFile(namespace.limitPath).flatMap { Int($0.split(separator: "\n").first ?? "") }
-    }
+    public func limit(of namespace: Namespace) -> Int? { limits[namespace] }
 
     /// Why `namespace` cannot be created here, or nil when it can.
     public func problem(with namespace: Namespace) -> Message? {
-        if access("/proc/self/ns/\(namespace.rawValue)", F_OK) != 0 {
+        if missingKinds.contains(namespace) {
             return supportText.noSuchNamespace(namespace.rawValue, "/proc/self/ns/\(namespace.rawValue)")
         }
         if limit(of: namespace) == 0 {
@@ -78,11 +87,10 @@ public struct HostSupport: Sendable {
     }
 
     /// Every reason each of `experiments` cannot run here now (empty when it can), by id. What
-    /// they share (the sandbox, each kind of namespace, the run's cgroup, the probe, a
-    /// command) is looked up once.
+    /// they share (the run's cgroup, the probe, a command) is looked up once.
     public func problems(for experiments: [Experiment]) -> [String: [Message]] {
         let sandbox = Sandbox.problems(self)
-        var namespaceProblems: [Namespace: Message?] = [:], limits: [Namespace: Int?] = [:], commands: [String: Bool] = [:]
+        var commands: [String: Bool] = [:]
         func once<Key, Value>(_ memo: inout [Key: Value], _ key: Key, _ read: (Key) -> Value) -> Value {
             if let known = memo[key] { return known }
             let value = read(key)
@@ -103,9 +111,9 @@ public struct HostSupport: Sendable {
                 problems.append(supportText.kernel(experiment.minimumKernel.description, kernelRelease))
             }
             let namespaces = Set(experiment.namespaces).union(experiment.demoHostNamespaces)
-            problems += namespaces.sorted().compactMap { once(&namespaceProblems, $0, problem(with:)) }
+            problems += namespaces.sorted().compactMap(problem(with:))
             for (namespace, needed) in experiment.namespacesNeeded.sorted(by: { $0.key < $1.key }) {
-                if let limit = once(&limits, namespace, limit(of:)), limit > 0, limit < needed {
+                if let limit = limit(of: namespace), limit > 0, limit < needed {
                     problems.append(supportText.limitTooLow(namespace.limitPath, limit, needed))
                 }
             }
