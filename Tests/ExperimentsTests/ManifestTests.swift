@@ -39,6 +39,32 @@ struct ManifestTests {
         #expect(lab.build == "cc -o lab lab.c" && lab.runs == ["uts-namespace": ["./lab", "uts", "{hostname}", "{probe}"]])
     }
 
+    /// libyaml reads what YAML allows: a block scalar, single and double quotes, an anchor and
+    /// its alias; the composer beside it bounds nesting and refuses a key given twice.
+    @Test func yamlIsReadWhole() throws {
+        let lab = try LabFile.parse("""
+            build: 'make lab'  # a comment
+            exercises:
+              uts-namespace: &same
+                run: >-
+                  ./lab
+                  {probe}
+              ipc-namespace: *same
+              pid-namespace: { run: "./lab \\"pid\\" {probe}" }
+            """, file: "lab.yml")
+        #expect(lab.build == "make lab")
+        #expect(lab.runs == ["uts-namespace": ["./lab", "{probe}"], "ipc-namespace": ["./lab", "{probe}"],
+                             "pid-namespace": ["./lab", "pid", "{probe}"]])
+        let twice = #expect(throws: ManifestError.self) {
+            try LabFile.parse("exercises:\n  uts-namespace: { run: \"x {probe}\" }\n  uts-namespace: { run: \"y {probe}\" }\n", file: "lab.yml")
+        }
+        #expect(twice?.description == "lab.yml:3: not valid YAML: the key \"uts-namespace\" is given twice")
+        let deep = #expect(throws: ManifestError.self) { try LabFile.parse(String(repeating: "[", count: 100), file: "lab.yml") }
+        #expect(deep?.description == "lab.yml:1: not valid YAML: nested more than 64 deep")
+        let alias = #expect(throws: ManifestError.self) { try LabFile.parse("exercises: *nowhere\n", file: "lab.yml") }
+        #expect(alias?.description == "lab.yml:1: not valid YAML: found undefined alias")
+    }
+
     @Test("a bad lab.yml names the file, line and field", arguments: [
         ("exercises:\n  uts-namespaces: { run: \"./lab {hostname} {probe}\" }\n",
          "lab.yml:2: exercises.uts-namespaces: unknown exercise; did you mean uts-namespace?"),
