@@ -45,27 +45,31 @@ public let timeNamespace = Experiment(
              syscalls: ["unshare(CLONE_NEWTIME)", "write(/proc/self/timens_offsets, \"monotonic \(offset) 0\\nboottime \(offset) 0\")",
                         "setns(/proc/self/ns/time_for_children, CLONE_NEWTIME)"]) { lab in
             let look: [ProbeAction] = [.report([.clocks, .ns]), .read(path: "/proc/uptime"), .read(path: offsetsFile)]
-            // The new side's clocks are read between two readings of the old side's.
-            let before = try lab.probe(.oldSide, look)
-            let new = try lab.probe(.new([.time], [.write(offsetsText, to: offsetsFile), .enterTimeNamespace]), look)
-            let after = try lab.probe(.oldSide, look)
-            let first = try before.report, inside = try new.report, last = try after.report
-            let uptimeLine = { (process: FinishedProcess) in (try? process.probe.result(ReadResult.self, 0))?.text?.trimmingNewline ?? "?" }
-            let uptime = { (process: FinishedProcess) in uptimeSeconds(uptimeLine(process)) }
+            // The new side's clocks are read between two readings of the old side's: one old
+            // probe looks, holds while the new one looks, and looks again.
+            let (old, new) = try lab.probe(.oldSide, look + [.hold()] + look, shown: "cat /proc/uptime") { _ in
+                try lab.probe(.new([.time], [.write(offsetsText, to: offsetsFile), .enterTimeNamespace]), look)
+            }
+            let first = try old.probe.report(0), inside = try new.report, last = try old.probe.report(1)
+            // Each look reads /proc/uptime, then the offsets: the old probe's second look reads its third file.
+            let uptimeLine = { (process: FinishedProcess, look: Int) in
+                (try? process.probe.result(ReadResult.self, 2 * look))?.text?.trimmingNewline ?? "?"
+            }
+            let uptime = { (process: FinishedProcess, look: Int) in uptimeSeconds(uptimeLine(process, look)) }
             let offsetsInside = (try? new.probe.result(ReadResult.self, 1))?.text.map(offsetsLine)
             return StepOutcome(
                 observations: [
-                    after.observation(words.oldNamespace, command: "cat /proc/uptime",
-                                      output: [.verbatim(uptimeLine(after)), clocks(last)]),
+                    old.observation(words.oldNamespace, command: "cat /proc/uptime",
+                                    output: [.verbatim(uptimeLine(old, 1)), clocks(last)]),
                     new.observation(words.newNamespace, command: "cat /proc/uptime /proc/self/timens_offsets",
-                                    output: [.verbatim(uptimeLine(new)), clocks(inside), .verbatim(offsetsInside ?? "?")]),
+                                    output: [.verbatim(uptimeLine(new, 0)), clocks(inside), .verbatim(offsetsInside ?? "?")]),
                 ],
                 checks: [
                     .differ(say.aNewTimeNamespace, old: first.inode(.time), new: inside.inode(.time)),
                     between(say.monotonicInside, inside.monotonic, first.monotonic, last.monotonic, shiftedBy: Double(offset)),
                     between(say.boottimeInside, inside.boottime, first.boottime, last.boottime, shiftedBy: Double(offset)),
                     // /proc/uptime is read in hundredths: a hundredth either way.
-                    between(say.uptimeInside, uptime(new), uptime(before).map { $0 - 0.01 }, uptime(after).map { $0 + 0.01 },
+                    between(say.uptimeInside, uptime(new, 0), uptime(old, 0).map { $0 - 0.01 }, uptime(old, 1).map { $0 + 0.01 },
                             shiftedBy: Double(offset)),
                     between(say.realtimeInside, inside.realtime, first.realtime, last.realtime, shiftedBy: 0),
                     .equal(say.offsetsInside, expected: "monotonic \(offset) 0; boottime \(offset) 0", actual: offsetsInside),
