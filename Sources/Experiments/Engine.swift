@@ -87,7 +87,9 @@ public func run(_ experiment: Experiment, probePath: String = locateProbe(), hoo
     // The workbench is mounted before the host is first read: only what the steps do counts.
     var workbenchFailure: Message?
     do { try Workbench.prepare(experiment.workbench) } catch { workbenchFailure = engineText.workbench(Message.of(error)) }
-    let hostBefore = HostState.read()
+    // In the supervisor's sandbox, the machine's cgroup tree is the supervisor's to compare.
+    let leftCgroups = !Sandbox.isInside
+    let hostBefore = HostState.read(leftCgroups: leftCgroups)
     let started = Deadline.now()
     let lab = Lab(probePath: probePath, demoHostNamespaces: experiment.demoHostNamespaces,
                   demoHostSetup: experiment.demoHostSetup)
@@ -119,7 +121,7 @@ public func run(_ experiment: Experiment, probePath: String = locateProbe(), hoo
         fatalError("never run")
     }
     hooks.willRun(hostStep)
-    let differences = hostBefore.differences(to: HostState.read())
+    let differences = hostBefore.differences(to: HostState.read(leftCgroups: leftCgroups))
     // Orphans adopted by the runner and zombies would show here: /proc, not the lab's list.
     let leftBehind = try? ProcessTable.descendants(of: getpid())  // nil, not [], when /proc cannot be read
     let hostResult = StepResult(

@@ -200,7 +200,10 @@ public struct HostState: Sendable {
     /// What could not be read, with the call and errno: "open(/proc/sysvipc/msg): ENOENT".
     public let unreadable: [String]
 
-    public static func read() -> HostState {
+    /// Reads it now. `leftCgroups` false leaves out the nslab-… cgroups of the machine's tree
+    /// (a run's cgroup is still read below): the runner in its sandbox shares that tree with
+    /// the supervisor, which compares it.
+    public static func read(leftCgroups: Bool = true) -> HostState {
         var unreadable: [String] = []
         func attempt<T>(_ body: () throws(SystemCallError) -> T) -> T? {
             do { return try body() } catch {
@@ -248,7 +251,7 @@ public struct HostState: Sendable {
         // The runner in its sandbox looks below the run's cgroup, all its experiments could
         // leave; outside, every nslab-… cgroup a run or a grade could leave.
         let cgroups = (RunCgroup.inherited.map { cgroupDirectories(from: $0.path).dropFirst().map { $0 } }
-            ?? CgroupHierarchy.mounted(MountinfoLine.lines(of: mountinfo ?? "")).flatMap(\.nslabDirectories)).sorted()
+            ?? (leftCgroups ? CgroupHierarchy.mounted(MountinfoLine.lines(of: mountinfo ?? "")).flatMap(\.nslabDirectories) : [])).sorted()
         return HostState(hostname: named ? field(names.nodename) : nil, domainname: named ? field(names.__domainname) : nil,
                          sysvipc: sysvipc, mounts: mounts, links: links, cgroups: cgroups, unreadable: unreadable)
     }
