@@ -26,6 +26,21 @@ struct LessonTests {
         }
     }
 
+    /// ASCII text is cut into pieces byte by byte (the fast path): the same pieces as the
+    /// character-by-character cut, for every line of every English lesson and a few edges.
+    @Test func asciiWrapPiecesAreTheCharacterOnes() throws {
+        var texts = ["", " ", "a", "  two  spaces  ", "`code with spaces` after", "open `never closed", "tab\tand\r\nCRLF x"]
+        for id in Catalog.all.map(\.id) {
+            let lesson = try Lesson.load(id: id)
+            texts += ([lesson.intro] + lesson.sections.map(\.body)).flatMap { $0.split(separator: "\n").map(String.init) }
+        }
+        let ascii = texts.filter { $0.utf8.allSatisfy { $0 < 0x80 } }
+        #expect(ascii.count > 100)
+        for text in ascii {
+            #expect(text.asciiWrapUnits() == text.characterWrapUnits(), "\(text)")
+        }
+    }
+
     @Test("one title for one thing: list, the lesson and --explain agree", arguments: Catalog.all.map(\.id))
     func titlesAgree(id: String) throws {
         let experiment = try #require(Catalog.experiment(id))

@@ -108,6 +108,11 @@ extension String {
     /// opening bracket or quote, which stays with what it opens, nor a `code span` (a command
     /// a student copies), which stays whole.
     func wrapUnits() -> [String] {
+        utf8.allSatisfy({ $0 < 0x80 }) ? asciiWrapUnits() : characterWrapUnits()
+    }
+
+    /// The pieces, character by character.
+    func characterWrapUnits() -> [String] {
         var units: [String] = [], current = "", inCode = false
         for character in self {
             let closes = closingPunctuation.contains(character)
@@ -122,6 +127,27 @@ extension String {
             current.append(character)
         }
         if !current.isEmpty { units.append(current) }
+        return units
+    }
+
+    /// The same pieces of ASCII text, byte by byte: nothing in it is wide and none of the
+    /// punctuation above is ASCII, so a piece starts at each space outside code, a run of
+    /// spaces kept together. Most of what the runner prints in English.
+    func asciiWrapUnits() -> [String] {
+        var units: [String] = [], start = utf8.startIndex, onlySpaces = true, inCode = false
+        var index = start
+        while index != utf8.endIndex {
+            let byte = utf8[index]
+            if byte == UInt8(ascii: " ") && !inCode && index != start && !onlySpaces {
+                units.append(String(self[start..<index]))
+                start = index
+                onlySpaces = true
+            }
+            if byte != UInt8(ascii: " ") { onlySpaces = false }
+            if byte == UInt8(ascii: "`") { inCode.toggle() }
+            index = utf8.index(after: index)
+        }
+        if start != utf8.endIndex { units.append(String(self[start...])) }
         return units
     }
 
