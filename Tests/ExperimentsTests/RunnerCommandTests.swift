@@ -49,6 +49,16 @@ struct RunnerCommandTests {
         #expect(result.output.contains("\u{1B}[") == expectColour)
     }
 
+    /// All of Foundation (CoreFoundation, ICU) costs every start of the runner about a
+    /// millisecond and doubles its size: the runner links FoundationEssentials alone. A
+    /// package or a generated resource accessor that imports Foundation shows here.
+    @Test func theRunnerLinksNoFoundation() throws {
+        let needed = try runCommand(["readelf", "--dynamic", runnerPath])
+        #expect(needed.exitCode == 0 && needed.output.contains("libFoundationEssentials"))
+        let libraries = needed.output.split(separator: "\n").filter { $0.contains("(NEEDED)") }
+        #expect(!libraries.contains { $0.contains("[libFoundation.so") || $0.contains("libFoundationInternationalization") }, "\(libraries)")
+    }
+
     @Test func versionNoCommandAndMisspeltCommands() throws {
         let version = try runner("--version")
         #expect(version.exitCode == 0)

@@ -65,8 +65,9 @@ struct DoctorCommand: ParsableCommand, SpeaksLanguage {
         line(Workbench.staticBusybox != nil, say.busybox, .verbatim("apt-get install busybox-static"),
              blocks: Catalog.all.contains { $0.workbench.contains(.busyboxRoot("rootfs")) })
         line(access("/usr/include/sys/capability.h", F_OK) == 0, say.libcap, .verbatim("apt-get install libcap-dev"), blocks: false)
+        line(access("/usr/include/yaml.h", F_OK) == 0, say.libyaml, .verbatim("apt-get install libyaml-dev"), blocks: false)
         for experiment in Catalog.all {
-            for command in experiment.needsCommands where resolveExecutable(command) == nil {
+            for command in experiment.needsCommands where !isInstalled(command) {
                 line(false, say.commandFor(command, experiment.id), say.installPackage)
             }
         }

@@ -86,6 +86,7 @@ final class RunnerText: MessageTable {
     let probeMissing = Message("NSLAB_PROBE names a missing file: unset it to use the probe built into the runner", zh: "NSLAB_PROBE 指向一个不存在的文件：取消设置它，即可使用 runner 内置的探针")
     let busybox = Message("busybox for the pivot_root rootfs", zh: "busybox，用于 pivot_root 的根文件系统")
     let libcap = Message("libcap headers (libcap-dev), needed to build", zh: "libcap 头文件（libcap-dev），构建时需要")
+    let libyaml = Message("libyaml headers (libyaml-dev), needed to build", zh: "libyaml 头文件（libyaml-dev），构建时需要")
     let commandFor = Template("command `{0}` for {1}", zh: "{1} 所需的命令 `{0}`")
     let installPackage = Message("install the package that provides it", zh: "安装提供它的软件包")
 
