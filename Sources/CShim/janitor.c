@@ -97,11 +97,10 @@ int nslab_remove_cgroup_tree(const char *path) {
 // (10-20 ms here, with cgroup_mutex held): the kernel turns the readers of its threadgroup
 // lock to their slow path first. Moves within that period after it are quick. A throwaway
 // child moves into PATH at once, so that the wait overlaps the start of the run instead of
-// delaying the run's first move. Best effort: nothing depends on it.
-static void janitor_start_grace_period(const char *path) {
-    char file[PATH_MAX];
-    if ((size_t)snprintf(file, sizeof file, "%s/cgroup.procs", path) >= sizeof file) return;
-    pid_t child = fork();
+// delaying the run's first move. Best effort: nothing depends on it. Async-signal-safe: it
+// runs in the janitor, a child of a threaded process; a raw clone, as fork(3) takes locks.
+static void janitor_start_grace_period(const char *file) {
+    pid_t child = (pid_t)syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, 0);
     if (child == 0) {
         int fd = open(file, O_WRONLY | O_CLOEXEC);
         if (fd >= 0 && write(fd, "0", 1) < 0) _exit(1);
@@ -112,7 +111,10 @@ static void janitor_start_grace_period(const char *path) {
     }
 }
 
-pid_t nslab_cgroup_janitor(const char *const *paths, int count, int lock_fd, int *release_fd) {
+pid_t nslab_cgroup_janitor(const char *const *paths, int count, int lock_fd, int start_grace_period, int *release_fd) {
+    char procs[PATH_MAX];
+    start_grace_period = start_grace_period && count > 0
+        && (size_t)snprintf(procs, sizeof procs, "%s/cgroup.procs", paths[0]) < sizeof procs;
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) < 0) return -1;
     pid_t pid = fork();
@@ -140,7 +142,7 @@ pid_t nslab_cgroup_janitor(const char *const *paths, int count, int lock_fd, int
         if (lock_fd < 0) close(1);
         close(2);
         syscall(SYS_close_range, 3, ~0U, 0);
-        if (count > 0) janitor_start_grace_period(paths[0]);
+        if (start_grace_period) janitor_start_grace_period(procs);
         char byte;
         ssize_t length;
         // Every copy of the write end closed: the runner ended, however it did.

@@ -101,7 +101,7 @@ public struct RunCgroup: Codable, Sendable, Equatable {
             }
             defer { close(lock) }  // the janitor holds it
             let janitor: CgroupJanitor
-            do { janitor = try CgroupJanitor.start([path], lock: lock) } catch {
+            do { janitor = try CgroupJanitor.start([path], lock: lock, startingGracePeriod: true) } catch {
                 rmdir(path)
                 throw error
             }
@@ -130,13 +130,15 @@ struct CgroupJanitor {
     let pid: pid_t
     let release: Int32
 
-    /// Forks the janitor of the cgroups `paths`, holding `lock` (an flock on one, or -1).
-    static func start(_ paths: [String], lock: Int32 = -1) throws -> CgroupJanitor {
+    /// Forks the janitor of the cgroups `paths`, holding `lock` (an flock on one, or -1). With
+    /// `startingGracePeriod`, it moves a process into the first at once (nslab_cgroup_janitor):
+    /// for a run's cgroup, whose processes come later.
+    static func start(_ paths: [String], lock: Int32 = -1, startingGracePeriod: Bool = false) throws -> CgroupJanitor {
         let copies = paths.map { strdup($0) }
         defer { copies.forEach { free($0) } }
         var arguments = copies.map { UnsafePointer($0) }
         var release: Int32 = -1
-        let pid = nslab_cgroup_janitor(&arguments, Int32(arguments.count), lock, &release)
+        let pid = nslab_cgroup_janitor(&arguments, Int32(arguments.count), lock, startingGracePeriod ? 1 : 0, &release)
         guard pid > 0 else { throw SystemCallError("fork (the cgroup janitor of \(paths.joined(separator: ", ")))", errno: errno) }
         return CgroupJanitor(pid: pid, release: release)
     }

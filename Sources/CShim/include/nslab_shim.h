@@ -193,8 +193,9 @@ int nslab_remove_cgroup_tree(const char *path);
 /// SIGINT, SIGTERM and SIGHUP, that holds `lock_fd` (an flock(2) on the run's cgroup, -1 for
 /// none) and waits until every copy of `*release_fd`, the write end of its pipe, is closed:
 /// the runner ended, even by SIGKILL. It then removes each tree (nslab_remove_cgroup_tree) and
-/// exits, 0 when all are gone. At its start a child of its moves into the first, and ends: the
-/// kernel's wait before a first move then overlaps the run's start. Returns its pid, or -1/errno.
-pid_t nslab_cgroup_janitor(const char *const *paths, int count, int lock_fd, int *release_fd);
+/// exits, 0 when all are gone. With `start_grace_period`, a child of its moves into the first
+/// at once, and ends: the kernel's wait before a first move then overlaps the run's start.
+/// Returns its pid, or -1/errno.
+pid_t nslab_cgroup_janitor(const char *const *paths, int count, int lock_fd, int start_grace_period, int *release_fd);
 
 #endif
