@@ -307,6 +307,13 @@ final class ManifestText: MessageTable {
     let numberExpected = Template("a number from {0} to {1} was expected", zh: "这里应当是一个 {0} 到 {1} 之间的数")
     let sizeExpected = Template("a size from {0} to {1} was expected (bytes, or a number with K, M or G)", zh: "这里应当是一个 {0} 到 {1} 之间的大小（字节数，或带 K、M、G 的数）")
     let beganOn = Template("{0} (in {1} that begins on line {2})", zh: "{0}（在从第 {2} 行开始的 {1} 里）")
+    let yamlKeyTwice = Template("the key \"{0}\" is given twice", zh: "键“{0}”出现了两次")
+    let yamlTooDeep = Template("nested more than {0} deep", zh: "嵌套超过 {0} 层")
+    let yamlUndefinedAlias = Template("the alias *{0} names no anchor before it", zh: "别名 *{0} 前面没有对应的锚点")
+    let yamlSecondDocument = Message("a second document: the file holds one", zh: "第二个文档：文件只能有一个文档")
+    let yamlOutOfMemory = Message("out of memory", zh: "内存不足")
+    let yamlNoReason = Message("libyaml gave no reason", zh: "libyaml 没有给出原因")
+    let yamlUnexpected = Template("unexpected YAML event {0}", zh: "意外的 YAML 事件 {0}")
     let notClosed = Template("a {0} is not closed", zh: "有一个 {0} 没有闭合")
     let backslashAtEnd = Message("a \\ ends the line", zh: "行尾是一个 \\")
     let noCommand = Message("no command", zh: "没有命令")
@@ -316,10 +323,10 @@ extension YAMLError {
     /// What is wrong, and where the construct it was reading began when that is elsewhere
     /// (an unclosed mapping is found at the end of the file, but opened on its own line).
     var explanation: Message {
-        guard let context, let contextLine, contextLine != line else { return .verbatim(problem) }
+        guard let context, context.line != line else { return problem }
         // libyaml says "while parsing a block mapping": the construct is its words after it.
-        let construct = context.hasPrefix("while parsing ") ? String(context.dropFirst("while parsing ".count)) : context
-        return manifestText.beganOn(problem, construct, contextLine)
+        let construct = context.text.hasPrefix("while parsing ") ? String(context.text.dropFirst("while parsing ".count)) : context.text
+        return manifestText.beganOn(problem, construct, context.line)
     }
 }
 

@@ -43,7 +43,7 @@ struct GradingWorkspace {
         exercise = "\(base)/exercise"
         // Far above the machine's users as real root; from 1 in a user namespace of the
         // runner's own, whose 65,536 subordinate ids a checkout takes.
-        idBase = UInt32((HostSupport.current().mapsEveryID ? 1_000_000 : 1) + 65_536 * index)
+        idBase = UInt32((HostSupport.mapsEveryID ? 1_000_000 : 1) + 65_536 * index)
         self.probePath = probePath
         try Workbench.prepare([.directory("grade/\(index)/root"), .directory("grade/\(index)/work"),
                                .directory("grade/\(index)/exercise")])

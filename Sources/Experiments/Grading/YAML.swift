@@ -28,14 +28,13 @@ struct YAMLNode {
     }
 }
 
-/// Why a text is not YAML, in libyaml's words: "did not find expected ',' or ']'", and where
-/// the construct it was reading began when that is another line ("while parsing a flow
-/// sequence", line 1).
-struct YAMLError: Error, Equatable {
-    let problem: String
+/// Why a text is not YAML: libyaml's words ("did not find expected ',' or ']'") or the
+/// composer's, the line, and, from libyaml, the construct it was reading and the line that
+/// began on ("while parsing a flow sequence", 1).
+struct YAMLError: Error {
+    let problem: Message
     let line: Int
-    let context: String?
-    let contextLine: Int?
+    var context: (text: String, line: Int)? = nil
 }
 
 /// Turns libyaml's events into nodes; aliases are resolved to the node their anchor named.
@@ -65,15 +64,14 @@ private struct YAMLComposer {
     }
 
     mutating func singleRoot() throws(YAMLError) -> YAMLNode? {
-        guard started else { throw YAMLError(problem: "out of memory", line: 1, context: nil, contextLine: nil) }
+        guard started else { throw YAMLError(problem: manifestText.yamlOutOfMemory, line: 1) }
         _ = try next()  // the stream's start
         guard try next().type == YAML_DOCUMENT_START_EVENT else { return nil }  // its end: no document
         let root = try node()
         _ = try next()  // the document's end
         let after = try next()
         guard after.type == YAML_STREAM_END_EVENT else {
-            throw YAMLError(problem: "but found another document", line: after.line,
-                            context: "expected a single document in the stream", contextLine: 1)
+            throw YAMLError(problem: manifestText.yamlSecondDocument, line: after.line)
         }
         return root
     }
@@ -92,13 +90,13 @@ private struct YAMLComposer {
         depth += 1
         defer { depth -= 1 }
         guard depth <= Self.maximumDepth else {
-            throw YAMLError(problem: "nested more than \(Self.maximumDepth) deep", line: line, context: nil, contextLine: nil)
+            throw YAMLError(problem: manifestText.yamlTooDeep(Self.maximumDepth), line: line)
         }
         switch event.type {
         case YAML_ALIAS_EVENT:
             let name = String(cString: event.data.alias.anchor)
             guard let node = anchors[name] else {
-                throw YAMLError(problem: "found undefined alias", line: line, context: nil, contextLine: nil)
+                throw YAMLError(problem: manifestText.yamlUndefinedAlias(name), line: line)
             }
             return node
         case YAML_SCALAR_EVENT:
@@ -116,13 +114,13 @@ private struct YAMLComposer {
             while try !peekEnd(YAML_MAPPING_END_EVENT) {
                 let key = try node()
                 if let name = key.string, pairs.contains(where: { $0.key.string == name }) {
-                    throw YAMLError(problem: "the key \"\(name)\" is given twice", line: key.line, context: nil, contextLine: nil)
+                    throw YAMLError(problem: manifestText.yamlKeyTwice(name), line: key.line)
                 }
                 pairs.append((key, try node()))
             }
             return anchored(anchor, YAMLNode(value: .mapping(pairs), line: line))
         default:
-            throw YAMLError(problem: "unexpected event \(event.type.rawValue)", line: line, context: nil, contextLine: nil)
+            throw YAMLError(problem: manifestText.yamlUnexpected(Int(event.type.rawValue)), line: line)
         }
     }
 
@@ -166,14 +164,14 @@ private struct YAMLComposer {
 
     /// What libyaml says went wrong, with its lines counted from 1.
     private var error: YAMLError {
-        let problem = parser.pointee.problem.map { String(cString: $0) } ?? "cannot be read"
-        if parser.pointee.error == YAML_READER_ERROR {
+        let state = parser.pointee
+        let problem = state.problem.map { Message.verbatim(String(cString: $0)) } ?? manifestText.yamlNoReason
+        if state.error == YAML_READER_ERROR {
             // A reader error (not UTF-8, a control character) has an offset, not a line.
-            let line = 1 + bytes.prefix(Int(parser.pointee.problem_offset)).lazy.filter { $0 == UInt8(ascii: "\n") }.count
-            return YAMLError(problem: problem, line: line, context: nil, contextLine: nil)
+            let line = 1 + bytes.prefix(Int(state.problem_offset)).lazy.filter { $0 == UInt8(ascii: "\n") }.count
+            return YAMLError(problem: problem, line: line)
         }
-        return YAMLError(problem: problem, line: Int(parser.pointee.problem_mark.line) + 1,
-                         context: parser.pointee.context.map { String(cString: $0) },
-                         contextLine: parser.pointee.context == nil ? nil : Int(parser.pointee.context_mark.line) + 1)
+        return YAMLError(problem: problem, line: Int(state.problem_mark.line) + 1,
+                         context: state.context.map { (String(cString: $0), Int(state.context_mark.line) + 1) })
     }
 }
