@@ -45,12 +45,13 @@ func directoryEntries(_ path: String) throws(SystemCallError) -> [String] {
     return entries(of: directory)
 }
 
-/// The names an open directory stream lists, without "." and "..", in its own order.
-func entries(of directory: OpaquePointer) -> [String] {
+/// The names an open directory stream lists, without "." and "..", in its own order; those
+/// `keep` takes, given each name and the type readdir(3) gives it (DT_DIR, DT_UNKNOWN…).
+func entries(of directory: OpaquePointer, keeping keep: (String, UInt8) -> Bool = { _, _ in true }) -> [String] {
     var names: [String] = []
     while let entry = readdir(directory) {
         let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        if name != "." && name != ".." { names.append(name) }
+        if name != "." && name != "..", keep(name, entry.pointee.d_type) { names.append(name) }
     }
     return names
 }
@@ -60,15 +61,9 @@ func entries(of directory: OpaquePointer) -> [String] {
 func subdirectories(_ path: String) -> [String] {
     guard let directory = opendir(path) else { return [] }
     defer { closedir(directory) }
-    var names: [String] = []
-    while let entry = readdir(directory) {
-        let type = entry.pointee.d_type
-        guard type == DT_DIR || type == DT_UNKNOWN else { continue }
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        guard name != "." && name != "..", type == DT_DIR || isDirectory("\(path)/\(name)") else { continue }
-        names.append(name)
+    return entries(of: directory) { name, type in
+        type == DT_DIR || (type == DT_UNKNOWN && isDirectory("\(path)/\(name)"))
     }
-    return names
 }
 
 /// Whether `path` is a directory itself (not a symbolic link to one).

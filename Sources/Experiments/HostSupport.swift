@@ -31,14 +31,18 @@ public struct HostSupport: Sendable {
         return HostSupport(kernel: KernelVersion(release), kernelRelease: release,
                            hasSysAdmin: nslab_has_effective_capability(capSysAdmin) == 1,
                            isRoot: geteuid() == 0, probePath: probePath,
-                           mapsEveryID: readTextFile("/proc/self/uid_map").map {
-                               $0.split(whereSeparator: \.isWhitespace) == ["0", "0", "4294967295"]
-                           } ?? false,
+                           mapsEveryID: Self.mapsEveryID,
                            limits: Dictionary(uniqueKeysWithValues: Namespace.allCases.compactMap { kind in
                                readTextFile(kind.limitPath).flatMap { Int($0.split(separator: "\n").first ?? "") }.map { (kind, $0) }
                            }),
                            missingKinds: Set(Namespace.allCases).subtracting(
                                ((try? directoryEntries("/proc/self/ns")) ?? []).compactMap(Namespace.init(rawValue:))))
+    }
+
+    /// Whether every uid is mapped where this process runs, read now (the one question the
+    /// steps ask of the host, without reading the rest).
+    public static var mapsEveryID: Bool {
+        readTextFile("/proc/self/uid_map").map { $0.split(whereSeparator: \.isWhitespace) == ["0", "0", "4294967295"] } ?? false
     }
 
     /// Why an unprivileged user cannot make a user namespace here, or nil: the distribution
@@ -126,7 +130,7 @@ public struct HostSupport: Sendable {
             if experiment.workbench.contains(where: { if case .busyboxRoot = $0 { true } else { false } }), busyboxMissing {
                 problems.append(supportText.needsBusybox)
             }
-            for command in experiment.needsCommands where !once(&commands, command, { resolveExecutable($0) != nil }) {
+            for command in experiment.needsCommands where !once(&commands, command, isInstalled) {
                 problems.append(supportText.needsCommand(command))
             }
             found[experiment.id] = problems

@@ -547,12 +547,18 @@ private func describe(_ failure: nslab_failure, spec: ProcessSpec, path: String)
 /// The absolute path of `program`: itself when it has a slash, else found on PATH.
 public func resolveExecutable(_ program: String) -> String? {
     if program.contains("/") { return program }
-    let path = ProcessSpec.defaultEnvironment[0].dropFirst("PATH=".count)
-    for directory in path.split(separator: ":") {
-        let candidate = "\(directory)/\(program)"
-        if access(candidate, X_OK) == 0 { return candidate }
-    }
-    return nil
+    return searchedDirectories.lazy.map { "\($0)/\(program)" }.first { access($0, X_OK) == 0 }
+}
+
+/// Where a program named without a slash is looked for: the PATH every spawned program gets.
+private let searchedDirectories = ProcessSpec.defaultEnvironment[0].dropFirst("PATH=".count).split(separator: ":").map(String.init)
+
+/// Whether the program `name` (no slash) is in one of the directories resolveExecutable
+/// searches, asked of the likeliest first: each miss costs a path walk, and any will do.
+public func isInstalled(_ name: String) -> Bool {
+    let likeliest = ["/usr/bin", "/usr/sbin", "/bin", "/sbin"]
+    let ordered = likeliest.filter(searchedDirectories.contains) + searchedDirectories.filter { !likeliest.contains($0) }
+    return ordered.contains { access("\($0)/\(name)", X_OK) == 0 }
 }
 
 /// C strings that live as long as this object.

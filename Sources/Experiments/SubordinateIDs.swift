@@ -20,7 +20,7 @@ public struct SubordinateIDs: Sendable, Equatable {
     /// install), or no range of 65,536 in either file (it says what to run).
     public static func ofThisUser() -> Result<SubordinateIDs, Refusal> {
         let name = getpwuid(geteuid()).flatMap { $0.pointee.pw_name.map { String(cString: $0) } } ?? "\(geteuid())"
-        for helper in ["newuidmap", "newgidmap"] where resolveExecutable(helper) == nil {
+        for helper in ["newuidmap", "newgidmap"] where !isInstalled(helper) {
             return .failure(Refusal(message: subordinateText.helperMissing(helper)))
         }
         func range(_ file: String, _ id: UInt32) -> (UInt32, UInt32)? {

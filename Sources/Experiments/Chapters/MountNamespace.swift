@@ -152,7 +152,7 @@ public let mountNamespace = Experiment(
                     .equal(say.goneFromMountinfo(expiring), expected: words.noMount,
                            actual: afterExpire.mountLine(at: expiring)),
                     // In a user namespace of its own (no sudo), ext4 may not be mounted at all.
-                    HostSupport.current().mapsEveryID
+                    HostSupport.mapsEveryID
                         ? .fails(say.regularFileAsExt4, with: "ENOTBLK", notABlockDevice)
                         : .fails(say.regularFileAsExt4InAUserNamespace, with: "EPERM", notABlockDevice),
                 ])

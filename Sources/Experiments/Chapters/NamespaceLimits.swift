@@ -83,7 +83,7 @@ public let namespaceLimits = Experiment(
             let nested = try? probe.probe.result(NestResult.self)
             // From the initial user namespace (real root) the whole depth shows; from a user
             // namespace of the runner's own (no sudo), the levels above it are out of sight.
-            let fromTheInitial = HostSupport.current().mapsEveryID
+            let fromTheInitial = HostSupport.mapsEveryID
             let made = nested.map { Message.verbatim("\($0.made)") } ?? words.nothing
             return StepOutcome(
                 observations: [probe.observation(say.nestedUserNamespaces, command: "unshare --user --map-root-user … ×\(nested?.made ?? 0)",

@@ -124,6 +124,7 @@ private func clocks(_ report: ProbeReport) -> Message {
 
 /// Seconds to the millisecond.
 private func clock(_ seconds: Double) -> Message {
+    guard seconds.isFinite, abs(seconds) < 1e15 else { return .verbatim("\(seconds)") }
     let milliseconds = Int64((abs(seconds) * 1000).rounded())
     let fraction = String(milliseconds % 1000)
     return .verbatim("\(seconds < 0 ? "-" : "")\(milliseconds / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)")

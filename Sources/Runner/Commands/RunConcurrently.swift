@@ -24,14 +24,12 @@ struct RunConcurrently {
     static let bound = 600.0
 
     /// max_*_namespaces, read once.
-    private let limits: [Namespace: Int]
 
     init(request: RunRequest, style: Style, host: HostSupport, jobs: Int) {
         self.request = request
         self.style = style
         self.host = host
         self.jobs = jobs
-        limits = Dictionary(uniqueKeysWithValues: Namespace.allCases.compactMap { kind in host.limit(of: kind).map { (kind, $0) } })
     }
 
     /// Whether the experiments can run beside each other here: each of them, this sandbox and
@@ -44,7 +42,7 @@ struct RunConcurrently {
     private func fit(_ experiments: [Experiment]) -> Bool {
         var used = Dictionary(uniqueKeysWithValues: Sandbox.namespaces.map { ($0, 1) })
         for experiment in experiments { used.merge(experiment.namespacesNeeded, uniquingKeysWith: +) }
-        return used.allSatisfy { namespace, count in limits[namespace].map { $0 < 0 || count <= $0 } ?? true }
+        return used.allSatisfy { namespace, count in host.limit(of: namespace).map { $0 < 0 || count <= $0 } ?? true }
     }
 
     /// Runs the experiments of `chosen` that have no `problems`, and hands each outcome to
