@@ -105,12 +105,12 @@ public let netNamespace = Experiment(
             let before = try new.probe.report(0), after = try new.probe.report(1)
             return StepOutcome(
                 observations: [
-                    old.observation(words.oldNamespace, command: commands.prefix(3).map(\.command).joined(separator: "; "),
+                    old.observation(words.oldNamespace, command: commands.prefix(3).joined(separator: "; "),
                                     output: [say.devices(Message.list(try old.report.interfaces.map(deviceLines) ?? [])),
                                              say.listenAt("\(hostAddress):\(port)",
                                                           (try? old.probe.result(ListenResult.self))?.outcome ?? Message.verbatim("?")),
                                              say.then(cleanup.command)]),
-                    new.observation(words.newNamespace, command: commands.suffix(2).map(\.command).joined(separator: "; "),
+                    new.observation(words.newNamespace, command: commands.suffix(2).joined(separator: "; "),
                                     output: [say.devices(Message.list(after.interfaces.map(deviceLines) ?? [])),
                                              say.routes(Message.list(after.routes ?? [])),
                                              say.connectAt("\(hostAddress):\(port)",
@@ -209,17 +209,29 @@ private func indented(_ devices: [String]?) -> Message {
     say.indented(Message.list(devices ?? ["?"]))
 }
 
+/// Runs the `ip` commands `arguments` where `placement` says, in one `ip -batch -` that reads
+/// them on its standard input and stops at the first that fails: one process, not one each.
+/// Returns them as a student types them, one `ip` each.
+private func ip(_ lab: Lab, _ placement: ProcessSpec, batch arguments: [String]) throws -> [String] {
+    let commands = arguments.map { "ip \($0)" }
+    let child = try lab.start(placement, ["ip", "-batch", "-"])
+    arguments.forEach { child.send($0) }
+    child.closeInput()
+    let done = try lab.finish(child, shown: commands.joined(separator: "; "))
+    guard done.termination == .exited(0) else {
+        throw LabError(say.ipFailed(done.command, done.termination.message, done.output.joined(separator: " ")))
+    }
+    return commands
+}
+
 /// The cable of step veth: a veth pair made in the demo host with one end in `holder`'s new
-/// namespace, each end with an address and up. Returns the commands, as they ran.
-private func cable(_ lab: Lab, to holder: ChildProcess) throws -> [FinishedProcess] {
+/// namespace, each end with an address and up. Returns the commands, as a student types them.
+private func cable(_ lab: Lab, to holder: ChildProcess) throws -> [String] {
     let inside = try lab.inside(holder, [.net])
-    return [
-        try ip(lab, .oldSide, "link add \(hostEnd) type veth peer name \(namespaceEnd) netns \(holder.pid)"),
-        try ip(lab, .oldSide, "addr add \(hostAddress)/24 dev \(hostEnd)"),
-        try ip(lab, .oldSide, "link set \(hostEnd) up"),
-        try ip(lab, inside, "addr add \(namespaceAddress)/24 dev \(namespaceEnd)"),
-        try ip(lab, inside, "link set \(namespaceEnd) up"),
-    ]
+    return try ip(lab, .oldSide, batch: ["link add \(hostEnd) type veth peer name \(namespaceEnd) netns \(holder.pid)",
+                                         "addr add \(hostAddress)/24 dev \(hostEnd)",
+                                         "link set \(hostEnd) up"])
+        + ip(lab, inside, batch: ["addr add \(namespaceAddress)/24 dev \(namespaceEnd)", "link set \(namespaceEnd) up"])
 }
 
 // MARK: - Graded exercise
