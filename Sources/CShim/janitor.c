@@ -97,10 +97,11 @@ int nslab_remove_cgroup_tree(const char *path) {
 // (10-20 ms here, with cgroup_mutex held): the kernel turns the readers of its threadgroup
 // lock to their slow path first. Moves within that period after it are quick. A throwaway
 // child moves into PATH at once, so that the wait overlaps the start of the run instead of
-// delaying the run's first move. Best effort: nothing depends on it. Async-signal-safe: it
-// runs in the janitor, a child of a threaded process; a raw clone, as fork(3) takes locks.
+// delaying the run's first move. Best effort: nothing depends on it. The child shares the
+// janitor's memory and runs at once while the janitor waits (vfork: no copy of page tables,
+// no locks taken), and only makes system calls.
 static void janitor_start_grace_period(const char *file) {
-    pid_t child = (pid_t)syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, 0);
+    pid_t child = vfork();
     if (child == 0) {
         int fd = open(file, O_WRONLY | O_CLOEXEC);
         if (fd >= 0 && write(fd, "0", 1) < 0) _exit(1);
