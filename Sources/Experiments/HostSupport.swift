@@ -94,13 +94,7 @@ public struct HostSupport: Sendable {
     /// they share (the run's cgroup, the probe, a command) is looked up once.
     public func problems(for experiments: [Experiment]) -> [String: [Message]] {
         let sandbox = Sandbox.problems(self)
-        var commands: [String: Bool] = [:]
-        func once<Key, Value>(_ memo: inout [Key: Value], _ key: Key, _ read: (Key) -> Value) -> Value {
-            if let known = memo[key] { return known }
-            let value = read(key)
-            memo[key] = value
-            return value
-        }
+        let missingCommands = Set(experiments.flatMap(\.needsCommands)).filter { !isInstalled($0) }
         lazy var runCgroupProblem = RunCgroup.problem
         lazy var busyboxMissing = Workbench.staticBusybox == nil
         let probeMissing = access(probePath, X_OK) != 0
@@ -130,7 +124,7 @@ public struct HostSupport: Sendable {
             if experiment.workbench.contains(where: { if case .busyboxRoot = $0 { true } else { false } }), busyboxMissing {
                 problems.append(supportText.needsBusybox)
             }
-            for command in experiment.needsCommands where !once(&commands, command, isInstalled) {
+            for command in experiment.needsCommands where missingCommands.contains(command) {
                 problems.append(supportText.needsCommand(command))
             }
             found[experiment.id] = problems

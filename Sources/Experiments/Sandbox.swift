@@ -22,15 +22,15 @@ public enum Sandbox {
     static let markerVariable = "NSLAB_SANDBOX"
 
     /// Whether this process is the runner inside a sandbox its supervisor made: pid 1, and in
-    /// none of the namespaces the supervisor was in.
-    public static var isInside: Bool {
+    /// none of the namespaces the supervisor was in. Read once: a runner never leaves them.
+    public static let isInside: Bool = {
         guard getpid() == 1, let marker = getenv(markerVariable).map({ String(cString: $0) }) else { return false }
         let outer = parseInodes(marker)
         return namespaces.allSatisfy { namespace in
             guard let theirs = outer[namespace], let mine = ownInode(namespace) else { return false }
             return theirs != mine
         }
-    }
+    }()
 
     /// How the runner makes its sandbox: as root, or, without CAP_SYS_ADMIN, inside a new
     /// user namespace where it is root and only the user's own ids are mapped (as
@@ -71,12 +71,12 @@ public enum Sandbox {
         public let realHostChanges: [Message]
     }
 
-    /// Runs this executable again with `arguments` (without the program name) and
-    /// `environment` added inside a new sandbox, its stdio the same as ours, and waits for it.
+    /// Runs this executable again with its own command line and `environment` added inside a
+    /// new sandbox, its stdio the same as ours, and waits for it.
     /// SIGINT, SIGTERM and SIGHUP kill the sandbox at once. The real host is compared before
     /// and after, on `footprint`. With `makesCgroup`, the run gets a cgroup of its own
     /// (RunCgroup), removed when it ends.
-    public static func supervise(_ arguments: [String], environment: [String] = [], footprint: Footprint,
+    public static func supervise(environment: [String] = [], footprint: Footprint,
                                  mode: Mode = .root, makesCgroup: Bool = false) throws -> Outcome {
         let before = HostState.read()
         let interrupts = try check("signalfd(SIGINT|SIGTERM|SIGHUP)") { nslab_interrupts_signalfd() }
@@ -84,7 +84,7 @@ public enum Sandbox {
         let runCgroup = makesCgroup ? try RunCgroup.make() : nil
         var footprint = footprint
         if let runCgroup { footprint.cgroupNames.insert(runCgroup.cgroup.name) }
-        var spec = try runnerSpec(arguments, runCgroup: runCgroup?.cgroup, adding: environment)
+        var spec = try runnerSpec(runCgroup: runCgroup?.cgroup, adding: environment)
         if mode == .rootless {
             // The user's own uid and gid become 0 in there; the parent writes the maps.
             spec.create.insert(.user)
@@ -110,24 +110,24 @@ public enum Sandbox {
         return Outcome(termination: termination, interruption: interruption, realHostChanges: changes)
     }
 
-    /// Starts this executable with `arguments` in a sandbox of its own inside this one, its
-    /// output on pipes: one experiment of a run that runs several at once, apart from the
-    /// others. `runCgroup` is its part of the run's cgroup.
-    public static func startNested(_ arguments: [String], runCgroup: RunCgroup?, environment: [String]) throws -> ChildProcess {
-        var spec = try runnerSpec(arguments, runCgroup: runCgroup, adding: environment)
+    /// Starts this executable with its own command line in a sandbox of its own inside this
+    /// one, its output on pipes: one experiment of a run that runs several at once, apart from
+    /// the others. `runCgroup` is its part of the run's cgroup.
+    public static func startNested(runCgroup: RunCgroup?, environment: [String]) throws -> ChildProcess {
+        var spec = try runnerSpec(runCgroup: runCgroup, adding: environment)
         spec.separatesStandardError = true
         spec.outputLimit = 1 << 26  // a whole chapter's --explain, and far more
         return try spawn(spec, command: "runner in a sandbox of its own")
     }
 
-    /// This executable with `arguments`, as the runner in a new sandbox: told the namespaces
-    /// it leaves (the marker), its run's cgroup and `environment`, never what its parent was
-    /// told of these.
-    static func runnerSpec(_ arguments: [String], runCgroup: RunCgroup?, adding environment: [String]) throws -> ProcessSpec {
+    /// This executable with its own command line (what the student typed, which `ps` shows),
+    /// as the runner in a new sandbox: told the namespaces it leaves (the marker), its run's
+    /// cgroup and `environment`, never what its parent was told of these.
+    static func runnerSpec(runCgroup: RunCgroup?, adding environment: [String]) throws -> ProcessSpec {
         let marker = namespaces.sorted().compactMap { n in ownInode(n).map { "\(n.rawValue):\($0)" } }.joined(separator: ",")
         let added = ["\(markerVariable)=\(marker)"] + (runCgroup.map { [$0.environmentEntry] } ?? []) + environment
         let replaced = ([markerVariable, RunCgroup.variable] + environment.map { String($0.prefix { $0 != "=" }) }).map { $0 + "=" }
-        var spec = ProcessSpec([try executablePath()] + arguments,
+        var spec = ProcessSpec([try executablePath()] + CommandLine.arguments.dropFirst(),
                                environment: currentEnvironment().filter { entry in !replaced.contains { entry.hasPrefix($0) } } + added)
         spec.create = namespaces
         spec.operations = [.makeRootPrivate, .mountFreshProc]

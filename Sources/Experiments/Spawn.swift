@@ -161,8 +161,16 @@ public final class ChildProcess {
 
     /// Reads what the pipes hold now, without waiting: a child watched beside others must
     /// never wait on a full pipe.
-    public func readAvailable() {
-        while !(outputEnded && errorsEnded), (try? fill(until: Deadline(seconds: 0))) != nil {}
+    public func readAvailable() { drainAvailable() }
+
+    /// Takes what the pipes hold now into lines, kept within the output limit, without
+    /// waiting; in a bounded number of reads, since the child, or a stray it left behind, may
+    /// still be writing.
+    private func drainAvailable() {
+        for _ in 0..<64 where !outputEnded || !errorsEnded {
+            if (try? fill(until: Deadline(seconds: 0))) == nil { break }
+        }
+        while case .some(.some) = try? readLine(timeout: 0) {}
     }
 
     /// Output kept per process by default: a program that prints without end cannot exhaust
@@ -282,12 +290,7 @@ public final class ChildProcess {
     private func releaseDescriptors() {
         closeInput()
         if output >= 0 || errors >= 0 {
-            // The child is gone: what it wrote is in the pipes now. The drain is bounded, since
-            // a stray it left behind may still be writing.
-            for _ in 0..<64 where !outputEnded || !errorsEnded {
-                if (try? fill(until: Deadline(seconds: 0))) == nil { break }
-            }
-            while case .some(.some) = try? readLine(timeout: 0) {}
+            drainAvailable()  // the child is gone: what it wrote is in the pipes now
             if output >= 0 { close(output) }
             if errors >= 0 { close(errors) }
             output = -1
@@ -556,10 +559,14 @@ private let searchedDirectories = ProcessSpec.defaultEnvironment[0].dropFirst("P
 /// Whether the program `name` (no slash) is in one of the directories resolveExecutable
 /// searches, asked of the likeliest first: each miss costs a path walk, and any will do.
 public func isInstalled(_ name: String) -> Bool {
-    let likeliest = ["/usr/bin", "/usr/sbin", "/bin", "/sbin"]
-    let ordered = likeliest.filter(searchedDirectories.contains) + searchedDirectories.filter { !likeliest.contains($0) }
-    return ordered.contains { access("\($0)/\(name)", X_OK) == 0 }
+    likeliestFirst.contains { access("\($0)/\(name)", X_OK) == 0 }
 }
+
+/// The searched directories, those that hold most commands first.
+private let likeliestFirst: [String] = {
+    let likeliest = ["/usr/bin", "/usr/sbin", "/bin", "/sbin"]
+    return likeliest.filter(searchedDirectories.contains) + searchedDirectories.filter { !likeliest.contains($0) }
+}()
 
 /// C strings that live as long as this object.
 final class CStrings {

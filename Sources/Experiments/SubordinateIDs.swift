@@ -13,8 +13,11 @@ public struct SubordinateIDs: Sendable, Equatable {
     /// Ids a grading sandbox needs, besides 0: one checkout's.
     public static let needed: UInt32 = 65_536
 
-    /// How many of `count` checkouts can be graded with these ids (65,536 each).
-    public var checkouts: Int { Int(min(uidCount, gidCount) / SubordinateIDs.needed) }
+    /// How many ids there are of both kinds.
+    public var count: UInt32 { min(uidCount, gidCount) }
+
+    /// How many checkouts can be graded with these ids (65,536 each).
+    public var checkouts: Int { Int(count / SubordinateIDs.needed) }
 
     /// This user's, or why there are none to use: the helpers missing (exit 3 says what to
     /// install), or no range of 65,536 in either file (it says what to run).

@@ -140,14 +140,9 @@ public struct GradingCgroups: Codable, Sendable, Equatable {
     }
 
     /// The run's cgroups, as the supervisor handed them on; nil when there are none.
-    public static var inherited: GradingCgroups? {
-        guard let text = getenv(variable).map({ String(cString: $0) }) else { return nil }
-        return try? JSONDecoder().decode(GradingCgroups.self, from: Data(text.utf8))
-    }
+    public static var inherited: GradingCgroups? { try? environmentValue(variable, as: GradingCgroups.self) }
 
-    public var environmentEntry: String {
-        "\(GradingCgroups.variable)=" + String(decoding: (try? JSONEncoder().encode(self)) ?? Data(), as: UTF8.self)
-    }
+    public var environmentEntry: String { Experiments.environmentEntry(GradingCgroups.variable, self) }
 }
 
 /// One checkout's grader's cgroup, in each hierarchy of the run's.

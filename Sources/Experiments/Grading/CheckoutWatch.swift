@@ -16,14 +16,13 @@ public final class CheckoutWatch {
 
     deinit { close(fd) }
 
-    /// The descriptor that turns readable when something changed.
-    public var descriptor: Int32 { fd }
-
-    /// Takes every event queued now (one save by an editor is several), and watches the
-    /// folders made since. Call it once `descriptor` is readable.
-    public func takeChanges() throws(SystemCallError) {
-        var buffer = [UInt8](repeating: 0, count: 65536)
+    /// Waits until something changed (unbounded: a student's edit takes what it takes), takes
+    /// every event queued then (one save by an editor is several), and watches the folders
+    /// made since.
+    public func waitForChange() throws(SystemCallError) {
         var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        while poll(&poller, 1, -1) < 0 && errno == EINTR {}
+        var buffer = [UInt8](repeating: 0, count: 65536)
         while poll(&poller, 1, 0) > 0 {
             if buffer.withUnsafeMutableBytes({ read(fd, $0.baseAddress, $0.count) }) < 0 && errno != EINTR {
                 throw SystemCallError("read(inotify)", errno: errno)
@@ -41,7 +40,7 @@ public final class CheckoutWatch {
                 if folder == root { throw SystemCallError("inotify_add_watch(\(folder))", errno: errno) }
                 continue  // gone again, or not ours to read
             }
-            folders += ((try? directoryEntries(folder)) ?? []).filter { $0 != ".git" }.map { "\(folder)/\($0)" }.filter(isDirectory)
+            folders += subdirectories(folder).filter { $0 != ".git" }.map { "\(folder)/\($0)" }
         }
     }
 }

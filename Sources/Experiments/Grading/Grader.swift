@@ -130,9 +130,7 @@ public enum Grader {
         // The worker's own bound, from its start: its build, then each exercise's, with room
         // for setting up.
         let bound = course.limits.buildTimeout + course.entries.reduce(60) { $0 + $1.timeout + 10 }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        decoder.userInfo[.wholeMessages] = true
+        let decoder = JSONDecoder.ofWholeMessages()
         var running: [(index: Int, child: ChildProcess, deadline: Deadline, cgroup: CheckoutCgroup?)] = []
         var next = 0
         while next < checkouts.count || !running.isEmpty {

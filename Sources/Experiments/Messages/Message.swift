@@ -197,6 +197,17 @@ extension CodingUserInfoKey {
     public static let wholeMessages = CodingUserInfoKey(rawValue: "nslab.wholeMessages")!
 }
 
+extension JSONDecoder {
+    /// A decoder of a result encoded whole (snake-case keys, every message whole): what a
+    /// grader's worker or a part of a concurrent run hands back.
+    public static func ofWholeMessages() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.userInfo[.wholeMessages] = true
+        return decoder
+    }
+}
+
 extension Message: Codable {
     private enum Keys: String, CodingKey { case en, values }
 

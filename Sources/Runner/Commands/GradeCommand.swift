@@ -89,7 +89,7 @@ struct GradeCommand: ParsableCommand, SpeaksLanguage {
         while true {
             // Results written to standard output (`-`) are all it gets; a grade again, its changes.
             let report = try gradeOnce(course, seed: chosenSeed,
-                                       printing: [junit, json, csv, gradescope, html].contains("-") || previous != nil ? nil : renderer)
+                                       printing: writesToStandardOutput || previous != nil ? nil : renderer)
             try write(report, language)
             guard let watching, let current = report.students.first else {
                 return try judge(report.students)
@@ -98,10 +98,7 @@ struct GradeCommand: ParsableCommand, SpeaksLanguage {
             print(style.dim(runnerText.watching(checkouts[0]).text(language)))
             fflush(nil)
             previous = current
-            // Until a file changes: a student's edit is not bounded in time.
-            var poller = pollfd(fd: watching.descriptor, events: Int16(POLLIN), revents: 0)
-            while poll(&poller, 1, -1) < 0 && errno == EINTR {}
-            try watching.takeChanges()
+            try watching.waitForChange()
         }
     }
 
@@ -178,7 +175,7 @@ struct GradeCommand: ParsableCommand, SpeaksLanguage {
                 throw Exit.hostCannot
             }
             guard checkouts.count <= ids.checkouts else {
-                printError(runnerText.tooFewSubordinateIDs(checkouts.count, Int(min(ids.uidCount, ids.gidCount))), language)
+                printError(runnerText.tooFewSubordinateIDs(checkouts.count, Int(ids.count)), language)
                 throw Exit.hostCannot
             }
             return .subordinate(ids)
@@ -191,12 +188,9 @@ struct GradeCommand: ParsableCommand, SpeaksLanguage {
     func superviseWithCgroups(mode: Sandbox.Mode, _ language: Language) throws -> Never {
         let (cgroups, problem) = GradingCgroups.makeForRun()
         if let problem { printError(runnerText.rlimitsInstead(problem), language) }
-        if let cgroups {
-            cgroups.removeWhenThisProcessEnds()
-            putenv(strdup(cgroups.environmentEntry))
-        }
+        cgroups?.removeWhenThisProcessEnds()
         do {
-            try rerunInSandbox([], mode: mode, language, makesCgroup: false)
+            try rerunInSandbox([], mode: mode, language, environment: cgroups.map { [$0.environmentEntry] } ?? [], makesCgroup: false)
         } catch let code as ExitCode {
             let left = cgroups?.remove() ?? []
             for path in left { printError(runnerText.cgroupLeft(path), language) }
@@ -223,7 +217,7 @@ struct GradeCommand: ParsableCommand, SpeaksLanguage {
             printError(runnerText.watchOneCheckout(checkouts.count), language)
             throw Exit.usage
         }
-        if watch && [junit, json, csv, gradescope, html].contains("-") {
+        if watch && writesToStandardOutput {
             printError(runnerText.watchPrints, language)
             throw Exit.usage
         }
@@ -250,6 +244,9 @@ struct GradeCommand: ParsableCommand, SpeaksLanguage {
 }
 
 extension GradeCommand: WritesResults {
+    /// Whether a result file is standard output (`-`), which the text report then leaves.
+    var writesToStandardOutput: Bool { resultDestinations.contains { $0.path == "-" } }
+
     var resultDestinations: [ResultDestination] {
         [(junit, "--junit"), (json, "--json"), (csv, "--csv"), (gradescope, "--gradescope"), (html, "--html")].compactMap { path, option in
             path.map { ResultDestination(path: $0, option: option) }

@@ -23,15 +23,6 @@ struct RunConcurrently {
     /// A wait for any of the runners is bounded: each bounds its own steps far below this.
     static let bound = 600.0
 
-    /// max_*_namespaces, read once.
-
-    init(request: RunRequest, style: Style, host: HostSupport, jobs: Int) {
-        self.request = request
-        self.style = style
-        self.host = host
-        self.jobs = jobs
-    }
-
     /// Whether the experiments can run beside each other here: each of them, this sandbox and
     /// the sandbox of its own fit the limits (else they run one after another, as before).
     func fits(_ experiments: [Experiment]) -> Bool {
@@ -106,7 +97,7 @@ struct RunConcurrently {
         part.width = style.width
         part.jobs = 1
         part.reportsResult = true
-        return try Sandbox.startNested(Array(CommandLine.arguments.dropFirst()), runCgroup: cgroup,
+        return try Sandbox.startNested(runCgroup: cgroup,
                                        environment: [part.environmentEntry])
     }
 
@@ -125,10 +116,7 @@ struct RunConcurrently {
         var part: PartResult?
         for line in runner.lines {
             if line.hasPrefix(PartResult.marker) {
-                let decoder = JSONDecoder()
-                decoder.keyDecodingStrategy = .convertFromSnakeCase
-                decoder.userInfo[.wholeMessages] = true
-                part = try? decoder.decode(PartResult.self, from: Data(line.dropFirst(PartResult.marker.count).utf8))
+                part = try? JSONDecoder.ofWholeMessages().decode(PartResult.self, from: Data(line.dropFirst(PartResult.marker.count).utf8))
             } else {
                 print(line)
             }

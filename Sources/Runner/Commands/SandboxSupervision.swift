@@ -12,7 +12,7 @@ func rerunInSandbox(_ chosen: [Experiment], mode: Sandbox.Mode, _ language: Lang
     if mode == .rootless { printError(runnerText.rootless, language) }
     let outcome: Sandbox.Outcome
     do {
-        outcome = try Sandbox.supervise(Array(CommandLine.arguments.dropFirst()), environment: environment, footprint: footprint, mode: mode,
+        outcome = try Sandbox.supervise(environment: environment, footprint: footprint, mode: mode,
                                         makesCgroup: makesCgroup)
     } catch let error as SystemCallError where error.kernelRefused {
         printError(runnerText.cannotMakeSandbox(error.message), language)
