@@ -107,15 +107,11 @@ private func lsns(_ report: ProbeReport?, outside: ProbeReport) -> [String] {
     let made = [Namespace.user, .uts].filter { report.inode($0) != nil && report.inode($0) != outside.inode($0) }
     return ["        NS TYPE  NPROCS   PID USER COMMAND"] + made.map { kind in
         let inode = report.inode(kind).map(String.init) ?? "?"
-        return inode.rightAligned(10) + " " + kind.rawValue.leftAligned(5)
-            + "      1 " + String(report.pid).rightAligned(5) + " root nsprobe"
+        return inode.rightAligned(to: 10) + " " + kind.rawValue.padded(to: 5)
+            + "      1 " + String(report.pid).rightAligned(to: 5) + " root nsprobe"
     }
 }
 
-private extension String {
-    func rightAligned(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
-    func leftAligned(_ width: Int) -> String { self + String(repeating: " ", count: max(0, width - count)) }
-}
 /// Root inside is root outside: the runner's own ids, in a user namespace it made.
 private let rootToRoot = IDMaps(setgroups: "deny", uidMap: "0 0 1", gidMap: "0 0 1")
 /// How many user namespaces nest below the initial one: the kernel refuses a new one whose

@@ -97,7 +97,7 @@ public let netNamespace = Experiment(
             try holder.awaitHold(timeout: lab.timeout)  // it has connected
             // Deleting one end deletes the pair, at once (the next step makes its own); while
             // the new namespace lives, which would otherwise take it down a moment after it died.
-            let cleanup = try ip(lab, .oldSide, "link delete \(hostEnd)")
+            let cleanup = try ip(lab, .oldSide, "link delete \(hostEnd)")[0]
             holder.send()
             let new = try lab.finish(holder)
             listener.send()
@@ -109,7 +109,7 @@ public let netNamespace = Experiment(
                                     output: [say.devices(Message.list(try old.report.interfaces.map(deviceLines) ?? [])),
                                              say.listenAt("\(hostAddress):\(port)",
                                                           (try? old.probe.result(ListenResult.self))?.outcome ?? Message.verbatim("?")),
-                                             say.then(cleanup.command)]),
+                                             say.then(cleanup)]),
                     new.observation(words.newNamespace, command: commands.suffix(2).joined(separator: "; "),
                                     output: [say.devices(Message.list(after.interfaces.map(deviceLines) ?? [])),
                                              say.routes(Message.list(after.routes ?? [])),
@@ -135,11 +135,11 @@ public let netNamespace = Experiment(
             let holder = try lab.startProbe(.new([.net], [.setLinkUp("lo")]), [.report([.ns]), .hold()])
             let inside = try lab.inside(holder, [.net])
             guard let demoHost = lab.oldSideHost?.pid else { throw LabError(say.noDemoHost) }
-            var steps: [(FinishedProcess, old: [String]?, new: [String]?)] = []
+            var steps: [(command: String, old: [String]?, new: [String]?)] = []
             // After each command, the devices each side shows: those the checks read always,
             // the others only where the run shows them.
             func run(_ placement: ProcessSpec, _ arguments: String, checked: (old: Bool, new: Bool) = (false, false)) throws {
-                let command = try ip(lab, placement, arguments)
+                let command = try ip(lab, placement, arguments)[0]
                 func devices(_ side: ProcessSpec, _ checked: Bool) throws -> [String]? {
                     guard checked || lab.runsShownCommands else { return nil }
                     return try lab.probe(side, [.report([.interfaces])]).report.interfaces.map(deviceLines)
@@ -167,7 +167,7 @@ public let netNamespace = Experiment(
                 // Side by side: each command, then the devices each namespace shows.
                 observations: [
                     gone.observation(words.oldNamespace, command: "ip … ; ip -brief link",
-                                     output: steps.flatMap { [Message.verbatim("$ \($0.0.command)"), indented($0.old)] }
+                                     output: steps.flatMap { [Message.verbatim("$ \($0.command)"), indented($0.old)] }
                                         + [say.lastProcessExits(holder.pid), indented(final)]),
                     ended.observation(words.newNamespace, command: "ip -brief link",
                                       output: steps.flatMap { [Message.verbatim(""), indented($0.new)] }
@@ -194,15 +194,6 @@ private let netnsName = "nslab-lab"
 /// What the new side shows after the probe: `ip -brief address`.
 private let showAddresses = ["ip", "-brief", "address"]
 
-/// Runs `ip ARGUMENTS` where `placement` says and requires it to succeed.
-private func ip(_ lab: Lab, _ placement: ProcessSpec, _ arguments: String) throws -> FinishedProcess {
-    let done = try lab.run(placement, ["ip"] + arguments.split(separator: " ").map(String.init))
-    guard done.termination == .exited(0) else {
-        throw LabError(say.ipFailed(done.command, done.termination.message, done.output.joined(separator: " ")))
-    }
-    return done
-}
-
 /// Devices as the move step lists them under a command: "  lo UP 127.0.0.1, veth-ns DOWN",
 /// or "  ?" when they were not read.
 private func indented(_ devices: [String]?) -> Message {
@@ -212,11 +203,10 @@ private func indented(_ devices: [String]?) -> Message {
 /// Runs the `ip` commands `arguments` where `placement` says, in one `ip -batch -` that reads
 /// them on its standard input and stops at the first that fails: one process, not one each.
 /// Returns them as a student types them, one `ip` each.
-private func ip(_ lab: Lab, _ placement: ProcessSpec, batch arguments: [String]) throws -> [String] {
+private func ip(_ lab: Lab, _ placement: ProcessSpec, _ arguments: String...) throws -> [String] {
     let commands = arguments.map { "ip \($0)" }
     let child = try lab.start(placement, ["ip", "-batch", "-"])
-    arguments.forEach { child.send($0) }
-    child.closeInput()
+    arguments.forEach { child.send($0) }  // finish closes its input: the end of the batch
     let done = try lab.finish(child, shown: commands.joined(separator: "; "))
     guard done.termination == .exited(0) else {
         throw LabError(say.ipFailed(done.command, done.termination.message, done.output.joined(separator: " ")))
@@ -228,10 +218,9 @@ private func ip(_ lab: Lab, _ placement: ProcessSpec, batch arguments: [String])
 /// namespace, each end with an address and up. Returns the commands, as a student types them.
 private func cable(_ lab: Lab, to holder: ChildProcess) throws -> [String] {
     let inside = try lab.inside(holder, [.net])
-    return try ip(lab, .oldSide, batch: ["link add \(hostEnd) type veth peer name \(namespaceEnd) netns \(holder.pid)",
-                                         "addr add \(hostAddress)/24 dev \(hostEnd)",
-                                         "link set \(hostEnd) up"])
-        + ip(lab, inside, batch: ["addr add \(namespaceAddress)/24 dev \(namespaceEnd)", "link set \(namespaceEnd) up"])
+    return try ip(lab, .oldSide, "link add \(hostEnd) type veth peer name \(namespaceEnd) netns \(holder.pid)",
+                  "addr add \(hostAddress)/24 dev \(hostEnd)", "link set \(hostEnd) up")
+        + ip(lab, inside, "addr add \(namespaceAddress)/24 dev \(namespaceEnd)", "link set \(namespaceEnd) up")
 }
 
 // MARK: - Graded exercise

@@ -51,26 +51,27 @@ public let timeNamespace = Experiment(
                 try lab.probe(.new([.time], [.write(offsetsText, to: offsetsFile), .enterTimeNamespace]), look)
             }
             let first = try old.probe.report(0), inside = try new.report, last = try old.probe.report(1)
-            // Each look reads /proc/uptime, then the offsets: the old probe's second look reads its third file.
-            let uptimeLine = { (process: FinishedProcess, look: Int) in
-                (try? process.probe.result(ReadResult.self, 2 * look))?.text?.trimmingNewline ?? "?"
+            // /proc/uptime as each look of a process read it: "?" where it was not.
+            let uptimeLines = { (process: FinishedProcess) in
+                ((try? process.probe.results(ReadResult.self)) ?? []).filter { $0.path == "/proc/uptime" }
+                    .map { $0.text?.trimmingNewline ?? "?" } + ["?", "?"]
             }
-            let uptime = { (process: FinishedProcess, look: Int) in uptimeSeconds(uptimeLine(process, look)) }
+            let oldUptimes = uptimeLines(old), newUptime = uptimeLines(new)[0]
             let offsetsInside = (try? new.probe.result(ReadResult.self, 1))?.text.map(offsetsLine)
             return StepOutcome(
                 observations: [
                     old.observation(words.oldNamespace, command: "cat /proc/uptime",
-                                    output: [.verbatim(uptimeLine(old, 1)), clocks(last)]),
+                                    output: [.verbatim(oldUptimes[1]), clocks(last)]),
                     new.observation(words.newNamespace, command: "cat /proc/uptime /proc/self/timens_offsets",
-                                    output: [.verbatim(uptimeLine(new, 0)), clocks(inside), .verbatim(offsetsInside ?? "?")]),
+                                    output: [.verbatim(newUptime), clocks(inside), .verbatim(offsetsInside ?? "?")]),
                 ],
                 checks: [
                     .differ(say.aNewTimeNamespace, old: first.inode(.time), new: inside.inode(.time)),
                     between(say.monotonicInside, inside.monotonic, first.monotonic, last.monotonic, shiftedBy: Double(offset)),
                     between(say.boottimeInside, inside.boottime, first.boottime, last.boottime, shiftedBy: Double(offset)),
                     // /proc/uptime is read in hundredths: a hundredth either way.
-                    between(say.uptimeInside, uptime(new, 0), uptime(old, 0).map { $0 - 0.01 }, uptime(old, 1).map { $0 + 0.01 },
-                            shiftedBy: Double(offset)),
+                    between(say.uptimeInside, uptimeSeconds(newUptime), uptimeSeconds(oldUptimes[0]).map { $0 - 0.01 },
+                            uptimeSeconds(oldUptimes[1]).map { $0 + 0.01 }, shiftedBy: Double(offset)),
                     between(say.realtimeInside, inside.realtime, first.realtime, last.realtime, shiftedBy: 0),
                     .equal(say.offsetsInside, expected: "monotonic \(offset) 0; boottime \(offset) 0", actual: offsetsInside),
                 ])
@@ -125,9 +126,7 @@ private func clocks(_ report: ProbeReport) -> Message {
 /// Seconds to the millisecond.
 private func clock(_ seconds: Double) -> Message {
     guard seconds.isFinite, abs(seconds) < 1e15 else { return .verbatim("\(seconds)") }
-    let milliseconds = Int64((abs(seconds) * 1000).rounded())
-    let fraction = String(milliseconds % 1000)
-    return .verbatim("\(seconds < 0 ? "-" : "")\(milliseconds / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)")
+    return .verbatim(secondsText(milliseconds: Int64((seconds * 1000).rounded())))
 }
 
 /// /proc/uptime's first field: seconds since boot, in this time namespace.

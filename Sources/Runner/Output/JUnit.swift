@@ -136,10 +136,6 @@ enum JUnit {
 
     /// "0.016": seconds with three decimals, as Ant writes them.
     static func seconds(milliseconds: Int) -> String {
-        "\(milliseconds / 1000).\(String(milliseconds % 1000).leftPadded(to: 3))"
+        secondsText(milliseconds: Int64(milliseconds))
     }
-}
-
-private extension String {
-    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

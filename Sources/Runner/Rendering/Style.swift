@@ -42,43 +42,6 @@ struct Style {
     func accent(_ text: String) -> String { paint("36", text) }
 }
 
-extension String {
-    /// Pads with spaces to `width` terminal columns (CJK characters take two).
-    func padded(to width: Int) -> String {
-        let missing = width - columns
-        return missing > 0 ? self + String(repeating: " ", count: missing) : self
-    }
-
-    /// Spaces before, up to `width` columns.
-    func rightAligned(to width: Int) -> String {
-        String(repeating: " ", count: max(0, width - columns)) + self
-    }
-
-    /// Terminal columns: two for East Asian wide characters, one otherwise, none for the
-    /// colour codes Style adds.
-    var columns: Int {
-        var inEscape = false
-        return unicodeScalars.reduce(0) { total, scalar in
-            if scalar == "\u{1B}" { inEscape = true }
-            if inEscape {
-                if scalar == "m" { inEscape = false }
-                return total
-            }
-            return total + (scalar.isWide ? 2 : 1)
-        }
-    }
-}
-
-extension Unicode.Scalar {
-    /// Takes two terminal columns: East Asian wide characters and fullwidth forms.
-    var isWide: Bool {
-        let v = value
-        return (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
-            || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
-            || (0xFFE0...0xFFE6).contains(v)
-    }
-}
-
 enum ColourChoice: String, ExpressibleByArgument, CaseIterable, Codable {
     case auto, always, never
 }
