@@ -230,12 +230,16 @@ struct RunRequest: Codable {
         if let junit {
             try ResultDestination(path: junit, option: "--junit").write(JUnit.document(results, unrunnable: unrunnable))
         }
-        if let svg { try MapPictures(folder: svg, option: "--svg", language: language).write(results) }
+        // Drawn once, for --svg and the handout's folder alike.
+        let handoutPictures = handout.flatMap(Handout.picturesFolder)
+        let pictures = svg != nil || handoutPictures != nil ? MapPictures(results, language: language) : nil
+        if let svg { try pictures?.write(into: svg, option: "--svg") }
         if let handout {
             // The pictures go in a folder beside the page, which links them by its own name.
-            let folder = handout == "-" ? nil : Handout.picturesFolder(of: handout)
-            let names = try folder.map { try MapPictures(folder: $0, option: "--handout", language: language).write(results) } ?? [:]
-            let links = names.mapValues { "\(folder.map { String($0.split(separator: "/").last ?? "") } ?? "")/\($0)" }
+            var links: [String: String] = [:]
+            if let folder = handoutPictures, let pictures {
+                links = try pictures.write(into: folder, option: "--handout").mapValues { "\(baseName(folder))/\($0)" }
+            }
             try ResultDestination(path: handout, option: "--handout").write(Handout(language: language).document(results, pictures: links))
         }
         // Without real root, what needs it is skipped, and the run is judged on the rest: a

@@ -16,9 +16,10 @@ struct Handout {
         results.map { experiment($0, pictures: pictures) }.joined(separator: "\n---\n\n")
     }
 
-    /// The folder beside a page for its pictures: "notes/uts.md" → "notes/uts-maps".
-    static func picturesFolder(of page: String) -> String {
-        (page.hasSuffix(".md") ? String(page.dropLast(3)) : page) + "-maps"
+    /// The folder beside a page for its pictures: "notes/uts.md" → "notes/uts-maps"; none for a
+    /// page on standard output (-).
+    static func picturesFolder(of page: String) -> String? {
+        page == "-" ? nil : (page.hasSuffix(".md") ? String(page.dropLast(3)) : page) + "-maps"
     }
 
     private func text(_ message: Message) -> String { message.text(language) }
@@ -26,20 +27,20 @@ struct Handout {
     private func experiment(_ result: ExperimentResult, pictures: [String: String]) -> String {
         let lesson = try? Lesson.load(id: result.id, language: language.rawValue)
         let namespaces = Catalog.experiment(result.id)?.namespaces ?? []
-        var page = ["# \(escaped(lesson?.title ?? text(result.title))) (`\(result.id)`)", ""]
+        var page = ["# \(markdownEscaped(lesson?.title ?? text(result.title))) (`\(result.id)`)", ""]
         if let lesson {
             page += [lesson.intro, ""]
-            page += lesson.sections(for: Lesson.introKey).flatMap { ["## \(escaped($0.title))", "", $0.body, ""] }
+            page += lesson.sections(for: Lesson.introKey).flatMap { ["## \(markdownEscaped($0.title))", "", $0.body, ""] }
         }
         for (index, step) in result.steps.enumerated() {
             page += self.step(step, number: index + 1, of: result.steps.count, lesson: lesson, namespaces: namespaces,
                               picture: pictures["\(result.id)/\(step.key)"])
         }
         if let lesson {
-            page += lesson.sections(for: Lesson.closingKey).flatMap { ["## \(escaped($0.title))", "", $0.body, ""] }
+            page += lesson.sections(for: Lesson.closingKey).flatMap { ["## \(markdownEscaped($0.title))", "", $0.body, ""] }
         }
         let summary = ResultRenderer(style: Style(colour: false, width: Int.max), explain: false, language: language).summary(result)
-        page += ["**\(escaped(summary.droppingTrailingSpaces.split(separator: "\n").joined(separator: " ")))**", ""]
+        page += ["**\(markdownEscaped(summary.droppingTrailingSpaces.split(separator: "\n").joined(separator: " ")))**", ""]
         return page.joined(separator: "\n")
     }
 
@@ -47,32 +48,32 @@ struct Handout {
                       picture: String?) -> [String] {
         let sections = lesson?.sections(for: step.key) ?? []
         let title = sections.first?.title ?? text(step.title)
-        var lines = ["## \(escaped(text(runnerText.stepOf(number, count)))) · \(escaped(title)) `[\(step.key)]`", ""]
+        var lines = ["## \(markdownEscaped(text(runnerText.stepOf(number, count)))) · \(markdownEscaped(title)) `[\(step.key)]`", ""]
         for (index, section) in sections.enumerated() {
-            lines += (index == 0 ? [] : ["### \(escaped(section.title))", ""]) + [section.body, ""]
+            lines += (index == 0 ? [] : ["### \(markdownEscaped(section.title))", ""]) + [section.body, ""]
         }
         let shell = text(step.shell)
-        if !shell.isEmpty { lines += ["**\(escaped(text(runnerText.shellLabel).droppingTrailingSpaces))**", ""] + fenced(shell, "sh") + [""] }
+        if !shell.isEmpty { lines += ["**\(markdownEscaped(text(runnerText.shellLabel).droppingTrailingSpaces))**", ""] + fenced(shell, "sh") + [""] }
         if !step.syscalls.isEmpty {
-            lines += ["**\(escaped(text(runnerText.syscallLabel).droppingTrailingSpaces))** "
+            lines += ["**\(markdownEscaped(text(runnerText.syscallLabel).droppingTrailingSpaces))** "
                       + step.syscalls.map { "`\(text($0).replacing("`", with: "'"))`" }.joined(separator: ", "), ""]
         }
         for observation in step.observations {
-            lines += ["**\(escaped(text(observation.label)))**", ""]
+            lines += ["**\(markdownEscaped(text(observation.label)))**", ""]
                 + fenced((["$ " + observation.command] + observation.output.map(text)).joined(separator: "\n"), "console") + [""]
         }
         let map = MapRenderer(style: Style(colour: false, width: 100), language: language).lines(step.observations, kinds: namespaces)
-        if let picture { lines += ["![\(escaped(text(runnerText.whoIsWhere)))](\(picture.addingSpacesEscaped))", ""] }
+        if let picture { lines += ["![\(markdownEscaped(text(runnerText.whoIsWhere)))](\(picture.addingSpacesEscaped))", ""] }
         if !map.isEmpty { lines += fenced(map.map { String($0.dropFirst(2)) }.joined(separator: "\n"), "text") + [""] }
         if !step.checks.isEmpty {
-            lines += ["| | \(escaped(text(runnerText.handoutCheck))) | \(escaped(text(runnerText.handoutSeen))) "
-                      + "| \(escaped(text(runnerText.handoutExpected))) |", "| --- | --- | --- | --- |"]
+            lines += ["| | \(markdownEscaped(text(runnerText.handoutCheck))) | \(markdownEscaped(text(runnerText.handoutSeen))) "
+                      + "| \(markdownEscaped(text(runnerText.handoutExpected))) |", "| --- | --- | --- | --- |"]
             lines += step.checks.map { check in
                 "| \(check.passed ? "PASS" : "**FAIL**") | \(cell(text(check.name))) | \(cell(text(check.actual))) | \(cell(text(check.expected))) |"
             }
             lines.append("")
         }
-        if let broken = step.broken { lines += ["**BROKEN**: \(escaped(text(runnerText.notCarriedOut(broken))))", ""] }
+        if let broken = step.broken { lines += ["**BROKEN**: \(markdownEscaped(text(runnerText.notCarriedOut(broken))))", ""] }
         return lines
     }
 
@@ -89,12 +90,11 @@ struct Handout {
 
     /// Text in a table cell: its lines joined by line breaks, each escaped.
     private func cell(_ value: String) -> String {
-        value.split(separator: "\n", omittingEmptySubsequences: false).map { escaped(String($0)) }.joined(separator: "<br>")
+        value.split(separator: "\n", omittingEmptySubsequences: false).map { markdownEscaped(String($0)) }.joined(separator: "<br>")
     }
 
     /// Text outside code: what Markdown or HTML would read as markup shows as it is.
-    private func escaped(_ value: String) -> String { markdownEscaped(value) }
-}
+    }
 
 extension String {
     /// A link target with its spaces and parentheses escaped, as CommonMark reads one.

@@ -21,13 +21,14 @@ struct ResultDestination: Sendable {
     /// The option that named it, for messages: "--junit".
     let option: String
     /// A folder the results go into as files (`--svg`): there and writable, or made in a
-    /// writable folder.
-    var isFolder = false
+    /// writable folder (`makeFolder`).
+    let isFolder: Bool
 
     /// A destination not checked yet: `validate()` checks it.
-    init(path: String, option: String) {
+    init(path: String, option: String, isFolder: Bool = false) {
         self.path = path
         self.option = option
+        self.isFolder = isFolder
     }
 
     /// A destination that can be written now, or a `ResultOutputError` saying why not.
@@ -41,11 +42,8 @@ struct ResultDestination: Sendable {
     func validate() throws(ResultOutputError) {
         do throws(Failure) {
             if isFolder {
-                var status = stat()
-                let folder = stat(path, &status) == 0 ? path : directoryName(path)
-                if stat(folder, &status) != 0 { throw Failure(errno, about: folder) }
-                if status.st_mode & S_IFMT != S_IFDIR { throw Failure(ENOTDIR, about: folder) }
-                if access(folder, W_OK) != 0 { throw Failure(errno, about: folder) }
+                // There already, or to be made in its parent.
+                try checkWritableDirectory(access(path, F_OK) == 0 ? path : directoryName(path))
                 return
             }
             switch try resolve() {
@@ -54,15 +52,19 @@ struct ResultDestination: Sendable {
             case .inPlace:
                 if access(path, W_OK) != 0 { throw Failure(errno) }
             case .replace(let target, _):
-                let directory = directoryName(target)
-                var status = stat()
-                if stat(directory, &status) != 0 { throw Failure(errno, about: directory) }
-                if status.st_mode & S_IFMT != S_IFDIR { throw Failure(ENOTDIR, about: directory) }
-                if access(directory, W_OK) != 0 { throw Failure(errno, about: directory) }
+                try checkWritableDirectory(directoryName(target))
             }
         } catch {
             throw ResultOutputError(stage: .validation, message: runnerText.cannotWriteResults(option, path, error.reason))
         }
+    }
+
+    /// That `directory` is one, and writable.
+    private func checkWritableDirectory(_ directory: String) throws(Failure) {
+        var status = stat()
+        if stat(directory, &status) != 0 { throw Failure(errno, about: directory) }
+        if status.st_mode & S_IFMT != S_IFDIR { throw Failure(ENOTDIR, about: directory) }
+        if access(directory, W_OK) != 0 { throw Failure(errno, about: directory) }
     }
 
     /// Writes `text` completely, or throws a `ResultOutputError` naming the path and errno;
@@ -89,6 +91,13 @@ struct ResultDestination: Sendable {
             }
             let reason = replacing.map { runnerText.fileUnchanged(error.reason, $0) } ?? error.reason
             throw ResultOutputError(stage: .delivery, message: runnerText.couldNotWriteTo(option, path, reason))
+        }
+    }
+
+    /// Makes the folder, unless it is there.
+    func makeFolder() throws(ResultOutputError) {
+        if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw ResultOutputError(stage: .delivery, message: runnerText.cannotWriteResults(option, path, errnoName(errno)))
         }
     }
 
@@ -235,8 +244,8 @@ extension RunCommand: WritesResults {
     var resultDestinations: [ResultDestination] {
         [(junit, "--junit"), (handout, "--handout")].compactMap { path, option in
             path.map { ResultDestination(path: $0, option: option) }
-        } + (svg.map { [MapPictures.destination(folder: $0, option: "--svg")] } ?? [])
-            + (handout.flatMap { $0 == "-" ? nil : [MapPictures.destination(folder: Handout.picturesFolder(of: $0), option: "--handout")] } ?? [])
+        } + (svg.map { [ResultDestination(path: $0, option: "--svg", isFolder: true)] } ?? [])
+            + (handout.flatMap(Handout.picturesFolder).map { [ResultDestination(path: $0, option: "--handout", isFolder: true)] } ?? [])
     }
 }
 
@@ -294,7 +303,8 @@ private func directoryName(_ path: String) -> String {
     return directory.isEmpty ? "/" : directory
 }
 
-private func baseName(_ path: String) -> String {
+/// The last part of `path`: its file's or folder's own name.
+func baseName(_ path: String) -> String {
     guard let slash = path.lastIndex(of: "/") else { return path }
     return String(path[path.index(after: slash)...])
 }

@@ -6,9 +6,11 @@ struct GradeRenderer {
     let style: Style
     let language: Language
 
+    /// A message in the student's language, safe on a terminal.
+    private func text(_ message: Message) -> String { visible(message.text(language)) }
+
     func student(_ result: StudentResult) -> String {
         let say = runnerText
-        func text(_ message: Message) -> String { visible(message.text(language)) }
         var lines = [style.bold(visible(result.checkout)) + style.dim(say.seed(result.seed).text(language))]
         // Each line wraps under what follows its mark, so that it fits the terminal.
         let under = String(repeating: " ", count: 12)
@@ -23,11 +25,7 @@ struct GradeRenderer {
         // A checkout or build that failed fails every exercise the same way: said once, above.
         let saidAbove = result.problem != nil || result.build?.passed == false
         for exercise in result.exercises {
-            let mark = switch exercise.verdict {
-            case .pass: style.pass("PASS  ")
-            case .fail: style.fail("FAIL  ")
-            case .broken: style.fail("BROKEN")
-            }
+            let mark = (exercise.verdict == .pass ? style.pass : style.fail)(exercise.verdict.mark.padded(to: 6))
             let name = exercise.id.padded(to: 16)
             let diagnosis = exercise.diagnosis ?? .verbatim("")
             let shown = exercise.verdict == .pass ? "" : saidAbove && exercise.checks.count == 1 ? "  " + say.above.text(language)
@@ -42,14 +40,13 @@ struct GradeRenderer {
 
 extension Verdict {
     /// The mark a line, a cell or a table shows: PASS, FAIL or BROKEN, in every language.
-    var mark: String { self == .pass ? "PASS" : self == .fail ? "FAIL" : "BROKEN" }
+    var mark: String { rawValue.uppercased() }
 }
 
 extension GradeRenderer {
     /// A checkout graded again (`--watch`): each exercise whose verdict or points changed, or
     /// that nothing did; the first exercise still failing, with its diagnosis; the score.
     func changes(from previous: StudentResult, to current: StudentResult) -> String {
-        func text(_ message: Message) -> String { visible(message.text(language)) }
         func mark(_ exercise: ExerciseResult) -> String {
             "\(exercise.verdict.mark) \(exercise.points)/\(exercise.maxPoints)"
         }
@@ -62,8 +59,7 @@ extension GradeRenderer {
         }
         lines += changed.isEmpty ? ["  " + text(runnerText.nothingChanged)] : changed
         if let failing = current.exercises.first(where: { $0.verdict != .pass }) {
-            let diagnosis = failing.diagnosis.map(text) ?? ""
-            lines += text(runnerText.firstToFix(failing.id, diagnosis)).wrapped(width: style.width, prefix: "  ", hangingIndent: "    ")
+            lines += text(runnerText.firstToFix(failing.id, failing.diagnosis ?? .verbatim(""))).wrapped(width: style.width, prefix: "  ", hangingIndent: "    ")
         }
         lines.append(text(runnerText.score(current.score, current.maxScore)))
         return lines.joined(separator: "\n")
@@ -87,6 +83,3 @@ func visible(_ text: String) -> String {
     return shown
 }
 
-private extension String {
-    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
-}

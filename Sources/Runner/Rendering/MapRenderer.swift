@@ -14,10 +14,7 @@ struct MapRenderer {
     /// experiment's), and of any other kind its processes are not all in one namespace of;
     /// none when no observation knows its namespaces. `key`, when given, goes before the title.
     func lines(_ observations: [Observation], kinds: [Namespace], key: String? = nil) -> [String] {
-        let mapped = observations.filter { $0.namespaces != nil }
-        guard !mapped.isEmpty else { return [] }
-        let host = mapped.lazy.compactMap(\.namespaces?.oldSideHost).first
-        let shown = Self.shownKinds(kinds, mapped, host: host)
+        guard let (mapped, host, shown) = Self.layout(observations, kinds: kinds) else { return [] }
         let rows = shown.flatMap { kind in self.rows(kind, mapped, host: host) }
         let newMark = runnerText.newMark.text(language)
         let inodeWidth = rows.map { $0.inodeText(newMark).columns }.max() ?? 0
@@ -88,9 +85,21 @@ struct MapRenderer {
         }
     }
 
+    /// What a map of `observations` draws, in the terminal or as a picture: the observations
+    /// that know their namespaces, the old side's host, and the kinds shown; nil when no
+    /// observation knows its namespaces.
+    static func layout(_ observations: [Observation], kinds: [Namespace])
+        -> (mapped: [Observation], host: HostNamespaces?, shown: [Namespace])?
+    {
+        let mapped = observations.filter { $0.namespaces != nil }
+        guard !mapped.isEmpty else { return nil }
+        let host = mapped.lazy.compactMap(\.namespaces?.oldSideHost).first
+        return (mapped, host, shownKinds(kinds, mapped, host: host))
+    }
+
     /// The kinds a map shows: the experiment's, and any other its processes are not all in
     /// one namespace of.
-    static func shownKinds(_ kinds: [Namespace], _ mapped: [Observation], host: HostNamespaces?) -> [Namespace] {
+    private static func shownKinds(_ kinds: [Namespace], _ mapped: [Observation], host: HostNamespaces?) -> [Namespace] {
         kinds + Namespace.allCases.sorted().filter { kind in
             !kinds.contains(kind) && Set(mapped.compactMap { $0.namespaces?.inode(kind) } + [host?.inode(kind)].compactMap { $0 }).count > 1
         }

@@ -15,10 +15,7 @@ struct SVGMap {
 
     /// The picture, or nil when no observation of the step knows its namespaces.
     func picture(_ step: StepResult, experiment: String, kinds: [Namespace]) -> String? {
-        let mapped = step.observations.filter { $0.namespaces != nil }
-        guard !mapped.isEmpty else { return nil }
-        let host = mapped.lazy.compactMap(\.namespaces?.oldSideHost).first
-        let shown = MapRenderer.shownKinds(kinds, mapped, host: host)
+        guard let (mapped, host, shown) = MapRenderer.layout(step.observations, kinds: kinds) else { return nil }
         var body: [String] = []
         var y = 56
         for kind in shown {
@@ -71,15 +68,14 @@ struct SVGMap {
         let kind: Namespace
         let inode: UInt64
         let new: Bool
-        /// Each process's lines: its label and pid, wrapped to the box.
-        let members: [[String]]
-        let host: [String]?
-        var height: Int { SVGMap.boxHeader + (members.joined().count + (host?.count ?? 0)) * SVGMap.lineHeight + 6 }
+        /// Each process's label and pid, wrapped to the box, then the host's where it is.
+        let lines: [(text: String, isHost: Bool)]
+        var height: Int { SVGMap.boxHeader + lines.count * SVGMap.lineHeight + 6 }
     }
 
     private func boxes(_ kind: Namespace, _ mapped: [Observation], host: HostNamespaces?) -> [Box] {
         MapRenderer.namespaces(kind, mapped, host: host).map { inode, members, new in
-            let members = members.map { member in
+            let members = members.flatMap { member in
                 // "(pid 7, 1 inside)": NSpid's first and last, where they differ.
                 let pid = member.namespaces?.pid ?? 0
                 let own = member.namespaces?.ownPid
@@ -91,8 +87,9 @@ struct SVGMap {
                     ? fitted("· " + (host.role == .demoHost ? runnerText.demoHost : runnerText.theRunner).text(language),
                              runnerText.pidMark(host.pid).text(language))
                     : nil
-            }
-            return Box(kind: kind, inode: inode, new: new, members: members, host: hostHere)
+            } ?? []
+            return Box(kind: kind, inode: inode, new: new,
+                       lines: members.map { ($0, false) } + hostHere.map { ($0, true) })
         }
     }
 
@@ -102,7 +99,7 @@ struct SVGMap {
                      #"<rect x="\#(x)" y="\#(y)" width="\#(Self.boxWidth)" height="\#(box.height)" rx="6" class="frame"/>"#,
                      #"<text x="\#(x + 10)" y="\#(y + 17)" class="inode">\#(Markup.text("\(box.kind.rawValue) \(box.inode)\(mark)"))</text>"#]
         var lineY = y + Self.boxHeader + 13
-        for (line, host) in box.members.joined().map({ ($0, false) }) + (box.host ?? []).map({ ($0, true) }) {
+        for (line, host) in box.lines {
             lines.append(#"<text x="\#(x + 18)" y="\#(lineY)"\#(host ? #" class="host""# : "")>\#(Markup.text(line))</text>"#)
             lineY += Self.lineHeight
         }
