@@ -186,8 +186,18 @@ static char *nslab_put_number(char *out, char *end, unsigned long long value) {
     return out;
 }
 
+// "kind:inode" at `out`, after a comma unless it is the first entry.
+static char *nslab_put_owned(char *out, char *end, int *first, int i, unsigned long long inode) {
+    if (!*first && out < end) *out++ = ',';
+    for (const char *p = nslab_namespace_kinds[i].name; *p && out < end; p++) *out++ = *p;
+    if (out < end) *out++ = ':';
+    *first = 0;
+    return nslab_put_number(out, end, inode);
+}
+
 // Fills the NSLAB_OWNED entry of envp with the namespace of each kind in `owned` that this
-// process is in now: every one was joined and proved, or created and proved, above.
+// process is in now: every one was joined and proved, or created and proved, above. Then
+// each of the spec's other namespaces of the run whose fd shows the inode it must have.
 static void nslab_fill_owned(const struct nslab_spawn_spec *spec, int owned) {
     if (spec->owned_env == NULL) return;
     char *out = spec->owned_env, *end = spec->owned_env + spec->owned_env_size - 1;
@@ -196,11 +206,14 @@ static void nslab_fill_owned(const struct nslab_spawn_spec *spec, int owned) {
     for (int i = 0; i < NSLAB_KINDS; i++) {
         struct stat st;
         if (!(owned & nslab_namespace_kinds[i].flag) || nslab_stat_namespace(nslab_made_link(i), &st) < 0) continue;
-        if (!first && out < end) *out++ = ',';
-        for (const char *p = nslab_namespace_kinds[i].name; *p && out < end; p++) *out++ = *p;
-        if (out < end) *out++ = ':';
-        out = nslab_put_number(out, end, st.st_ino);
-        first = 0;
+        out = nslab_put_owned(out, end, &first, i, st.st_ino);
+    }
+    for (int j = 0; j < spec->also_owned_count; j++) {
+        const struct nslab_namespace_proof *proof = &spec->also_owned[j];
+        struct stat st;
+        int i = nslab_kind_index(proof->type);
+        if (i < 0 || fstat(proof->fd, &st) < 0 || st.st_ino != proof->inode) continue;
+        out = nslab_put_owned(out, end, &first, i, st.st_ino);
     }
     *out = 0;
 }

@@ -113,6 +113,16 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
     case listen(address: String, port: Int)
     /// ConnectResult: a TCP handshake with `address:port`; guarded like listen.
     case connect(address: String, port: Int)
+    /// LinkChanged, each the rtnetlink(7) request ip(8) sends for the same change; guarded
+    /// like listen, and a device goes only into a network namespace the runner made.
+    /// A veth pair, its `peer` end in the network namespace of process `peerInto` when given.
+    case addVeth(String, peer: String, peerInto: pid_t? = nil)
+    /// An IPv4 address with its prefix length ("10.200.0.1/24") on a device.
+    case addAddress(String, address: String)
+    case setLinkUp(String)
+    case moveLink(String, into: NetworkNamespaceName)
+    /// The device, and a veth's peer with it.
+    case deleteLink(String)
 
     /// A full report.
     public static let fullReport = ProbeAction.report(ReportSection.all)
@@ -147,6 +157,23 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
         case .chrootEscape(let dir): "chroot-escape=\(dir)"
         case .listen(let address, let port): "listen=\(address):\(port)"
         case .connect(let address, let port): "connect=\(address):\(port)"
+        case .addVeth(let name, let peer, let pid): "veth=\(name),\(peer)" + (pid.map { ",\($0)" } ?? "")
+        case .addAddress(let name, let address): "addr=\(name),\(address)"
+        case .setLinkUp(let name): "link-up=\(name)"
+        case .moveLink(let name, let target): "link-netns=\(name),\(target.probeArgument)"
+        case .deleteLink(let name): "link-delete=\(name)"
+        }
+    }
+
+    /// The same change as a student types it with ip(8); nil for an action that is no device change.
+    public var ipCommand: String? {
+        switch self {
+        case .addVeth(let name, let peer, let pid): "ip link add \(name) type veth peer name \(peer)" + (pid.map { " netns \($0)" } ?? "")
+        case .addAddress(let name, let address): "ip addr add \(address) dev \(name)"
+        case .setLinkUp(let name): "ip link set \(name) up"
+        case .moveLink(let name, let target): "ip link set \(name) netns \(target)"
+        case .deleteLink(let name): "ip link delete \(name)"
+        default: nil
         }
     }
 
@@ -452,6 +479,39 @@ public struct ConnectResult: ProbeActionResult {
     public let pid: Int, errno: Int, error: String
     public let address: String
     /// Why the guard refused (with EPERM): the network namespace is not one the runner made.
+    public let refused: String?
+}
+
+/// A network namespace as `ip link set DEVICE netns` names it: by a process in it, or by
+/// the name `ip netns attach` gave it (a file in /run/netns).
+public enum NetworkNamespaceName: Sendable, Equatable, CustomStringConvertible {
+    case process(pid_t)
+    case attached(String)
+
+    public var description: String {
+        switch self {
+        case .process(let pid): "\(pid)"
+        case .attached(let name): name
+        }
+    }
+
+    var probeArgument: String {
+        switch self {
+        case .process(let pid): "\(pid)"
+        case .attached(let name): "/run/netns/\(name)"
+        }
+    }
+}
+
+/// veth, addr, link-up, link-netns, link-delete: the change, the device, and the kernel's answer.
+public struct LinkChanged: ProbeActionResult {
+    public static let event = "link"
+    public let pid: Int, errno: Int, error: String
+    /// "veth", "addr", "up", "netns" or "delete".
+    public let change: String
+    public let name: String
+    /// The peer, the address or the namespace; "" for none.
+    public let argument: String
     public let refused: String?
 }
 

@@ -25,6 +25,9 @@ public struct ProcessSpec: Sendable {
     /// Namespaces to join with setns(2), before creating any; never a PID one.
     public var join: [NamespaceFile] = []
     public var create: Set<Namespace> = []
+    /// Namespaces of other processes of the run that the program may change too (a device
+    /// the probe moves into one): told it in NSLAB_OWNED where each shows its inode.
+    public var alsoOwned: [NamespaceFile] = []
     /// Written by the parent at the sync point, when `create` has a user namespace.
     public var idMaps: IDMaps?
     public var operations: [Operation] = []
@@ -423,6 +426,12 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     for file in spec.join {
         joinFDs.append(try check("open(\(file.path))") { open(file.path, O_RDONLY | O_CLOEXEC) })
     }
+    var proofs: [nslab_namespace_proof] = []
+    defer { proofs.forEach { close($0.fd) } }
+    for file in spec.alsoOwned {
+        let fd = try check("open(\(file.path))") { open(file.path, O_RDONLY | O_CLOEXEC) }
+        proofs.append(nslab_namespace_proof(fd: fd, type: file.namespace.cloneFlag, inode: CUnsignedLongLong(file.inode)))
+    }
     var cgroupFDs: [Int32] = []
     defer { cgroupFDs.forEach { close($0) } }
     for file in spec.cgroups {
@@ -448,7 +457,7 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     try withExtendedLifetime(strings) {
         try cgroupFDs.withUnsafeBufferPointer { cgroups in try joinFDs.withUnsafeBufferPointer { joins in
             try joinTypes.withUnsafeBufferPointer { types in try joinInodes.withUnsafeBufferPointer { inodes in
-                try operations.withUnsafeBufferPointer { records in
+                try operations.withUnsafeBufferPointer { records in try proofs.withUnsafeBufferPointer { proofs in
                     var cSpec = nslab_spawn_spec(
                         exec_fd: program, path: strings.optional(path), timeout_ms: spawnTimeoutMilliseconds,
                         argv: argv, envp: envp, stdin_fd: childIO[0], stdout_fd: childIO[1], stderr_fd: childIO[2],
@@ -456,6 +465,7 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
                         join_count: Int32(joins.count), namespace_flags: Namespace.flags(spec.create),
                         operations: records.baseAddress, operation_count: Int32(records.count),
                         owned_env: envp[environment.count], owned_env_size: NSLAB_OWNED_SIZE,
+                        also_owned: proofs.baseAddress, also_owned_count: Int32(proofs.count),
                         cgroup_fds: cgroups.baseAddress, cgroup_count: Int32(cgroups.count))
                     try withUnsafePointer(to: &cSpec) { cSpec in
                         guard nslab_spawn_start(cSpec, &child, &failure) == 0 else {
@@ -472,7 +482,7 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
                             throw describe(failure, spec: spec, path: path)
                         }
                     }
-                }
+                } }
             } }
         } }
     }

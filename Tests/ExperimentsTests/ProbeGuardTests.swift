@@ -139,6 +139,57 @@ struct ProbeGuardTests {
         #expect(try run.output.report().hostname == "decoy")
     }
 
+    // MARK: devices through rtnetlink(7), in `unshare --net`
+
+    /// The devices the probe's report shows, as "name UP|DOWN address...", by name.
+    private func devices(_ run: Run) throws -> [String] {
+        try (run.output.report().interfaces ?? []).map { ([$0.name, $0.up ? "UP" : "DOWN"] + $0.addresses).joined(separator: " ") }.sorted()
+    }
+
+    @Test func aVethPairIsMadeAddressedAndBroughtUpInAnOwnedNetworkNamespace() throws {
+        let run = try probeInThrowaway("net", owned: "net:{new}", ["veth=nz-a,nz-b", "addr=nz-a,10.201.0.1/24", "link-up=nz-a",
+                                                                 "link-delete=nz-b"])
+        expectClean(run)
+        let changes = try run.output.results(LinkChanged.self)
+        #expect(changes.map(\.change) == ["veth", "addr", "up", "delete"])
+        #expect(changes.allSatisfy { $0.errno == 0 && $0.refused == nil }, "\(changes)")
+        // Deleting one end took the pair: the kernel shows only lo.
+        #expect(try devices(run) == ["lo DOWN"])
+        let kept = try probeInThrowaway("net", owned: "net:{new}", ["veth=nz-a,nz-b", "addr=nz-a,10.201.0.1/24", "link-up=nz-a"])
+        #expect(try devices(kept) == ["lo DOWN", "nz-a UP 10.201.0.1", "nz-b DOWN"])
+    }
+
+    @Test func aDeviceChangeIsRefusedOutsideAnOwnedNetworkNamespace() throws {
+        let run = try probeInThrowaway("net", owned: nil, ["veth=nz-a,nz-b"])
+        expectClean(run)
+        let made = try run.output.result(LinkChanged.self)
+        expectRefused(made, refused: made.refused, "net", because: "NSLAB_OWNED is not set")
+        #expect(try devices(run) == ["lo DOWN"])
+    }
+
+    @Test func aDeviceGoesOnlyIntoAnotherOwnedNetworkNamespace() throws {
+        // pid 1's namespace is this test's own: not the runner's to change.
+        let run = try probeInThrowaway("net", owned: "net:{new}", ["veth=nz-a,nz-b", "link-netns=nz-b,1", "veth=nz-c,nz-d,1"])
+        expectClean(run)
+        let changes = try run.output.results(LinkChanged.self)
+        #expect(changes.count == 3)
+        #expect(changes.first?.errno == 0)
+        for refused in changes.dropFirst() {
+            expectRefused(refused, refused: refused.refused, "net", because: "not in NSLAB_OWNED")
+        }
+        #expect(try devices(run) == ["lo DOWN", "nz-a DOWN", "nz-b DOWN"])
+    }
+
+    @Test(arguments: ["veth=nz-a", "veth=,nz-b", "veth=nz-a,nz-b,12x", "addr=nz-a", "addr=nz-a,10.0.0.1", "addr=nz-a,10.0.0.1/33",
+                      "addr=nz-a,nonsense/24", "link-netns=nz-a", "link-netns=nz-a,lab", "link-up=", "link-delete="])
+    func aMalformedDeviceChangeIsEINVALAndChangesNothing(action: String) throws {
+        let run = try probeInThrowaway("net", owned: "net:{new}", [action])
+        expectClean(run)
+        let change = try run.output.result(LinkChanged.self)
+        #expect(change.errno == Int(EINVAL) && change.error == "EINVAL", "\(change)")
+        #expect(try devices(run) == ["lo DOWN"])
+    }
+
     // MARK: mkqueue, in `unshare --ipc`
 
     private func expectQueueRefused(_ run: Run, because reason: String,

@@ -214,6 +214,28 @@ struct SpawnTests {
         #expect(plain.lines == ["[]"])
     }
 
+    @Test func anotherProcesssNamespaceIsListedOnlyWhenItShowsTheInodeGiven() throws {
+        try requireRoot()
+        // A holder in a new network namespace; the child is told of it as owned too, by inode.
+        var holderSpec = ProcessSpec(["sh", "-c", "stat -L -c %i /proc/self/ns/net; read line"])
+        holderSpec.create = [.net]
+        let holder = try spawn(holderSpec)
+        defer { holder.send(""); _ = try? holder.finish(timeout: 10) }
+        let inode = try #require(try holder.readLine(timeout: 10).flatMap { UInt64($0) })
+        func owned(_ inode: UInt64) throws -> String? {
+            var spec = ProcessSpec(["sh", "-c", "echo \"$NSLAB_OWNED\""])
+            spec.create = [.uts]
+            spec.alsoOwned = [NamespaceFile("/proc/\(holder.pid)/ns/net", .net, inode: inode)]
+            let child = try spawn(spec)
+            #expect(try child.finish(timeout: 10) == .exited(0))
+            return child.lines.first
+        }
+        let right = try #require(try owned(inode))
+        #expect(right.hasPrefix("uts:") && right.hasSuffix(",net:\(inode)"), "\(right)")
+        let wrong = try #require(try owned(inode + 1))
+        #expect(wrong.hasPrefix("uts:") && !wrong.contains("net:"), "\(wrong)")
+    }
+
     @Test func theParentActsAtTheSyncPointWhileTheChildWaitsInItsNewNamespace() throws {
         try requireRoot()
         var spec = ProcessSpec(["sh", "-c", "hostname"])

@@ -90,6 +90,13 @@ int nslab_capabilities_from_text(const char *text, unsigned int capabilities[6])
 /// Before all of that, the child moves itself into the cgroups of cgroup_fds (each an open
 /// cgroup.procs file, written "0"), so that everything it starts is counted and bounded there.
 /// A PID namespace cannot be joined here: setns(2) would move only the child's children.
+/// A namespace of another process of the run (open, with its type and the inode it must show).
+struct nslab_namespace_proof {
+    int fd;
+    int type;
+    unsigned long long inode;
+};
+
 struct nslab_spawn_spec {
     int exec_fd;                    // the program, opened with O_PATH
     const char *path;               // the same by path, for a #! script (see nslab_child)
@@ -109,13 +116,17 @@ struct nslab_spawn_spec {
     // state only in those (see nsprobe.c). NULL: none.
     char *owned_env;
     int owned_env_size;
+    // Namespaces of other processes of the run that the child's program may change too (the
+    // probe moves a device into one): each listed in NSLAB_OWNED when its fd shows its inode.
+    const struct nslab_namespace_proof *also_owned;
+    int also_owned_count;
     const int *cgroup_fds;          // cgroup.procs files to join first (the grader's limits)
     int cgroup_count;
 };
 
 /// The variable the child fills in, and the size its entry needs (every kind, longest inode).
 #define NSLAB_OWNED_PREFIX "NSLAB_OWNED="
-#define NSLAB_OWNED_SIZE 256
+#define NSLAB_OWNED_SIZE 512
 
 /// Which step failed, which item of it (the join index, operation index, or for VERIFY the
 /// CLONE_NEW* flag that made no new namespace), and the errno (0 for VERIFY when stat worked).

@@ -86,8 +86,8 @@ public let netNamespace = Experiment(
 
         Step("veth", say.veth,
              shell: say.hostShell("unshare --net bash -c 'ip link set lo up; unshare --net sleep 9 & sleep 1; ip link add veth-host type veth peer name veth-ns netns $!; ip addr add 10.200.0.1/24 dev veth-host; ip link set veth-host up; nsenter --net --target $! bash -c \"ip addr add 10.200.0.2/24 dev veth-ns; ip link set veth-ns up; ip route; echo > /dev/tcp/10.200.0.1/22\"; kill $!'"),
-             syscalls: [.verbatim("ip link add veth-host type veth peer name veth-ns netns PID"), .verbatim("ip addr add"),
-                        .verbatim("ip link set … up"), .verbatim("connect(\(hostAddress):\(port))")]) { lab in
+             syscalls: [.verbatim("RTM_NEWLINK(veth, peer netns PID)"), .verbatim("RTM_NEWADDR"),
+                        .verbatim("RTM_NEWLINK(IFF_UP)"), .verbatim("connect(\(hostAddress):\(port))")]) { lab in
             let holder = try lab.startProbe(.new([.net], [.setLinkUp("lo")]),
                                             [.report([.ns, .routes]), .hold(), .report([.interfaces, .routes]),
                                              .connect(address: hostAddress, port: port), .hold()])
@@ -97,7 +97,7 @@ public let netNamespace = Experiment(
             try holder.awaitHold(timeout: lab.timeout)  // it has connected
             // Deleting one end deletes the pair, at once (the next step makes its own); while
             // the new namespace lives, which would otherwise take it down a moment after it died.
-            let cleanup = try ip(lab, .oldSide, "link delete \(hostEnd)")[0]
+            let cleanup = try changeDevices(lab, .oldSide, [.deleteLink(hostEnd)]).commands[0]
             holder.send()
             let new = try lab.finish(holder)
             listener.send()
@@ -130,33 +130,45 @@ public let netNamespace = Experiment(
 
         Step("move", say.move,
              shell: say.hostShell("unshare --net --mount bash -c 'mount -t tmpfs run /run; ip link add veth-host type veth peer name veth-ns; unshare --net sleep 9 & sleep 1; ip link set veth-ns netns $!; ip -brief link; nsenter --net --target $! ip link set veth-ns netns $$; ip netns attach lab $!; ip netns list; ip link set veth-ns netns lab; ip -brief link; ip netns delete lab; kill $!; wait; ip link delete veth-host 2>&1 || true'"),
-             syscalls: [.verbatim("ip link set veth-ns netns PID"), .verbatim("ip netns attach \(netnsName) PID"),
-                        .verbatim("ip link set veth-ns netns \(netnsName)"), say.killHolder]) { lab in
+             syscalls: [.verbatim("RTM_NEWLINK(IFLA_NET_NS_PID)"), .verbatim("ip netns attach \(netnsName) PID"),
+                        .verbatim("RTM_NEWLINK(IFLA_NET_NS_FD)"), say.killHolder]) { lab in
             let holder = try lab.startProbe(.new([.net], [.setLinkUp("lo")]), [.report([.ns]), .hold()])
             let inside = try lab.inside(holder, [.net])
-            guard let demoHost = lab.oldSideHost?.pid else { throw LabError(say.noDemoHost) }
+            guard let demoHost = lab.oldSideHost?.pid, let demoHostNet = lab.demoHostFile(.net) else {
+                throw LabError(say.noDemoHost)
+            }
             var steps: [(command: String, old: [String]?, new: [String]?)] = []
             // After each command, the devices each side shows: those the checks read always,
-            // the others only where the run shows them.
-            func run(_ placement: ProcessSpec, _ arguments: String, checked: (old: Bool, new: Bool) = (false, false)) throws {
-                let command = try ip(lab, placement, arguments)[0]
-                func devices(_ side: ProcessSpec, _ checked: Bool) throws -> [String]? {
-                    guard checked || lab.runsShownCommands else { return nil }
-                    return try lab.probe(side, [.report([.interfaces])]).report.interfaces.map(deviceLines)
-                }
-                steps.append((command, try devices(.oldSide, checked.old), try devices(inside, checked.new)))
+            // the others only where the run shows them. The probe that makes a change reads
+            // its own side's devices after it.
+            func devices(_ side: ProcessSpec, _ checked: Bool, from probe: FinishedProcess? = nil) throws -> [String]? {
+                guard checked || lab.runsShownCommands else { return nil }
+                return try (probe ?? lab.probe(side, [.report([.interfaces])])).report.interfaces.map(deviceLines)
             }
-            try run(.oldSide, "link add \(hostEnd) type veth peer name \(namespaceEnd)")
-            try run(.oldSide, "link set \(namespaceEnd) netns \(holder.pid)", checked: (true, true))
-            try run(inside, "link set \(namespaceEnd) netns \(demoHost)", checked: (true, false))
-            try run(.oldSide, "netns attach \(netnsName) \(holder.pid)")
+            func run(_ change: ProbeAction, inNew: Bool = false, checked: (old: Bool, new: Bool) = (false, false)) throws {
+                let readsOwn = (inNew ? checked.new : checked.old) || lab.runsShownCommands
+                // A device goes into the other side's namespace only.
+                let (commands, done) = try changeDevices(lab, inNew ? inside : .oldSide, [change],
+                                                         into: inNew ? [demoHostNet] : inside.join,
+                                                         then: readsOwn ? [.report([.interfaces])] : [])
+                let own = readsOwn ? done : nil
+                steps.append((commands[0], try devices(.oldSide, checked.old, from: inNew ? nil : own),
+                              try devices(inside, checked.new, from: inNew ? own : nil)))
+            }
+            func runIP(_ arguments: String) throws {
+                steps.append((try ip(lab, .oldSide, arguments), try devices(.oldSide, false), try devices(inside, false)))
+            }
+            try run(.addVeth(hostEnd, peer: namespaceEnd))
+            try run(.moveLink(namespaceEnd, into: .process(holder.pid)), checked: (true, true))
+            try run(.moveLink(namespaceEnd, into: .process(pid_t(demoHost))), inNew: true, checked: (true, false))
+            try runIP("netns attach \(netnsName) \(holder.pid)")
             // The file system of the mount at the name: "no mount" when there is none, nothing
             // when the report has no mounts.
             let seen = try lab.probe(.oldSide, [.report([.mounts])]).report
             let named: Message? = seen.mounts == nil ? nil
                 : seen.mount(at: "/run/netns/\(netnsName)").map { Message.verbatim($0.fstype) } ?? words.noMount
-            try run(.oldSide, "link set \(namespaceEnd) netns \(netnsName)", checked: (false, true))
-            try run(.oldSide, "netns delete \(netnsName)")
+            try run(.moveLink(namespaceEnd, into: .attached(netnsName)), checked: (false, true))
+            try runIP("netns delete \(netnsName)")
             // The last process of the namespace goes; the kernel takes the pair down with it.
             holder.send()
             let ended = try lab.finish(holder)
@@ -200,27 +212,45 @@ private func indented(_ devices: [String]?) -> Message {
     say.indented(Message.list(devices ?? ["?"]))
 }
 
-/// Runs the `ip` commands `arguments` where `placement` says, in one `ip -batch -` that reads
-/// them on its standard input and stops at the first that fails: one process, not one each.
-/// Returns them as a student types them, one `ip` each.
-private func ip(_ lab: Lab, _ placement: ProcessSpec, _ arguments: String...) throws -> [String] {
-    let commands = arguments.map { "ip \($0)" }
-    let child = try lab.start(placement, ["ip", "-batch", "-"])
-    arguments.forEach { child.send($0) }  // finish closes its input: the end of the batch
-    let done = try lab.finish(child, shown: commands.joined(separator: "; "))
+/// Runs the `ip` command `arguments` where `placement` says (`ip netns`, which names a
+/// namespace with a mount). Returns it as a student types it.
+private func ip(_ lab: Lab, _ placement: ProcessSpec, _ arguments: String) throws -> String {
+    let done = try lab.finish(lab.start(placement, ["ip"] + arguments.split(separator: " ").map(String.init)))
     guard done.termination == .exited(0) else {
         throw LabError(say.ipFailed(done.command, done.termination.message, done.output.joined(separator: " ")))
     }
-    return commands
+    return done.command
+}
+
+/// Makes the device changes `changes` where `placement` says, with the rtnetlink(7) requests
+/// ip(8) sends for them, all from one probe (one process, not one `ip` each), which then takes
+/// `look`. A device may go only into the namespaces `into` (another process's of this run).
+/// Throws, naming the ip command, at the first the kernel refused. Returns the changes as a
+/// student types them, and the probe.
+private func changeDevices(_ lab: Lab, _ placement: ProcessSpec, _ changes: [ProbeAction], into others: [NamespaceFile] = [],
+                           then look: [ProbeAction] = []) throws -> (commands: [String], probe: FinishedProcess) {
+    let commands = changes.compactMap(\.ipCommand)
+    var placement = placement
+    placement.alsoOwned = others
+    let done = try lab.probe(placement, changes + look)
+    let answers = try done.probe.results(LinkChanged.self)
+    for (index, command) in commands.enumerated() {
+        guard index < answers.count else { throw LabError(say.changeUnanswered(command)) }
+        if answers[index].errno != 0 {
+            throw LabError(say.changeRefused(command, answers[index].error, answers[index].refused ?? ""))
+        }
+    }
+    return (commands, done)
 }
 
 /// The cable of step veth: a veth pair made in the demo host with one end in `holder`'s new
 /// namespace, each end with an address and up. Returns the commands, as a student types them.
 private func cable(_ lab: Lab, to holder: ChildProcess) throws -> [String] {
     let inside = try lab.inside(holder, [.net])
-    return try ip(lab, .oldSide, "link add \(hostEnd) type veth peer name \(namespaceEnd) netns \(holder.pid)",
-                  "addr add \(hostAddress)/24 dev \(hostEnd)", "link set \(hostEnd) up")
-        + ip(lab, inside, "addr add \(namespaceAddress)/24 dev \(namespaceEnd)", "link set \(namespaceEnd) up")
+    return try changeDevices(lab, .oldSide, [.addVeth(hostEnd, peer: namespaceEnd, peerInto: holder.pid),
+                                            .addAddress(hostEnd, address: "\(hostAddress)/24"), .setLinkUp(hostEnd)],
+                             into: inside.join).commands
+        + changeDevices(lab, inside, [.addAddress(namespaceEnd, address: "\(namespaceAddress)/24"), .setLinkUp(namespaceEnd)]).commands
 }
 
 // MARK: - Graded exercise
@@ -354,6 +384,9 @@ final class NetText: MessageTable {
     let oldDevicesAtEnd = Message("the old namespace's devices at the end", zh: "最后旧命名空间里的设备")
     /// An `ip` command that failed: the command, how it ended, what it printed.
     let ipFailed = Template("{0}: {1}: {2}", zh: "{0}：{1}：{2}")
+    /// The ip command whose request the kernel refused, its errno, and the guard's reason.
+    let changeRefused = Template("{0}: {1} {2}", zh: "{0}：{1} {2}")
+    let changeUnanswered = Template("{0}: the probe did not answer", zh: "{0}：探针没有回答")
 
     // The exercises
     let netTask = Message("run the command in a new network namespace with lo up", zh: "在一个启用了 lo 的新网络命名空间里运行命令")

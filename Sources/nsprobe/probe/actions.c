@@ -836,5 +836,10 @@ const struct nsprobe_action nsprobe_actions[] = {
     {"umount", action_umount, "mnt"},
     {"listen", action_listen, "net"},
     {"connect", action_connect, "net"},
+    {"veth", action_veth, "net"},
+    {"addr", action_addr, "net"},
+    {"link-up", action_link_up, "net"},
+    {"link-netns", action_link_netns, "net"},
+    {"link-delete", action_link_delete, "net"},
     {NULL, NULL, NULL},
 };

@@ -29,10 +29,16 @@ void note_made_here(const char *kind, unsigned long long inode) {
 // NSLAB_OWNED ("uts:4026532178,ipc:4026532179": the namespaces the runner made in this run).
 // Else 0, and `why` says why in one sentence. Malformed entries are skipped.
 int namespace_owned(const char *kind, const char **why) {
-    static char reason[256];
     char path[64];
-    struct stat st;
     snprintf(path, sizeof path, "/proc/self/ns/%s", kind);
+    return namespace_file_owned(kind, path, why);
+}
+
+// The same for the namespace of `kind` that the file at `path` stands for: /proc/PID/ns/net
+// of another process, or a name `ip netns attach` gave one.
+int namespace_file_owned(const char *kind, const char *path, const char **why) {
+    static char reason[256];
+    struct stat st;
     if (stat(path, &st) < 0) {
         const char *name = strerrorname_np(errno);
         snprintf(reason, sizeof reason,

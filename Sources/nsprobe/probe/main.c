@@ -20,6 +20,10 @@
 //                                       must be that pid 1, or have come in from outside)
 //   umount=PATH[,detach|,expire|,force] umount2(2) of a mount      (mnt namespace)
 //   listen=ADDR:PORT, connect=ADDR:PORT a TCP socket               (net namespace)
+//   veth=NAME,PEER[,PID], addr=NAME,ADDR/PREFIX, link-up=NAME,
+//   link-netns=NAME,PID|PATH, link-delete=NAME
+//                                       a device, through rtnetlink(7) (net namespace; a
+//                                       device moves only into one the runner made too)
 // The runner must only ever change namespaces it made (README: "Nothing is done to your real
 // machine"), so a guarded action acts only when the namespace the probe is in at that moment
 // (its /proc/self/ns inode) is listed in NSLAB_OWNED, "kind:inode,..." that the runner's shim

@@ -48,6 +48,8 @@ extern const unsigned all_sections;
 
 // guard.c: whether an action may change the probe's namespace of `kind`.
 int namespace_owned(const char *kind, const char **why);
+// The same for the namespace the file at `path` stands for (/proc/PID/ns/net, /run/netns/NAME).
+int namespace_file_owned(const char *kind, const char *path, const char **why);
 void note_made_here(const char *kind, unsigned long long inode);
 
 // actions.c: every action, by the word that asks for it.
@@ -61,6 +63,12 @@ struct nsprobe_action {
     const char *guard;
 };
 extern const struct nsprobe_action nsprobe_actions[];
+// netlink.c: the network devices and addresses the probe changes, through rtnetlink(7).
+int action_veth(char *argument, const char *refused);
+int action_addr(char *argument, const char *refused);
+int action_link_up(char *argument, const char *refused);
+int action_link_netns(char *argument, const char *refused);
+int action_link_delete(char *argument, const char *refused);
 int unknown_word(const char *what, const char *word);
 
 #endif
