@@ -169,6 +169,18 @@ public struct Footprint: Sendable {
         self.cgroupNames = cgroupNames
     }
 
+    /// The parts of a host's state where a difference could be this footprint's: the only
+    /// ones worth reading to compare on it.
+    public var parts: HostState.Parts {
+        var parts: HostState.Parts = []
+        if !names.isEmpty { parts.insert(.names) }
+        if !ipcKeys.isEmpty { parts.insert(.sysvipc) }
+        if !links.isEmpty { parts.insert(.links) }
+        if !mountPoints.isEmpty || !mountSources.isEmpty { parts.insert(.mounts) }
+        if !cgroupNames.isEmpty { parts.insert(.cgroups) }
+        return parts
+    }
+
     public func union(_ other: Footprint) -> Footprint {
         Footprint(names: names.union(other.names), ipcKeys: ipcKeys.union(other.ipcKeys),
                   links: links.union(other.links), mountPoints: mountPoints.union(other.mountPoints),
@@ -195,10 +207,22 @@ public struct HostState: Sendable {
     /// What could not be read, with the call and errno: "open(/proc/sysvipc/msg): ENOENT".
     public let unreadable: [String]
 
-    /// Reads it now. `leftCgroups` false leaves out the nslab-… cgroups of the machine's tree
-    /// (a run's cgroup is still read below): the runner in its sandbox shares that tree with
-    /// the supervisor, which compares it.
-    public static func read(leftCgroups: Bool = true) -> HostState {
+    /// What a read takes: a part left out reads as nil (no cgroups), which compares as unchanged.
+    public struct Parts: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        public static let names = Parts(rawValue: 1 << 0)
+        public static let sysvipc = Parts(rawValue: 1 << 1)
+        public static let mounts = Parts(rawValue: 1 << 2)
+        public static let links = Parts(rawValue: 1 << 3)
+        public static let cgroups = Parts(rawValue: 1 << 4)
+        public static let all: Parts = [.names, .sysvipc, .mounts, .links, .cgroups]
+    }
+
+    /// Reads `parts` of it now. `leftCgroups` false leaves out the nslab-… cgroups of the
+    /// machine's tree (a run's cgroup is still read below): the runner in its sandbox shares
+    /// that tree with the supervisor, which compares it.
+    public static func read(_ parts: Parts = .all, leftCgroups: Bool = true) -> HostState {
         var unreadable: [String] = []
         func attempt<T>(_ body: () throws(SystemCallError) -> T) -> T? {
             do { return try body() } catch {
@@ -207,11 +231,11 @@ public struct HostState: Sendable {
             }
         }
         var names = utsname()
-        let named = attempt { () throws(SystemCallError) in try check("uname") { uname(&names) } } != nil
+        let named = parts.contains(.names) && attempt { () throws(SystemCallError) in try check("uname") { uname(&names) } } != nil
         func field<T>(_ value: T) -> String {
             withUnsafeBytes(of: value) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         }
-        let sysvipc = attempt { () throws(SystemCallError) -> Set<SysVObject> in
+        let sysvipc = !parts.contains(.sysvipc) ? nil : attempt { () throws(SystemCallError) -> Set<SysVObject> in
             var objects: Set<SysVObject> = []
             for kind in ["msg", "shm", "sem"] {
                 // After the header: key and id identify an object.
@@ -224,15 +248,16 @@ public struct HostState: Sendable {
             }
             return objects
         }
-        let mountinfo = attempt { () throws(SystemCallError) in try readKernelFile("/proc/self/mountinfo", requireProc: true) }
+        let mountinfo = parts.isDisjoint(with: [.mounts, .cgroups]) ? nil
+            : attempt { () throws(SystemCallError) in try readKernelFile("/proc/self/mountinfo", requireProc: true) }
         // From the fifth field on: ids and roots are reused, the rest says what is where.
-        let mounts = mountinfo.map {
+        let mounts = !parts.contains(.mounts) ? nil : mountinfo.map {
             $0.utf8.split(separator: UInt8(ascii: "\n")).map { line in
                 let fields = line.split(separator: UInt8(ascii: " "), maxSplits: 4)
                 return String(Substring(fields.count > 4 ? fields[4] : line))
             }.sorted()
         }
-        let links = attempt { () throws(SystemCallError) -> Set<String> in
+        let links = !parts.contains(.links) ? nil : attempt { () throws(SystemCallError) -> Set<String> in
             guard let list = if_nameindex() else { throw SystemCallError("if_nameindex", errno: errno) }
             defer { if_freenameindex(list) }
             var names: Set<String> = []
@@ -245,7 +270,7 @@ public struct HostState: Sendable {
         }
         // The runner in its sandbox looks below the run's cgroup, all its experiments could
         // leave; outside, every nslab-… cgroup a run or a grade could leave.
-        let cgroups = (RunCgroup.inherited.map { cgroupDirectories(from: $0.path).dropFirst().map { $0 } }
+        let cgroups = !parts.contains(.cgroups) ? [] : (RunCgroup.inherited.map { cgroupDirectories(from: $0.path).dropFirst().map { $0 } }
             ?? (leftCgroups ? CgroupHierarchy.mounted(MountinfoLine.lines(of: mountinfo ?? "")).flatMap(\.nslabDirectories) : [])).sorted()
         return HostState(hostname: named ? field(names.nodename) : nil, domainname: named ? field(names.__domainname) : nil,
                          sysvipc: sysvipc, mounts: mounts, links: links, cgroups: cgroups, unreadable: unreadable)

@@ -78,7 +78,10 @@ public enum Sandbox {
     /// (RunCgroup), removed when it ends.
     public static func supervise(environment: [String] = [], footprint: Footprint,
                                  mode: Mode = .root, makesCgroup: Bool = false) throws -> Outcome {
-        let before = HostState.read()
+        // Only what the run could leave on the real host is compared, so only that is read.
+        var parts = footprint.parts
+        if makesCgroup { parts.insert(.cgroups) }
+        let before = HostState.read(parts)
         let interrupts = try check("signalfd(SIGINT|SIGTERM|SIGHUP)") { nslab_interrupts_signalfd() }
         defer { close(interrupts) }
         let runCgroup = makesCgroup ? try RunCgroup.make() : nil
@@ -106,7 +109,7 @@ public enum Sandbox {
         if interruption != nil { kill(inside.pid, SIGKILL) }
         let termination = try inside.wait(timeout: 10)
         runCgroup?.finish()  // every process of the run has ended with the sandbox's pid 1
-        let changes = before.differences(to: HostState.read(), within: footprint)
+        let changes = before.differences(to: HostState.read(parts), within: footprint)
         return Outcome(termination: termination, interruption: interruption, realHostChanges: changes)
     }
 
