@@ -75,7 +75,7 @@ struct RunCommand: ParsableCommand, SpeaksLanguage {
 /// sandbox in NSLAB_RUN_REQUEST, as JSON, beside the same command line: that runner starts
 /// without parsing one again (the parser's reflection costs milliseconds per start), and `ps`
 /// shows what the student typed.
-struct RunRequest: Codable {
+struct RunRequest: Codable, Equatable {
     var ids: [String]
     var explain: Bool
     var map: Bool
@@ -131,7 +131,10 @@ struct RunRequest: Codable {
         let problemsByID = host.problems(for: chosen)
         // Outside its sandbox the runner only makes one and runs this same request in it.
         if !Sandbox.isInside, let mode = Sandbox.mode(host) {
-            try rerunInSandbox(chosen, mode: mode, language, environment: [environmentEntry],
+            // A plain command line is the whole request: the runner inside reads it there as
+            // quickly as from JSON, and without its encoding here.
+            let plain = plainRunRequest(Array(CommandLine.arguments.dropFirst()), language) == self
+            try rerunInSandbox(chosen, mode: mode, language, environment: plain ? [] : [environmentEntry],
                                makesCgroup: chosen.contains { $0.usesCgroups && problemsByID[$0.id]?.isEmpty == true })
         }
         // The text report goes to standard output, unless a document takes it (--junit -).

@@ -87,14 +87,17 @@ private func plainCommand(_ arguments: [String], _ language: Language) -> (() th
     if arguments == ["list"] {
         return { try ListCommand.list(json: false, colour: .auto, language: language) }
     }
+    return plainRunRequest(arguments, language).map { request in { try request.perform() } }
+}
+
+/// `runner run ID...` with known ids (or `all`) and no option, as the parser reads it.
+func plainRunRequest(_ arguments: [String], _ language: Language) -> RunRequest? {
     let ids = arguments.dropFirst()
     guard arguments.first == "run", !ids.isEmpty, ids.allSatisfy({ $0 == "all" || Catalog.experiment($0) != nil }) else {
         return nil
     }
-    return {
-        try RunRequest(ids: Array(ids), explain: false, map: false, step: false, only: nil, json: false, junit: nil,
-                       language: language, colour: .auto).perform()
-    }
+    return RunRequest(ids: Array(ids), explain: false, map: false, step: false, only: nil, json: false, junit: nil,
+                      language: language, colour: .auto)
 }
 
 /// A command with `--lang`: main() reports its errors in that language.
