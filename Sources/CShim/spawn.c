@@ -186,8 +186,10 @@ static char *nslab_put_number(char *out, char *end, unsigned long long value) {
     return out;
 }
 
-// "kind:inode" at `out`, after a comma unless it is the first entry.
+// "kind:inode" at `out`, after a comma unless it is the first entry; nothing when the whole
+// entry would not fit (a cut number could name another namespace).
 static char *nslab_put_owned(char *out, char *end, int *first, int i, unsigned long long inode) {
+    if (end - out < (ptrdiff_t)strlen(nslab_namespace_kinds[i].name) + 22) return out;
     if (!*first && out < end) *out++ = ',';
     for (const char *p = nslab_namespace_kinds[i].name; *p && out < end; p++) *out++ = *p;
     if (out < end) *out++ = ':';

@@ -124,7 +124,8 @@ struct nslab_spawn_spec {
     int cgroup_count;
 };
 
-/// The variable the child fills in, and the size its entry needs (every kind, longest inode).
+/// The variable the child fills in, and the size its entry needs (every kind, longest inode,
+/// and room for a few more of other processes: also_owned).
 #define NSLAB_OWNED_PREFIX "NSLAB_OWNED="
 #define NSLAB_OWNED_SIZE 512
 
