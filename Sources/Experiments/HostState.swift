@@ -207,7 +207,7 @@ public struct HostState: Sendable {
     /// What could not be read, with the call and errno: "open(/proc/sysvipc/msg): ENOENT".
     public let unreadable: [String]
 
-    /// What a read takes: a part left out reads as nil (no cgroups), which compares as unchanged.
+    /// What a read takes: a part left out reads as nil (cgroups: none), which compares as unchanged.
     public struct Parts: OptionSet, Sendable {
         public let rawValue: Int
         public init(rawValue: Int) { self.rawValue = rawValue }

@@ -119,7 +119,7 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
     case addVeth(String, peer: String, peerInto: pid_t? = nil)
     /// An IPv4 address with its prefix length ("10.200.0.1/24") on a device.
     case addAddress(String, address: String)
-    case setLinkUp(String)
+    case bringUp(String)
     case moveLink(String, into: NetworkNamespaceName)
     /// The device, and a veth's peer with it.
     case deleteLink(String)
@@ -159,7 +159,7 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
         case .connect(let address, let port): "connect=\(address):\(port)"
         case .addVeth(let name, let peer, let pid): "veth=\(name),\(peer)" + (pid.map { ",\($0)" } ?? "")
         case .addAddress(let name, let address): "addr=\(name),\(address)"
-        case .setLinkUp(let name): "link-up=\(name)"
+        case .bringUp(let name): "link-up=\(name)"
         case .moveLink(let name, let target): "link-netns=\(name),\(target.probeArgument)"
         case .deleteLink(let name): "link-delete=\(name)"
         }
@@ -170,7 +170,7 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .addVeth(let name, let peer, let pid): "ip link add \(name) type veth peer name \(peer)" + (pid.map { " netns \($0)" } ?? "")
         case .addAddress(let name, let address): "ip addr add \(address) dev \(name)"
-        case .setLinkUp(let name): "ip link set \(name) up"
+        case .bringUp(let name): "ip link set \(name) up"
         case .moveLink(let name, let target): "ip link set \(name) netns \(target)"
         case .deleteLink(let name): "ip link delete \(name)"
         default: nil

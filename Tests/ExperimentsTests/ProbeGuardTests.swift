@@ -167,21 +167,68 @@ struct ProbeGuardTests {
         #expect(try devices(run) == ["lo DOWN"])
     }
 
-    @Test func aDeviceGoesOnlyIntoAnotherOwnedNetworkNamespace() throws {
-        // pid 1's namespace is this test's own: not the runner's to change.
-        let run = try probeInThrowaway("net", owned: "net:{new}", ["veth=nz-a,nz-b", "link-netns=nz-b,1", "veth=nz-c,nz-d,1"])
-        expectClean(run)
-        let changes = try run.output.results(LinkChanged.self)
-        #expect(changes.count == 3)
-        #expect(changes.first?.errno == 0)
-        for refused in changes.dropFirst() {
-            expectRefused(refused, refused: refused.refused, "net", because: "not in NSLAB_OWNED")
+    /// Runs `nsprobe ACTIONS... report=interfaces` in a throwaway network and mount namespace,
+    /// beside a second network namespace held by a shell: "{target}" in an action is that
+    /// shell's pid, "{path}" a bind mount of its namespace (on a tmpfs at /run, in the
+    /// throwaway mount namespace), as `ip netns attach` makes one. NSLAB_OWNED lists the first
+    /// namespace, and the second too when `targetOwned`. Returns the run, and the devices the
+    /// second namespace shows afterwards, by name.
+    private func probeBesideTarget(targetOwned: Bool, _ actions: [String]) throws -> (run: Run, target: [String]) {
+        try requireRoot()
+        let script = """
+            mount -t tmpfs nslab-test /run && mkfifo /run/ready /run/go || exit 97
+            unshare --net sh -c 'echo $$ > /run/ready; read _ < /run/go' &
+            read target < /run/ready
+            touch /run/target && mount --bind /proc/$target/ns/net /run/target || exit 97
+            NSLAB_OWNED=net:$(stat -L -c %i /proc/self/ns/net)
+            if [ "$1" = owned ]; then NSLAB_OWNED=$NSLAB_OWNED,net:$(stat -L -c %i /proc/$target/ns/net); fi
+            export NSLAB_OWNED
+            shift
+            "$0" $(printf '%s\n' "$@" | sed "s|{target}|$target|g; s|{path}|/run/target|g") report=interfaces
+            echo "probe exit: $?"
+            echo "target: $(nsenter --net --target $target ip -brief link | cut -d' ' -f1 | cut -d@ -f1 | sort | tr '\n' ' ')"
+            umount /run/target; echo > /run/go; wait
+            """
+        let arguments = ["unshare", "--net", "--mount", "sh", "-c", script, probePath, targetOwned ? "owned" : "not"] + actions
+        let result = try expectHostUnchanged { try runCommand(arguments) }
+        #expect(result.status == .exited(0), "\(result.errors)")
+        let output = ProbeOutput(lines: result.output.split(separator: "\n").map(String.init))
+        func shell(_ prefix: String) -> String? {
+            output.otherLines.first { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
         }
-        #expect(try devices(run) == ["lo DOWN", "nz-a DOWN", "nz-b DOWN"])
+        let target = (shell("target: ") ?? "?").split(separator: " ").map(String.init)
+        return (Run(output: output, errors: result.errors, before: nil, after: nil, probeExit: shell("probe exit: ")), target)
     }
 
-    @Test(arguments: ["veth=nz-a", "veth=,nz-b", "veth=nz-a,nz-b,12x", "addr=nz-a", "addr=nz-a,10.0.0.1", "addr=nz-a,10.0.0.1/33",
-                      "addr=nz-a,nonsense/24", "link-netns=nz-a", "link-netns=nz-a,lab", "link-up=", "link-delete="])
+    @Test func aDeviceGoesIntoAnotherOwnedNetworkNamespaceByPidOrByName() throws {
+        let (run, target) = try probeBesideTarget(targetOwned: true, ["veth=nz-a,nz-b,{target}", "veth=nz-c,nz-d", "link-netns=nz-d,{path}"])
+        #expect(run.probeExit == "0" && run.errors == "")
+        let changes = try run.output.results(LinkChanged.self)
+        #expect(changes.map(\.change) == ["veth", "veth", "netns"], "\(changes)")
+        #expect(changes.allSatisfy { $0.errno == 0 && $0.refused == nil }, "\(changes)")
+        #expect(try devices(run) == ["lo DOWN", "nz-a DOWN", "nz-c DOWN"])
+        #expect(target == ["lo", "nz-b", "nz-d"])
+    }
+
+    @Test func aDeviceNeverGoesIntoANetworkNamespaceTheRunnerDidNotMake() throws {
+        let (run, target) = try probeBesideTarget(targetOwned: false, ["veth=nz-a,nz-b,{target}", "veth=nz-c,nz-d",
+                                                                       "link-netns=nz-d,{target}", "link-netns=nz-d,{path}"])
+        #expect(run.probeExit == "0" && run.errors == "")
+        let changes = try run.output.results(LinkChanged.self)
+        #expect(changes.count == 4)
+        for index in [0, 2, 3] where index < changes.count {
+            expectRefused(changes[index], refused: changes[index].refused, "target net", because: "not in NSLAB_OWNED")
+        }
+        #expect(changes.count > 1 && changes[1].errno == 0)
+        // Refused, it made nothing: no nz-a, and nz-d stayed where it was made.
+        #expect(try devices(run) == ["lo DOWN", "nz-c DOWN", "nz-d DOWN"])
+        #expect(target == ["lo"])
+    }
+
+    @Test(arguments: ["veth=nz-a", "veth=,nz-b", "veth=nz-a,nz-b,12x", "veth=nz-a,nz-b,", "veth=nz-aaaaaaaaaaaaaa,nz-b",
+                      "addr=nz-a", "addr=nz-a,10.0.0.1", "addr=nz-a,10.0.0.1/33", "addr=nz-a,10.0.0.1/4294967297",
+                      "addr=nz-a,10.0.0.1/024", "addr=nz-a,nonsense/24", "addr=,10.0.0.1/24", "link-netns=nz-a",
+                      "link-netns=nz-a,lab", "link-netns=nz-a,99999999999", "link-up=", "link-delete="])
     func aMalformedDeviceChangeIsEINVALAndChangesNothing(action: String) throws {
         let run = try probeInThrowaway("net", owned: "net:{new}", [action])
         expectClean(run)

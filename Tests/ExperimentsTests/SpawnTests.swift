@@ -214,7 +214,7 @@ struct SpawnTests {
         #expect(plain.lines == ["[]"])
     }
 
-    @Test func anotherProcesssNamespaceIsListedOnlyWhenItShowsTheInodeGiven() throws {
+    @Test func anotherProcessNamespaceIsListedOnlyWhenItShowsTheInodeGiven() throws {
         try requireRoot()
         // A holder in a new network namespace; the child is told of it as owned too, by inode.
         var holderSpec = ProcessSpec(["sh", "-c", "stat -L -c %i /proc/self/ns/net; read line"])

@@ -74,6 +74,13 @@ extern const unsigned long long nslab_mount_attr_rdonly;
 /// allocates, which the child must not.
 int nslab_capabilities_from_text(const char *text, unsigned int capabilities[6]);
 
+/// A namespace of another process of the run (open, with its type and the inode it must show).
+struct nslab_namespace_proof {
+    int fd;
+    int type;
+    unsigned long long inode;
+};
+
 /// What the child is to become, in runc's order (libcontainer/nsenter/nsexec.c):
 /// 1. join namespaces with setns(2): every one but a user namespace first, while the child
 ///    still has its parent's privileges over them; then the user namespace; then any left
@@ -90,13 +97,6 @@ int nslab_capabilities_from_text(const char *text, unsigned int capabilities[6])
 /// Before all of that, the child moves itself into the cgroups of cgroup_fds (each an open
 /// cgroup.procs file, written "0"), so that everything it starts is counted and bounded there.
 /// A PID namespace cannot be joined here: setns(2) would move only the child's children.
-/// A namespace of another process of the run (open, with its type and the inode it must show).
-struct nslab_namespace_proof {
-    int fd;
-    int type;
-    unsigned long long inode;
-};
-
 struct nslab_spawn_spec {
     int exec_fd;                    // the program, opened with O_PATH
     const char *path;               // the same by path, for a #! script (see nslab_child)

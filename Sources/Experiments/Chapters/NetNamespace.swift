@@ -134,33 +134,34 @@ public let netNamespace = Experiment(
                         .verbatim("RTM_NEWLINK(IFLA_NET_NS_FD)"), say.killHolder]) { lab in
             let holder = try lab.startProbe(.new([.net], [.setLinkUp("lo")]), [.report([.ns]), .hold()])
             let inside = try lab.inside(holder, [.net])
+            let holderNet = inside.join
             guard let demoHost = lab.oldSideHost?.pid, let demoHostNet = lab.demoHostFile(.net) else {
                 throw LabError(say.noDemoHost)
             }
             var steps: [(command: String, old: [String]?, new: [String]?)] = []
             // After each command, the devices each side shows: those the checks read always,
-            // the others only where the run shows them. The probe that makes a change reads
-            // its own side's devices after it.
-            func devices(_ side: ProcessSpec, _ checked: Bool, from probe: FinishedProcess? = nil) throws -> [String]? {
+            // the others only where the run shows them.
+            func devices(_ side: ProcessSpec, _ checked: Bool) throws -> [String]? {
                 guard checked || lab.runsShownCommands else { return nil }
-                return try (probe ?? lab.probe(side, [.report([.interfaces])])).report.interfaces.map(deviceLines)
+                return try lab.probe(side, [.report([.interfaces])]).report.interfaces.map(deviceLines)
             }
-            func run(_ change: ProbeAction, inNew: Bool = false, checked: (old: Bool, new: Bool) = (false, false)) throws {
-                let readsOwn = (inNew ? checked.new : checked.old) || lab.runsShownCommands
-                // A device goes into the other side's namespace only.
-                let (commands, done) = try changeDevices(lab, inNew ? inside : .oldSide, [change],
-                                                         into: inNew ? [demoHostNet] : inside.join,
+            // A change made from one side, into the other side's namespace only; the probe
+            // that makes it then reads its own side's devices.
+            func run(_ change: ProbeAction, fromNew: Bool = false, checked: (old: Bool, new: Bool) = (false, false)) throws {
+                let readsOwn = (fromNew ? checked.new : checked.old) || lab.runsShownCommands
+                let (commands, done) = try changeDevices(lab, fromNew ? inside : .oldSide, [change],
+                                                         into: fromNew ? [demoHostNet] : holderNet,
                                                          then: readsOwn ? [.report([.interfaces])] : [])
-                let own = readsOwn ? done : nil
-                steps.append((commands[0], try devices(.oldSide, checked.old, from: inNew ? nil : own),
-                              try devices(inside, checked.new, from: inNew ? own : nil)))
+                let own = readsOwn ? try done.report.interfaces.map(deviceLines) : nil
+                steps.append(fromNew ? (commands[0], try devices(.oldSide, checked.old), own)
+                                     : (commands[0], own, try devices(inside, checked.new)))
             }
             func runIP(_ arguments: String) throws {
                 steps.append((try ip(lab, .oldSide, arguments), try devices(.oldSide, false), try devices(inside, false)))
             }
             try run(.addVeth(hostEnd, peer: namespaceEnd))
             try run(.moveLink(namespaceEnd, into: .process(holder.pid)), checked: (true, true))
-            try run(.moveLink(namespaceEnd, into: .process(pid_t(demoHost))), inNew: true, checked: (true, false))
+            try run(.moveLink(namespaceEnd, into: .process(pid_t(demoHost))), fromNew: true, checked: (true, false))
             try runIP("netns attach \(netnsName) \(holder.pid)")
             // The file system of the mount at the name: "no mount" when there is none, nothing
             // when the report has no mounts.
@@ -215,7 +216,7 @@ private func indented(_ devices: [String]?) -> Message {
 /// Runs the `ip` command `arguments` where `placement` says (`ip netns`, which names a
 /// namespace with a mount). Returns it as a student types it.
 private func ip(_ lab: Lab, _ placement: ProcessSpec, _ arguments: String) throws -> String {
-    let done = try lab.finish(lab.start(placement, ["ip"] + arguments.split(separator: " ").map(String.init)))
+    let done = try lab.run(placement, ["ip"] + arguments.split(separator: " ").map(String.init))
     guard done.termination == .exited(0) else {
         throw LabError(say.ipFailed(done.command, done.termination.message, done.output.joined(separator: " ")))
     }
@@ -247,10 +248,11 @@ private func changeDevices(_ lab: Lab, _ placement: ProcessSpec, _ changes: [Pro
 /// namespace, each end with an address and up. Returns the commands, as a student types them.
 private func cable(_ lab: Lab, to holder: ChildProcess) throws -> [String] {
     let inside = try lab.inside(holder, [.net])
+    let holderNet = inside.join
     return try changeDevices(lab, .oldSide, [.addVeth(hostEnd, peer: namespaceEnd, peerInto: holder.pid),
-                                            .addAddress(hostEnd, address: "\(hostAddress)/24"), .setLinkUp(hostEnd)],
-                             into: inside.join).commands
-        + changeDevices(lab, inside, [.addAddress(namespaceEnd, address: "\(namespaceAddress)/24"), .setLinkUp(namespaceEnd)]).commands
+                                            .addAddress(hostEnd, address: "\(hostAddress)/24"), .bringUp(hostEnd)],
+                             into: holderNet).commands
+        + changeDevices(lab, inside, [.addAddress(namespaceEnd, address: "\(namespaceAddress)/24"), .bringUp(namespaceEnd)]).commands
 }
 
 // MARK: - Graded exercise

@@ -74,7 +74,8 @@ struct RunCommand: ParsableCommand, SpeaksLanguage {
 /// What `runner run` was asked, once parsed. The supervisor hands it to the runner inside its
 /// sandbox in NSLAB_RUN_REQUEST, as JSON, beside the same command line: that runner starts
 /// without parsing one again (the parser's reflection costs milliseconds per start), and `ps`
-/// shows what the student typed.
+/// shows what the student typed. A plain `runner run ID...` goes as that command line alone,
+/// which the runner inside reads by the same fast path (plainRunRequest).
 struct RunRequest: Codable, Equatable {
     var ids: [String]
     var explain: Bool

@@ -29,20 +29,32 @@ void note_made_here(const char *kind, unsigned long long inode) {
 // NSLAB_OWNED ("uts:4026532178,ipc:4026532179": the namespaces the runner made in this run).
 // Else 0, and `why` says why in one sentence. Malformed entries are skipped.
 int namespace_owned(const char *kind, const char **why) {
+    static char reason[256];
     char path[64];
     snprintf(path, sizeof path, "/proc/self/ns/%s", kind);
-    return namespace_file_owned(kind, path, why);
-}
-
-// The same for the namespace of `kind` that the file at `path` stands for: /proc/PID/ns/net
-// of another process, or a name `ip netns attach` gave one.
-int namespace_file_owned(const char *kind, const char *path, const char **why) {
-    static char reason[256];
-    struct stat st;
-    if (stat(path, &st) < 0) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         const char *name = strerrorname_np(errno);
         snprintf(reason, sizeof reason,
                  "the %s namespace cannot be shown made by the runner: %s: %s", kind, path,
+                 name ? name : "unknown");
+        *why = reason;
+        return 0;
+    }
+    int owned = namespace_fd_owned(kind, fd, "", why);
+    close(fd);
+    return owned;
+}
+
+// The same for the namespace open at `fd` (another process's, a device's destination), whose
+// reason starts with `role` ("target "). The caller then uses that very fd: what was checked
+// is what is used.
+int namespace_fd_owned(const char *kind, int fd, const char *role, const char **why) {
+    static char reason[256];
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        const char *name = strerrorname_np(errno);
+        snprintf(reason, sizeof reason, "the %s%s namespace cannot be shown made by the runner: %s", role, kind,
                  name ? name : "unknown");
         *why = reason;
         return 0;
@@ -73,13 +85,8 @@ int namespace_file_owned(const char *kind, const char *path, const char **why) {
     // Or it is owned by a user namespace the runner made, or one below it (the grader's
     // sandbox, where a student's program makes its own): no such namespace can be the host's.
     // NS_GET_USERNS gives the owner, NS_GET_PARENT walks up (ioctl_ns(2)).
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    int owner = fd < 0 ? -1 : ioctl(fd, NS_GET_USERNS);
-    if (fd >= 0) close(fd);
-    if (!strcmp(kind, "user") && fd >= 0) {  // a user namespace stands for itself first
-        if (owner >= 0) close(owner);
-        owner = open(path, O_RDONLY | O_CLOEXEC);
-    }
+    int owner = !strcmp(kind, "user") ? fcntl(fd, F_DUPFD_CLOEXEC, 0)  // it stands for itself first
+                                      : ioctl(fd, NS_GET_USERNS);
     for (int depth = 0; owner >= 0 && depth < 33; depth++) {
         struct stat user;
         char entry[64];
@@ -99,8 +106,8 @@ int namespace_file_owned(const char *kind, const char *path, const char **why) {
         owner = parent;
     }
     if (owner >= 0) close(owner);
-    snprintf(reason, sizeof reason, "%s namespace %llu was not made by the runner in this run (%s)",
-             kind, (unsigned long long)st.st_ino,
+    snprintf(reason, sizeof reason, "%s%s namespace %llu was not made by the runner in this run (%s)",
+             role, kind, (unsigned long long)st.st_ino,
              owned ? "not in NSLAB_OWNED" : "NSLAB_OWNED is not set");
     *why = reason;
     return 0;

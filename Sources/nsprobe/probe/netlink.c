@@ -11,18 +11,23 @@
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/nsfs.h>
 #include <linux/veth.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-// One request: its header, then the family's header and attributes, in place.
+// One request: its header, then the family's header and attributes, in place. Names are
+// shorter than IFNAMSIZ, so a request needs far less than its body; one that would not fit
+// is marked and never sent.
 struct request {
     struct nlmsghdr header;
     char body[1024];
+    int too_long;
 };
 
 static struct request *start_request(struct request *request, unsigned short type, unsigned short flags,
@@ -37,6 +42,11 @@ static struct request *start_request(struct request *request, unsigned short typ
 
 // Appends an attribute (nested ones are closed by end_nest) and returns where it starts.
 static struct rtattr *add_attribute(struct request *request, unsigned short type, const void *data, size_t size) {
+    static struct rtattr nowhere;
+    if (NLMSG_ALIGN(request->header.nlmsg_len) + RTA_SPACE(size) > offsetof(struct request, too_long)) {
+        request->too_long = 1;
+        return &nowhere;
+    }
     struct rtattr *attribute = (struct rtattr *)((char *)request + NLMSG_ALIGN(request->header.nlmsg_len));
     attribute->rta_type = type;
     attribute->rta_len = RTA_LENGTH(size);
@@ -46,11 +56,13 @@ static struct rtattr *add_attribute(struct request *request, unsigned short type
 }
 
 static void end_nest(struct request *request, struct rtattr *nest) {
+    if (request->too_long) return;
     nest->rta_len = (unsigned short)((char *)request + request->header.nlmsg_len - (char *)nest);
 }
 
 // Sends the request and reads the kernel's acknowledgement: 0, or the errno it answered with.
 static int ask_kernel(struct request *request) {
+    if (request->too_long) return EMSGSIZE;
     int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
     if (fd < 0) return errno;
     struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
@@ -59,7 +71,8 @@ static int ask_kernel(struct request *request) {
         error = errno;
     } else {
         char answer[4096];
-        ssize_t size = recv(fd, answer, sizeof answer, 0);
+        ssize_t size;
+        while ((size = recv(fd, answer, sizeof answer, 0)) < 0 && errno == EINTR) continue;
         struct nlmsghdr *header = (struct nlmsghdr *)answer;
         if (size < 0) {
             error = errno;
@@ -94,29 +107,52 @@ static char *split_at_comma(char *argument) {
     return rest;
 }
 
-// A device may go only into a network namespace the runner made: `target` is a pid
-// (/proc/PID/ns/net) or the path of a name `ip netns attach` gave (/run/netns/NAME).
-static const char *refuse_target(const char *target) {
-    char path[64];
-    const char *refused = NULL;
-    if (target[0] != '/') {
-        snprintf(path, sizeof path, "/proc/%s/ns/net", target);
-        target = path;
-    }
-    return namespace_file_owned("net", target, &refused) ? NULL : (refused ? refused : "refused");
-}
-
 static int digits_only(const char *text) { return *text && strspn(text, "0123456789") == strlen(text); }
 
-// veth=NAME,PEER[,PID]: a veth pair, its PEER end in PID's network namespace when given.
+// A device name as the kernel takes it: not empty, shorter than IFNAMSIZ.
+static int valid_name(const char *name) { return name && *name && strlen(name) < IFNAMSIZ; }
+
+// Opens the network namespace a device is to go into, `target` a pid (/proc/PID/ns/net) or the
+// path of a name `ip netns attach` gave (/run/netns/NAME), into `*fd`: 0, or the errno. The
+// device may go there only when it is a network namespace the runner made (else `*refused`
+// says why and `*fd` is -1). The kernel gets that same fd: what was checked is what is used.
+static int open_target(const char *target, int *fd, const char **refused) {
+    char path[64];
+    *fd = -1;
+    if (digits_only(target)) {
+        errno = 0;
+        long pid = strtol(target, NULL, 10);
+        if (errno || pid < 1 || pid > 4194304) return EINVAL;  // PID_MAX_LIMIT
+        snprintf(path, sizeof path, "/proc/%ld/ns/net", pid);
+        target = path;
+    } else if (target[0] != '/') {
+        return EINVAL;
+    }
+    int namespace = open(target, O_RDONLY | O_CLOEXEC);
+    if (namespace < 0) return errno;
+    if (ioctl(namespace, NS_GET_NSTYPE) != CLONE_NEWNET) {
+        close(namespace);
+        return EINVAL;
+    }
+    if (!namespace_fd_owned("net", namespace, "target ", refused)) {
+        if (!*refused) *refused = "refused";
+        close(namespace);
+        return 0;
+    }
+    *fd = namespace;
+    return 0;
+}
+
+// veth=NAME,PEER[,TARGET]: a veth pair, its PEER end in the network namespace of TARGET (a pid
+// or a path) when given.
 int action_veth(char *argument, const char *refused) {
     char *peer = split_at_comma(argument);
-    char *pid = split_at_comma(peer);
-    int error = 0;
-    if (!argument || !peer || !*argument || !*peer || (pid && !digits_only(pid))) {
+    char *target = split_at_comma(peer);
+    int error = 0, into = -1;
+    if (!valid_name(argument) || !valid_name(peer) || (target && !*target)) {
         error = EINVAL;
-    } else if (!refused && pid) {
-        refused = refuse_target(pid);
+    } else if (!refused && target) {
+        error = open_target(target, &into, &refused);
     }
     if (!error && !refused) {
         struct request request;
@@ -129,15 +165,13 @@ int action_veth(char *argument, const char *refused) {
         // The peer: a link header of its own, then its attributes.
         struct rtattr *peer_info = add_attribute(&request, VETH_INFO_PEER, &link, sizeof link);
         add_attribute(&request, IFLA_IFNAME, peer, strlen(peer) + 1);
-        if (pid) {
-            unsigned int number = (unsigned int)strtoul(pid, NULL, 10);
-            add_attribute(&request, IFLA_NET_NS_PID, &number, sizeof number);
-        }
+        if (into >= 0) add_attribute(&request, IFLA_NET_NS_FD, &(unsigned int){(unsigned int)into}, sizeof(unsigned int));
         end_nest(&request, peer_info);
         end_nest(&request, data);
         end_nest(&request, info);
         error = ask_kernel(&request);
     }
+    if (into >= 0) close(into);
     return report_change("veth", argument, peer, refused, error);
 }
 
@@ -148,7 +182,8 @@ int action_addr(char *argument, const char *refused) {
     struct ifaddrmsg header = {.ifa_family = AF_INET, .ifa_scope = RT_SCOPE_UNIVERSE};
     struct in_addr local;
     int error = 0;
-    if (!address || !slash || !digits_only(slash + 1) || atoi(slash + 1) > 32) {
+    // The prefix: one or two digits, at most 32.
+    if (!valid_name(argument) || !slash || !digits_only(slash + 1) || strlen(slash + 1) > 2 || atoi(slash + 1) > 32) {
         error = EINVAL;
     } else {
         *slash = 0;
@@ -167,48 +202,42 @@ int action_addr(char *argument, const char *refused) {
     return report_change("addr", argument, address, refused, error);
 }
 
-// A change to an existing device, named in IFLA_IFNAME: its flags, or its namespace.
-static int change_link(unsigned short type, const char *name, unsigned int up, unsigned short target_type,
-                       unsigned int target) {
+// A change to an existing device, named in IFLA_IFNAME: its flags, or (to a namespace fd) its
+// namespace.
+static int change_link(unsigned short type, const char *name, unsigned int up, int namespace) {
     struct request request;
     struct ifinfomsg link = {.ifi_family = AF_UNSPEC, .ifi_flags = up, .ifi_change = up};
     start_request(&request, type, 0, &link, sizeof link);
     add_attribute(&request, IFLA_IFNAME, name, strlen(name) + 1);
-    if (target_type) add_attribute(&request, target_type, &target, sizeof target);
+    if (namespace >= 0) add_attribute(&request, IFLA_NET_NS_FD, &(unsigned int){(unsigned int)namespace}, sizeof(unsigned int));
     return ask_kernel(&request);
 }
 
 // link-up=NAME: IFF_UP set, as `ip link set NAME up`.
 int action_link_up(char *name, const char *refused) {
-    int error = !name || !*name ? EINVAL : 0;
-    if (!error && !refused) error = change_link(RTM_NEWLINK, name, IFF_UP, 0, 0);
+    int error = valid_name(name) ? 0 : EINVAL;
+    if (!error && !refused) error = change_link(RTM_NEWLINK, name, IFF_UP, -1);
     return report_change("up", name, NULL, refused, error);
 }
 
 // link-netns=NAME,PID or link-netns=NAME,/run/netns/NAME: the device into that namespace.
 int action_link_netns(char *argument, const char *refused) {
     char *target = split_at_comma(argument);
-    int error = 0;
-    if (!argument || !*argument || !target || !(digits_only(target) || target[0] == '/')) {
+    int error = 0, into = -1;
+    if (!valid_name(argument) || !target || !*target) {
         error = EINVAL;
     } else if (!refused) {
-        refused = refuse_target(target);
+        error = open_target(target, &into, &refused);
     }
-    if (!error && !refused) {
-        if (digits_only(target)) {
-            error = change_link(RTM_NEWLINK, argument, 0, IFLA_NET_NS_PID, (unsigned int)strtoul(target, NULL, 10));
-        } else {
-            int fd = open(target, O_RDONLY | O_CLOEXEC);
-            error = fd < 0 ? errno : change_link(RTM_NEWLINK, argument, 0, IFLA_NET_NS_FD, (unsigned int)fd);
-            if (fd >= 0) close(fd);
-        }
-    }
+    if (!error && !refused) error = change_link(RTM_NEWLINK, argument, 0, into);
+    if (into >= 0) close(into);
     return report_change("netns", argument, target, refused, error);
 }
 
-// link-delete=NAME: the device, and with a veth its peer, wherever that is.
+// link-delete=NAME: the device, and with a veth its peer, wherever that is: the runner deletes
+// only pairs it made.
 int action_link_delete(char *name, const char *refused) {
-    int error = !name || !*name ? EINVAL : 0;
-    if (!error && !refused) error = change_link(RTM_DELLINK, name, 0, 0, 0);
+    int error = valid_name(name) ? 0 : EINVAL;
+    if (!error && !refused) error = change_link(RTM_DELLINK, name, 0, -1);
     return report_change("delete", name, NULL, refused, error);
 }

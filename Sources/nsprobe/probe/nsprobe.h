@@ -48,8 +48,8 @@ extern const unsigned all_sections;
 
 // guard.c: whether an action may change the probe's namespace of `kind`.
 int namespace_owned(const char *kind, const char **why);
-// The same for the namespace the file at `path` stands for (/proc/PID/ns/net, /run/netns/NAME).
-int namespace_file_owned(const char *kind, const char *path, const char **why);
+// The same for the namespace open at `fd`, its reason naming it by `role` ("target ").
+int namespace_fd_owned(const char *kind, int fd, const char *role, const char **why);
 void note_made_here(const char *kind, unsigned long long inode);
 
 // actions.c: every action, by the word that asks for it.
