@@ -17,7 +17,7 @@ struct BuildProbe: BuildToolPlugin {
             .filter { $0.hasSuffix(".c") }.sorted().map { parts.appending(path: $0) }
         let headers = [parts.appending(path: "nsprobe.h"), package.appending(path: "Sources/CShim/include/nslab_namespaces.h")]
         let probe = context.pluginWorkDirectoryURL.appending(path: "nsprobe")
-        let compiler = ["/usr/bin/cc", "-std=gnu11", "-O2", "-Wall", "-Werror", "-static",
+        let compiler = ["/usr/bin/cc", "-std=gnu11", "-O2", "-Wall", "-Werror", "-static", "-s",
                         "-I", package.appending(path: "Sources/CShim/include").path(),
                         "-o", probe.path()] + sources.map { $0.path() } + ["-lcap"]
         guard target.name != "nsprobe" else {

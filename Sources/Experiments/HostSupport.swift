@@ -10,7 +10,12 @@ public struct HostSupport: Sendable {
     public let kernelRelease: String
     public let hasSysAdmin: Bool
     public let isRoot: Bool
-    public let probePath: String
+    /// The probe as a file (probeFile()), or nil for the one built into the runner.
+    let probeOnDisk: String?
+    /// The probe, as a program to exec: the one built into the runner is put in a memory file
+    /// only here, on first use, which a runner that only looks (`list`, the supervisor) never
+    /// pays: decoding and writing it takes a millisecond or two.
+    public var probePath: String { probeOnDisk ?? embeddedProbePath }
     /// Whether every uid is mapped where the runner runs ("0 0 4294967295": the initial user
     /// namespace), so that an experiment may map ids other than the user's own.
     public let mapsEveryID: Bool
@@ -24,13 +29,13 @@ public struct HostSupport: Sendable {
     /// What the runner itself needs: pidfd_open(2), which bounds every wait for a child.
     public static let runnerMinimumKernel: KernelVersion = "5.3"
 
-    public static func current(probePath: String = locateProbe()) -> HostSupport {
+    public static func current(probePath: String? = probeFile()) -> HostSupport {
         let release = (readTextFile("/proc/sys/kernel/osrelease") ?? "0").split(separator: "\n").first
             .map(String.init) ?? "0"
         let capSysAdmin: Int32 = 21
         return HostSupport(kernel: KernelVersion(release), kernelRelease: release,
                            hasSysAdmin: nslab_has_effective_capability(capSysAdmin) == 1,
-                           isRoot: geteuid() == 0, probePath: probePath,
+                           isRoot: geteuid() == 0, probeOnDisk: probePath,
                            mapsEveryID: Self.mapsEveryID,
                            limits: Dictionary(uniqueKeysWithValues: Namespace.allCases.compactMap { kind in
                                readTextFile(kind.limitPath).flatMap { Int($0.split(separator: "\n").first ?? "") }.map { (kind, $0) }
@@ -97,7 +102,7 @@ public struct HostSupport: Sendable {
         let missingCommands = Set(experiments.flatMap(\.needsCommands)).filter { !isInstalled($0) }
         lazy var runCgroupProblem = RunCgroup.problem
         lazy var busyboxMissing = Workbench.staticBusybox == nil
-        let probeMissing = access(probePath, X_OK) != 0
+        let probeMissing = probeOnDisk.map { access($0, X_OK) != 0 } ?? embeddedProbeBase64.isEmpty
 
         var found: [String: [Message]] = [:]
         for experiment in experiments {

@@ -616,13 +616,16 @@ public struct ProbeOutput: Sendable {
     }()
 }
 
-/// Where the probe binary is: $NSLAB_PROBE, else where SwiftPM puts it beside the running
-/// executable (the nsprobe target's resources), else right beside it (a copied install).
-public func locateProbe() -> String {
+/// Where the probe binary is: a file (probeFile), else the one built into the runner.
+public func locateProbe() -> String { probeFile() ?? embeddedProbePath }
+
+/// The probe as a file: $NSLAB_PROBE, else where SwiftPM puts it beside the running executable
+/// (the nsprobe target's resources), else right beside it; nil when there is none (an
+/// installed runner alone).
+public func probeFile() -> String? {
     if let path = getenv("NSLAB_PROBE") { return String(cString: path) }
     let directory = executableDirectory()
-    let candidates = ["\(directory)/nslab_nsprobe.resources/nsprobe", "\(directory)/nsprobe"]
-    return candidates.first { access($0, X_OK) == 0 } ?? embeddedProbePath
+    return ["\(directory)/nslab_nsprobe.resources/nsprobe", "\(directory)/nsprobe"].first { access($0, X_OK) == 0 }
 }
 
 /// The probe built into the runner, in a memory file (memfd_create(2)) that this process

@@ -113,6 +113,11 @@ struct RunnerCommandTests {
         let lesson = try Lesson.load(id: "uts-namespace")
         #expect(result.output.contains(lesson.intro.split(separator: "\n")[0].prefix(30)))
         #expect(result.output.contains("uts-namespace: passed"))
+        // It knows its built-in probe is there before it needs it.
+        let list = try runCommand(testSandbox + ["\(directory.path)/runner", "list", "--json"])
+        let entries = try JSONSerialization.jsonObject(with: Data(list.output.utf8)) as? [[String: Any]]
+        #expect(list.exitCode == 0 && entries?.count == Catalog.all.count)
+        #expect(entries?.allSatisfy { $0["runnable"] as? Bool == true } == true, "\(list.output)")
         // A teacher's edited lessons win over the built-in ones.
         let edited = try TemporaryDirectory()
         #expect(try runCommand(["sh", "-c", "cp \"$0\"/lessons/*.md \"$1\" && sed -i '1s/.*/# Edited by a teacher/' \"$1\"/uts-namespace.md",
