@@ -16,10 +16,9 @@ comes from one more, untimed run of each runner command per round under GNU time
 (/usr/bin/time, Debian package `time`): see peak_rss for which figure and why.
 
 It measures the runner as the README's set-up installs it: the runner and the probe beside
-it, copied into a folder of their own (removed at the end). Both matter on this machine: the
-linker's own output file starts about half a millisecond slower than a copy of it (the page
-cache holds the two differently), and a runner without the probe beside it decodes its
-built-in one at each start that runs one.
+it, copied (`install`) into a folder of their own beside --runner, removed at the end. On
+this machine a copy of the linker's output file starts about half a millisecond sooner than
+that file itself, for reasons not looked into; a student runs the copy.
 
 It is a measurement, not a test: run it on an idle machine. It exits 1 when a target is not
 met (or a run fails), 0 otherwise.
@@ -147,7 +146,7 @@ RACING_STUDENTS = {"kills-everything", "fake-ready"}
 CLASS_SIZE = 100
 
 
-def grade_bench(args, output):
+def grade_bench(args, probe, output):
     """`--grade`: the grader's own overhead per exercise, and a class of 100 checkouts.
 
     Overhead: `runner grade good-c` with all eight exercises and with one, each the median of
@@ -164,7 +163,6 @@ def grade_bench(args, output):
     scratch = tempfile.mkdtemp()
     lab = os.path.join(scratch, "lab")
     subprocess.run(["cc", "-O2", "-o", lab, os.path.join(good, "lab.c")], check=True)
-    probe = os.path.join(os.path.dirname(args.runner), "nsprobe")
     by_hand = [[lab, "uts", "bench", probe, "report=ns"], [lab, "ipc", probe, "report=ns"],
                [lab, "pid", probe, "report=ns"], [lab, "net", probe, "report=ns"]]
     for n in range(WARMUP_ROUNDS + args.runs):
@@ -216,10 +214,12 @@ def grade_bench(args, output):
 
 
 def install(runner, folder):
-    """Copies the runner and the probe SwiftPM built beside it into `folder`, as the README's
-    set-up installs them (`install -D -m 755`); returns their new paths."""
+    """Copies the runner and its probe (where SwiftPM builds it, or already beside it) into
+    `folder`, as the README's set-up installs them (`install -D -m 755`); returns their paths."""
+    built = os.path.join(os.path.dirname(runner), "nslab_nsprobe.resources", "nsprobe")
+    probe = built if os.path.exists(built) else os.path.join(os.path.dirname(runner), "nsprobe")
     paths = []
-    for source, name in [(runner, "runner"), (os.path.join(os.path.dirname(runner), "nslab_nsprobe.resources", "nsprobe"), "nsprobe")]:
+    for source, name in [(runner, "runner"), (probe, "nsprobe")]:
         path = os.path.join(folder, name)
         shutil.copyfile(source, path)
         os.chmod(path, 0o755)
@@ -254,7 +254,7 @@ def main():
     state = tempfile.TemporaryDirectory(prefix="nslab-bench-state-")
     os.environ["XDG_STATE_HOME"] = state.name
 
-    installed = tempfile.TemporaryDirectory(prefix="nslab-bench-bin-")
+    installed = tempfile.TemporaryDirectory(prefix="nslab-bench-bin-", dir=os.path.dirname(args.runner))
     args.runner, probe = install(args.runner, installed.name)
     shell = shutil.which("dash") or "sh"
     if not os.access("/usr/bin/time", os.X_OK):
@@ -262,7 +262,7 @@ def main():
     if args.grade:
         output = os.memfd_create("bench-output")
         try:
-            return grade_bench(args, output)
+            return grade_bench(args, probe, output)
         except (Failed, OSError, subprocess.CalledProcessError) as failure:
             sys.exit(f"bench: {failure}")
     try:

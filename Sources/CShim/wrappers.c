@@ -30,7 +30,16 @@ int nslab_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 int nslab_open_path(const char *path) { return open(path, O_PATH | O_CLOEXEC); }
 
-int nslab_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
+#ifndef MFD_EXEC  // C libraries older than Linux 6.3's flag
+#define MFD_EXEC 0x0010U
+#endif
+
+// An executable memory file: asked for as such (MFD_EXEC), since Linux 6.3 may make memory
+// files non-executable by default (vm.memfd_noexec); an older kernel knows no such flag.
+int nslab_memfd(const char *name) {
+    int fd = memfd_create(name, MFD_CLOEXEC | MFD_EXEC);
+    return fd < 0 && errno == EINVAL ? memfd_create(name, MFD_CLOEXEC) : fd;
+}
 
 int nslab_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 

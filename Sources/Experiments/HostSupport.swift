@@ -12,9 +12,9 @@ public struct HostSupport: Sendable {
     public let isRoot: Bool
     /// The probe as a file (probeFile()), or nil for the one built into the runner.
     let probeOnDisk: String?
-    /// The probe, as a program to exec: the one built into the runner is put in a memory file
-    /// only here, on first use, which a runner that only looks (`list`, the supervisor) never
-    /// pays: decoding and writing it takes a millisecond or two.
+    /// The probe, as a program to exec. The one built into the runner is put in a memory file
+    /// once per process, when first asked for, which a runner that only looks (`list`, the
+    /// supervisor) never does: decoding and writing it takes a few milliseconds.
     public var probePath: String { probeOnDisk ?? embeddedProbePath }
     /// Whether every uid is mapped where the runner runs ("0 0 4294967295": the initial user
     /// namespace), so that an experiment may map ids other than the user's own.
@@ -29,13 +29,13 @@ public struct HostSupport: Sendable {
     /// What the runner itself needs: pidfd_open(2), which bounds every wait for a child.
     public static let runnerMinimumKernel: KernelVersion = "5.3"
 
-    public static func current(probePath: String? = probeFile()) -> HostSupport {
+    public static func current(probeFile: String? = probeFile()) -> HostSupport {
         let release = (readTextFile("/proc/sys/kernel/osrelease") ?? "0").split(separator: "\n").first
             .map(String.init) ?? "0"
         let capSysAdmin: Int32 = 21
         return HostSupport(kernel: KernelVersion(release), kernelRelease: release,
                            hasSysAdmin: nslab_has_effective_capability(capSysAdmin) == 1,
-                           isRoot: geteuid() == 0, probeOnDisk: probePath,
+                           isRoot: geteuid() == 0, probeOnDisk: probeFile,
                            mapsEveryID: Self.mapsEveryID,
                            limits: Dictionary(uniqueKeysWithValues: Namespace.allCases.compactMap { kind in
                                readTextFile(kind.limitPath).flatMap { Int($0.split(separator: "\n").first ?? "") }.map { (kind, $0) }
@@ -91,18 +91,20 @@ public struct HostSupport: Sendable {
     }
 
     /// Every reason `experiment` cannot run on this host now; empty when it can.
-    public func problems(for experiment: Experiment) -> [Message] {
-        problems(for: [experiment])[experiment.id] ?? []
+    public func problems(for experiment: Experiment, runsProbes: Bool = true) -> [Message] {
+        problems(for: [experiment], runsProbes: runsProbes)[experiment.id] ?? []
     }
 
     /// Every reason each of `experiments` cannot run here now (empty when it can), by id. What
-    /// they share (the run's cgroup, the probe, a command) is looked up once.
-    public func problems(for experiments: [Experiment]) -> [String: [Message]] {
+    /// they share (the run's cgroup, the probe, a command) is looked up once. A process that
+    /// runs probes proves it can: the probe built into the runner is then put in its memory
+    /// file; one that only looks (`list`, a supervisor) takes it as there.
+    public func problems(for experiments: [Experiment], runsProbes: Bool = true) -> [String: [Message]] {
         let sandbox = Sandbox.problems(self)
         let missingCommands = Set(experiments.flatMap(\.needsCommands)).filter { !isInstalled($0) }
         lazy var runCgroupProblem = RunCgroup.problem
         lazy var busyboxMissing = Workbench.staticBusybox == nil
-        let probeMissing = probeOnDisk.map { access($0, X_OK) != 0 } ?? embeddedProbeBase64.isEmpty
+        let probeMissing = runsProbes || probeOnDisk != nil ? access(probePath, X_OK) != 0 : embeddedProbeBase64.isEmpty
 
         var found: [String: [Message]] = [:]
         for experiment in experiments {

@@ -620,12 +620,16 @@ public struct ProbeOutput: Sendable {
 public func locateProbe() -> String { probeFile() ?? embeddedProbePath }
 
 /// The probe as a file: $NSLAB_PROBE, else where SwiftPM puts it beside the running executable
-/// (the nsprobe target's resources), else right beside it; nil when there is none (an
-/// installed runner alone).
+/// (the nsprobe target's resources), else right beside it, as the README installs it; nil when
+/// there is none (a runner alone). A file beside the runner counts only with the size of the
+/// built-in probe: a probe left from another build never stands in for this one.
 public func probeFile() -> String? {
     if let path = getenv("NSLAB_PROBE") { return String(cString: path) }
     let directory = executableDirectory()
-    return ["\(directory)/nslab_nsprobe.resources/nsprobe", "\(directory)/nsprobe"].first { access($0, X_OK) == 0 }
+    return ["\(directory)/nslab_nsprobe.resources/nsprobe", "\(directory)/nsprobe"].first { path in
+        var info = stat()
+        return access(path, X_OK) == 0 && stat(path, &info) == 0 && Int(info.st_size) == embeddedProbeSize
+    }
 }
 
 /// The probe built into the runner, in a memory file (memfd_create(2)) that this process

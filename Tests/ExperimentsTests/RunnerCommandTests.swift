@@ -118,6 +118,14 @@ struct RunnerCommandTests {
         let entries = try JSONSerialization.jsonObject(with: Data(list.output.utf8)) as? [[String: Any]]
         #expect(list.exitCode == 0 && entries?.count == Catalog.all.count)
         #expect(entries?.allSatisfy { $0["runnable"] as? Bool == true } == true, "\(list.output)")
+        // Installed as the README does, with the probe beside it, it runs that file; a probe
+        // left from another build (another size) never stands in for its own.
+        let doctor = { try runCommand(testSandbox + ["\(directory.path)/runner", "doctor"]).output }
+        #expect(try runCommand(["cp", probePath, "\(directory.path)/nsprobe"]).exitCode == 0)
+        #expect(try doctor().contains("probe at \(directory.path)/nsprobe"))
+        #expect(try runCommand(["cp", "/bin/true", "\(directory.path)/nsprobe"]).exitCode == 0)
+        let stale = try doctor()
+        #expect(stale.contains("probe at /proc/self/fd/") && !stale.contains("\(directory.path)/nsprobe"), "\(stale)")
         // A teacher's edited lessons win over the built-in ones.
         let edited = try TemporaryDirectory()
         #expect(try runCommand(["sh", "-c", "cp \"$0\"/lessons/*.md \"$1\" && sed -i '1s/.*/# Edited by a teacher/' \"$1\"/uts-namespace.md",

@@ -95,7 +95,7 @@ func expectHostUnchanged<T>(_ body: () throws -> T, sourceLocation: SourceLocati
 /// Fails the test, saying why, when this process lacks CAP_SYS_ADMIN (these tests create
 /// real namespaces; CI runs them as root and they must not be skipped there).
 func requireRoot() throws {
-    try #require(HostSupport.current(probePath: probePath).hasSysAdmin,
+    try #require(HostSupport.current(probeFile: probePath).hasSysAdmin,
                  "these tests create real namespaces and need CAP_SYS_ADMIN: run them as root")
 }
 
