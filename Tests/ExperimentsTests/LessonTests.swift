@@ -26,18 +26,25 @@ struct LessonTests {
         }
     }
 
-    /// ASCII text is cut into pieces byte by byte (the fast path): the same pieces as the
-    /// character-by-character cut, for every line of every English lesson and a few edges.
-    @Test func asciiWrapPiecesAreTheCharacterOnes() throws {
-        var texts = ["", " ", "a", "  two  spaces  ", "`code with spaces` after", "open `never closed", "tab\tand\r\nCRLF x"]
+    /// Text that cuts at spaces only is cut into pieces byte by byte (the fast path): the same
+    /// pieces as the character-by-character cut, for every line of every lesson in both
+    /// languages that qualifies, every sentence of the runner's, and a few edges.
+    @Test func spaceWrapPiecesAreTheCharacterOnes() throws {
+        var texts = ["", " ", "a", "  two  spaces  ", "`code with spaces` after", "open `never closed", "tab\tand\r\nCRLF x",
+                     "Linux ≥ 5.6 · not yet", "a — b … c’s", "é e\u{301} x", "“quoted” words", "a \u{200D} b"]
         for id in Catalog.all.map(\.id) {
-            let lesson = try Lesson.load(id: id)
-            texts += ([lesson.intro] + lesson.sections.map(\.body)).flatMap { $0.split(separator: "\n").map(String.init) }
+            for language in ["en", "zh"] {
+                let lesson = try Lesson.load(id: id, language: language)
+                texts += ([lesson.intro] + lesson.sections.map(\.body)).flatMap { $0.split(separator: "\n").map(String.init) }
+            }
         }
-        let ascii = texts.filter { $0.utf8.allSatisfy { $0 < 0x80 } }
-        #expect(ascii.count > 100)
-        for text in ascii {
-            #expect(text.asciiWrapUnits() == text.characterWrapUnits(), "\(text)")
+        texts += Catalog.messageTables.flatMap(\.templates).flatMap { [$0.template.en, $0.template.zh] }
+        let fast = texts.filter(\.cutsAtSpacesOnly)
+        #expect(fast.count > 1000 && fast.contains { !$0.utf8.allSatisfy { $0 < 0x80 } })
+        // A combining mark, a joiner or an opening quote takes the character cut.
+        #expect(!"é e\u{301} x".cutsAtSpacesOnly && !"“quoted” words".cutsAtSpacesOnly && !"a \u{200D} b".cutsAtSpacesOnly)
+        for text in fast {
+            #expect(text.spaceWrapUnits() == text.characterWrapUnits(), "\(text)")
         }
     }
 

@@ -108,7 +108,20 @@ extension String {
     /// opening bracket or quote, which stays with what it opens, nor a `code span` (a command
     /// a student copies), which stays whole.
     func wrapUnits() -> [String] {
-        utf8.allSatisfy({ $0 < 0x80 }) ? asciiWrapUnits() : characterWrapUnits()
+        cutsAtSpacesOnly ? spaceWrapUnits() : characterWrapUnits()
+    }
+
+    /// Whether every character is one scalar, one column wide, and no opening punctuation, so
+    /// that pieces start only at spaces: ASCII and Latin letters (below U+0300, where combining
+    /// marks start), general punctuation (U+2010–U+205E: "—", "…", "’"), arrows, mathematical
+    /// and technical symbols (U+2190–U+23FF: "≥"), box drawing and shapes (U+2500–U+27BF).
+    /// Most of what the runner prints in English, "·" included.
+    var cutsAtSpacesOnly: Bool {
+        unicodeScalars.allSatisfy { scalar in
+            let value = scalar.value
+            return value < 0x300 || ((0x2010...0x205E).contains(value) || (0x2190...0x23FF).contains(value)
+                                     || (0x2500...0x27BF).contains(value)) && value != 0x2018 && value != 0x201C
+        }
     }
 
     /// The pieces, character by character.
@@ -130,10 +143,10 @@ extension String {
         return units
     }
 
-    /// The same pieces of ASCII text, byte by byte: nothing in it is wide and none of the
-    /// punctuation above is ASCII, so a piece starts at each space outside code, a run of
-    /// spaces kept together. Most of what the runner prints in English.
-    func asciiWrapUnits() -> [String] {
+    /// The same pieces of text that cuts at spaces only (cutsAtSpacesOnly), byte by byte: a
+    /// piece starts at each space outside code, a run of spaces kept together. A space byte is
+    /// never part of another character's UTF-8.
+    func spaceWrapUnits() -> [String] {
         var units: [String] = [], start = utf8.startIndex, onlySpaces = true, inCode = false
         var index = start
         while index != utf8.endIndex {
