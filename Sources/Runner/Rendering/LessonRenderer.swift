@@ -111,11 +111,12 @@ extension String {
         cutsAtSpacesOnly ? spaceWrapUnits() : characterWrapUnits()
     }
 
-    /// Whether every character is one scalar, one column wide, and no opening punctuation, so
-    /// that pieces start only at spaces: ASCII and Latin letters (below U+0300, where combining
-    /// marks start), general punctuation (U+2010–U+205E: "—", "…", "’"), arrows, mathematical
-    /// and technical symbols (U+2190–U+23FF: "≥"), box drawing and shapes (U+2500–U+27BF).
-    /// Most of what the runner prints in English, "·" included.
+    /// Whether every scalar is one that joins no other into a character (only CR LF joins, as
+    /// in ASCII), is not wide as the runner counts columns (isWide), and is no opening
+    /// punctuation, so that pieces start only at spaces: ASCII and Latin letters (below U+0300,
+    /// where combining marks start), general punctuation (U+2010–U+205E: "—", "…", "’"),
+    /// arrows, mathematical and technical symbols (U+2190–U+23FF: "≥"), box drawing and shapes
+    /// (U+2500–U+27BF). Most of what the runner prints in English, "·" included.
     var cutsAtSpacesOnly: Bool {
         unicodeScalars.allSatisfy { scalar in
             let value = scalar.value
