@@ -158,15 +158,18 @@ public struct Footprint: Sendable {
     public var mountSources: Set<String> = []
     /// The names of the cgroups the run makes in the runner's own (nslab-run-…).
     public var cgroupNames: Set<String> = []
+    /// The names `ip netns` gives a network namespace (files in /run/netns).
+    public var netnsNames: Set<String> = []
 
     public init(names: Set<String> = [], ipcKeys: Set<Int> = [], links: Set<String> = [], mountPoints: Set<String> = [],
-                mountSources: Set<String> = [], cgroupNames: Set<String> = []) {
+                mountSources: Set<String> = [], cgroupNames: Set<String> = [], netnsNames: Set<String> = []) {
         self.names = names
         self.ipcKeys = ipcKeys
         self.links = links
         self.mountPoints = mountPoints
         self.mountSources = mountSources
         self.cgroupNames = cgroupNames
+        self.netnsNames = netnsNames
     }
 
     /// The parts of a host's state where a difference could be this footprint's: the only
@@ -178,18 +181,21 @@ public struct Footprint: Sendable {
         if !links.isEmpty { parts.insert(.links) }
         if !mountPoints.isEmpty || !mountSources.isEmpty { parts.insert(.mounts) }
         if !cgroupNames.isEmpty { parts.insert(.cgroups) }
+        if !netnsNames.isEmpty { parts.insert(.netnsNames) }
         return parts
     }
 
     public func union(_ other: Footprint) -> Footprint {
         Footprint(names: names.union(other.names), ipcKeys: ipcKeys.union(other.ipcKeys),
                   links: links.union(other.links), mountPoints: mountPoints.union(other.mountPoints),
-                  mountSources: mountSources.union(other.mountSources), cgroupNames: cgroupNames.union(other.cgroupNames))
+                  mountSources: mountSources.union(other.mountSources), cgroupNames: cgroupNames.union(other.cgroupNames),
+                  netnsNames: netnsNames.union(other.netnsNames))
     }
 }
 
 /// What a host shows of the state experiments must never change, read from the kernel by
-/// the runner itself: names, SysV IPC objects, mounts, network devices and nslab's cgroups. Names come from
+/// the runner itself: names, SysV IPC objects, mounts, network devices, named network
+/// namespaces and nslab's cgroups. Names come from
 /// uname(2) and links from netlink (if_nameindex(3)), which no mount can hide; the rest from
 /// procfs files that are proved to be procfs. A read that fails is kept as such: it can never
 /// compare as "unchanged".
@@ -206,6 +212,9 @@ public struct HostState: Sendable {
     public let cgroups: [String]
     /// What could not be read, with the call and errno: "open(/proc/sysvipc/msg): ENOENT".
     public let unreadable: [String]
+    /// The names in /run/netns, where `ip netns` names network namespaces: a file there
+    /// outlives the run that made it even without its mount. None when there is no such folder.
+    public var netnsNames: Set<String>? = nil
 
     /// What a read takes: a part left out reads as nil (cgroups: none), which compares as unchanged.
     public struct Parts: OptionSet, Sendable {
@@ -216,7 +225,8 @@ public struct HostState: Sendable {
         public static let mounts = Parts(rawValue: 1 << 2)
         public static let links = Parts(rawValue: 1 << 3)
         public static let cgroups = Parts(rawValue: 1 << 4)
-        public static let all: Parts = [.names, .sysvipc, .mounts, .links, .cgroups]
+        public static let netnsNames = Parts(rawValue: 1 << 5)
+        public static let all: Parts = [.names, .sysvipc, .mounts, .links, .cgroups, .netnsNames]
     }
 
     /// Reads `parts` of it now. `leftCgroups` false leaves out the nslab-… cgroups of the
@@ -272,8 +282,15 @@ public struct HostState: Sendable {
         // leave; outside, every nslab-… cgroup a run or a grade could leave.
         let cgroups = !parts.contains(.cgroups) ? [] : (RunCgroup.inherited.map { cgroupDirectories(from: $0.path).dropFirst().map { $0 } }
             ?? (leftCgroups ? CgroupHierarchy.mounted(MountinfoLine.lines(of: mountinfo ?? "")).flatMap(\.nslabDirectories) : [])).sorted()
+        let netnsNames = !parts.contains(.netnsNames) ? nil : attempt { () throws(SystemCallError) -> Set<String> in
+            do throws(SystemCallError) { return Set(try directoryEntries("/run/netns")) } catch {
+                if error.errno == ENOENT { return [] }
+                throw error
+            }
+        }
         return HostState(hostname: named ? field(names.nodename) : nil, domainname: named ? field(names.__domainname) : nil,
-                         sysvipc: sysvipc, mounts: mounts, links: links, cgroups: cgroups, unreadable: unreadable)
+                         sysvipc: sysvipc, mounts: mounts, links: links, cgroups: cgroups, unreadable: unreadable,
+                         netnsNames: netnsNames)
     }
 
     /// One line per difference between `self` (before) and `after`; empty when identical and
@@ -309,6 +326,7 @@ public struct HostState: Sendable {
             return footprint.mountPoints.contains(String(fields.first ?? "")) || source.map(footprint.mountSources.contains) == true
         }
         compare(hostText.devices, links?.sorted(), after.links?.sorted()) { footprint?.links.contains($0) ?? true }
+        compare(hostText.netnsNames, netnsNames?.sorted(), after.netnsNames?.sorted()) { footprint?.netnsNames.contains($0) ?? true }
         compare(hostText.cgroups, cgroups, after.cgroups) { path in
             footprint.map { footprint in path.split(separator: "/").contains { footprint.cgroupNames.contains(String($0)) } } ?? true
         }
@@ -328,6 +346,7 @@ final class HostText: MessageTable {
     let mounts = Message("mounts", zh: "挂载")
     let devices = Message("network devices", zh: "网络设备")
     let cgroups = Message("cgroups", zh: "cgroup")
+    let netnsNames = Message("named network namespaces (/run/netns)", zh: "有名字的网络命名空间（/run/netns）")
 }
 
 extension Substring {

@@ -97,18 +97,20 @@ struct CheckTests {
 
     @Test func theRealHostIsReadOnlyWhereTheFootprintCanFindAChange() {
         // A host where every part changed as each footprint below looks for it.
-        let before = HostState(hostname: "h", domainname: "d", sysvipc: [], mounts: [], links: [], cgroups: [], unreadable: [])
+        let before = HostState(hostname: "h", domainname: "d", sysvipc: [], mounts: [], links: [], cgroups: [], unreadable: [],
+                               netnsNames: [])
         let after = HostState(hostname: "x", domainname: "d", sysvipc: [SysVObject(kind: "msg", key: 5, id: 1)],
-                              mounts: ["/m rw - tmpfs s rw"], links: ["l"], cgroups: ["/sys/fs/cgroup/c"], unreadable: [])
+                              mounts: ["/m rw - tmpfs s rw"], links: ["l"], cgroups: ["/sys/fs/cgroup/c"], unreadable: [],
+                              netnsNames: ["n"])
         // The same states as a read of `parts` alone gives them.
         func read(_ state: HostState, _ parts: HostState.Parts) -> HostState {
             HostState(hostname: parts.contains(.names) ? state.hostname : nil, domainname: parts.contains(.names) ? state.domainname : nil,
                       sysvipc: parts.contains(.sysvipc) ? state.sysvipc : nil, mounts: parts.contains(.mounts) ? state.mounts : nil,
                       links: parts.contains(.links) ? state.links : nil, cgroups: parts.contains(.cgroups) ? state.cgroups : [],
-                      unreadable: [])
+                      unreadable: [], netnsNames: parts.contains(.netnsNames) ? state.netnsNames : nil)
         }
         let footprints = [Footprint(names: ["x"]), Footprint(ipcKeys: [5]), Footprint(links: ["l"]), Footprint(mountPoints: ["/m"]),
-                          Footprint(mountSources: ["s"]), Footprint(cgroupNames: ["c"]), Footprint()]
+                          Footprint(mountSources: ["s"]), Footprint(cgroupNames: ["c"]), Footprint(netnsNames: ["n"]), Footprint()]
         for footprint in footprints {
             let whole = before.differences(to: after, within: footprint)
             #expect(whole.count == (footprint.parts.isEmpty ? 0 : 1), "\(footprint)")

@@ -106,6 +106,27 @@ struct SafetyTests {
         #expect(output.contains("runner: the real host changed during the run: hostname "), "\(output)")
         #expect(output.contains(" → container"))
     }
+
+    @Test func aNameLeftInRunNetnsIsAChange() throws {
+        try requireRoot()
+        // Paused at --step, a name appears in /run/netns where the runner runs and where its
+        // supervisor runs: each on a tmpfs mounted there first, in that process's own mount
+        // namespace, so that the real /run is never written.
+        let sandbox = try spawn(ProcessSpec(testSandbox + [runnerPath, "run", "net-namespace", "--step"], environment: testEnvironment))
+        try sandbox.readLine(until: { $0.hasPrefix("Press Enter") }, timeout: 20)
+        let (outer, inner) = try runnerPids(under: sandbox)
+        for pid in [inner, outer] {
+            let name = "mount -t tmpfs nslab-test /run && mkdir /run/netns && touch /run/netns/nslab-lab"
+            #expect(try runCommand(["nsenter", "-t", "\(pid)", "-m", "sh", "-c", name]).exitCode == 0)
+        }
+        for _ in 0..<8 { sandbox.send() }
+        #expect(try sandbox.finish(timeout: 30) == .exited(1))
+        let output = sandbox.lines.joined(separator: "\n")
+        #expect(output.contains("FAIL  [host-unchanged]") && output.contains("named network namespaces (/run/netns) added: nslab-lab"),
+                "\(output)")
+        #expect(output.contains("runner: the real host changed during the run: named network namespaces (/run/netns) added: nslab-lab"),
+                "\(output)")
+    }
 }
 
 /// A directory in /tmp, removed with what it holds when this object goes.

@@ -20,7 +20,7 @@ public let netNamespace = Experiment(
     // and gives its count back, later, from a work queue (cleanup_net).
     namespaceBudget: [.net: 7, .mnt: 3],
     footprint: Footprint(links: [hostEnd, namespaceEnd], mountPoints: ["/run/netns", "/run/netns/\(netnsName)"],
-                         mountSources: ["nslab-run"]),
+                         mountSources: ["nslab-run"], netnsNames: [netnsName]),
     // The demo host plays a machine whose loopback is up (as every machine's is).
     demoHostSetup: [.mount(source: "nslab-run", target: "/run", fstype: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV), data: "mode=0755"),
                     .setLinkUp("lo")],
