@@ -213,7 +213,7 @@ public struct HostState: Sendable {
     /// What could not be read, with the call and errno: "open(/proc/sysvipc/msg): ENOENT".
     public let unreadable: [String]
     /// The names in /run/netns, where `ip netns` names network namespaces: a file there
-    /// outlives the run that made it even without its mount. None when there is no such folder.
+    /// outlives the run that made it even without its mount. Empty when there is no such folder.
     public var netnsNames: Set<String>? = nil
 
     /// What a read takes: a part left out reads as nil (cgroups: none), which compares as unchanged.
@@ -234,18 +234,20 @@ public struct HostState: Sendable {
     /// that tree with the supervisor, which compares it.
     public static func read(_ parts: Parts = .all, leftCgroups: Bool = true) -> HostState {
         var unreadable: [String] = []
-        func attempt<T>(_ body: () throws(SystemCallError) -> T) -> T? {
+        // A part asked for (any of `needed`), read; nil when none was asked for or it failed.
+        func attempt<T>(_ needed: Parts, _ body: () throws(SystemCallError) -> T) -> T? {
+            guard !parts.isDisjoint(with: needed) else { return nil }
             do { return try body() } catch {
                 unreadable.append(error.description)
                 return nil
             }
         }
         var names = utsname()
-        let named = parts.contains(.names) && attempt { () throws(SystemCallError) in try check("uname") { uname(&names) } } != nil
+        let named = attempt(.names) { () throws(SystemCallError) in try check("uname") { uname(&names) } } != nil
         func field<T>(_ value: T) -> String {
             withUnsafeBytes(of: value) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         }
-        let sysvipc = !parts.contains(.sysvipc) ? nil : attempt { () throws(SystemCallError) -> Set<SysVObject> in
+        let sysvipc = attempt(.sysvipc) { () throws(SystemCallError) -> Set<SysVObject> in
             var objects: Set<SysVObject> = []
             for kind in ["msg", "shm", "sem"] {
                 // After the header: key and id identify an object.
@@ -258,8 +260,9 @@ public struct HostState: Sendable {
             }
             return objects
         }
-        let mountinfo = parts.isDisjoint(with: [.mounts, .cgroups]) ? nil
-            : attempt { () throws(SystemCallError) in try readKernelFile("/proc/self/mountinfo", requireProc: true) }
+        let mountinfo = attempt([.mounts, .cgroups]) { () throws(SystemCallError) in
+            try readKernelFile("/proc/self/mountinfo", requireProc: true)
+        }
         // From the fifth field on: ids and roots are reused, the rest says what is where.
         let mounts = !parts.contains(.mounts) ? nil : mountinfo.map {
             $0.utf8.split(separator: UInt8(ascii: "\n")).map { line in
@@ -267,7 +270,7 @@ public struct HostState: Sendable {
                 return String(Substring(fields.count > 4 ? fields[4] : line))
             }.sorted()
         }
-        let links = !parts.contains(.links) ? nil : attempt { () throws(SystemCallError) -> Set<String> in
+        let links = attempt(.links) { () throws(SystemCallError) -> Set<String> in
             guard let list = if_nameindex() else { throw SystemCallError("if_nameindex", errno: errno) }
             defer { if_freenameindex(list) }
             var names: Set<String> = []
@@ -282,7 +285,7 @@ public struct HostState: Sendable {
         // leave; outside, every nslab-… cgroup a run or a grade could leave.
         let cgroups = !parts.contains(.cgroups) ? [] : (RunCgroup.inherited.map { cgroupDirectories(from: $0.path).dropFirst().map { $0 } }
             ?? (leftCgroups ? CgroupHierarchy.mounted(MountinfoLine.lines(of: mountinfo ?? "")).flatMap(\.nslabDirectories) : [])).sorted()
-        let netnsNames = !parts.contains(.netnsNames) ? nil : attempt { () throws(SystemCallError) -> Set<String> in
+        let netnsNames = attempt(.netnsNames) { () throws(SystemCallError) -> Set<String> in
             do throws(SystemCallError) { return Set(try directoryEntries("/run/netns")) } catch {
                 if error.errno == ENOENT { return [] }
                 throw error

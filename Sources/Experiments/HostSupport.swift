@@ -91,20 +91,20 @@ public struct HostSupport: Sendable {
     }
 
     /// Every reason `experiment` cannot run on this host now; empty when it can.
-    public func problems(for experiment: Experiment, runsProbes: Bool = true) -> [Message] {
-        problems(for: [experiment], runsProbes: runsProbes)[experiment.id] ?? []
+    public func problems(for experiment: Experiment) -> [Message] {
+        problems(for: [experiment])[experiment.id] ?? []
     }
 
     /// Every reason each of `experiments` cannot run here now (empty when it can), by id. What
-    /// they share (the run's cgroup, the probe, a command) is looked up once. A process that
-    /// runs probes proves it can: the probe built into the runner is then put in its memory
-    /// file; one that only looks (`list`, a supervisor) takes it as there.
-    public func problems(for experiments: [Experiment], runsProbes: Bool = true) -> [String: [Message]] {
+    /// they share (the run's cgroup, the probe, a command) is looked up once. The runner in its
+    /// sandbox, which runs probes, proves it can: the probe built into the runner is then put
+    /// in its memory file; one outside only looks (`list`, a supervisor) and takes it as there.
+    public func problems(for experiments: [Experiment]) -> [String: [Message]] {
         let sandbox = Sandbox.problems(self)
         let missingCommands = Set(experiments.flatMap(\.needsCommands)).filter { !isInstalled($0) }
         lazy var runCgroupProblem = RunCgroup.problem
         lazy var busyboxMissing = Workbench.staticBusybox == nil
-        let probeMissing = runsProbes || probeOnDisk != nil ? access(probePath, X_OK) != 0 : embeddedProbeBase64.isEmpty
+        let probeMissing = Sandbox.isInside || probeOnDisk != nil ? access(probePath, X_OK) != 0 : embeddedProbeBase64.isEmpty
 
         var found: [String: [Message]] = [:]
         for experiment in experiments {

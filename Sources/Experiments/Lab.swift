@@ -162,6 +162,24 @@ public final class Lab {
         return finished
     }
 
+    /// Runs a probe where `placement` says that makes the device changes `changes` (LinkChanged),
+    /// a device going only into the namespaces `others` (another process's of this run), then
+    /// takes `look`. Throws at the first change the kernel refused or the probe did not answer,
+    /// naming it as a student types it (ProbeAction.ipCommand).
+    public func change(_ placement: ProcessSpec, _ changes: [ProbeAction], into others: [NamespaceFile] = [],
+                       then look: [ProbeAction] = []) throws -> FinishedProcess {
+        var placement = placement
+        placement.alsoOwned = others
+        let done = try probe(placement, changes + look)
+        let answers = try done.probe.results(LinkChanged.self)
+        for (index, change) in changes.enumerated() {
+            let named = change.ipCommand ?? change.description
+            guard index < answers.count else { throw LabError(labText.changeUnanswered(named)) }
+            if answers[index].failed { throw LabError(labText.changeRefused(named, answers[index].error, answers[index].refused ?? "")) }
+        }
+        return done
+    }
+
     /// Runs the probe with `actions`, then, if given, execs `command` in the same process, so
     /// that the command's output comes from the namespaces the probe saw.
     public func probe(_ placement: ProcessSpec, _ actions: [ProbeAction], then command: [String] = [])

@@ -115,8 +115,8 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
     case connect(address: String, port: Int)
     /// LinkChanged, each the rtnetlink(7) request ip(8) sends for the same change; guarded
     /// like listen, and a device goes only into a network namespace the runner made.
-    /// A veth pair, its `peer` end in the network namespace of process `peerInto` when given.
-    case addVeth(String, peer: String, peerInto: pid_t? = nil)
+    /// A veth pair, its `peer` end in the network namespace `peerInto` when given.
+    case addVeth(String, peer: String, peerInto: NetworkNamespaceName? = nil)
     /// An IPv4 address with its prefix length ("10.200.0.1/24") on a device.
     case addAddress(String, address: String)
     case bringUp(String)
@@ -157,7 +157,7 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
         case .chrootEscape(let dir): "chroot-escape=\(dir)"
         case .listen(let address, let port): "listen=\(address):\(port)"
         case .connect(let address, let port): "connect=\(address):\(port)"
-        case .addVeth(let name, let peer, let pid): "veth=\(name),\(peer)" + (pid.map { ",\($0)" } ?? "")
+        case .addVeth(let name, let peer, let target): "veth=\(name),\(peer)" + (target.map { ",\($0.probeArgument)" } ?? "")
         case .addAddress(let name, let address): "addr=\(name),\(address)"
         case .bringUp(let name): "link-up=\(name)"
         case .moveLink(let name, let target): "link-netns=\(name),\(target.probeArgument)"
@@ -168,7 +168,7 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
     /// The same change as a student types it with ip(8); nil for an action that is no device change.
     public var ipCommand: String? {
         switch self {
-        case .addVeth(let name, let peer, let pid): "ip link add \(name) type veth peer name \(peer)" + (pid.map { " netns \($0)" } ?? "")
+        case .addVeth(let name, let peer, let target): "ip link add \(name) type veth peer name \(peer)" + (target.map { " netns \($0)" } ?? "")
         case .addAddress(let name, let address): "ip addr add \(address) dev \(name)"
         case .bringUp(let name): "ip link set \(name) up"
         case .moveLink(let name, let target): "ip link set \(name) netns \(target)"

@@ -224,24 +224,11 @@ private func ip(_ lab: Lab, _ placement: ProcessSpec, _ arguments: String) throw
 }
 
 /// Makes the device changes `changes` where `placement` says, with the rtnetlink(7) requests
-/// ip(8) sends for them, all from one probe (one process, not one `ip` each), which then takes
-/// `look`. A device may go only into the namespaces `into` (another process's of this run).
-/// Throws, naming the ip command, at the first the kernel refused. Returns the changes as a
-/// student types them, and the probe.
+/// ip(8) sends for them, all from one probe (one process, not one `ip` each; Lab.change).
+/// Returns the changes as a student types them, and the probe.
 private func changeDevices(_ lab: Lab, _ placement: ProcessSpec, _ changes: [ProbeAction], into others: [NamespaceFile] = [],
                            then look: [ProbeAction] = []) throws -> (commands: [String], probe: FinishedProcess) {
-    let commands = changes.compactMap(\.ipCommand)
-    var placement = placement
-    placement.alsoOwned = others
-    let done = try lab.probe(placement, changes + look)
-    let answers = try done.probe.results(LinkChanged.self)
-    for (index, command) in commands.enumerated() {
-        guard index < answers.count else { throw LabError(say.changeUnanswered(command)) }
-        if answers[index].errno != 0 {
-            throw LabError(say.changeRefused(command, answers[index].error, answers[index].refused ?? ""))
-        }
-    }
-    return (commands, done)
+    (changes.compactMap(\.ipCommand), try lab.change(placement, changes, into: others, then: look))
 }
 
 /// The cable of step veth: a veth pair made in the demo host with one end in `holder`'s new
@@ -249,7 +236,7 @@ private func changeDevices(_ lab: Lab, _ placement: ProcessSpec, _ changes: [Pro
 private func cable(_ lab: Lab, to holder: ChildProcess) throws -> [String] {
     let inside = try lab.inside(holder, [.net])
     let holderNet = inside.join
-    return try changeDevices(lab, .oldSide, [.addVeth(hostEnd, peer: namespaceEnd, peerInto: holder.pid),
+    return try changeDevices(lab, .oldSide, [.addVeth(hostEnd, peer: namespaceEnd, peerInto: .process(holder.pid)),
                                             .addAddress(hostEnd, address: "\(hostAddress)/24"), .bringUp(hostEnd)],
                              into: holderNet).commands
         + changeDevices(lab, inside, [.addAddress(namespaceEnd, address: "\(namespaceAddress)/24"), .bringUp(namespaceEnd)]).commands
@@ -386,9 +373,6 @@ final class NetText: MessageTable {
     let oldDevicesAtEnd = Message("the old namespace's devices at the end", zh: "最后旧命名空间里的设备")
     /// An `ip` command that failed: the command, how it ended, what it printed.
     let ipFailed = Template("{0}: {1}: {2}", zh: "{0}：{1}：{2}")
-    /// The ip command whose request the kernel refused, its errno, and the guard's reason.
-    let changeRefused = Template("{0}: {1} {2}", zh: "{0}：{1} {2}")
-    let changeUnanswered = Template("{0}: the probe did not answer", zh: "{0}：探针没有回答")
 
     // The exercises
     let netTask = Message("run the command in a new network namespace with lo up", zh: "在一个启用了 lo 的新网络命名空间里运行命令")

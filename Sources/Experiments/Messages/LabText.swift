@@ -34,5 +34,8 @@ final class LabText: MessageTable {
     let stepWithoutSection = Template("step {0} has no section: add one headed ## Title {#{0}}", zh: "步骤 {0} 没有对应的小节：请加上标题为 ## 标题 {#{0}} 的小节")
     let locatedProblem = Template("{0}: {1}", zh: "{0}：{1}")
     let noLessonFile = Template("no lesson file {0} in {1}", zh: "在 {1} 中没有课程文件 {0}")
+    /// The change as a student types it, the errno the kernel answered, the guard's reason.
+    let changeRefused = Template("{0}: {1} {2}", zh: "{0}：{1} {2}")
+    let changeUnanswered = Template("{0}: the probe did not answer", zh: "{0}：探针没有回答")
 }
 

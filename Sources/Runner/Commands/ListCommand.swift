@@ -32,7 +32,7 @@ struct ListCommand: ParsableCommand, SpeaksLanguage {
     static func list(json: Bool, colour: ColourChoice, language: Language) throws {
         let host = HostSupport.current()
         let passed = Progress.passed(in: Progress.file(progressEnvironment()))
-        let problemsByID = host.problems(for: Catalog.all, runsProbes: false)
+        let problemsByID = host.problems(for: Catalog.all)
         let entries = Catalog.all.map { experiment in
             let problems = problemsByID[experiment.id] ?? []
             return Entry(id: experiment.id, title: experiment.title, namespaces: experiment.namespaces.map(\.rawValue),

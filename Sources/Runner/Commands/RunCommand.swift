@@ -129,7 +129,7 @@ struct RunRequest: Codable, Equatable {
         }
         try LessonsOption.check(language)
         let host = HostSupport.current()
-        let problemsByID = host.problems(for: chosen, runsProbes: Sandbox.isInside)
+        let problemsByID = host.problems(for: chosen)
         // Outside its sandbox the runner only makes one and runs this same request in it.
         if !Sandbox.isInside, let mode = Sandbox.mode(host) {
             // A plain command line is the whole request: the runner inside reads it there as

@@ -24,7 +24,7 @@ struct ShellCommand: ParsableCommand, SpeaksLanguage {
         guard let experiment = try experiments(named: [id], language).first else { throw Exit.usage }
         let host = HostSupport.current()
         // Like `run`: the shell lives in the runner's sandbox, made and supervised from outside.
-        let problems = host.problems(for: experiment, runsProbes: Sandbox.isInside)
+        let problems = host.problems(for: experiment)
         if !Sandbox.isInside, let mode = Sandbox.mode(host) {
             try rerunInSandbox([experiment], mode: mode, language, makesCgroup: experiment.usesCgroups && problems.isEmpty)
         }

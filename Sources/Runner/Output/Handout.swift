@@ -92,9 +92,7 @@ struct Handout {
     private func cell(_ value: String) -> String {
         value.split(separator: "\n", omittingEmptySubsequences: false).map { markdownEscaped(String($0)) }.joined(separator: "<br>")
     }
-
-    /// Text outside code: what Markdown or HTML would read as markup shows as it is.
-    }
+}
 
 extension String {
     /// A link target with its spaces and parentheses escaped, as CommonMark reads one.

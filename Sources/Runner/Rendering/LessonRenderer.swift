@@ -101,6 +101,7 @@ extension Character {
 
 private let closingPunctuation = Set("。，、；：？！）」』》”’…")
 private let openingPunctuation = Set("（「『《“‘")
+private let openingScalars = Set(openingPunctuation.flatMap(\.unicodeScalars))
 
 extension String {
     /// Pieces that may start a new line: a space with the word after it, or a wide character;
@@ -121,7 +122,7 @@ extension String {
         unicodeScalars.allSatisfy { scalar in
             let value = scalar.value
             return value < 0x300 || ((0x2010...0x205E).contains(value) || (0x2190...0x23FF).contains(value)
-                                     || (0x2500...0x27BF).contains(value)) && value != 0x2018 && value != 0x201C
+                                     || (0x2500...0x27BF).contains(value)) && !scalar.isWide && !openingScalars.contains(scalar)
         }
     }
 

@@ -101,9 +101,7 @@ static int make_ipc(const char *kind, const char *argument, const char *refused)
         begin("make-ipc");
         put_field("kind", kind);
         putf(",\"key\":%ld,\"id\":-1", (long)key);
-        put_refusal(refused);
-        put_errno(EPERM);
-        end();
+        end_guarded(refused, EPERM);
         return 0;
     }
     int id;
@@ -132,9 +130,7 @@ static int action_sethostname(char *argument, const char *refused) {
     int error = refused ? EPERM : sethostname(name, strlen(name)) < 0 ? errno : 0;
     begin("sethostname");
     put_field("name", name);
-    put_refusal(refused);
-    put_errno(error);
-    end();
+    end_guarded(refused, error);
     return 0;
 }
 
@@ -229,9 +225,7 @@ static int action_kill_init(char *argument, const char *refused) {
     if (refused) {
         begin("kill-init");
         putf(",\"signal\":%d,\"sent\":false", sig);
-        put_refusal(refused);
-        put_errno(EPERM);
-        end();
+        end_guarded(refused, EPERM);
         return 0;
     }
     int result[2];
@@ -527,9 +521,7 @@ static int action_umount(char *argument, const char *refused) {
     begin("umount");
     put_field("path", path);
     put_field("flags", how);
-    put_refusal(refused);
-    put_errno(error);
-    end();
+    end_guarded(refused, error);
     return 0;
 }
 
@@ -601,10 +593,7 @@ static int socket_action(const char *event, const char *argument, const char *re
     if (fd >= 0 && (error || strcmp(event, "listen") != 0)) close(fd);
     begin(event);
     put_field("address", argument);
-    if (refused && !error) error = EPERM;
-    put_refusal(refused);
-    put_errno(error);
-    end();
+    end_guarded(refused, error);
     return 0;
 }
 
@@ -712,9 +701,7 @@ static int action_map_root(char *argument, const char *refused) {
         error = write_text("/proc/self/gid_map", map);
     }
     begin("map-root");
-    put_refusal(why);
-    put_errno(error);
-    end();
+    end_guarded(why, error);
     return 0;
 }
 

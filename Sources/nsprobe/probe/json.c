@@ -102,11 +102,13 @@ static int error_count;
 
 void forget_errors(void) { error_count = 0; }
 
-// Why a guarded action did nothing ("refused"), when `why` says anything: the field every
-// guarded action's event carries.
-void put_refusal(const char *why) {
-    if (!why || !*why) return;
-    put_field("refused", why);
+// Ends a guarded action's event: why it did nothing ("refused"), when `refused` says
+// anything, and its errno, EPERM when refused (a refused action changes nothing).
+void end_guarded(const char *refused, int error) {
+    int said = refused && *refused;
+    if (said) put_field("refused", refused);
+    put_errno(said && !error ? EPERM : error);
+    end();
 }
 
 void note_error(const char *what, int error) {

@@ -93,10 +93,7 @@ static int report_change(const char *change, const char *name, const char *argum
     put_field("change", change);
     put_field("name", name);
     put_field("argument", argument);
-    if (refused && !error) error = EPERM;
-    put_refusal(refused);
-    put_errno(error);
-    end();
+    end_guarded(refused, error);
     return 0;
 }
 
@@ -135,7 +132,6 @@ static int open_target(const char *target, int *fd, const char **refused) {
         return EINVAL;
     }
     if (!namespace_fd_owned("net", namespace, "target ", refused)) {
-        if (!*refused) *refused = "refused";
         close(namespace);
         return 0;
     }

@@ -26,7 +26,8 @@ void put_key(const char *key);
 // `,"key":"value"`, a NULL value as "" (an action given no argument).
 void put_field(const char *key, const char *value);
 void put_errno(int error);
-void put_refusal(const char *why);
+// A guarded action's last fields, then end(): "refused" when it was, and its errno (EPERM then).
+void end_guarded(const char *refused, int error);
 // The errors met while reporting: noted, then written as the report's "errors".
 void note_error(const char *what, int error);
 void put_errors(void);
