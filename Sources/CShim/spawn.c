@@ -146,12 +146,12 @@ static void nslab_namespace_inodes(int flags, ino_t inodes[], int report_fd) {
 }
 
 // Proves a join by the kernel's own word: the fd must name the namespace its owner reported
-// (`expected`, the demo host's probe read it from its own /proc/self/ns), and /proc/self/ns
+// (its inode, as the demo host's probe read it from its own /proc/self/ns), and /proc/self/ns
 // must now show that namespace. The first half catches a /proc that belongs to another PID
 // namespace, where /proc/PID is some other process; the second, a setns that only pretends.
 // Old-side steps rename and remove things in the demo host, never anywhere else.
-static void nslab_verify_joined(int fd, int type, unsigned long long expected, int index,
-                                int report_fd) {
+static void nslab_verify_joined(const struct nslab_namespace_proof *join, int index, int report_fd) {
+    int type = join->type;
     int kind = nslab_kind_index(type);
     // setns(CLONE_NEWTIME) moves the caller itself, so its link is "time", not the children's;
     // setns(CLONE_NEWPID) moves only the children to come: pid_for_children shows it.
@@ -163,11 +163,11 @@ static void nslab_verify_joined(int fd, int type, unsigned long long expected, i
         errno = EINVAL;
         nslab_child_fail(report_fd, NSLAB_STEP_VERIFY_JOIN, index);
     }
-    if (fstat(fd, &joined) < 0 || nslab_stat_namespace(link, &now) < 0) {
+    if (fstat(join->fd, &joined) < 0 || nslab_stat_namespace(link, &now) < 0) {
         nslab_child_fail(report_fd, NSLAB_STEP_VERIFY_JOIN, index);
     }
-    unsigned long long found = joined.st_ino != expected ? joined.st_ino : now.st_ino;
-    if (found != expected || joined.st_dev != now.st_dev) {
+    unsigned long long found = joined.st_ino != join->inode ? joined.st_ino : now.st_ino;
+    if (found != join->inode || joined.st_dev != now.st_dev) {
         struct nslab_failure failure = {NSLAB_STEP_VERIFY_JOIN, index, 0, found};
         nslab_write_full(report_fd, &failure, sizeof failure);
         _exit(127);
@@ -226,13 +226,14 @@ static void nslab_fill_owned(const struct nslab_spawn_spec *spec, int owned) {
 static int nslab_join(const struct nslab_spawn_spec *spec, int types, int may_defer, int report_fd) {
     int joined = 0;
     for (int i = 0; i < spec->join_count; i++) {
-        if (!(spec->join_types[i] & types)) continue;
-        if (setns(spec->join_fds[i], spec->join_types[i]) < 0) {
+        const struct nslab_namespace_proof *join = &spec->join[i];
+        if (!(join->type & types)) continue;
+        if (setns(join->fd, join->type) < 0) {
             if (may_defer && errno == EPERM) continue;
             nslab_child_fail(report_fd, NSLAB_STEP_SETNS, i);
         }
-        nslab_verify_joined(spec->join_fds[i], spec->join_types[i], spec->join_inodes[i], i, report_fd);
-        joined |= spec->join_types[i];
+        nslab_verify_joined(join, i, report_fd);
+        joined |= join->type;
     }
     return joined;
 }
@@ -535,10 +536,9 @@ static int nslab_child_entry(void *argument) {
 static int nslab_may_share_memory(const struct nslab_spawn_spec *spec) {
     if (spec->namespace_flags & CLONE_NEWUSER) return 0;
     for (int i = 0; i < spec->join_count; i++) {
-        if (spec->join_types[i] == CLONE_NEWPID) return 0;  // it forks once more
-    }
-    for (int i = 0; i < spec->join_count; i++) {
-        if (spec->join_types[i] == CLONE_NEWUSER || spec->join_types[i] == CLONE_NEWTIME) return 0;
+        int type = spec->join[i].type;
+        if (type == CLONE_NEWPID) return 0;  // it forks once more
+        if (type == CLONE_NEWUSER || type == CLONE_NEWTIME) return 0;
     }
     for (int i = 0; i < spec->operation_count; i++) {
         if (spec->operations[i].kind == NSLAB_OP_ENTER_TIME_FOR_CHILDREN) return 0;

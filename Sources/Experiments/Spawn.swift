@@ -16,13 +16,24 @@ public struct NamespaceFile: Sendable, Equatable {
     }
 }
 
+/// Opens each namespace file for the shim, which proves it before it trusts it: its fd, its
+/// type and the inode it must show. Appended one by one, so that the caller closes every fd
+/// opened before a failure.
+private func openProofs(of files: [NamespaceFile], into proofs: inout [nslab_namespace_proof]) throws {
+    for file in files {
+        let fd = try check("open(\(file.path))") { open(file.path, O_RDONLY | O_CLOEXEC) }
+        proofs.append(nslab_namespace_proof(fd: fd, type: file.namespace.cloneFlag, inode: CUnsignedLongLong(file.inode)))
+    }
+}
+
 /// What a child is to become: namespaces to join and to create, the maps its parent writes,
 /// the operations it carries out, then a program. The same value says where a step's process
 /// runs (`oldSide`, `new(...)`); the lab adds the demo host to join and the arguments.
 public struct ProcessSpec: Sendable {
     public var arguments: [String]
     public var environment: [String]
-    /// Namespaces to join with setns(2), before creating any; never a PID one.
+    /// Namespaces to join with setns(2), before creating any (a PID one takes in the
+    /// program: the shim forks once more).
     public var join: [NamespaceFile] = []
     public var create: Set<Namespace> = []
     /// Namespaces of other processes of the run that the program may change too (a device
@@ -421,24 +432,15 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
         }
     }
     defer { if spec.standardErrorFile != nil { close(childIO[2]) } }
-    var joinFDs: [Int32] = []
-    defer { joinFDs.forEach { close($0) } }
-    for file in spec.join {
-        joinFDs.append(try check("open(\(file.path))") { open(file.path, O_RDONLY | O_CLOEXEC) })
-    }
-    var proofs: [nslab_namespace_proof] = []
-    defer { proofs.forEach { close($0.fd) } }
-    for file in spec.alsoOwned {
-        let fd = try check("open(\(file.path))") { open(file.path, O_RDONLY | O_CLOEXEC) }
-        proofs.append(nslab_namespace_proof(fd: fd, type: file.namespace.cloneFlag, inode: CUnsignedLongLong(file.inode)))
-    }
+    var joins: [nslab_namespace_proof] = [], alsoOwned: [nslab_namespace_proof] = []
+    defer { (joins + alsoOwned).forEach { close($0.fd) } }
+    try openProofs(of: spec.join, into: &joins)
+    try openProofs(of: spec.alsoOwned, into: &alsoOwned)
     var cgroupFDs: [Int32] = []
     defer { cgroupFDs.forEach { close($0) } }
     for file in spec.cgroups {
         cgroupFDs.append(try check("open(\(file), O_WRONLY)") { open(file, O_WRONLY | O_CLOEXEC) })
     }
-    let joinTypes = spec.join.map { $0.namespace.cloneFlag }
-    let joinInodes = spec.join.map { CUnsignedLongLong($0.inode) }
 
     let strings = CStrings()
     let argv = strings.array(spec.arguments)
@@ -455,34 +457,31 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     // The child may share this process's memory until it execs: everything it reads (the
     // spec, its arrays and strings) stays valid until it has: the release is inside these.
     try withExtendedLifetime(strings) {
-        try cgroupFDs.withUnsafeBufferPointer { cgroups in try joinFDs.withUnsafeBufferPointer { joins in
-            try joinTypes.withUnsafeBufferPointer { types in try joinInodes.withUnsafeBufferPointer { inodes in
-                try operations.withUnsafeBufferPointer { records in try proofs.withUnsafeBufferPointer { proofs in
-                    var cSpec = nslab_spawn_spec(
-                        exec_fd: program, path: strings.optional(path), timeout_ms: spawnTimeoutMilliseconds,
-                        argv: argv, envp: envp, stdin_fd: childIO[0], stdout_fd: childIO[1], stderr_fd: childIO[2],
-                        join_fds: joins.baseAddress, join_types: types.baseAddress, join_inodes: inodes.baseAddress,
-                        join_count: Int32(joins.count), namespace_flags: Namespace.flags(spec.create),
-                        operations: records.baseAddress, operation_count: Int32(records.count),
-                        owned_env: envp[environment.count], owned_env_size: NSLAB_OWNED_SIZE,
-                        also_owned: proofs.baseAddress, also_owned_count: Int32(proofs.count),
-                        cgroup_fds: cgroups.baseAddress, cgroup_count: Int32(cgroups.count))
-                    try withUnsafePointer(to: &cSpec) { cSpec in
-                        guard nslab_spawn_start(cSpec, &child, &failure) == 0 else {
-                            throw describe(failure, spec: spec, path: path)
-                        }
-                        do {
-                            try spec.idMaps?.write(pid: child.pid)
-                            try atSyncPoint(child.pid)
-                        } catch {
-                            nslab_spawn_abort(&child)
-                            throw error
-                        }
-                        guard nslab_spawn_release(&child, &failure) == 0 else {
-                            throw describe(failure, spec: spec, path: path)
-                        }
+        try cgroupFDs.withUnsafeBufferPointer { cgroups in try joins.withUnsafeBufferPointer { joins in
+            try operations.withUnsafeBufferPointer { records in try alsoOwned.withUnsafeBufferPointer { proofs in
+                var cSpec = nslab_spawn_spec(
+                    exec_fd: program, path: strings.optional(path), timeout_ms: spawnTimeoutMilliseconds,
+                    argv: argv, envp: envp, stdin_fd: childIO[0], stdout_fd: childIO[1], stderr_fd: childIO[2],
+                    join: joins.baseAddress, join_count: Int32(joins.count), namespace_flags: Namespace.flags(spec.create),
+                    operations: records.baseAddress, operation_count: Int32(records.count),
+                    owned_env: envp[environment.count], owned_env_size: NSLAB_OWNED_SIZE,
+                    also_owned: proofs.baseAddress, also_owned_count: Int32(proofs.count),
+                    cgroup_fds: cgroups.baseAddress, cgroup_count: Int32(cgroups.count))
+                try withUnsafePointer(to: &cSpec) { cSpec in
+                    guard nslab_spawn_start(cSpec, &child, &failure) == 0 else {
+                        throw describe(failure, spec: spec, path: path)
                     }
-                } }
+                    do {
+                        try spec.idMaps?.write(pid: child.pid)
+                        try atSyncPoint(child.pid)
+                    } catch {
+                        nslab_spawn_abort(&child)
+                        throw error
+                    }
+                    guard nslab_spawn_release(&child, &failure) == 0 else {
+                        throw describe(failure, spec: spec, path: path)
+                    }
+                }
             } }
         } }
     }

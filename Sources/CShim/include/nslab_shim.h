@@ -74,7 +74,8 @@ extern const unsigned long long nslab_mount_attr_rdonly;
 /// allocates, which the child must not.
 int nslab_capabilities_from_text(const char *text, unsigned int capabilities[6]);
 
-/// A namespace of another process of the run (open, with its type and the inode it must show).
+/// A namespace of the run, open: its CLONE_NEW* type and the inode it must show (what the
+/// process that owns it reported), so that the child can prove the fd names that namespace.
 struct nslab_namespace_proof {
     int fd;
     int type;
@@ -85,7 +86,8 @@ struct nslab_namespace_proof {
 /// 1. join namespaces with setns(2): every one but a user namespace first, while the child
 ///    still has its parent's privileges over them; then the user namespace; then any left
 ///    (those owned by the joined user namespace, which needs its capabilities). Each join is
-///    proved: the fd and /proc/self/ns must show the inode in join_inodes.
+///    proved: the fd and /proc/self/ns must show the inode its proof names. A joined PID
+///    namespace takes in only the children to come: the child forks once more, as nsenter does.
 /// 2. create: CLONE_NEWPID goes to clone(2), so that the program itself is pid 1; a new user
 ///    namespace is made alone, first, with unshare(2), so that the namespaces made after it
 ///    are owned by it; then the sync point, where the parent writes the maps; then every
@@ -96,7 +98,6 @@ struct nslab_namespace_proof {
 ///    root change, so that the program runs inside any new root without being there.
 /// Before all of that, the child moves itself into the cgroups of cgroup_fds (each an open
 /// cgroup.procs file, written "0"), so that everything it starts is counted and bounded there.
-/// A PID namespace cannot be joined here: setns(2) would move only the child's children.
 struct nslab_spawn_spec {
     int exec_fd;                    // the program, opened with O_PATH
     const char *path;               // the same by path, for a #! script (see nslab_child)
@@ -104,9 +105,7 @@ struct nslab_spawn_spec {
     char *const *argv;
     char *const *envp;
     int stdin_fd, stdout_fd, stderr_fd;
-    const int *join_fds;            // namespace fds for setns(fd, type)
-    const int *join_types;          // the CLONE_NEW* type of each (never CLONE_NEWPID)
-    const unsigned long long *join_inodes;  // the inode each must have: what its owner reported
+    const struct nslab_namespace_proof *join;  // namespaces for setns(fd, type), in order
     int join_count;
     int namespace_flags;            // CLONE_NEW* flags
     const struct nslab_operation *operations;
