@@ -7,28 +7,32 @@ extension String {
     /// `self` after `prefix` on the first line, then under `hangingIndent`, each line at most
     /// `width` columns (the prefix's colour codes take none). `self` has no newline.
     func wrapped(width: Int, prefix: String = "", hangingIndent: String) -> [String] {
-        var lines: [String] = [], current = prefix, used = prefix.columns
+        let prefixWidth = prefix.columns, indentWidth = hangingIndent.columns
+        var lines: [String] = [], current = prefix, used = prefixWidth
         func newLine() {
             lines.append(current.droppingTrailingSpaces)
             current = hangingIndent
-            used = hangingIndent.columns
+            used = indentWidth
         }
         for unit in wrapUnits() {
-            var piece = used == hangingIndent.columns && !lines.isEmpty ? String(unit.drop { $0 == " " }) : unit
-            if used + piece.columns > width && used > (lines.isEmpty ? prefix : hangingIndent).columns {
+            var piece = used == indentWidth && !lines.isEmpty ? String(unit.drop { $0 == " " }) : unit
+            var pieceWidth = piece.columns
+            if used + pieceWidth > width && used > (lines.isEmpty ? prefixWidth : indentWidth) {
                 newLine()
                 piece = String(piece.drop { $0 == " " })
+                pieceWidth = piece.columns
             }
             // A word wider than a whole line: as much as fits, then the rest on the next.
-            while used + piece.columns > width, let cut = piece.prefix(columns: width - used), !cut.isEmpty {
+            while used + pieceWidth > width, let cut = piece.prefix(columns: width - used), !cut.isEmpty {
                 current += cut
                 newLine()
                 piece = String(piece.dropFirst(cut.count))
+                pieceWidth = piece.columns
             }
             current += piece
-            used += piece.columns
+            used += pieceWidth
         }
-        if current.columns > (lines.isEmpty ? 0 : hangingIndent.columns) || lines.isEmpty { lines.append(current) }
+        if used > (lines.isEmpty ? 0 : indentWidth) || lines.isEmpty { lines.append(current) }
         return lines
     }
 
