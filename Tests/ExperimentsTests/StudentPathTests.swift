@@ -50,6 +50,14 @@ struct StudentPathTests {
         let table = try runner("list", environment: environment)
         #expect(table.output.split(separator: "\n").contains { $0.contains(" · passed") })
         #expect(table.output.contains("Next: `runner run \(Catalog.all[1].id) --explain`"))
+        // A student who chose the language with --lang (the locale here is C) is shown commands
+        // that keep it; one whose locale already says it, commands without it.
+        let chinese = try runner("list", "--lang", "zh", environment: environment)
+        #expect(chinese.output.replacingOccurrences(of: "\n  ", with: " ")
+            .contains("下一步：`runner run \(Catalog.all[1].id) --explain --lang zh`"), "\(chinese.output)")
+        let locale = try runner("list", environment: environment.filter { !$0.hasPrefix("LC_ALL=") } + ["LC_ALL=zh_CN.UTF-8"])
+        #expect(locale.output.replacingOccurrences(of: "\n  ", with: " ")
+            .contains("下一步：`runner run \(Catalog.all[1].id) --explain`"), "\(locale.output)")
     }
 
     @Test("a state file that cannot be read or written never fails a run", arguments: ["file", "directory"])

@@ -65,11 +65,11 @@ struct ListCommand: ParsableCommand, SpeaksLanguage {
         }
         // Where to go on: the first chapter not passed yet that this host can run.
         if let next = entries.first(where: { !$0.passed && $0.runnable }) {
-            let said = passed.isEmpty ? runnerText.startHere("runner run \(next.id)")
-                : runnerText.nextChapter("runner run \(next.id) --explain", next.title)
+            let said = passed.isEmpty ? runnerText.startHere(language.suggesting("runner run \(next.id)"))
+                : runnerText.nextChapter(language.suggesting("runner run \(next.id) --explain"), next.title)
             print("\n" + said.text(language).wrapped(width: style.width, hangingIndent: "  ").joined(separator: "\n"))
         } else if entries.allSatisfy(\.passed) {
-            print("\n" + runnerText.everyChapterPassed("runner lesson \(entries.first?.id ?? "")").text(language)
+            print("\n" + runnerText.everyChapterPassed(language.suggesting("runner lesson \(entries.first?.id ?? "")")).text(language)
                 .wrapped(width: style.width, hangingIndent: "").joined(separator: "\n"))
         }
     }

@@ -12,6 +12,13 @@ extension Language {
             environment(name).map { (name, $0) }
         }))
     }
+
+    /// A runner command to suggest, said so that it answers in this language: with `--lang`
+    /// when this is not the locale's, so that a student who chose `--lang zh` copies a command
+    /// that keeps it.
+    func suggesting(_ command: String) -> String {
+        self == .ofThisProcess() ? command : "\(command) --lang \(rawValue)"
+    }
 }
 
 /// `--lang`: the language of what a command prints for a student (JSON and JUnit keep their

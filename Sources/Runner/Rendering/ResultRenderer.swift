@@ -163,8 +163,8 @@ struct ResultRenderer {
         let all = Catalog.all
         let start = all.firstIndex { $0.id == last }.map { $0 + 1 } ?? 0
         let next = (all[start...] + all[..<start]).first { !passed.contains($0.id) }
-        let said = next.map { runnerText.nextChapter("runner run \($0.id) --explain", $0.title) }
-            ?? runnerText.everyChapterPassed("runner lesson \(all.first?.id ?? "")")
+        let said = next.map { runnerText.nextChapter(language.suggesting("runner run \($0.id) --explain"), $0.title) }
+            ?? runnerText.everyChapterPassed(language.suggesting("runner lesson \(all.first?.id ?? "")"))
         return text(said).wrapped(width: style.width, hangingIndent: "  ").map(style.bold).joined(separator: "\n")
     }
 
