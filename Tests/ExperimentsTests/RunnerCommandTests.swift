@@ -142,8 +142,12 @@ struct RunnerCommandTests {
         let lines = result.output.split(separator: "\n").map(String.init)
         #expect(lines.first == "uts-namespace: a shell in new namespaces: uts")
         #expect(lines.contains("inside-the-shell"))
-        #expect(lines.contains { $0.hasPrefix("uts:[") })
-        #expect(lines.contains("shell exit 0; every process of it is gone; nothing outside its namespaces changed"))
+        // The namespace the shell reads as its own is new: not the old side's, which the greeting names.
+        let own = try #require(lines.first { $0.hasPrefix("uts:[") })
+        let oldSide = try #require(lines.first { $0.hasPrefix("  the old side's: uts:[") })
+        #expect(!oldSide.contains(own), "\(lines)")
+        #expect(result.output.replacingOccurrences(of: "\n  ", with: " ")
+            .contains("shell exit 0; every process of it is gone; nothing outside its namespaces changed"))
         #expect(lines.suffix(2).first == "exit 0")
         #expect(lines.last != "inside-the-shell")  // the sandbox the runner was started in keeps its name
     }

@@ -212,7 +212,7 @@ struct WidthTests {
         text.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
     }
 
-    @Test("run, run --explain, list and doctor fit", arguments: [60, 80, 100])
+    @Test("run, run --explain, list, doctor and shell fit", arguments: [60, 80, 100])
     func everythingFits(columns: Int) throws {
         try requireRoot()
         let environment = ProcessSpec.defaultEnvironment + ["COLUMNS=\(columns)"]
@@ -232,6 +232,14 @@ struct WidthTests {
                         }
                     }
                 }
+            }
+            // A shell's greeting: the namespaces, then the commands to try.
+            for experiment in Catalog.all where !experiment.shellTries.isEmpty {
+                let result = try runCommand(testSandbox + [runnerPath, "shell", experiment.id, "--lang", language],
+                                            environment: environment, input: "exit\n")
+                #expect(result.exitCode == 0, "shell \(experiment.id) \(language): \(result.errors)")
+                let wide = Self.tooWide(result.output, columns)
+                #expect(wide.isEmpty, "shell \(experiment.id) \(language) at \(columns): \(wide.first ?? "")")
             }
         }
     }

@@ -39,17 +39,19 @@ struct ShellCommand: ParsableCommand, SpeaksLanguage {
         defer { lab.close() }
         let hostBefore = HostState.read()
 
-        // What is different in there: each namespace's inode, old side and new side.
+        // What the shell's namespaces are new against: the old side's, read by a probe there.
+        // The shell's own the student reads in the shell: a probe made beforehand with the same
+        // placement would be in other new namespaces (whose numbers the kernel may even reuse).
         let kinds = experiment.shellPlacement.create.sorted()
-        let sides = try lab.probe([.oldSide, experiment.shellPlacement], [.report([.ns])])
-        let old = try sides[0].report, new = try sides[1].report
+        let old = try lab.probe(.oldSide, [.report([.ns])]).report
         let say = runnerText
-        print(style.bold(say.shellIn(experiment.id, Message.list(kinds.map(\.rawValue))).text(language)))
-        for kind in kinds {
-            print("  " + say.hereAndOldSide(new.link(kind), old.link(kind)).text(language))
-        }
+        print(say.shellIn(experiment.id, Message.list(kinds.map(\.rawValue))).text(language)
+            .wrapped(width: style.width, hangingIndent: "  ").map(style.bold).joined(separator: "\n"))
+        print(say.oldSideAndYours(Message.list(kinds.map { old.link($0) })).text(language)
+            .wrapped(width: style.width, prefix: "  ", hangingIndent: "    ").joined(separator: "\n"))
         if !experiment.shellTries.isEmpty {
-            print(say.tryThese(Message.list(experiment.shellTries.map { "`\($0)`" })).text(language))
+            print(say.tryThese(Message.list(experiment.shellTries.map { "`\($0)`" })).text(language)
+                .wrapped(width: style.width, hangingIndent: "  ").joined(separator: "\n"))
         }
         fflush(nil)
 
@@ -67,7 +69,8 @@ struct ShellCommand: ParsableCommand, SpeaksLanguage {
         lab.close()
         let differences = hostBefore.differences(to: HostState.read())
         let outside = differences.isEmpty ? say.nothingOutsideChanged : say.changed(Message.joined(differences))
-        print(style.dim(say.shellEnded(ended.message, outside).text(language)))
+        print(say.shellEnded(ended.message, outside).text(language).wrapped(width: style.width, hangingIndent: "  ")
+            .map(style.dim).joined(separator: "\n"))
         if !differences.isEmpty { throw Exit.failed }
     }
 }

@@ -93,7 +93,7 @@ final class RunnerText: MessageTable {
     // shell
     let cannotOpenShell = Template("cannot open a shell for {0} on this host: {1}", zh: "无法在这台宿主机上为 {0} 打开 shell：{1}")
     let shellIn = Template("{0}: a shell in new namespaces: {1}", zh: "{0}：一个位于新命名空间里的 shell：{1}")
-    let hereAndOldSide = Template("{0} here; the old side's: {1}", zh: "这里是 {0}；旧命名空间的是 {1}")
+    let oldSideAndYours = Template("the old side's: {0}; this shell's: `ls -l /proc/self/ns`", zh: "旧命名空间：{0}；这个 shell 的：`ls -l /proc/self/ns`")
     let tryThese = Template("Try: {0}. Leave with `exit`.", zh: "试试：{0}。用 `exit` 离开。")
     let nothingOutsideChanged = Message("nothing outside its namespaces changed", zh: "它的命名空间之外没有任何变化")
     let changed = Template("changed: {0}", zh: "有变化：{0}")
