@@ -18,9 +18,13 @@ public struct Experiment: Sendable {
 
     /// Where `runner shell` puts its shell: new namespaces of the kinds the lesson is about,
     /// made from the demo host; a new PID namespace gets a mount namespace and a fresh /proc.
+    /// In a new user namespace the shell is root, as `unshare --map-root-user` makes it:
+    /// unmapped, it would be nobody, and what the lesson has it try (nsenter, a limit, unshare)
+    /// would fail for that alone.
     public var shellPlacement: ProcessSpec {
         let kinds = Set(namespaces).union(namespaces.contains(.pid) ? [.mnt] : [])
-        return .new(kinds, kinds.contains(.pid) ? [.makeRootPrivate, .mountFreshProc] : [])
+        return .new(kinds, kinds.contains(.pid) ? [.makeRootPrivate, .mountFreshProc] : [],
+                    idMaps: kinds.contains(.user) ? IDMaps(setgroups: "deny", uidMap: "0 0 1", gidMap: "0 0 1") : nil)
     }
 
     /// The budget of every kind, the sandbox's one included.

@@ -152,6 +152,21 @@ struct RunnerCommandTests {
         #expect(lines.last != "inside-the-shell")  // the sandbox the runner was started in keeps its name
     }
 
+    @Test("what a shell says to try runs there, refused for no want of privilege", arguments: Catalog.all.filter { !$0.shellTries.isEmpty }.map(\.id))
+    func shellTriesRun(id: String) throws {
+        try requireRoot()
+        let experiment = try #require(Catalog.experiment(id))
+        let script = experiment.shellTries.map { "\($0) 2>&1; echo \"exit $?\"\n" }.joined()
+        let result = try runCommand(testSandbox + [runnerPath, "shell", id], input: script)
+        #expect(result.exitCode == 0, "\(result.errors)")
+        #expect(result.output.split(separator: "\n").filter { $0.hasPrefix("exit ") }.count == experiment.shellTries.count, "\(result.output)")
+        for refusal in ["Operation not permitted", "Permission denied"] {
+            #expect(!result.output.contains(refusal), "\(result.output)")
+        }
+        // The one try that is to fail fails as its lesson says.
+        if id == "namespace-limits" { #expect(result.output.contains("No space left on device"), "\(result.output)") }
+    }
+
     @Test func aLessonOnATerminalGoesThroughThePager() throws {
         // script(1) gives the runner a terminal; the pager here marks every line it shows.
         let environment = ProcessSpec.defaultEnvironment + ["TERM=xterm", "PAGER=sed s/^/paged:/"]
