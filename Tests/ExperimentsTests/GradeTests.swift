@@ -57,6 +57,17 @@ struct GradeTests {
         #expect(wide.isEmpty, "\(wide)")
     }
 
+    @Test func aFailedBuildIsSaidOnceAndAnExerciseNotAttemptedSaysSo() throws {
+        try requireRoot()
+        let (_, report, output, _) = try Self.grade(students: ["build-error"], ["--manifest", Self.course])
+        let lines = output.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("  BUILD ") }, "\(output)")
+        // The exercise it attempted failed for the build, said above; the others, for no command line.
+        #expect(lines.contains { $0.contains(" uts-namespace ") && $0.hasSuffix("(above)") }, "\(output)")
+        #expect(lines.contains { $0.contains(" ipc-namespace ") && $0.contains("its command line") }, "\(output)")
+        #expect(report.students.first?.exercises.first { $0.id == "ipc-namespace" }?.diagnosis?.english.contains("not attempted") == true)
+    }
+
     @Test func theGoodStudentsPassEveryExerciseAndTheCourseGivesThePoints() throws {
         try requireRoot()
         let (exitCode, report, _, errors) = try Self.grade(students: ["good-c", "good-userns", "good-userns-sh"],

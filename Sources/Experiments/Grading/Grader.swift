@@ -94,6 +94,13 @@ public struct StudentResult: Codable, Sendable {
         try container.encode(maxScore, forKey: .maxScore)
     }
 
+    /// Whether `exercise` failed for what a report says once, above the exercises: the
+    /// checkout's problem, or its build (an exercise it did not attempt fails for that alone).
+    public func failedAsSaidAbove(_ exercise: ExerciseResult) -> Bool {
+        guard exercise.verdict != .pass, exercise.checks.count == 1 else { return false }
+        return problem != nil || (build?.passed == false && exercise.checks[0].name == gradingText.theBuild)
+    }
+
     /// A checkout none of whose exercises could be judged, each failing with the same check.
     static func failing(_ checkout: String, seed: UInt64, course: Course, problem: Message?, check: Check,
                         broken: Message? = nil) -> StudentResult {

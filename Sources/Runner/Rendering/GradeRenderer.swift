@@ -22,13 +22,11 @@ struct GradeRenderer {
             lines += text(build.firstErrors.isEmpty ? ended : say.buildLine(ended, build.firstErrors.joined(separator: " | ")))
                 .wrapped(width: style.width, prefix: "  " + style.fail("BUILD ") + "  ", hangingIndent: under)
         }
-        // A checkout or build that failed fails every exercise the same way: said once, above.
-        let saidAbove = result.problem != nil || result.build?.passed == false
         for exercise in result.exercises {
             let mark = (exercise.verdict == .pass ? style.pass : style.fail)(exercise.verdict.mark.padded(to: 6))
             let name = exercise.id.padded(to: 16)
             let diagnosis = exercise.diagnosis ?? .verbatim("")
-            let shown = exercise.verdict == .pass ? "" : saidAbove && exercise.checks.count == 1 ? "  " + say.above.text(language)
+            let shown = exercise.verdict == .pass ? "" : result.failedAsSaidAbove(exercise) ? "  " + say.above.text(language)
                 : "  " + text(exercise.alsoFailing.isEmpty ? diagnosis : say.alsoFailing(diagnosis, Message.list(exercise.alsoFailing)))
             lines += shown.wrapped(width: style.width, prefix: "  \(mark) \(name) \(exercise.points)/\(exercise.maxPoints)",
                                    hangingIndent: under)
