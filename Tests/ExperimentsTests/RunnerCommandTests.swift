@@ -40,6 +40,18 @@ struct RunnerCommandTests {
         #expect(result.errors.split(separator: "\n").count == 1, "\(result.errors)")
     }
 
+    @Test("a command line the parser refuses points to its command's help, in the language asked for", arguments: [
+        (["run", "uts-namespace", "--bogus"], "(see `runner run --help`)"),
+        (["grade"], "(see `runner grade --help`)"),
+        (["run", "uts-namespace", "--bogus", "--lang", "zh"], "（见 `runner run --help`）"),
+        (["--lang=zh", "frobnicate"], "（见 `runner --help`）"),
+    ])
+    func parserErrorsPointToTheirHelp(arguments: [String], ending: String) throws {
+        let result = try runCommand([runnerPath] + arguments)
+        #expect(result.exitCode == 2)
+        #expect(result.errors.hasSuffix(ending + "\n"), "\(result.errors)")
+    }
+
     @Test("colour on a terminal only, and never with NO_COLOR", arguments: [(false, true), (true, false)])
     func colour(noColor: Bool, expectColour: Bool) throws {
         // script(1) gives the runner a pseudo-terminal as stdout.
@@ -350,6 +362,18 @@ struct RunnerCommandTests {
             #expect(result.output.contains("refused: expected "), "\(result.output)")
             #expect(result.output.contains("PASS  [host-unchanged] hostname, domainname"))
         }
+    }
+
+    @Test func aShellThatCannotBeMadeIsBrokenNotBadUsage() throws {
+        try requireRoot()
+        // The command line was right: what failed is a step of the command, said as it is.
+        let library = try buildPretendKernel(["-DPRETEND_ONLY_SETNS"])
+        let result = try expectHostUnchanged {
+            try runCommand(testSandbox + ["env", "LD_PRELOAD=\(library.path)", runnerPath, "shell", "uts-namespace"], input: "exit\n")
+        }
+        #expect(result.exitCode == 4)
+        #expect(result.errors.hasPrefix("runner: setns(/proc/") && result.errors.contains("refused: expected uts:["), "\(result.errors)")
+        #expect(result.errors.split(separator: "\n").count == 1 && !result.errors.contains("--help"), "\(result.errors)")
     }
 }
 

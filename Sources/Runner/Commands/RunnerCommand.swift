@@ -33,6 +33,7 @@ struct RunnerCommand: ParsableCommand {
         StandardOutput.requireOpen(language)  // first: nothing opened later may become fd 1
         signal(SIGPIPE, SIG_IGN)  // a closed pipe is EPIPE, reported below, not a silent death
         var status: Int32
+        var parsed = false  // after which an error is the command's, not the command line's
         if CommandLine.arguments.count == 1 {  // nothing asked: say what can be, as bad usage
             printError(runnerText.noCommand(helpMessage()), language)
             Glibc.exit(StandardOutput.finish(exitCode: Exit.usage.rawValue, language))
@@ -50,6 +51,7 @@ struct RunnerCommand: ParsableCommand {
                 Glibc.exit(StandardOutput.finish(exitCode: 0, commandLanguage))
             }
             var command = try parseAsRoot()
+            parsed = true
             commandLanguage = (command as? SpeaksLanguage)?.language.language ?? language
             do {
                 // Before any experiment: a results file that cannot be written is bad usage.
@@ -65,14 +67,23 @@ struct RunnerCommand: ParsableCommand {
         } catch let error as ResultOutputError {
             printError(error.message, commandLanguage)
             status = Exit.broken.rawValue  // after the run: the results were not delivered
+        } catch where parsed {
+            // A step the command could not carry out (a system call refused, a probe that did
+            // not answer): said as it is, and broken.
+            printError(Message.of(error), commandLanguage)
+            status = Exit.broken.rawValue
         } catch {
             if exitCode(for: error) == .success {
                 print(fullMessage(for: error))
                 status = 0
             } else {
-                // ArgumentParser's own words, in English: they name its options.
+                // ArgumentParser's own words, in English: they name its options. Around them, the
+                // language --lang asked for, and the help of the command that was given.
                 let said = RunnerCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-                printError(subcommandSuggestion().map { runnerText.usageDidYouMean(said, $0) } ?? runnerText.usage(said), language)
+                let arguments = Array(CommandLine.arguments.dropFirst())
+                let help = helpCommand(arguments)
+                printError(subcommandSuggestion().map { runnerText.usageDidYouMean(said, $0, help) } ?? runnerText.usage(said, help),
+                           askedLanguage(arguments) ?? language)
                 status = Exit.usage.rawValue
             }
         }
@@ -107,6 +118,23 @@ protocol SpeaksLanguage {
 
 /// The runner's version, as `runner --version` prints it.
 let nslabVersion = "0.4.0"
+
+/// The help to point a command line that could not be parsed to: its subcommand's, if it
+/// names one.
+private func helpCommand(_ arguments: [String]) -> String {
+    let names = RunnerCommand.configuration.subcommands.compactMap { $0.configuration.commandName }
+    guard let given = arguments.first, names.contains(given) else { return "runner --help" }
+    return "runner \(given) --help"
+}
+
+/// The language `--lang L` or `--lang=L` asks for in a command line that could not be parsed.
+private func askedLanguage(_ arguments: [String]) -> Language? {
+    for (index, argument) in arguments.enumerated() {
+        if argument == "--lang", index + 1 < arguments.count { return Language(rawValue: arguments[index + 1]) }
+        if argument.hasPrefix("--lang=") { return Language(rawValue: String(argument.dropFirst("--lang=".count))) }
+    }
+    return nil
+}
 
 /// "run" when the first argument looks like a misspelt subcommand.
 private func subcommandSuggestion() -> Message? {
