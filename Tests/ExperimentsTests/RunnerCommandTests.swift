@@ -31,7 +31,7 @@ struct RunnerCommandTests {
 
     @Test("bad usage is one line on stderr and exit 2", arguments: [
         ["run"], ["run", "uts-namespace", "--lang", "fr"], ["run", "--no-such-flag", "uts-namespace"], ["frobnicate"],
-        ["lesson", "nothing-like-this"],
+        ["lesson", "nothing-like-this"], ["run", "uts-namespace", "--step", "--json"],
     ])
     func badUsage(arguments: [String]) throws {
         let result = try runCommand([runnerPath] + arguments)
@@ -50,6 +50,17 @@ struct RunnerCommandTests {
         let result = try runCommand([runnerPath] + arguments)
         #expect(result.exitCode == 2)
         #expect(result.errors.hasSuffix(ending + "\n"), "\(result.errors)")
+    }
+
+    @Test func stepWithOnlyWaitsOnlyBetweenTheStepsItShows() throws {
+        try requireRoot()
+        let result = try runCommand(testSandbox + [runnerPath, "run", "uts-namespace", "--step", "--only", "set-names"], input: "\n")
+        #expect(result.exitCode == 0, "\(result.errors)")
+        let prompt = "Press Enter for the next step"
+        let step = try #require(result.output.range(of: "[set-names]"), "\(result.output)")
+        let wait = try #require(result.output.range(of: prompt), "\(result.output)")
+        #expect(step.lowerBound < wait.lowerBound, "the step comes before the first wait")
+        #expect(result.output.components(separatedBy: prompt).count == 2, "one wait, between the two steps shown")
     }
 
     @Test("colour on a terminal only, and never with NO_COLOR", arguments: [(false, true), (true, false)])

@@ -63,6 +63,7 @@ struct RunCommand: ParsableCommand, SpeaksLanguage {
             throw ValidationError("\(toStandardOutput.joined(separator: " and ")) all print to standard output: give all but one a file")
         }
         if let jobs, jobs < 1 { throw ValidationError("--jobs \(jobs): give a number of experiments from 1 up") }
+        if step && json { throw ValidationError("--step waits between steps shown as text; --json shows none") }
     }
 
     func run() throws {
@@ -166,7 +167,7 @@ struct RunRequest: Codable, Equatable {
             }
             let lesson = explain ? try? Lesson.load(id: experiment.id, language: language.rawValue) : nil
             var hooks = RunHooks()
-            var stepNumber = 0
+            var stepNumber = 0, stepsShown = 0
             // With --only, the steps before it set the stage: shown only when they did not pass.
             let shown = { (key: String) in only == nil || key == only || key == hostUnchangedKey }
             if !json {
@@ -174,7 +175,9 @@ struct RunRequest: Codable, Equatable {
                 hooks.willRun = { step in
                     stepNumber += 1
                     guard shown(step.key) else { return }
-                    if self.step && stepNumber > 1 { waitForEnter(language) }
+                    // Enter between the steps shown: never before the first.
+                    if self.step && stepsShown > 0 { waitForEnter(language) }
+                    stepsShown += 1
                     report.say(renderer.stepHeader(step, number: stepNumber, of: experiment.steps.count + 1, lesson: lesson),
                                terminator: "")
                 }
