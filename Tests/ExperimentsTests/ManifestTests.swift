@@ -108,6 +108,12 @@ struct ManifestTests {
         #expect(thrown?.description == error)
     }
 
+    @Test("a course file that cannot be read says why", arguments: [("/nonexistent/course.yml", "ENOENT"), ("/", "EISDIR")])
+    func unreadableCourse(path: String, errno: String) {
+        let thrown = #expect(throws: ManifestError.self) { try Course.load(path) }
+        #expect(thrown?.description.hasSuffix("cannot be read: \(errno)") == true, "\(thrown?.description ?? "")")
+    }
+
     @Test func sizesReadAsBytesOrWithAUnit() throws {
         func memory(_ text: String) throws -> Int {
             try Course.parse("limits: { memory: \(text) }\nexercises:\n  uts-namespace:\n", file: "c").limits.memoryBytes

@@ -87,7 +87,10 @@ public struct Course: Sendable, Equatable {
 
     /// Reads the course's file; one that cannot be read is a ManifestError too.
     public static func load(_ path: String) throws(ManifestError) -> Course {
-        guard let text = readTextFile(path) else { throw ManifestError(path, line: 0, field: nil, manifestText.unreadable) }
+        let text: String
+        do { text = try readKernelFile(path, requireProc: false) } catch {
+            throw ManifestError(path, line: 0, field: nil, manifestText.unreadable(error.errnoName))
+        }
         return try parse(text, file: path)
     }
 
@@ -286,7 +289,7 @@ public struct ManifestError: MessageError, CustomStringConvertible, Sendable, Eq
 final class ManifestText: MessageTable {
     let at = Template("{0}: {1}", zh: "{0}：{1}")
     let atField = Template("{0}: {1}: {2}", zh: "{0}：{1}：{2}")
-    let unreadable = Message("cannot be read", zh: "无法读取")
+    let unreadable = Template("cannot be read: {0}", zh: "无法读取：{0}")
     let empty = Message("the file is empty", zh: "文件是空的")
     let notYAML = Template("not valid YAML: {0}", zh: "不是有效的 YAML：{0}")
     let limitsAreTheCourses = Message("limits are the course's to set (in its manifest), not a checkout's: remove this field", zh: "上限由课程设定（在课程的清单里），而不是由学生的代码目录设定：请删除这个字段")
