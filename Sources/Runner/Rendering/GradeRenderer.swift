@@ -22,14 +22,19 @@ struct GradeRenderer {
             lines += text(build.firstErrors.isEmpty ? ended : say.buildLine(ended, build.firstErrors.joined(separator: " | ")))
                 .wrapped(width: style.width, prefix: "  " + style.fail("BUILD ") + "  ", hangingIndent: under)
         }
-        for exercise in result.exercises {
+        // The diagnoses in one column, each wrapped under its own start where that leaves room.
+        let points = result.exercises.map { "\($0.points)/\($0.maxPoints)" }
+        let pointsWidth = points.map(\.count).max() ?? 0
+        let column = 2 + 6 + 1 + 16 + 1 + pointsWidth + 2
+        let diagnosisColumn = style.width - column >= 40 ? String(repeating: " ", count: column) : under
+        for (exercise, points) in zip(result.exercises, points) {
             let mark = (exercise.verdict == .pass ? style.pass : style.fail)(exercise.verdict.mark.padded(to: 6))
             let name = exercise.id.padded(to: 16)
             let diagnosis = exercise.diagnosis ?? .verbatim("")
             let shown = exercise.verdict == .pass ? "" : result.failedAsSaidAbove(exercise) ? "  " + say.above.text(language)
                 : "  " + text(exercise.alsoFailing.isEmpty ? diagnosis : say.alsoFailing(diagnosis, Message.list(exercise.alsoFailing)))
-            lines += shown.wrapped(width: style.width, prefix: "  \(mark) \(name) \(exercise.points)/\(exercise.maxPoints)",
-                                   hangingIndent: under)
+            let lead = "  \(mark) \(name) " + (exercise.verdict == .pass ? points : points.padded(to: pointsWidth))
+            lines += shown.wrapped(width: style.width, prefix: lead, hangingIndent: diagnosisColumn)
         }
         lines.append(say.score(result.score, result.maxScore).text(language))
         return lines.joined(separator: "\n")
