@@ -62,6 +62,12 @@ struct GradeTests {
         let (_, report, output, _) = try Self.grade(students: ["build-error"], ["--manifest", Self.course])
         let lines = output.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("  BUILD ") }, "\(output)")
+        // gcc's source and caret lines one under the other, as gcc printed them.
+        let source = try #require(lines.firstIndex { $0.hasSuffix("32 |     if (sethostname(hostname, strlen(hostnmae)) < 0) {") }, "\(output)")
+        #expect(lines[source + 1].hasSuffix("   |                                      ^~~~~~~~"), "\(output)")
+        let typo = try #require(lines[source].range(of: "hostnmae")), caret = try #require(lines[source + 1].range(of: "^"))
+        #expect(lines[source].distance(from: lines[source].startIndex, to: typo.lowerBound)
+                == lines[source + 1].distance(from: lines[source + 1].startIndex, to: caret.lowerBound), "the caret under the typo")
         // The exercise it attempted failed for the build, said above; the others, for no command line.
         #expect(lines.contains { $0.contains(" uts-namespace ") && $0.hasSuffix("(above)") }, "\(output)")
         #expect(lines.contains { $0.contains(" ipc-namespace ") && $0.contains("its command line") }, "\(output)")

@@ -18,9 +18,15 @@ struct GradeRenderer {
             lines += text(problem).wrapped(width: style.width, prefix: "  " + style.fail("CHECKOUT") + "  ", hangingIndent: under)
         }
         if let build = result.build, !build.passed {
-            let ended = say.buildLine(build.command, build.ended)
-            lines += text(build.firstErrors.isEmpty ? ended : say.buildLine(ended, build.firstErrors.joined(separator: " | ")))
+            lines += text(say.buildLine(build.command, build.ended))
                 .wrapped(width: style.width, prefix: "  " + style.fail("BUILD ") + "  ", hangingIndent: under)
+            // The compiler's first error lines as it printed them, one under the other: a
+            // message wraps; a source or caret line (indented) is cut, so that the caret stays
+            // under what it points at.
+            for line in build.firstErrors.map({ text(.verbatim($0)) }) {
+                lines += line.first?.isWhitespace == true ? [under + line.cut(to: style.width - under.count)]
+                    : line.wrapped(width: style.width, prefix: under, hangingIndent: under + "  ")
+            }
         }
         // The diagnoses in one column, each wrapped under its own start where that leaves room.
         let points = result.exercises.map { "\($0.points)/\($0.maxPoints)" }
