@@ -67,25 +67,23 @@ struct RunnerCommand: ParsableCommand {
         } catch let error as ResultOutputError {
             printError(error.message, commandLanguage)
             status = Exit.broken.rawValue  // after the run: the results were not delivered
+        } catch where exitCode(for: error) == .success {
+            print(fullMessage(for: error))  // --help, --version, or a command named without one to run
+            status = 0
         } catch where parsed {
             // A step the command could not carry out (a system call refused, a probe that did
             // not answer): said as it is, and broken.
             printError(Message.of(error), commandLanguage)
             status = Exit.broken.rawValue
         } catch {
-            if exitCode(for: error) == .success {
-                print(fullMessage(for: error))
-                status = 0
-            } else {
-                // ArgumentParser's own words, in English: they name its options. Around them, the
-                // language --lang asked for, and the help of the command that was given.
-                let said = RunnerCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-                let arguments = Array(CommandLine.arguments.dropFirst())
-                let help = helpCommand(arguments)
-                printError(subcommandSuggestion().map { runnerText.usageDidYouMean(said, $0, help) } ?? runnerText.usage(said, help),
-                           askedLanguage(arguments) ?? language)
-                status = Exit.usage.rawValue
-            }
+            // ArgumentParser's own words, in English: they name its options. Around them, the
+            // language --lang asked for, and the help of the command that was given.
+            let said = RunnerCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            let help = helpCommand(arguments)
+            printError(subcommandSuggestion().map { runnerText.usageDidYouMean(said, $0, help) } ?? runnerText.usage(said, help),
+                       askedLanguage(arguments) ?? language)
+            status = Exit.usage.rawValue
         }
         Glibc.exit(StandardOutput.finish(exitCode: status, commandLanguage))
     }
