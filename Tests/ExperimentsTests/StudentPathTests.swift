@@ -208,8 +208,10 @@ struct WidthTests {
     }
 
     /// Runs of spaces as one (a comment's alignment gives way when a line is wrapped).
+    /// Each line with its runs of spaces made one, and none at its ends.
     static func squeeze(_ text: String) -> String {
-        text.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+        text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }.joined(separator: "\n")
     }
 
     @Test("run, run --explain, list, doctor and shell fit", arguments: [60, 80, 100])
@@ -227,7 +229,9 @@ struct WidthTests {
                     let joined = Self.squeeze(joinContinuations(result.output.split(separator: "\n").map(String.init), prompt: "> "))
                     for experiment in Catalog.all {
                         for step in experiment.steps where !step.shell.english.isEmpty {
-                            #expect(joined.contains(Self.squeeze(step.shell.text(Language(rawValue: language) ?? .en))),
+                            // A script of several lines goes on under the shell's "> " prompt.
+                            let shell = step.shell.text(Language(rawValue: language) ?? .en).replacingOccurrences(of: "\n", with: "\n> ")
+                            #expect(joined.contains(Self.squeeze(shell)),
                                     "\(experiment.id)/\(step.key) at \(columns)")
                         }
                     }

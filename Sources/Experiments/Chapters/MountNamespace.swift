@@ -28,7 +28,12 @@ public let mountNamespace = Experiment(
         .newNamespace(.mnt, say.aNewMountNamespace),
 
         Step("bind", say.bindTitle,
-             shell: "unshare --mount sh -c 'mount -t tmpfs lab /mnt && mkdir /mnt/source /mnt/target && touch /mnt/source/a && mount --bind /mnt/source /mnt/target && ls /mnt/target && grep /mnt/target /proc/self/mountinfo'",
+             shell: """
+                 unshare --mount sh -c 'mount -t tmpfs lab /mnt &&
+                   mkdir /mnt/source /mnt/target && touch /mnt/source/a &&
+                   mount --bind /mnt/source /mnt/target && ls /mnt/target &&
+                   grep /mnt/target /proc/self/mountinfo'
+                 """,
              syscalls: ["unshare(CLONE_NEWNS)", "mount(NULL, \"/\", NULL, MS_REC|MS_SLAVE, NULL)",
                         "mount(\"\(bindSource)\", \"\(bindTarget)\", NULL, MS_BIND, NULL)"]) { lab in
             let look: [ProbeAction] = [.list(path: bindTarget), .report([.mounts, .ns])]
@@ -54,7 +59,14 @@ public let mountNamespace = Experiment(
         },
 
         Step("propagation", say.propagationTitle,
-             shell: say.playsTheHost("unshare --mount sh -c 'mount -t tmpfs lab /mnt && mount --make-shared /mnt && mkdir /mnt/peer && unshare --mount --propagation unchanged mount -t tmpfs peer /mnt/peer && grep -c /mnt/peer /proc/self/mountinfo && umount /mnt/peer && unshare --mount --propagation slave mount -t tmpfs peer /mnt/peer; grep -c /mnt/peer /proc/self/mountinfo || true'"),
+             shell: say.playsTheHost("""
+                 unshare --mount sh -c 'mount -t tmpfs lab /mnt &&
+                   mount --make-shared /mnt && mkdir /mnt/peer &&
+                   unshare --mount --propagation unchanged mount -t tmpfs peer /mnt/peer &&
+                   grep -c /mnt/peer /proc/self/mountinfo && umount /mnt/peer &&
+                   unshare --mount --propagation slave mount -t tmpfs peer /mnt/peer
+                   grep -c /mnt/peer /proc/self/mountinfo || true'
+                 """),
              syscalls: [say.inTheDemoHost("mount(NULL, \"/mnt\", NULL, MS_SHARED, NULL)"), .verbatim("unshare(CLONE_NEWNS)"),
                         .verbatim("mount(\"peer\", \"\(peer)\", \"tmpfs\", 0, NULL)"),
                         .verbatim("mount(NULL, \"/\", NULL, MS_REC|MS_SLAVE, NULL)"),
@@ -107,7 +119,12 @@ public let mountNamespace = Experiment(
         },
 
         Step("unmount", say.unmountTitle,
-             shell: "unshare --mount sh -c 'mount -t tmpfs lab /mnt && cd /mnt && { umount /mnt || echo \"umount: exit $?\"; } && umount --lazy /mnt && echo still here > note && cat note && grep -c \" /mnt \" /proc/self/mountinfo || true'",
+             shell: """
+                 unshare --mount sh -c 'mount -t tmpfs lab /mnt && cd /mnt &&
+                   { umount /mnt || echo \"umount: exit $?\"; } &&
+                   umount --lazy /mnt && echo still here > note && cat note &&
+                   grep -c \" /mnt \" /proc/self/mountinfo || true'
+                 """,
              syscalls: ["umount2(\"\(unmountTarget)\", 0)", "umount2(\"\(unmountTarget)\", MNT_FORCE)",
                         "umount2(\"\(unmountTarget)\", MNT_DETACH)", "umount2(\"\(expiring)\", MNT_EXPIRE)",
                         "mount(\"\(image)\", \"\(unmountTarget)\", \"ext4\", 0, NULL)"]) { lab in

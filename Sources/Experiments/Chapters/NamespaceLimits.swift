@@ -57,7 +57,11 @@ public let namespaceLimits = Experiment(
         },
 
         Step("zero-forbids", say.zeroForbids,
-             shell: "unshare --user --map-root-user sh -c 'echo 0 > \(utsLimit); unshare --uts true || echo refused; echo -1 > \(utsLimit) || echo refused'",
+             shell: """
+                 unshare --user --map-root-user sh -c 'echo 0 > \(utsLimit)
+                   unshare --uts true || echo refused
+                   echo -1 > \(utsLimit) || echo refused'
+                 """,
              syscalls: ["write(\(utsLimit), \"0\")", "unshare(CLONE_NEWUTS)", "write(\(utsLimit), \"-1\")"]) { lab in
             let probe = try lab.probe(.new([.user], [.write("0", to: utsLimit)], idMaps: rootToRoot), [.unshare([.uts])])
             let zero = try? probe.probe.result(UnshareResult.self)

@@ -60,7 +60,11 @@ public let netNamespace = Experiment(
         },
 
         Step("same-port", say.samePort,
-             shell: .verbatim("unshare --net bash -c 'ip link set lo up; busybox nc -l -p 8080 & unshare --net bash -c \"ip link set lo up; busybox nc -l -p 8080 & sleep 1; ss -Hltn; kill \\$!\"; ss -Hltn; kill $!'"),
+             shell: .verbatim("""
+                 unshare --net bash -c 'ip link set lo up; busybox nc -l -p 8080 &
+                   unshare --net bash -c \"ip link set lo up; busybox nc -l -p 8080 & sleep 1; ss -Hltn; kill \\$!\"
+                   ss -Hltn; kill $!'
+                 """),
              syscalls: [say.bindInOld("127.0.0.1:\(port)"), say.bindInNew("127.0.0.1:\(port)")]) { lab in
             let listen = ProbeAction.listen(address: "127.0.0.1", port: port)
             // The old side keeps its port while the new side binds the same one, twice.
@@ -85,7 +89,14 @@ public let netNamespace = Experiment(
         },
 
         Step("veth", say.veth,
-             shell: say.hostShell("unshare --net bash -c 'ip link set lo up; unshare --net sleep 9 & sleep 1; ip link add veth-host type veth peer name veth-ns netns $!; ip addr add 10.200.0.1/24 dev veth-host; ip link set veth-host up; nsenter --net --target $! bash -c \"ip addr add 10.200.0.2/24 dev veth-ns; ip link set veth-ns up; ip route; echo > /dev/tcp/10.200.0.1/22\"; kill $!'"),
+             shell: say.hostShell("""
+                 unshare --net bash -c 'ip link set lo up; unshare --net sleep 9 & sleep 1
+                   ip link add veth-host type veth peer name veth-ns netns $!
+                   ip addr add 10.200.0.1/24 dev veth-host; ip link set veth-host up
+                   nsenter --net --target $! bash -c \"ip addr add 10.200.0.2/24 dev veth-ns
+                     ip link set veth-ns up; ip route; echo > /dev/tcp/10.200.0.1/22\"
+                   kill $!'
+                 """),
              syscalls: [.verbatim("RTM_NEWLINK(veth, peer netns PID)"), .verbatim("RTM_NEWADDR"),
                         .verbatim("RTM_NEWLINK(IFF_UP)"), .verbatim("connect(\(hostAddress):\(port))")]) { lab in
             let holder = try lab.startProbe(.new([.net], [.setLinkUp("lo")]),
@@ -129,7 +140,17 @@ public let netNamespace = Experiment(
         },
 
         Step("move", say.move,
-             shell: say.hostShell("unshare --net --mount bash -c 'mount -t tmpfs run /run; ip link add veth-host type veth peer name veth-ns; unshare --net sleep 9 & sleep 1; ip link set veth-ns netns $!; ip -brief link; nsenter --net --target $! ip link set veth-ns netns $$; ip netns attach lab $!; ip netns list; ip link set veth-ns netns lab; ip -brief link; ip netns delete lab; kill $!; wait; ip link delete veth-host 2>&1 || true'"),
+             shell: say.hostShell("""
+                 unshare --net --mount bash -c 'mount -t tmpfs run /run
+                   ip link add veth-host type veth peer name veth-ns
+                   unshare --net sleep 9 & sleep 1
+                   ip link set veth-ns netns $!; ip -brief link
+                   nsenter --net --target $! ip link set veth-ns netns $$
+                   ip netns attach lab $!; ip netns list
+                   ip link set veth-ns netns lab; ip -brief link
+                   ip netns delete lab; kill $!; wait
+                   ip link delete veth-host 2>&1 || true'
+                 """),
              syscalls: [.verbatim("RTM_NEWLINK(IFLA_NET_NS_PID)"), .verbatim("ip netns attach \(netnsName) PID"),
                         .verbatim("RTM_NEWLINK(IFLA_NET_NS_FD)"), say.killHolder]) { lab in
             let holder = try lab.startProbe(.new([.net], [.setLinkUp("lo")]), [.report([.ns]), .hold()])

@@ -23,7 +23,16 @@ public let pivotRoot = Experiment(
     shellTries: ["ls /", "cat /proc/self/mountinfo", "ps"],
     steps: [
         Step("pivot-root", say.pivotRootTitle,
-             shell: "unshare --mount sh -c 'mount -t tmpfs lab /mnt && sh fixtures/rootfs/make-rootfs.sh /mnt/rootfs && mkdir /mnt/rootfs/oldroot && { pivot_root /mnt/rootfs /mnt/rootfs/oldroot || mount --bind /mnt/rootfs /mnt/rootfs; } && pivot_root /mnt/rootfs /mnt/rootfs/oldroot && cd / && umount -l /oldroot && rmdir /oldroot && mount -t proc proc /proc && ls /'",
+             shell: """
+                 unshare --mount sh -c 'mount -t tmpfs lab /mnt &&
+                   sh fixtures/rootfs/make-rootfs.sh /mnt/rootfs &&
+                   mkdir /mnt/rootfs/oldroot &&
+                   { pivot_root /mnt/rootfs /mnt/rootfs/oldroot ||
+                     mount --bind /mnt/rootfs /mnt/rootfs; } &&
+                   pivot_root /mnt/rootfs /mnt/rootfs/oldroot && cd / &&
+                   umount -l /oldroot && rmdir /oldroot &&
+                   mount -t proc proc /proc && ls /'
+                 """,
              syscalls: ["unshare(CLONE_NEWNS)", "pivot_root(\"\(newRoot)\", \"\(putOld)\")",
                         "mount(NULL, \"/\", NULL, MS_REC|MS_SHARED, NULL)",
                         "mount(\"\(newRoot)\", \"\(newRoot)\", NULL, MS_BIND, NULL)", "umount2(\"/oldroot\", MNT_DETACH)",
@@ -64,7 +73,14 @@ public let pivotRoot = Experiment(
         },
 
         Step("pivot-root-dot", say.pivotRootDotTitle,
-             shell: "unshare --mount --pid --fork sh -c 'mount -t tmpfs lab /mnt && sh fixtures/rootfs/make-rootfs.sh /mnt/rootfs && mount --bind /mnt/rootfs /mnt/rootfs && cd /mnt/rootfs && pivot_root . . && umount -l . && mount -t proc proc /proc && ls / && cat /proc/self/mountinfo && exec sh -c \"sh -c \\\"echo forked: \\\\$\\\\$\\\"; exec sh -c \\\"echo execed: \\\\$\\\\$\\\"\"'",
+             shell: """
+                 unshare --mount --pid --fork sh -c 'mount -t tmpfs lab /mnt &&
+                   sh fixtures/rootfs/make-rootfs.sh /mnt/rootfs &&
+                   mount --bind /mnt/rootfs /mnt/rootfs && cd /mnt/rootfs &&
+                   pivot_root . . && umount -l . && mount -t proc proc /proc &&
+                   ls / && cat /proc/self/mountinfo &&
+                   exec sh -c \"sh -c \\\"echo forked: \\\\$\\\\$\\\"; exec sh -c \\\"echo execed: \\\\$\\\\$\\\"\"'
+                 """,
              syscalls: ["clone(CLONE_NEWNS|CLONE_NEWPID)", "chdir(\"\(newRoot)\")", "pivot_root(\".\", \".\")",
                         "umount2(\".\", MNT_DETACH)", "execve(\"/bin/sh\")"]) { lab in
             let rootfs = try lab.probe(.oldSide, [.list(path: newRoot)]).probe.result(ListResult.self)
@@ -90,7 +106,12 @@ public let pivotRoot = Experiment(
         },
 
         Step("chroot-escape", say.chrootEscapeTitle,
-             shell: "unshare --mount sh -c 'mount -t tmpfs lab /mnt && sh fixtures/rootfs/make-rootfs.sh /mnt/rootfs && mount -t proc proc /mnt/rootfs/proc && chroot /mnt/rootfs /bin/sh -c \"ls /; ls /proc/1/root/ | head -n 3\"'",
+             shell: """
+                 unshare --mount sh -c 'mount -t tmpfs lab /mnt &&
+                   sh fixtures/rootfs/make-rootfs.sh /mnt/rootfs &&
+                   mount -t proc proc /mnt/rootfs/proc &&
+                   chroot /mnt/rootfs /bin/sh -c \"ls /; ls /proc/1/root/ | head -n 3\"'
+                 """,
              syscalls: ["chroot(\"\(newRoot)\")", "chroot(\"tmp\")", "chdir(\"..\") ×64", "chroot(\".\")"]) { lab in
             let escape: [ProbeAction] = [.report([.rootEntries, .ns]), .chrootEscape(dir: "tmp"), .report([.rootEntries])]
             let host = try lab.probe(.oldSide, [.report([.rootEntries]), .list(path: newRoot)])

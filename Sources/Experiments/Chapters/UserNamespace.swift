@@ -25,7 +25,10 @@ public let userNamespace = Experiment(
     shellTries: ["id", "cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups", "grep Cap /proc/self/status"],
     steps: [
         Step("no-maps", say.noMaps,
-             shell: "unshare --user --keep-caps sh -c 'id; cat /proc/self/uid_map; grep CapEff /proc/self/status; hostname \(refusedName) || echo refused'",
+             shell: """
+                 unshare --user --keep-caps sh -c 'id; cat /proc/self/uid_map
+                   grep CapEff /proc/self/status; hostname \(refusedName) || echo refused'
+                 """,
              syscalls: ["unshare(CLONE_NEWUSER)", "cap_get_proc()", "sethostname(\"\(refusedName)\")"]) { lab in
             // One process, before and after unshare(2): capabilities are looked at before any
             // execve(2), which would recompute them for a uid that is not 0 inside.
@@ -91,7 +94,12 @@ public let userNamespace = Experiment(
         },
 
         Step("map-errors", say.mapErrors,
-             shell: .verbatim("unshare --user --keep-caps bash -c 'echo 0 0 1 > /proc/self/gid_map; echo deny > /proc/self/setgroups; echo 0 0 1 > /proc/self/gid_map && echo 0 0 1 > /proc/self/uid_map && id -u; echo 0 0 1 > /proc/self/uid_map || echo second write refused'"),
+             shell: .verbatim("""
+                 unshare --user --keep-caps bash -c 'echo 0 0 1 > /proc/self/gid_map
+                   echo deny > /proc/self/setgroups
+                   echo 0 0 1 > /proc/self/gid_map && echo 0 0 1 > /proc/self/uid_map && id -u
+                   echo 0 0 1 > /proc/self/uid_map || echo second write refused'
+                 """),
              syscalls: [say.gidMapWriteBeforeDeny, .verbatim("write(/proc/self/uid_map, \"0 1000 1\")"),
                         say.uidMapWrittenTwice, .verbatim("write(/proc/PID/uid_map, \"0 0\")"), .verbatim("setresuid(5000, 5000, 5000)")]) { lab in
             // The child writes its own maps (an unprivileged writer: its capabilities are in
