@@ -17,14 +17,17 @@ public struct Experiment: Sendable {
     public let namespaceBudget: [Namespace: Int]
 
     /// Where `runner shell` puts its shell: new namespaces of the kinds the lesson is about,
-    /// made from the demo host; a new PID namespace gets a mount namespace and a fresh /proc.
+    /// made from the demo host's (from the runner's own with a new user and PID namespace,
+    /// which are made before any join: see Lab.start); a new PID namespace gets a mount
+    /// namespace and a fresh /proc.
     /// In a new user namespace the shell is root, as `unshare --map-root-user` makes it:
     /// unmapped, it would be nobody, and what the lesson has it try (nsenter, a limit, unshare)
-    /// would fail for that alone.
+    /// would fail for that alone. Unless the shell is to start unmapped (shellStartsUnmapped).
     public var shellPlacement: ProcessSpec {
         let kinds = Set(namespaces).union(namespaces.contains(.pid) ? [.mnt] : [])
+        let mapsRoot = kinds.contains(.user) && !shellStartsUnmapped
         return .new(kinds, kinds.contains(.pid) ? [.makeRootPrivate, .mountFreshProc] : [],
-                    idMaps: kinds.contains(.user) ? IDMaps(setgroups: "deny", uidMap: "0 0 1", gidMap: "0 0 1") : nil)
+                    idMaps: mapsRoot ? IDMaps(setgroups: "deny", uidMap: "0 0 1", gidMap: "0 0 1") : nil)
     }
 
     /// The budget of every kind, the sandbox's one included.
@@ -60,12 +63,16 @@ public struct Experiment: Sendable {
     public let needsRealRoot: Message?
     /// Commands to try in `runner shell <id>`, inside the experiment's new namespaces.
     public let shellTries: [String]
+    /// Whether the shell's new user namespace has no maps, as `unshare --user` leaves it: the
+    /// user-namespace lesson starts there.
+    public let shellStartsUnmapped: Bool
     public private(set) var steps: [Step]
 
     public init(id: String, title: Message, namespaces: [Namespace], minimumKernel: KernelVersion,
                 needsCommands: [String] = [], demoHostNamespaces: Set<Namespace>, namespaceBudget: [Namespace: Int],
                 footprint: Footprint = Footprint(), demoHostSetup: [Operation] = [], workbench: [Workbench.Entry] = [],
-                usesCgroups: Bool = false, needsRealRoot: Message? = nil, shellTries: [String] = [], steps: [Step]) {
+                usesCgroups: Bool = false, needsRealRoot: Message? = nil, shellTries: [String] = [],
+                shellStartsUnmapped: Bool = false, steps: [Step]) {
         self.id = id
         self.title = title
         self.namespaces = namespaces
@@ -79,6 +86,7 @@ public struct Experiment: Sendable {
         self.usesCgroups = usesCgroups
         self.needsRealRoot = needsRealRoot
         self.shellTries = shellTries
+        self.shellStartsUnmapped = shellStartsUnmapped
         self.steps = steps
     }
 }

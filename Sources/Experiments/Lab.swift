@@ -109,13 +109,12 @@ public final class Lab {
         try startDemoHost()
         var spec = placement.with(arguments)
         // A namespace the placement joins replaces the demo host's of the same kind. A new user
-        // and PID namespace the shim makes first, together (clone(2)), and from inside them no
-        // namespace of the parent's can be joined: a kind the placement also makes new is then a
-        // copy of the runner's own, not of the demo host's (runner shell setns).
+        // and PID namespace the shim makes first, together (clone(2)), and from inside them none
+        // of the demo host's can be joined: the process is then made from the runner's own
+        // namespaces, all of them its sandbox's (runner shell setns).
         let makesUserFirst = spec.create.isSuperset(of: [.user, .pid])
-        spec.join = demoHostFiles.filter { file in
-            !placement.join.contains { $0.namespace == file.namespace } && !(makesUserFirst && spec.create.contains(file.namespace))
-        } + placement.join
+        spec.join = (makesUserFirst ? [] : demoHostFiles.filter { file in !placement.join.contains { $0.namespace == file.namespace } })
+            + placement.join
         return try launch(spec, arguments)
     }
 

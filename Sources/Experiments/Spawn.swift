@@ -32,8 +32,9 @@ private func openProofs(of files: [NamespaceFile], into proofs: inout [nslab_nam
 public struct ProcessSpec: Sendable {
     public var arguments: [String]
     public var environment: [String]
-    /// Namespaces to join with setns(2), before creating any (a PID one takes in the
-    /// program: the shim forks once more).
+    /// Namespaces to join with setns(2), before creating any but a PID namespace, which
+    /// clone(2) makes first (with a new user namespace, if there is one: then nothing outside
+    /// it can be joined). A joined PID namespace takes in the program: the shim forks once more.
     public var join: [NamespaceFile] = []
     public var create: Set<Namespace> = []
     /// Namespaces of other processes of the run that the program may change too (a device

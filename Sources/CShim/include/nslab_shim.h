@@ -15,7 +15,7 @@ enum nslab_step {
     NSLAB_STEP_CLONE,
     NSLAB_STEP_PRCTL,
     NSLAB_STEP_SETNS,
-    NSLAB_STEP_VERIFY_JOIN,    // the joined namespace is not the expected one (see join_inodes)
+    NSLAB_STEP_VERIFY_JOIN,    // the joined namespace is not the expected one (see nslab_namespace_proof.inode)
     NSLAB_STEP_UNSHARE,        // index: the CLONE_NEW* flags of that unshare(2)
     NSLAB_STEP_VERIFY,         // a namespace call returned 0 but /proc/self/ns shows no change
     NSLAB_STEP_SYNC,
@@ -88,7 +88,9 @@ struct nslab_namespace_proof {
 ///    (those owned by the joined user namespace, which needs its capabilities). Each join is
 ///    proved: the fd and /proc/self/ns must show the inode its proof names. A joined PID
 ///    namespace takes in only the children to come: the child forks once more, as nsenter does.
-/// 2. create: CLONE_NEWPID goes to clone(2), so that the program itself is pid 1; a new user
+/// 2. create: CLONE_NEWPID goes to clone(2) itself, before the joins, so that the program is
+///    pid 1; with a new user namespace too, that one goes to clone(2) with it (it must own
+///    the PID namespace), and then nothing outside it can be joined. Otherwise a new user
 ///    namespace is made alone, first, with unshare(2), so that the namespaces made after it
 ///    are owned by it; then the sync point, where the parent writes the maps; then every
 ///    other CLONE_NEW* flag in one unshare(2), copies of the joined ones. Each is proved by

@@ -23,6 +23,7 @@ public let userNamespace = Experiment(
                 .file("user/root-only", text: "root's secret\n", owner: 0, mode: 0o600)],
     needsRealRoot: say.needsRealRoot,
     shellTries: ["id", "cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups", "grep Cap /proc/self/status"],
+    shellStartsUnmapped: true,
     steps: [
         Step("no-maps", say.noMaps,
              shell: """

@@ -216,7 +216,7 @@ public enum Grader {
             let entry = plan.entry
             guard let runLine = plan.runLine else {
                 results.append(ExerciseResult(id: entry.exercise, points: entry.points, checks: [
-                    Check(gradingText.itsCommandLine, expected: gradingText.given, actual: gradingText.notAttempted, passed: false),
+                    Check(gradingText.itsCommandLine, expected: gradingText.oneCommandLine, actual: gradingText.notAttempted, passed: false),
                 ]))
                 continue
             }

@@ -38,7 +38,7 @@ final class GradingText: MessageTable {
     let made = Message("made", zh: "已创建")
     let buildSandbox = Message("the build's sandbox", zh: "构建用的沙箱")
     let itsCommandLine = Message("its command line (lab.yml's `run`)", zh: "它的命令行（lab.yml 的 `run`）")
-    let given = Message("one", zh: "一条")
+    let oneCommandLine = Message("one", zh: "一条")
     let notAttempted = Message("none: not attempted", zh: "没有：未尝试这道练习")
     let theBuild = Message("the build", zh: "构建")
     let buildEnded = Template("`{0}`: {1}", zh: "`{0}`：{1}")

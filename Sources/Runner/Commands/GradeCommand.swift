@@ -221,6 +221,12 @@ struct GradeCommand: ParsableCommand, SpeaksLanguage {
             printError(runnerText.watchPrints, language)
             throw Exit.usage
         }
+        // A folder to watch that is not there is a typo on the command line, said before grading.
+        var info = stat()
+        if watch, let checkout = checkouts.first, stat(checkout, &info) != 0 || info.st_mode & S_IFMT != S_IFDIR {
+            printError(runnerText.watchNoFolder(checkout), language)
+            throw Exit.usage
+        }
         do {
             let course = try manifest.map { path throws(ManifestError) in try Course.load(path) } ?? .everyExercise
             return course.narrowed(to: try onlyIDs(language), timeout: timeout)

@@ -116,7 +116,7 @@ struct RunRequest: Codable, Equatable {
 
     func perform() throws {
         guard !ids.isEmpty else {
-            printError(runnerText.nameExperiments(Message.list(Catalog.all.map(\.id))), language)
+            printError(runnerText.nameExperiments(Message.list(Catalog.all.map(\.id)), language.suggesting("runner list")), language)
             throw Exit.usage
         }
         var chosen = try experiments(named: ids, language)

@@ -33,7 +33,9 @@ struct RunnerCommand: ParsableCommand {
         StandardOutput.requireOpen(language)  // first: nothing opened later may become fd 1
         signal(SIGPIPE, SIG_IGN)  // a closed pipe is EPIPE, reported below, not a silent death
         var status: Int32
-        var parsed = false  // after which an error is the command's, not the command line's
+        // Once a command has started, an error is the command's, not the command line's. Inside
+        // its sandbox the runner was given a command line the runner outside had parsed.
+        var commandStarted = Sandbox.isInside
         if CommandLine.arguments.count == 1 {  // nothing asked: say what can be, as bad usage
             printError(runnerText.noCommand(helpMessage()), language)
             Glibc.exit(StandardOutput.finish(exitCode: Exit.usage.rawValue, language))
@@ -47,11 +49,12 @@ struct RunnerCommand: ParsableCommand {
                 Glibc.exit(StandardOutput.finish(exitCode: 0, commandLanguage))
             }
             if let plain = plainCommand(Array(CommandLine.arguments.dropFirst()), language) {
+                commandStarted = true
                 try plain()
                 Glibc.exit(StandardOutput.finish(exitCode: 0, commandLanguage))
             }
             var command = try parseAsRoot()
-            parsed = true
+            commandStarted = true
             commandLanguage = (command as? SpeaksLanguage)?.language.language ?? language
             do {
                 // Before any experiment: a results file that cannot be written is bad usage.
@@ -70,7 +73,7 @@ struct RunnerCommand: ParsableCommand {
         } catch where exitCode(for: error) == .success {
             print(fullMessage(for: error))  // --help, --version, or a command named without one to run
             status = 0
-        } catch where parsed {
+        } catch where commandStarted {
             // A step the command could not carry out (a system call refused, a probe that did
             // not answer): said as it is, and broken.
             printError(Message.of(error), commandLanguage)
@@ -168,7 +171,7 @@ func experiments(named ids: [String], _ language: Language) throws -> [Experimen
     let unique = expanded.enumerated().filter { expanded.firstIndex(of: $0.element) == $0.offset }.map(\.element)
     return try unique.map { id in
         if let experiment = Catalog.experiment(id) { return experiment }
-        let hint = alternatives(Catalog.suggestions(for: id)).map { runnerText.didYouMean($0) } ?? runnerText.seeList
+        let hint = alternatives(Catalog.suggestions(for: id)).map { runnerText.didYouMean($0) } ?? runnerText.seeList(language.suggesting("runner list"))
         printError(runnerText.unknownExperiment(id, hint), language)
         throw Exit.usage
     }

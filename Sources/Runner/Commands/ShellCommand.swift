@@ -5,7 +5,7 @@ import Glibc
 struct ShellCommand: ParsableCommand, SpeaksLanguage {
     static let configuration = CommandConfiguration(
         commandName: "shell",
-        abstract: "Open a shell in an experiment's new namespaces, inside a demo host; nothing is left behind on exit.")
+        abstract: "Open a shell in an experiment's new namespaces, inside the runner's sandbox; nothing is left behind on exit.")
 
     @Argument(help: "The experiment id (see `runner list`).", completion: .list(Catalog.all.map(\.id)))
     var id: String?
@@ -18,7 +18,7 @@ struct ShellCommand: ParsableCommand, SpeaksLanguage {
         let language = language.language
         guard let id, id != "all" else {
             let ids = Message.list(Catalog.all.map(\.id))
-            printError(id == nil ? runnerText.nameOneExperiment(ids) : runnerText.allIsNotOne("runner shell", ids), language)
+            printError(id == nil ? runnerText.nameOneExperiment(ids, language.suggesting("runner list")) : runnerText.allIsNotOne("runner shell", ids), language)
             throw Exit.usage
         }
         guard let experiment = try experiments(named: [id], language).first else { throw Exit.usage }

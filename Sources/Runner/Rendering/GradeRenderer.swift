@@ -21,30 +21,41 @@ struct GradeRenderer {
             lines += text(say.buildLine(build.command, build.ended))
                 .wrapped(width: style.width, prefix: "  " + style.fail("BUILD ") + "  ", hangingIndent: under)
             // The compiler's first error lines as it printed them, one under the other: a
-            // message wraps; a source or caret line (indented) is cut, so that the caret stays
-            // under what it points at.
-            for line in build.firstErrors.map({ text(.verbatim($0)) }) {
-                lines += line.first?.isWhitespace == true ? [under + line.cut(to: style.width - under.count)]
-                    : line.wrapped(width: style.width, prefix: under, hangingIndent: under + "  ")
+            // message wraps; a source or caret line (gcc's and clang's `  32 |` margin) is cut,
+            // so that the caret stays under what it points at.
+            for line in build.firstErrors where !line.allSatisfy(\.isWhitespace) {
+                let shown = text(.verbatim(line.map { $0 == "\t" ? "    " : String($0) }.joined()))
+                lines += isSourceLine(line) ? [under + shown.cut(to: style.width - under.count)]
+                    : shown.wrapped(width: style.width, prefix: under, hangingIndent: under + "  ")
             }
         }
-        // The diagnoses in one column, each wrapped under its own start where that leaves room.
+        // "  FAIL   uts-namespace    0/10", the points padded to the widest: the diagnoses then
+        // start in one column, and wrap under it where that leaves room.
         let points = result.exercises.map { "\($0.points)/\($0.maxPoints)" }
         let pointsWidth = points.map(\.count).max() ?? 0
-        let column = 2 + 6 + 1 + 16 + 1 + pointsWidth + 2
+        let leads = zip(result.exercises, points).map { exercise, points in
+            "  " + (exercise.verdict == .pass ? style.pass : style.fail)(exercise.verdict.mark.padded(to: 6))
+                + " " + exercise.id.padded(to: 16) + " " + points.padded(to: pointsWidth)
+        }
+        let column = (leads.map(\.columns).max() ?? 0) + 2
         let diagnosisColumn = style.width - column >= 40 ? String(repeating: " ", count: column) : under
-        for (exercise, points) in zip(result.exercises, points) {
-            let mark = (exercise.verdict == .pass ? style.pass : style.fail)(exercise.verdict.mark.padded(to: 6))
-            let name = exercise.id.padded(to: 16)
+        for (exercise, lead) in zip(result.exercises, leads) {
             let diagnosis = exercise.diagnosis ?? .verbatim("")
             let shown = exercise.verdict == .pass ? "" : result.failedAsSaidAbove(exercise) ? "  " + say.above.text(language)
                 : "  " + text(exercise.alsoFailing.isEmpty ? diagnosis : say.alsoFailing(diagnosis, Message.list(exercise.alsoFailing)))
-            let lead = "  \(mark) \(name) " + (exercise.verdict == .pass ? points : points.padded(to: pointsWidth))
-            lines += shown.wrapped(width: style.width, prefix: lead, hangingIndent: diagnosisColumn)
+            lines += shown.wrapped(width: style.width, prefix: exercise.verdict == .pass ? lead.droppingTrailingSpaces : lead,
+                                   hangingIndent: diagnosisColumn)
         }
         lines.append(say.score(result.score, result.maxScore).text(language))
         return lines.joined(separator: "\n")
     }
+}
+
+/// A line of source or carets under a compiler's message: gcc's and clang's margin, "   32 |"
+/// or "      |".
+private func isSourceLine(_ line: String) -> Bool {
+    let margin = line.drop { $0 == " " }.drop(while: \.isNumber)
+    return margin.first == " " && margin.drop { $0 == " " }.first == "|" || margin.first == "|"
 }
 
 extension Verdict {
