@@ -88,7 +88,7 @@ struct ChineseTests {
     func englishStaysEnglish(arguments: [String], locale: [String]) throws {
         try requireRoot()
         let run = try runCommand(testSandbox + [runnerPath] + arguments, environment: Self.environment(locale))
-        #expect(run.exitCode == 0)
+        #expect(run.exitCode == 0, "\(whatFailed(inReport: run.output))")
         #expect(!run.output.contains { $0.isCJK })
         #expect(run.output.contains("uts-namespace — UTS namespace: hostname and NIS domain name\n"))
         #expect(run.output.contains("  PASS  [new-namespace] uts namespace inode of the new process: "))
@@ -114,7 +114,7 @@ struct ChineseTests {
         let english = try Self.decodeReport(try runner("run", "all", "--json").output)
         let run = try runCommand(testSandbox + [runnerPath, "run", "all", "--json", "--lang", "zh"],
                                  environment: Self.environment(["LANG=zh_CN.UTF-8"]))
-        #expect(run.exitCode == 0)
+        #expect(run.exitCode == 0, "\(whatFailed(inReport: run.output))")
         #expect(!run.output.contains { $0.isCJK })
         let chinese = try Self.decodeReport(run.output)
         func names(_ report: Report) -> [String] {

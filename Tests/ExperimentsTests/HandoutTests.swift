@@ -62,7 +62,7 @@ struct HandoutTests {
             let folder = "\(directory.path)/maps\(run)"
             if run == 1 { mkdir(folder, 0o755) }
             let result = try runCommand(testSandbox + [runnerPath, "run", "pid-namespace", "user-namespace", "--svg", folder, "--json"])
-            #expect(result.exitCode == 0, "\(result.errors)")
+            #expect(result.exitCode == 0, "\(result.errors) \(whatFailed(inReport: result.output))")
             var files: [String: String] = [:]
             for experiment in try ChineseTests.decodeReport(result.output).experiments {
                 let kinds = try #require(Catalog.experiment(experiment.id)).namespaces

@@ -120,3 +120,17 @@ extension Observation {
     /// Its lines in English, as JSON carries them.
     var lines: [String] { output.map(\.english) }
 }
+
+/// What a `--json` report says went wrong, for a test's message: each broken step and failed
+/// check, so that a failure seen once says which.
+func whatFailed(inReport json: String) -> String {
+    guard let report = try? ChineseTests.decodeReport(json) else { return "no report" }
+    return report.experiments.flatMap { experiment in
+        experiment.steps.flatMap { step in
+            (step.broken.map { ["\(experiment.id)/\(step.key): broken: \($0.english)"] } ?? [])
+                + step.checks.filter { !$0.passed }.map {
+                    "\(experiment.id)/\(step.key): \($0.name.english): expected \($0.expected.english), got \($0.actual.english)"
+                }
+        }
+    }.joined(separator: "; ")
+}
