@@ -398,8 +398,8 @@ static int nslab_operate(const struct nslab_operation *op) {
     return -1;
 }
 
-__attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec *spec,
-                                                  ino_t user_before, int report_fd, int release_fd) {
+__attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec *spec, ino_t user_before,
+                                                  int born_in_cgroup, int report_fd, int release_fd) {
     // The parent's handlers mean nothing here; the program starts with defaults and no mask.
     // The raw call also resets the signals glibc reserves for itself (32, 33), which its
     // sigaction() refuses to touch. An all-zero kernel sigaction is SIG_DFL, empty mask.
@@ -414,6 +414,15 @@ __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec 
 
     // 0. Into the parent's cgroups first, while still in its namespaces and with its rights:
     //    all the program starts is then counted there, whatever namespaces it makes.
+    if (spec->into_cgroup_fd >= 0 && !born_in_cgroup) {
+        int procs = openat(spec->into_cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+        ssize_t n = -1;
+        if (procs >= 0) {
+            while ((n = write(procs, "0", 1)) < 0 && errno == EINTR) {}
+            close(procs);
+        }
+        if (n != 1) nslab_child_fail(report_fd, NSLAB_STEP_CGROUP, -1);
+    }
     for (int i = 0; i < spec->cgroup_count; i++) {
         ssize_t n;
         while ((n = write(spec->cgroup_fds[i], "0", 1)) < 0 && errno == EINTR) {}
@@ -520,14 +529,23 @@ __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec 
 struct nslab_child_start {
     const struct nslab_spawn_spec *spec;
     int report[2], release[2];
-    ino_t user_before;  // the parent's user namespace, when clone makes the child's
+    ino_t user_before;   // the parent's user namespace, when clone makes the child's
+    int born_in_cgroup;  // clone3 put the child in spec->into_cgroup_fd
 };
+
+// clone3(2)'s arguments, as far as CLONE_INTO_CGROUP (Linux 5.7): <linux/sched.h> has them,
+// but its flags clash with <sched.h>'s.
+struct nslab_clone_args {
+    unsigned long long flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
+        set_tid, set_tid_size, cgroup;
+};
+#define NSLAB_CLONE_INTO_CGROUP 0x200000000ULL
 
 static int nslab_child_entry(void *argument) {
     struct nslab_child_start *start = argument;
     close(start->report[0]);
     close(start->release[1]);
-    nslab_child(start->spec, start->user_before, start->report[1], start->release[0]);
+    nslab_child(start->spec, start->user_before, start->born_in_cgroup, start->report[1], start->release[0]);
 }
 
 // Whether the child may share the parent's memory until exec: not when it makes or joins a
@@ -535,6 +553,7 @@ static int nslab_child_entry(void *argument) {
 // process that shares its memory with none.
 static int nslab_may_share_memory(const struct nslab_spawn_spec *spec) {
     if (spec->namespace_flags & CLONE_NEWUSER) return 0;
+    if (spec->into_cgroup_fd >= 0) return 0;  // clone3 is called here with fork semantics only
     for (int i = 0; i < spec->join_count; i++) {
         int type = spec->join[i].type;
         if (type == CLONE_NEWPID) return 0;  // it forks once more
@@ -596,9 +615,24 @@ int nslab_spawn_start(const struct nslab_spawn_spec *spec, struct nslab_child *c
     if (child->stack != NULL) {
         pid = clone(nslab_child_entry, (char *)child->stack + NSLAB_CHILD_STACK_SIZE, flags | CLONE_VM, &start);
     } else {
-        // clone(2) with fork semantics: a copy of this thread only, on a copy of its stack.
-        pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
-        if (pid == 0) nslab_child_entry(&start);
+        // clone(2) with fork semantics: a copy of this thread only, on a copy of its stack;
+        // clone3(2), the same born in a cgroup. Without it (ENOSYS, or E2BIG or EINVAL for its
+        // flag), clone(2), and the child moves itself.
+        pid = -1;
+        errno = ENOSYS;
+        if (spec->into_cgroup_fd >= 0) {
+            struct nslab_clone_args args = {.flags = (unsigned long long)(flags & ~CSIGNAL) | NSLAB_CLONE_INTO_CGROUP,
+                                            .exit_signal = SIGCHLD, .cgroup = (unsigned long long)spec->into_cgroup_fd};
+            pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+            if (pid == 0) {
+                start.born_in_cgroup = 1;
+                nslab_child_entry(&start);
+            }
+        }
+        if (pid < 0 && (errno == ENOSYS || errno == E2BIG || errno == EINVAL)) {
+            pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
+            if (pid == 0) nslab_child_entry(&start);
+        }
     }
     int clone_errno = errno;
     close(start.report[1]);

@@ -100,6 +100,12 @@ int nslab_is_procfs(int fd) {
     return info.f_type == PROC_SUPER_MAGIC;
 }
 
+int nslab_is_cgroup2(int fd) {
+    struct statfs info;
+    if (fstatfs(fd, &info) < 0) return -1;
+    return info.f_type == CGROUP2_SUPER_MAGIC;
+}
+
 const char *nslab_errno_name(int error) { return strerrorname_np(error); }
 
 int nslab_capabilities_from_text(const char *text, unsigned int capabilities[6]) {

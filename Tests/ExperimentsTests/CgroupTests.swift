@@ -28,6 +28,17 @@ struct CgroupTests {
         #expect(result.steps.flatMap(\.checks).contains { $0.name.english == "pids.max of its cgroup, read inside" })
     }
 
+    @Test func withoutClone3EachProcessMovesItselfIntoItsCgroup() throws {
+        try requireRoot()
+        // A kernel before 5.7: no clone3(2), so no process is born in its cgroup (v2) and each
+        // writes its cgroup.procs instead. The checks, which read each process's cgroup, pass.
+        let library = try buildPretendKernel(["-DPRETEND_NO_CLONE3"])
+        let result = try expectHostUnchanged {
+            try runCommand(testSandbox + ["env", "LD_PRELOAD=\(library.path)", runnerPath, "run", "cgroup-namespace", "--json"])
+        }
+        #expect(result.exitCode == 0, "\(result.errors) \(whatFailed(inReport: result.output))")
+    }
+
     @Test func aKilledRunnersJanitorRemovesItsCgroup() throws {
         try requireRoot()
         let before = HostState.read()

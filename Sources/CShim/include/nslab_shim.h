@@ -23,7 +23,7 @@ enum nslab_step {
     NSLAB_STEP_REFUSED,        // index: an operation refused outside namespaces the child proved
     NSLAB_STEP_DUP2,
     NSLAB_STEP_EXECVE,
-    NSLAB_STEP_CGROUP,         // index: the cgroup.procs fd whose write failed
+    NSLAB_STEP_CGROUP,         // index: the cgroup.procs fd whose write failed; -1 into_cgroup_fd's
 };
 
 /// The child's setup after its namespaces exist: one call each, in the order given. Each kind
@@ -123,6 +123,11 @@ struct nslab_spawn_spec {
     int also_owned_count;
     const int *cgroup_fds;          // cgroup.procs files to join first (the grader's limits)
     int cgroup_count;
+    // A cgroup v2 directory the child is born in (clone3(2) with CLONE_INTO_CGROUP), or -1:
+    // unlike a write to cgroup.procs, that takes no lock that waits for an RCU grace period
+    // (10-20 ms for the first move after a quiet spell). Not also in cgroup_fds. On a kernel
+    // without it (before 5.7), the child writes the directory's cgroup.procs itself.
+    int into_cgroup_fd;
 };
 
 /// The variable the child fills in, and the size its entry needs (every kind, longest inode,
@@ -190,6 +195,8 @@ int nslab_read_signal(int fd);
 
 /// 1 if `fd` is a file of procfs, 0 if another filesystem (one mounted over /proc's file), -1.
 int nslab_is_procfs(int fd);
+/// 1 if `fd` is on a cgroup v2 hierarchy (fstatfs(2): CGROUP2_SUPER_MAGIC), 0 if not, -1 on error.
+int nslab_is_cgroup2(int fd);
 
 /// "EPERM" for EPERM; NULL for an unknown number.
 const char *nslab_errno_name(int error);
