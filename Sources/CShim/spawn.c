@@ -310,10 +310,11 @@ static int nslab_operation_allowed(const struct nslab_operation *op, int owned) 
     }
 }
 
-// Writes `text` to the file at `path` whole, in one write(2), as echo TEXT > PATH would
-// (without the newline): a map or a sysctl is taken whole or not at all.
-static int nslab_write_file(const char *path, const char *text) {
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
+// Writes `text` to the file at `path` (below `directory`, or AT_FDCWD) whole, in one
+// write(2), as echo TEXT > PATH would (without the newline): a map or a sysctl is taken
+// whole or not at all.
+static int nslab_write_file(int directory, const char *path, const char *text) {
+    int fd = openat(directory, path, O_WRONLY | O_CLOEXEC);
     if (fd < 0) return -1;
     size_t length = strlen(text);
     ssize_t n = write(fd, text, length);
@@ -372,7 +373,7 @@ static int nslab_operate(const struct nslab_operation *op) {
     case NSLAB_OP_CHDIR: return chdir(a->path);
     case NSLAB_OP_CHROOT: return chroot(a->path);
     case NSLAB_OP_PIVOT_ROOT: return (int)syscall(SYS_pivot_root, a->pivot_root.new_root, a->pivot_root.put_old);
-    case NSLAB_OP_WRITE_FILE: return nslab_write_file(a->write_file.path, a->write_file.text);
+    case NSLAB_OP_WRITE_FILE: return nslab_write_file(AT_FDCWD, a->write_file.path, a->write_file.text);
     case NSLAB_OP_SETRESGID: return (int)syscall(SYS_setresgid, a->id, a->id, a->id);
     case NSLAB_OP_SETRESUID: return (int)syscall(SYS_setresuid, a->id, a->id, a->id);
     case NSLAB_OP_SETGROUPS_EMPTY: return (int)syscall(SYS_setgroups, 0, NULL);
@@ -399,7 +400,7 @@ static int nslab_operate(const struct nslab_operation *op) {
 }
 
 __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec *spec, ino_t user_before,
-                                                  int born_in_cgroup, int report_fd, int release_fd) {
+                                                  int born_in, int report_fd, int release_fd) {
     // The parent's handlers mean nothing here; the program starts with defaults and no mask.
     // The raw call also resets the signals glibc reserves for itself (32, 33), which its
     // sigaction() refuses to touch. An all-zero kernel sigaction is SIG_DFL, empty mask.
@@ -414,19 +415,11 @@ __attribute__((noreturn)) static void nslab_child(const struct nslab_spawn_spec 
 
     // 0. Into the parent's cgroups first, while still in its namespaces and with its rights:
     //    all the program starts is then counted there, whatever namespaces it makes.
-    if (spec->into_cgroup_fd >= 0 && !born_in_cgroup) {
-        int procs = openat(spec->into_cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
-        ssize_t n = -1;
-        if (procs >= 0) {
-            while ((n = write(procs, "0", 1)) < 0 && errno == EINTR) {}
-            close(procs);
-        }
-        if (n != 1) nslab_child_fail(report_fd, NSLAB_STEP_CGROUP, -1);
-    }
+    //    (`born_in`: the one clone3 already put it in, or -1.)
     for (int i = 0; i < spec->cgroup_count; i++) {
-        ssize_t n;
-        while ((n = write(spec->cgroup_fds[i], "0", 1)) < 0 && errno == EINTR) {}
-        if (n != 1) nslab_child_fail(report_fd, NSLAB_STEP_CGROUP, i);
+        if (i != born_in && nslab_write_file(spec->cgroup_fds[i], "cgroup.procs", "0") < 0) {
+            nslab_child_fail(report_fd, NSLAB_STEP_CGROUP, i);
+        }
     }
 
     nslab_ns_directory = open("/proc/self/ns", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -530,22 +523,14 @@ struct nslab_child_start {
     const struct nslab_spawn_spec *spec;
     int report[2], release[2];
     ino_t user_before;   // the parent's user namespace, when clone makes the child's
-    int born_in_cgroup;  // clone3 put the child in spec->into_cgroup_fd
+    int born_in;         // the cgroup of spec->cgroup_fds clone3 put the child in, or -1
 };
-
-// clone3(2)'s arguments, as far as CLONE_INTO_CGROUP (Linux 5.7): <linux/sched.h> has them,
-// but its flags clash with <sched.h>'s.
-struct nslab_clone_args {
-    unsigned long long flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
-        set_tid, set_tid_size, cgroup;
-};
-#define NSLAB_CLONE_INTO_CGROUP 0x200000000ULL
 
 static int nslab_child_entry(void *argument) {
     struct nslab_child_start *start = argument;
     close(start->report[0]);
     close(start->release[1]);
-    nslab_child(start->spec, start->user_before, start->born_in_cgroup, start->report[1], start->release[0]);
+    nslab_child(start->spec, start->user_before, start->born_in, start->report[1], start->release[0]);
 }
 
 // Whether the child may share the parent's memory until exec: not when it makes or joins a
@@ -553,7 +538,7 @@ static int nslab_child_entry(void *argument) {
 // process that shares its memory with none.
 static int nslab_may_share_memory(const struct nslab_spawn_spec *spec) {
     if (spec->namespace_flags & CLONE_NEWUSER) return 0;
-    if (spec->into_cgroup_fd >= 0) return 0;  // clone3 is called here with fork semantics only
+    if (spec->born_in >= 0) return 0;  // clone3 is called here with fork semantics only
     for (int i = 0; i < spec->join_count; i++) {
         int type = spec->join[i].type;
         if (type == CLONE_NEWPID) return 0;  // it forks once more
@@ -572,7 +557,7 @@ static void nslab_free_stack(struct nslab_child *child) {
 
 int nslab_spawn_start(const struct nslab_spawn_spec *spec, struct nslab_child *child,
                       struct nslab_failure *failure) {
-    struct nslab_child_start start = {.spec = spec};
+    struct nslab_child_start start = {.spec = spec, .born_in = -1};
     *failure = (struct nslab_failure){0};
     *child = (struct nslab_child){.pid = -1, .release_fd = -1, .report_fd = -1};
     if (pipe2(start.report, O_CLOEXEC) < 0) {
@@ -620,12 +605,12 @@ int nslab_spawn_start(const struct nslab_spawn_spec *spec, struct nslab_child *c
         // flag), clone(2), and the child moves itself.
         pid = -1;
         errno = ENOSYS;
-        if (spec->into_cgroup_fd >= 0) {
-            struct nslab_clone_args args = {.flags = (unsigned long long)(flags & ~CSIGNAL) | NSLAB_CLONE_INTO_CGROUP,
-                                            .exit_signal = SIGCHLD, .cgroup = (unsigned long long)spec->into_cgroup_fd};
+        if (spec->born_in >= 0) {
+            struct clone_args args = {.flags = (unsigned long long)(flags & ~CSIGNAL) | CLONE_INTO_CGROUP,
+                                      .exit_signal = SIGCHLD, .cgroup = (unsigned long long)spec->cgroup_fds[spec->born_in]};
             pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
             if (pid == 0) {
-                start.born_in_cgroup = 1;
+                start.born_in = spec->born_in;
                 nslab_child_entry(&start);
             }
         }

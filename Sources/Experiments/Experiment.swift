@@ -27,7 +27,7 @@ public struct Experiment: Sendable {
         let kinds = Set(namespaces).union(namespaces.contains(.pid) ? [.mnt] : [])
         let mapsRoot = kinds.contains(.user) && !shellStartsUnmapped
         return .new(kinds, kinds.contains(.pid) ? [.makeRootPrivate, .mountFreshProc] : [],
-                    idMaps: mapsRoot ? IDMaps(setgroups: "deny", uidMap: "0 0 1", gidMap: "0 0 1") : nil)
+                    idMaps: mapsRoot ? .rootToRoot : nil)
     }
 
     /// The budget of every kind, the sandbox's one included.

@@ -72,6 +72,12 @@ func isDirectory(_ path: String) -> Bool {
     return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
 }
 
+/// Whether `path` names a directory, following symbolic links (a folder given by a user).
+public func isFolder(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+}
+
 /// The target of the symbolic link at `path`, as its bytes; nil when it is not one.
 func linkTarget(_ path: String) -> [UInt8]? {
     var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)

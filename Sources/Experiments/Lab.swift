@@ -108,12 +108,10 @@ public final class Lab {
     public func start(_ placement: ProcessSpec, _ arguments: [String]) throws -> ChildProcess {
         try startDemoHost()
         var spec = placement.with(arguments)
-        // A namespace the placement joins replaces the demo host's of the same kind. A new user
-        // and PID namespace the shim makes first, together (clone(2)), and from inside them none
-        // of the demo host's can be joined: the process is then made from the runner's own
-        // namespaces, all of them its sandbox's (runner shell setns).
-        let makesUserFirst = spec.create.isSuperset(of: [.user, .pid])
-        spec.join = (makesUserFirst ? [] : demoHostFiles.filter { file in !placement.join.contains { $0.namespace == file.namespace } })
+        // A namespace the placement joins replaces the demo host's of the same kind. None of the
+        // demo host's can be joined from a new user and PID namespace: the process is then made
+        // from the runner's own namespaces, all of them its sandbox's (runner shell setns).
+        spec.join = (spec.makesUserAndPIDFirst ? [] : demoHostFiles.filter { file in !placement.join.contains { $0.namespace == file.namespace } })
             + placement.join
         return try launch(spec, arguments)
     }
@@ -169,9 +167,10 @@ public final class Lab {
     /// Runs a probe where `placement` says that makes the device changes `changes` (LinkChanged),
     /// a device going only into the namespaces `others` (another process's of this run), then
     /// takes `look`. Throws at the first change the kernel refused or the probe did not answer,
-    /// naming it as a student types it (ProbeAction.ipCommand).
+    /// naming it as a student types it (ProbeAction.ipCommand). Returns the changes as a
+    /// student types them, and the probe.
     public func change(_ placement: ProcessSpec, _ changes: [ProbeAction], into others: [NamespaceFile] = [],
-                       then look: [ProbeAction] = []) throws -> FinishedProcess {
+                       then look: [ProbeAction] = []) throws -> (commands: [String], probe: FinishedProcess) {
         var placement = placement
         placement.alsoOwned = others
         let done = try probe(placement, changes + look)
@@ -181,7 +180,7 @@ public final class Lab {
             guard index < answers.count else { throw LabError(labText.changeUnanswered(named)) }
             if answers[index].failed { throw LabError(labText.changeRefused(named, answers[index].error, answers[index].refused ?? "")) }
         }
-        return done
+        return (changes.compactMap(\.ipCommand), done)
     }
 
     /// Runs the probe with `actions`, then, if given, execs `command` in the same process, so

@@ -138,6 +138,9 @@ public struct IDMaps: Sendable, Equatable {
         self.gidMap = gidMap
     }
 
+    /// Root in the new user namespace is root outside, as `unshare --map-root-user` maps it.
+    public static let rootToRoot = IDMaps(uidMap: "0 0 1", gidMap: "0 0 1")
+
     /// The writes in order, as `write /proc/PID/uid_map "100 200 1"`.
     func writes(pid: pid_t) -> [(path: String, text: String)] {
         (setgroups.map { [("/proc/\(pid)/setgroups", $0)] } ?? [])

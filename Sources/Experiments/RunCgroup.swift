@@ -184,9 +184,6 @@ public struct LabCgroup: Sendable, Equatable {
     public let hierarchyPath: String
     public let version: Int
 
-    /// The file a process's pid is written to, to move it in.
-    public var procsFile: String { "\(path)/cgroup.procs" }
-
     /// Moves process `pid` (as the runner counts pids) in, as `echo PID > cgroup.procs` does.
     public func move(_ pid: pid_t) throws {
         try write("cgroup.procs", "\(pid)")

@@ -37,6 +37,9 @@ public struct ProcessSpec: Sendable {
     /// it can be joined). A joined PID namespace takes in the program: the shim forks once more.
     public var join: [NamespaceFile] = []
     public var create: Set<Namespace> = []
+    /// Whether the shim makes a new user and PID namespace first, together (clone(2)): from
+    /// inside them, no namespace outside can be joined.
+    var makesUserAndPIDFirst: Bool { create.isSuperset(of: [.user, .pid]) }
     /// Namespaces of other processes of the run that the program may change too (a device
     /// the probe moves into one): told it in NSLAB_OWNED where each shows its inode.
     public var alsoOwned: [NamespaceFile] = []
@@ -50,7 +53,7 @@ public struct ProcessSpec: Sendable {
     /// Standard error gets a pipe of its own (`ChildProcess.errorLines`) instead of sharing
     /// the output's: what a program says went wrong, apart from what it prints.
     public var separatesStandardError = false
-    /// cgroup.procs files the child moves itself into first, so that all it starts is
+    /// cgroups the child is born in or moves itself into first, so that all it starts is
     /// counted and bounded there (the grader's limits).
     public var cgroups: [String] = []
     /// Bytes of its output kept; the rest is read and dropped.
@@ -80,7 +83,7 @@ public struct ProcessSpec: Sendable {
     /// any namespace is made: a new cgroup namespace then has that cgroup for its root).
     public func inCgroup(_ cgroup: LabCgroup) -> ProcessSpec {
         var spec = self
-        spec.cgroups.append(cgroup.procsFile)
+        spec.cgroups.append(cgroup.path)
         return spec
     }
 
@@ -437,25 +440,13 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
     defer { (joins + alsoOwned).forEach { close($0.fd) } }
     try openProofs(of: spec.join, into: &joins)
     try openProofs(of: spec.alsoOwned, into: &alsoOwned)
-    // The first cgroup of a v2 hierarchy the child is born in (clone3); the others it joins
-    // by writing their cgroup.procs.
-    var intoCgroup: Int32 = -1, born: Int?
-    defer { if intoCgroup >= 0 { close(intoCgroup) } }
-    for (index, file) in spec.cgroups.enumerated() where born == nil {
-        let folder = String(file[..<(file.lastIndex(of: "/") ?? file.endIndex)])
-        let fd = try check("open(\(folder), O_DIRECTORY)") { open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-        guard nslab_is_cgroup2(fd) == 1 else {
-            close(fd)
-            continue
-        }
-        (intoCgroup, born) = (fd, index)
-    }
-    let written = spec.cgroups.indices.filter { $0 != born }.map { spec.cgroups[$0] }
     var cgroupFDs: [Int32] = []
     defer { cgroupFDs.forEach { close($0) } }
-    for file in written {
-        cgroupFDs.append(try check("open(\(file), O_WRONLY)") { open(file, O_WRONLY | O_CLOEXEC) })
+    for folder in spec.cgroups {
+        cgroupFDs.append(try check("open(\(folder), O_DIRECTORY)") { open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC) })
     }
+    // The first cgroup v2 the child is born in (clone3); the others it joins.
+    let bornIn = cgroupFDs.firstIndex { nslab_is_cgroup2($0) == 1 }
 
     let strings = CStrings()
     let argv = strings.array(spec.arguments)
@@ -481,10 +472,10 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
                     operations: records.baseAddress, operation_count: Int32(records.count),
                     owned_env: envp[environment.count], owned_env_size: NSLAB_OWNED_SIZE,
                     also_owned: proofs.baseAddress, also_owned_count: Int32(proofs.count),
-                    cgroup_fds: cgroups.baseAddress, cgroup_count: Int32(cgroups.count), into_cgroup_fd: intoCgroup)
+                    cgroup_fds: cgroups.baseAddress, cgroup_count: Int32(cgroups.count), born_in: Int32(bornIn ?? -1))
                 try withUnsafePointer(to: &cSpec) { cSpec in
                     guard nslab_spawn_start(cSpec, &child, &failure) == 0 else {
-                        throw describe(failure, spec: spec, path: path, cgroups: (written, born.map { spec.cgroups[$0] }))
+                        throw describe(failure, spec: spec, path: path)
                     }
                     do {
                         try spec.idMaps?.write(pid: child.pid)
@@ -494,7 +485,7 @@ public func spawn(_ spec: ProcessSpec, command: String? = nil, atSyncPoint: (pid
                         throw error
                     }
                     guard nslab_spawn_release(&child, &failure) == 0 else {
-                        throw describe(failure, spec: spec, path: path, cgroups: (written, born.map { spec.cgroups[$0] }))
+                        throw describe(failure, spec: spec, path: path)
                     }
                 }
             } }
@@ -523,10 +514,7 @@ private let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 /// Names the call that failed in the child, from the spec that asked for it. A failure to
 /// make or join a namespace is the kernel's refusal (the isolation the lesson asserts is not
 /// there); any other is the runner's own trouble.
-/// The failure the child reported, as the system call it names; `cgroups`: the cgroup.procs
-/// files it wrote, by index, and the one it was born in (index -1).
-private func describe(_ failure: nslab_failure, spec: ProcessSpec, path: String,
-                      cgroups: (written: [String], born: String?)) -> SystemCallError {
+private func describe(_ failure: nslab_failure, spec: ProcessSpec, path: String) -> SystemCallError {
     let index = Int(failure.index)
     let step = nslab_step(UInt32(failure.step))
     let joined = index < spec.join.count ? spec.join[index] : nil
@@ -567,8 +555,7 @@ private func describe(_ failure: nslab_failure, spec: ProcessSpec, path: String,
     case NSLAB_STEP_DUP2: return SystemCallError("dup2(\(index))", errno: failure.error)
     case NSLAB_STEP_EXECVE: return SystemCallError("execveat(fd of \(path), \"\", AT_EMPTY_PATH)", errno: failure.error)
     case NSLAB_STEP_CGROUP:
-        let file = index == -1 ? cgroups.born : index >= 0 && index < cgroups.written.count ? cgroups.written[index] : nil
-        return SystemCallError("write \(file ?? "cgroup.procs") \"0\"", errno: failure.error)
+        return SystemCallError("write \(index < spec.cgroups.count ? spec.cgroups[index] + "/" : "")cgroup.procs \"0\"", errno: failure.error)
     default:
         let call = failure.error == ETIMEDOUT ? "wait for the child, \(spawnTimeoutMilliseconds / 1000) s" : "sync with the child"
         return SystemCallError(call, errno: failure.error)

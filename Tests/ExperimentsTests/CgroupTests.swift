@@ -86,7 +86,7 @@ struct CgroupTests {
         let top = "\(Self.parent)/nslab-test-\(getpid())"
         try #require(mkdir(top, 0o755) == 0 && mkdir("\(top)/below", 0o755) == 0)
         var spec = ProcessSpec(["cat"])
-        spec.cgroups = ["\(top)/below/cgroup.procs"]
+        spec.cgroups = ["\(top)/below"]
         let member = try spawn(spec)
         #expect(readTextFile("\(top)/below/cgroup.procs")?.contains("\(member.pid)") == true)
         member.closeInput()  // cat ends

@@ -207,8 +207,8 @@ struct WidthTests {
         }
     }
 
-    /// Runs of spaces as one (a comment's alignment gives way when a line is wrapped).
-    /// Each line with its runs of spaces made one, and none at its ends.
+    /// Each line with its runs of spaces made one, and none at its ends (a comment's alignment
+    /// gives way when a line is wrapped).
     static func squeeze(_ text: String) -> String {
         text.split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }.joined(separator: "\n")

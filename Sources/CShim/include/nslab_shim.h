@@ -23,7 +23,7 @@ enum nslab_step {
     NSLAB_STEP_REFUSED,        // index: an operation refused outside namespaces the child proved
     NSLAB_STEP_DUP2,
     NSLAB_STEP_EXECVE,
-    NSLAB_STEP_CGROUP,         // index: the cgroup.procs fd whose write failed; -1 into_cgroup_fd's
+    NSLAB_STEP_CGROUP,         // index: the cgroup (of cgroup_fds) whose cgroup.procs took no "0"
 };
 
 /// The child's setup after its namespaces exist: one call each, in the order given. Each kind
@@ -99,7 +99,8 @@ struct nslab_namespace_proof {
 /// 3. the operations, in order; then stdio and execveat(2) of exec_fd, opened before any
 ///    root change, so that the program runs inside any new root without being there.
 /// Before all of that, the child moves itself into the cgroups of cgroup_fds (each an open
-/// cgroup.procs file, written "0"), so that everything it starts is counted and bounded there.
+/// cgroup directory, whose cgroup.procs it writes "0" to), or is born in one (born_in), so
+/// that everything it starts is counted and bounded there.
 struct nslab_spawn_spec {
     int exec_fd;                    // the program, opened with O_PATH
     const char *path;               // the same by path, for a #! script (see nslab_child)
@@ -121,13 +122,13 @@ struct nslab_spawn_spec {
     // probe moves a device into one): each listed in NSLAB_OWNED when its fd shows its inode.
     const struct nslab_namespace_proof *also_owned;
     int also_owned_count;
-    const int *cgroup_fds;          // cgroup.procs files to join first (the grader's limits)
+    const int *cgroup_fds;          // cgroup directories to join first (the grader's limits)
     int cgroup_count;
-    // A cgroup v2 directory the child is born in (clone3(2) with CLONE_INTO_CGROUP), or -1:
-    // unlike a write to cgroup.procs, that takes no lock that waits for an RCU grace period
-    // (10-20 ms for the first move after a quiet spell). Not also in cgroup_fds. On a kernel
-    // without it (before 5.7), the child writes the directory's cgroup.procs itself.
-    int into_cgroup_fd;
+    // The one of cgroup_fds, a cgroup v2, that the child is born in (clone3(2) with
+    // CLONE_INTO_CGROUP), or -1: unlike a write to cgroup.procs, that takes no lock that waits
+    // for an RCU grace period (10-20 ms for the first move after a quiet spell). On a kernel
+    // without it (before 5.7), the child joins it as it joins the others.
+    int born_in;
 };
 
 /// The variable the child fills in, and the size its entry needs (every kind, longest inode,

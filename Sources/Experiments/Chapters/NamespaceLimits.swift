@@ -22,7 +22,7 @@ public let namespaceLimits = Experiment(
              shell: "cat \(utsLimit); unshare --user --map-root-user cat \(utsLimit)",
              syscalls: ["unshare(CLONE_NEWUSER)", "read(\(utsLimit))"]) { lab in
             let outside = try lab.probe(.oldSide, [.read(path: utsLimit)])
-            let inside = try lab.probe(.new([.user], idMaps: rootToRoot), [.report([.ns]), .read(path: utsLimit)])
+            let inside = try lab.probe(.new([.user], idMaps: .rootToRoot), [.report([.ns]), .read(path: utsLimit)])
             let outsideValue = (try? outside.probe.result(ReadResult.self))?.text?.trimmingNewline
             let insideValue = (try? inside.probe.result(ReadResult.self))?.text?.trimmingNewline
             return StepOutcome(
@@ -40,7 +40,7 @@ public let namespaceLimits = Experiment(
              shell: "unshare --user --map-root-user sh -c 'echo 1 > \(utsLimit); unshare --uts unshare --uts true || echo refused'",
              syscalls: ["write(\(utsLimit), \"1\")", "unshare(CLONE_NEWUTS) ×2"]) { lab in
             let outside = try lab.probe(.oldSide, [.report([.ns])]).report
-            let probe = try lab.probe(.new([.user], [.write("1", to: utsLimit)], idMaps: rootToRoot),
+            let probe = try lab.probe(.new([.user], [.write("1", to: utsLimit)], idMaps: .rootToRoot),
                                       [.read(path: utsLimit), .unshare([.uts]), .unshare([.uts]), .report([.ns, .process])])
             let calls = try probe.probe.results(UnshareResult.self)
             let limit = (try? probe.probe.result(ReadResult.self))?.text?.trimmingNewline
@@ -63,11 +63,11 @@ public let namespaceLimits = Experiment(
                    echo -1 > \(utsLimit) || echo refused'
                  """,
              syscalls: ["write(\(utsLimit), \"0\")", "unshare(CLONE_NEWUTS)", "write(\(utsLimit), \"-1\")"]) { lab in
-            let probe = try lab.probe(.new([.user], [.write("0", to: utsLimit)], idMaps: rootToRoot), [.unshare([.uts])])
+            let probe = try lab.probe(.new([.user], [.write("0", to: utsLimit)], idMaps: .rootToRoot), [.unshare([.uts])])
             let zero = try? probe.probe.result(UnshareResult.self)
             // -1 is no "unlimited": the file takes 0 to 2147483647.
             let minusOne = try expectedRefusal {
-                try lab.run(.new([.user], [.write("-1", to: utsLimit)], idMaps: rootToRoot), ["true"])
+                try lab.run(.new([.user], [.write("-1", to: utsLimit)], idMaps: .rootToRoot), ["true"])
             }
             return StepOutcome(
                 observations: [
@@ -117,7 +117,6 @@ private func lsns(_ report: ProbeReport?, outside: ProbeReport) -> [String] {
 }
 
 /// Root inside is root outside: the runner's own ids, in a user namespace it made.
-private let rootToRoot = IDMaps(setgroups: "deny", uidMap: "0 0 1", gidMap: "0 0 1")
 /// How many user namespaces nest below the initial one: the kernel refuses a new one whose
 /// parent is at level 33 (user_namespaces(7) says 32; the kernel counts the initial as 0).
 private let maximumUserNesting = 33

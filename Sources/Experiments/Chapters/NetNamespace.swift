@@ -108,7 +108,7 @@ public let netNamespace = Experiment(
             try holder.awaitHold(timeout: lab.timeout)  // it has connected
             // Deleting one end deletes the pair, at once (the next step makes its own); while
             // the new namespace lives, which would otherwise take it down a moment after it died.
-            let cleanup = try changeDevices(lab, .oldSide, [.deleteLink(hostEnd)]).commands[0]
+            let cleanup = try lab.change(.oldSide, [.deleteLink(hostEnd)]).commands[0]
             holder.send()
             let new = try lab.finish(holder)
             listener.send()
@@ -155,7 +155,6 @@ public let netNamespace = Experiment(
                         .verbatim("RTM_NEWLINK(IFLA_NET_NS_FD)"), say.killHolder]) { lab in
             let holder = try lab.startProbe(.new([.net], [.setLinkUp("lo")]), [.report([.ns]), .hold()])
             let inside = try lab.inside(holder, [.net])
-            let holderNet = inside.join
             guard let demoHost = lab.oldSideHost?.pid, let demoHostNet = lab.demoHostFile(.net) else {
                 throw LabError(say.noDemoHost)
             }
@@ -170,9 +169,9 @@ public let netNamespace = Experiment(
             // that makes it then reads its own side's devices.
             func run(_ change: ProbeAction, fromNew: Bool = false, checked: (old: Bool, new: Bool) = (false, false)) throws {
                 let readsOwn = (fromNew ? checked.new : checked.old) || lab.runsShownCommands
-                let (commands, done) = try changeDevices(lab, fromNew ? inside : .oldSide, [change],
-                                                         into: fromNew ? [demoHostNet] : holderNet,
-                                                         then: readsOwn ? [.report([.interfaces])] : [])
+                let (commands, done) = try lab.change(fromNew ? inside : .oldSide, [change],
+                                                      into: fromNew ? [demoHostNet] : inside.join,
+                                                      then: readsOwn ? [.report([.interfaces])] : [])
                 let own = readsOwn ? try done.report.interfaces.map(deviceLines) : nil
                 steps.append(fromNew ? (commands[0], try devices(.oldSide, checked.old), own)
                                      : (commands[0], own, try devices(inside, checked.new)))
@@ -244,23 +243,14 @@ private func ip(_ lab: Lab, _ placement: ProcessSpec, _ arguments: String) throw
     return done.command
 }
 
-/// Makes the device changes `changes` where `placement` says, with the rtnetlink(7) requests
-/// ip(8) sends for them, all from one probe (one process, not one `ip` each; Lab.change).
-/// Returns the changes as a student types them, and the probe.
-private func changeDevices(_ lab: Lab, _ placement: ProcessSpec, _ changes: [ProbeAction], into others: [NamespaceFile] = [],
-                           then look: [ProbeAction] = []) throws -> (commands: [String], probe: FinishedProcess) {
-    (changes.compactMap(\.ipCommand), try lab.change(placement, changes, into: others, then: look))
-}
-
 /// The cable of step veth: a veth pair made in the demo host with one end in `holder`'s new
 /// namespace, each end with an address and up. Returns the commands, as a student types them.
 private func cable(_ lab: Lab, to holder: ChildProcess) throws -> [String] {
     let inside = try lab.inside(holder, [.net])
-    let holderNet = inside.join
-    return try changeDevices(lab, .oldSide, [.addVeth(hostEnd, peer: namespaceEnd, peerInto: .process(holder.pid)),
-                                            .addAddress(hostEnd, address: "\(hostAddress)/24"), .bringUp(hostEnd)],
-                             into: holderNet).commands
-        + changeDevices(lab, inside, [.addAddress(namespaceEnd, address: "\(namespaceAddress)/24"), .bringUp(namespaceEnd)]).commands
+    return try lab.change(.oldSide, [.addVeth(hostEnd, peer: namespaceEnd, peerInto: .process(holder.pid)),
+                                     .addAddress(hostEnd, address: "\(hostAddress)/24"), .bringUp(hostEnd)],
+                          into: inside.join).commands
+        + lab.change(inside, [.addAddress(namespaceEnd, address: "\(namespaceAddress)/24"), .bringUp(namespaceEnd)]).commands
 }
 
 // MARK: - Graded exercise

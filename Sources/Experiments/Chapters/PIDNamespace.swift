@@ -59,7 +59,7 @@ public let pidNamespace = Experiment(
              shell: "unshare --pid --fork ps -e; unshare --pid --fork --mount-proc ps -e -o pid,ppid,cmd",
              syscalls: ["clone(CLONE_NEWPID)", "unshare(CLONE_NEWNS)", "mount(NULL, /, NULL, MS_REC|MS_PRIVATE)",
                         "mount(proc, /proc, proc, MS_NOSUID|MS_NODEV|MS_NOEXEC)"]) { lab in
-            let hostMounts = HostState.read().mounts
+            let hostMounts = HostState.read(.mounts).mounts
             let ps = ["ps", "-e", "-o", "pid,ppid,cmd"]
             // One after the other: run together, each ps would list the other, half-started.
             let hostProc = try lab.probe([.new([.pid])], [.report([.pids, .ns])], then: ps)[0]
@@ -75,7 +75,7 @@ public let pidNamespace = Experiment(
                     .contains(say.runnersProcessesStillShow, Int(getpid()),
                               in: hostView.pids, describe: { "pid \($0)" }),
                     .equal(say.pidsWithFreshProc, expected: [1], actual: freshView.pids),
-                    .unchanged(say.hostsMounts, before: hostMounts, after: HostState.read().mounts),
+                    .unchanged(say.hostsMounts, before: hostMounts, after: HostState.read(.mounts).mounts),
                 ])
         },
 

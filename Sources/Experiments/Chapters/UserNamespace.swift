@@ -217,7 +217,7 @@ public let userNamespace = Experiment(
              syscalls: ["write(/proc/sys/user/max_user_namespaces, \"0\")", "unshare(CLONE_NEWUSER)"]) { lab in
             let limit = "/proc/sys/user/max_user_namespaces"
             let outsideBefore = readTextFile(limit)?.trimmingNewline
-            let new = try lab.probe(.new([.user], [.write("0", to: limit)], idMaps: IDMaps(uidMap: "0 0 1", gidMap: "0 0 1")),
+            let new = try lab.probe(.new([.user], [.write("0", to: limit)], idMaps: .rootToRoot),
                                     [.report([.ns]), .read(path: limit), .unshare([.user])])
             let outsideAfter = readTextFile(limit)?.trimmingNewline
             let read = try? new.probe.result(ReadResult.self), nested = try? new.probe.result(UnshareResult.self)

@@ -153,8 +153,8 @@ public struct CheckoutCgroup: Sendable {
     }
     let paths: [Path]
 
-    /// The files a process writes "0" to, to join (ProcessSpec.cgroups).
-    public var procsFiles: [String] { paths.map { "\($0.path)/cgroup.procs" } }
+    /// The cgroups a process joins (ProcessSpec.cgroups).
+    public var directories: [String] { paths.map(\.path) }
 
     /// The most ids a sandbox maps (root and an exercise's four), each with its own
     /// RLIMIT_NPROC count, and room for the grader's own processes and threads.

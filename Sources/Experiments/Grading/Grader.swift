@@ -148,7 +148,7 @@ public enum Grader {
                 // Born in its checkout's cgroup, with all it starts: see GradingCgroups.
                 // (One that cannot be made leaves the grader to bound the program with rlimits.)
                 let cgroup = try? cgroups?.makeCheckout(next, memory: course.limits.memoryBytes, processes: course.limits.processes)
-                spec.cgroups = cgroup?.procsFiles ?? []
+                spec.cgroups = cgroup?.directories ?? []
                 running.append((next, try spawn(spec, command: "runner grade \(checkouts[next])"), Deadline(seconds: bound), cgroup))
                 next += 1
             }
@@ -177,8 +177,7 @@ public enum Grader {
         // the grader (its children inherit this; the program's own placement undoes it).
         let cgroup = cgroups?.checkout(index).madeFor(getpid())
         if cgroup != nil { _ = writeFile("/proc/self/oom_score_adj", "-1000") }
-        var directory = stat()
-        guard stat(checkout, &directory) == 0, (directory.st_mode & S_IFMT) == S_IFDIR else {
+        guard isFolder(checkout) else {
             return .failing(checkout, seed: seed, course: course, problem: gradingText.notADirectory(checkout),
                             check: Check(gradingText.theCheckout, expected: gradingText.aDirectory, actual: gradingText.notOne, passed: false))
         }

@@ -222,8 +222,7 @@ struct GradeCommand: ParsableCommand, SpeaksLanguage {
             throw Exit.usage
         }
         // A folder to watch that is not there is a typo on the command line, said before grading.
-        var info = stat()
-        if watch, let checkout = checkouts.first, stat(checkout, &info) != 0 || info.st_mode & S_IFMT != S_IFDIR {
+        if watch, let checkout = checkouts.first, !isFolder(checkout) {
             printError(runnerText.watchNoFolder(checkout), language)
             throw Exit.usage
         }

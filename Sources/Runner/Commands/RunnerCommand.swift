@@ -33,9 +33,6 @@ struct RunnerCommand: ParsableCommand {
         StandardOutput.requireOpen(language)  // first: nothing opened later may become fd 1
         signal(SIGPIPE, SIG_IGN)  // a closed pipe is EPIPE, reported below, not a silent death
         var status: Int32
-        // Once a command has started, an error is the command's, not the command line's. Inside
-        // its sandbox the runner was given a command line the runner outside had parsed.
-        var commandStarted = Sandbox.isInside
         if CommandLine.arguments.count == 1 {  // nothing asked: say what can be, as bad usage
             printError(runnerText.noCommand(helpMessage()), language)
             Glibc.exit(StandardOutput.finish(exitCode: Exit.usage.rawValue, language))
@@ -49,12 +46,16 @@ struct RunnerCommand: ParsableCommand {
                 Glibc.exit(StandardOutput.finish(exitCode: 0, commandLanguage))
             }
             if let plain = plainCommand(Array(CommandLine.arguments.dropFirst()), language) {
-                commandStarted = true
                 try plain()
                 Glibc.exit(StandardOutput.finish(exitCode: 0, commandLanguage))
             }
-            var command = try parseAsRoot()
-            commandStarted = true
+            var command: any ParsableCommand
+            do {
+                command = try parseAsRoot()
+            } catch where exitCode(for: error) != .success {
+                printUsageError(error, language)
+                Glibc.exit(StandardOutput.finish(exitCode: Exit.usage.rawValue, language))
+            }
             commandLanguage = (command as? SpeaksLanguage)?.language.language ?? language
             do {
                 // Before any experiment: a results file that cannot be written is bad usage.
@@ -73,22 +74,24 @@ struct RunnerCommand: ParsableCommand {
         } catch where exitCode(for: error) == .success {
             print(fullMessage(for: error))  // --help, --version, or a command named without one to run
             status = 0
-        } catch where commandStarted {
+        } catch {
             // A step the command could not carry out (a system call refused, a probe that did
-            // not answer): said as it is, and broken.
+            // not answer): said as it is, and broken. The command line was parsed above.
             printError(Message.of(error), commandLanguage)
             status = Exit.broken.rawValue
-        } catch {
-            // ArgumentParser's own words, in English: they name its options. Around them, the
-            // language --lang asked for, and the help of the command that was given.
-            let said = RunnerCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-            let arguments = Array(CommandLine.arguments.dropFirst())
-            let help = helpCommand(arguments)
-            printError(subcommandSuggestion().map { runnerText.usageDidYouMean(said, $0, help) } ?? runnerText.usage(said, help),
-                       askedLanguage(arguments) ?? language)
-            status = Exit.usage.rawValue
         }
         Glibc.exit(StandardOutput.finish(exitCode: status, commandLanguage))
+    }
+
+    /// A command line the parser refused, in one line: ArgumentParser's own words, in English
+    /// (they name its options), framed in the language --lang asked for, with the help of the
+    /// command that was given.
+    private static func printUsageError(_ error: any Error, _ language: Language) {
+        let said = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let help = helpCommand(arguments)
+        printError(subcommandSuggestion(arguments).map { runnerText.usageDidYouMean(said, $0, help) } ?? runnerText.usage(said, help),
+                   askedLanguage(arguments) ?? language)
     }
 }
 
@@ -120,11 +123,13 @@ protocol SpeaksLanguage {
 /// The runner's version, as `runner --version` prints it.
 let nslabVersion = "0.4.0"
 
+/// The runner's subcommands, by name.
+private let subcommandNames = RunnerCommand.configuration.subcommands.compactMap { $0.configuration.commandName }
+
 /// The help to point a command line that could not be parsed to: its subcommand's, if it
 /// names one.
 private func helpCommand(_ arguments: [String]) -> String {
-    let names = RunnerCommand.configuration.subcommands.compactMap { $0.configuration.commandName }
-    guard let given = arguments.first, names.contains(given) else { return "runner --help" }
+    guard let given = arguments.first, subcommandNames.contains(given) else { return "runner --help" }
     return "runner \(given) --help"
 }
 
@@ -138,11 +143,9 @@ private func askedLanguage(_ arguments: [String]) -> Language? {
 }
 
 /// "run" when the first argument looks like a misspelt subcommand.
-private func subcommandSuggestion() -> Message? {
-    guard let given = CommandLine.arguments.dropFirst().first, !given.hasPrefix("-") else { return nil }
-    let names = RunnerCommand.configuration.subcommands.map { $0.configuration.commandName ?? "" }
-    guard !names.contains(given) else { return nil }
-    return alternatives(closest(to: given, among: names))
+private func subcommandSuggestion(_ arguments: [String]) -> Message? {
+    guard let given = arguments.first, !given.hasPrefix("-"), !subcommandNames.contains(given) else { return nil }
+    return alternatives(closest(to: given, among: subcommandNames))
 }
 
 

@@ -52,8 +52,7 @@ struct LessonsOption: ParsableArguments {
 
     func validate() throws {
         guard let lessons else { return }
-        var info = stat()
-        guard stat(lessons, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+        guard isFolder(lessons) else {
             throw ValidationError("--lessons \(lessons) is not a folder")
         }
         // Lesson.load reads it; the runner inside its sandbox inherits it.

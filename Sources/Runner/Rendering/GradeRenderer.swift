@@ -54,8 +54,7 @@ struct GradeRenderer {
 /// A line of source or carets under a compiler's message: gcc's and clang's margin, "   32 |"
 /// or "      |".
 private func isSourceLine(_ line: String) -> Bool {
-    let margin = line.drop { $0 == " " }.drop(while: \.isNumber)
-    return margin.first == " " && margin.drop { $0 == " " }.first == "|" || margin.first == "|"
+    line.drop { $0 == " " }.drop(while: \.isNumber).drop { $0 == " " }.first == "|"
 }
 
 extension Verdict {

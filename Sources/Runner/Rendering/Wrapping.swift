@@ -32,7 +32,7 @@ extension String {
             current += piece
             used += pieceWidth
         }
-        if used > (lines.isEmpty ? 0 : indentWidth) || lines.isEmpty { lines.append(current) }
+        if lines.isEmpty || used > indentWidth { lines.append(current) }
         return lines
     }
 
