@@ -101,15 +101,14 @@ public let netNamespace = Experiment(
                         .verbatim("RTM_NEWLINK(IFF_UP)"), .verbatim("connect(\(hostAddress):\(port))")]) { lab in
             let holder = try lab.startProbe(.new([.net], [.setLinkUp("lo")]),
                                             [.report([.ns, .routes]), .hold(), .report([.interfaces, .routes]),
-                                             .connect(address: hostAddress, port: port), .hold()])
+                                             .connect(address: hostAddress, port: port)])
             let commands = try cable(lab, to: holder)
-            let listener = try lab.startProbe(.oldSide, [.listen(address: hostAddress, port: port), .report([.interfaces, .ns]), .hold()])
+            let listener = try lab.startProbe(.oldSide, [.listen(address: hostAddress, port: port), .report([.interfaces, .ns]), .hold(),
+                                                         .awaitLinkGone(hostEnd)])
             holder.send()
-            try holder.awaitHold(timeout: lab.timeout)  // it has connected
-            // Deleting one end deletes the pair, at once (the next step makes its own); while
-            // the new namespace lives, which would otherwise take it down a moment after it died.
-            let cleanup = try lab.change(.oldSide, [.deleteLink(hostEnd)]).commands[0]
-            holder.send()
+            // The holder connects and exits, the new namespace's last process: the namespace
+            // goes, and the kernel removes the devices in it, a veth end with its peer, which
+            // the listener then waits for (the next step makes its own pair).
             let new = try lab.finish(holder)
             listener.send()
             let old = try lab.finish(listener, shown: "nsprobe listen=\(hostAddress):\(port)")
@@ -120,7 +119,8 @@ public let netNamespace = Experiment(
                                     output: [say.devices(Message.list(try old.report.interfaces.map(deviceLines) ?? [])),
                                              say.listenAt("\(hostAddress):\(port)",
                                                           (try? old.probe.result(ListenResult.self))?.outcome ?? Message.verbatim("?")),
-                                             say.then(cleanup)]),
+                                             say.lastProcessExits(holder.pid),
+                                             say.gone(hostEnd, (try? old.probe.result(LinkGoneResult.self))?.outcome ?? Message.verbatim("?"))]),
                     new.observation(words.newNamespace, command: commands.suffix(2).joined(separator: "; "),
                                     output: [say.devices(Message.list(after.interfaces.map(deviceLines) ?? [])),
                                              say.routes(Message.list(after.routes ?? [])),
@@ -136,6 +136,7 @@ public let netNamespace = Experiment(
                     .contains(say.devicesInOld, "\(hostEnd) UP \(hostAddress)", in: try old.report.interfaces.map(deviceLines)) { $0 },
                     .succeeds(say.listenInOld("\(hostAddress):\(port)"), try? old.probe.result(ListenResult.self)),
                     .succeeds(say.connectAcrossCable("\(hostAddress):\(port)"), try? new.probe.result(ConnectResult.self)),
+                    .succeeds(say.pairGone, try? old.probe.result(LinkGoneResult.self)),
                 ])
         },
 
@@ -361,7 +362,7 @@ final class NetText: MessageTable {
     let routes = Template("routes: {0}", zh: "路由：{0}")
     let listenAt = Template("listen({0}): {1}", zh: "listen({0})：{1}")
     let connectAt = Template("connect({0}): {1}", zh: "connect({0})：{1}")
-    let then = Template("then: {0}", zh: "然后：{0}")
+    let gone = Template("{0} gone: {1}", zh: "{0} 消失：{1}")
     let routesBeforeCable = Message("routes in the new namespace before the cable", zh: "接上网线之前，新命名空间里的路由")
     let devicesAfterCable = Message("devices in the new namespace after it", zh: "接上网线之后，新命名空间里的设备")
     let routesFromAddress = Message("its routes: only the one the address brought", zh: "它的路由，只有添加地址时带来的那一条")
