@@ -200,15 +200,24 @@ public final class Lab {
         return try children.map { try finish($0, shown: shownCommand(actions, then: command)) }
     }
 
-    /// Starts the probe with `actions` and returns it running; with a hold, once it is ready.
+    /// Starts the probe with `actions` and returns it running; with a hold (or `serve`), once
+    /// it is ready.
     public func startProbe(_ placement: ProcessSpec, _ actions: [ProbeAction], then command: [String] = [])
         throws -> ChildProcess
     {
         let child = try start(placement, probeArguments(actions, then: command))
-        if actions.contains(where: { if case .hold = $0 { true } else { false } }) {
+        if actions.contains(where: { switch $0 { case .hold, .serve: true; default: false } }) {
             try child.awaitHold(timeout: timeout)
         }
         return child
+    }
+
+    /// The next report of a probe that serves them (`serve`), started with startProbe: one
+    /// more look from where it is, without a new process.
+    public func look(_ server: ChildProcess) throws -> ProbeReport {
+        server.send()
+        try server.awaitHold(timeout: timeout)
+        return try ProbeOutput(lines: server.lines).lastReport()
     }
 
     /// Runs the probe with `actions`, which include one `hold`: `meanwhile` gets the held

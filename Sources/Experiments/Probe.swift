@@ -54,6 +54,10 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
     case report(Set<ReportSection>)
     /// HoldReady, then waits for a line on stdin (at most `seconds`, else 30), then HoldReleased.
     case hold(seconds: Int? = nil)
+    /// HoldReady; then, after each line on stdin, a ProbeReport of these sections and
+    /// HoldReady again, until end of file (at most 30 s), then HoldReleased: a process that
+    /// stays where it is and looks as often as it is asked (Lab.look).
+    case serve(Set<ReportSection>)
     /// MadeIPCObject; guarded: only in an IPC namespace the runner made.
     case makeQueue(key: Int)
     case makeSharedMemory(key: Int)
@@ -131,6 +135,7 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .report(let sections): "report" + ReportSection.argument(sections)
         case .hold(let seconds): seconds.map { "hold=\($0)" } ?? "hold"
+        case .serve(let sections): "serve" + ReportSection.argument(sections)
         case .makeQueue(let key): "mkqueue=\(ipcKeyText(key))"
         case .makeSharedMemory(let key): "mkshm=\(ipcKeyText(key))"
         case .makeSemaphores(let key): "mksem=\(ipcKeyText(key))"
@@ -588,6 +593,11 @@ public struct ProbeOutput: Sendable {
     /// The `index`th report (the first by default), or a LabError.
     public func report(_ index: Int = 0) throws -> ProbeReport {
         try result(ProbeReport.self, index)
+    }
+
+    /// The last ProbeReport the probe printed.
+    public func lastReport() throws -> ProbeReport {
+        try report(max(0, events.filter { $0.event == ProbeReport.event }.count - 1))
     }
 
     /// Whether `line` is the probe's "ready" line of a hold.

@@ -88,10 +88,11 @@ struct ProbeTests {
             .makeSharedMemory(key: 1), .makeSemaphores(key: -1), .sethostname("container"), .orphan,
             .killInit(signal: SIGTERM), .killInit(signal: SIGUSR1), .spawn(count: 3), .setns(path: "/proc/7/ns/pid"),
             .fork(report: ReportSection.all), .fork(report: [.rootEntries, .process]), .zombie, .write(path: "/x y"),
+            .serve([.interfaces, .mounts]),
         ]
         #expect(lab.shownCommand(actions, then: []) == "nsprobe report report=ns,hostname hold hold=5 mkqueue=0x4e534c42 "
             + "mkshm=0x1 mksem=0xffffffff sethostname=container orphan kill-init=TERM kill-init=\(SIGUSR1) spawn=3 "
-            + "setns=/proc/7/ns/pid fork fork=process,root_entries zombie 'write=/x y'")
+            + "setns=/proc/7/ns/pid fork fork=process,root_entries zombie 'write=/x y' serve=mounts,interfaces")
     }
 
     @Test func aCommandOnlyShownRunsOnlyWhereItIsShown() {
@@ -107,6 +108,28 @@ struct ProbeTests {
         #expect(status == .exited(0))
         #expect(output.events.map(\.event) == ["ready", "released", "report"])
         #expect(try output.result(HoldReleased.self).how == "line")
+    }
+
+    @Test func serveReportsAfterEachLineAndEndsAtEndOfFile() throws {
+        let (status, output) = try probe(["serve=hostname"], input: "\n")  // two lines: runCommand ends the input with one
+        #expect(status == .exited(0))
+        #expect(output.events.map(\.event) == ["ready", "report", "ready", "report", "ready", "released"])
+        #expect(try output.result(HoldReleased.self).how == "eof")
+        #expect(try output.lastReport().hostname == HostState.read().hostname)
+    }
+
+    @Test func eachLookOfAServingProbeSeesTheKernelAsItIsThen() throws {
+        try requireRoot()
+        // The demo host's new UTS namespace: the hostname changes there, never here.
+        let lab = Lab(probePath: probePath, demoHostNamespaces: [.uts])
+        defer { lab.close() }
+        let server = try lab.startProbe(.oldSide, [.serve([.hostname])])
+        let before = try lab.look(server).hostname
+        _ = try lab.probe(.oldSide, [.sethostname("served-\(getpid())")])
+        #expect(try lab.look(server).hostname == "served-\(getpid())")
+        #expect(before == HostState.read().hostname)
+        server.closeInput()
+        #expect(try lab.finish(server).termination == .exited(0))
     }
 
     @Test func aHoldNobodyReleasesEndsAtItsBound() throws {

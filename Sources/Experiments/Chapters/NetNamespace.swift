@@ -154,17 +154,20 @@ public let netNamespace = Experiment(
                  """),
              syscalls: [.verbatim("RTM_NEWLINK(IFLA_NET_NS_PID)"), .verbatim("ip netns attach \(netnsName) PID"),
                         .verbatim("RTM_NEWLINK(IFLA_NET_NS_FD)"), say.killHolder]) { lab in
-            let holder = try lab.startProbe(.new([.net], [.setLinkUp("lo")]), [.report([.ns]), .hold()])
+            // The holder keeps the new namespace and shows its devices when asked; a probe in
+            // the demo host does the same for the old side (serve: a look is a line on a pipe).
+            let holder = try lab.startProbe(.new([.net], [.setLinkUp("lo")]), [.report([.ns]), .serve([.interfaces])])
             let inside = try lab.inside(holder, [.net])
             guard let demoHost = lab.oldSideHost?.pid, let demoHostNet = lab.demoHostFile(.net) else {
                 throw LabError(say.noDemoHost)
             }
+            let observer = try lab.startProbe(.oldSide, [.serve([.interfaces, .mounts])])
             var steps: [(command: String, old: [String]?, new: [String]?)] = []
             // After each command, the devices each side shows: those the checks read always,
             // the others only where the run shows them.
-            func devices(_ side: ProcessSpec, _ checked: Bool) throws -> [String]? {
+            func devices(_ side: ChildProcess, _ checked: Bool) throws -> [String]? {
                 guard checked || lab.runsShownCommands else { return nil }
-                return try lab.probe(side, [.report([.interfaces])]).report.interfaces.map(deviceLines)
+                return try lab.look(side).interfaces.map(deviceLines)
             }
             // A change made from one side, into the other side's namespace only; the probe
             // that makes it then reads its own side's devices.
@@ -174,25 +177,25 @@ public let netNamespace = Experiment(
                                                       into: fromNew ? [demoHostNet] : inside.join,
                                                       then: readsOwn ? [.report([.interfaces])] : [])
                 let own = readsOwn ? try done.report.interfaces.map(deviceLines) : nil
-                steps.append(fromNew ? (commands[0], try devices(.oldSide, checked.old), own)
-                                     : (commands[0], own, try devices(inside, checked.new)))
-            }
-            func runIP(_ arguments: String) throws {
-                steps.append((try ip(lab, .oldSide, arguments), try devices(.oldSide, false), try devices(inside, false)))
+                steps.append(fromNew ? (commands[0], try devices(observer, checked.old), own)
+                                     : (commands[0], own, try devices(holder, checked.new)))
             }
             try run(.addVeth(hostEnd, peer: namespaceEnd))
             try run(.moveLink(namespaceEnd, into: .process(holder.pid)), checked: (true, true))
             try run(.moveLink(namespaceEnd, into: .process(pid_t(demoHost))), fromNew: true, checked: (true, false))
-            try runIP("netns attach \(netnsName) \(holder.pid)")
+            let attach = try ip(lab, .oldSide, "netns attach \(netnsName) \(holder.pid)")
             // The file system of the mount at the name: "no mount" when there is none, nothing
             // when the report has no mounts.
-            let seen = try lab.probe(.oldSide, [.report([.mounts])]).report
+            let seen = try lab.look(observer)
             let named: Message? = seen.mounts == nil ? nil
                 : seen.mount(at: "/run/netns/\(netnsName)").map { Message.verbatim($0.fstype) } ?? words.noMount
+            steps.append((attach, lab.runsShownCommands ? seen.interfaces.map(deviceLines) : nil, try devices(holder, false)))
             try run(.moveLink(namespaceEnd, into: .attached(netnsName)), checked: (false, true))
-            try runIP("netns delete \(netnsName)")
+            steps.append((try ip(lab, .oldSide, "netns delete \(netnsName)"), try devices(observer, false), try devices(holder, false)))
+            observer.closeInput()
+            _ = try lab.finish(observer)
             // The last process of the namespace goes; the kernel takes the pair down with it.
-            holder.send()
+            holder.closeInput()
             let ended = try lab.finish(holder)
             let gone = try lab.probe(.oldSide, [.awaitLinkGone(hostEnd), .report([.interfaces, .ns])])
             let final = try gone.report.interfaces.map(deviceLines)

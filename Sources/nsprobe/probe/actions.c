@@ -31,47 +31,49 @@
 #define SYS_pidfd_open 434  // the same number on every architecture
 #endif
 
-// Prints "ready", then waits for a line (or EOF) on stdin, at most `seconds`. A probe that
-// is never released exits with 124, so a hold can never hang a run.
-static int action_hold(char *argument, const char *refused) {
-    long seconds = argument ? strtol(argument, NULL, 10) : DEFAULT_HOLD_SECONDS;
-    if (seconds < 0) seconds = 0;
-    if (seconds > MAX_HOLD_SECONDS) seconds = MAX_HOLD_SECONDS;
-    double deadline = clock_seconds(CLOCK_MONOTONIC) + (double)seconds;
+// Prints "ready", then waits for a line (or EOF) on stdin until `deadline`: "line", "eof" or
+// "timeout".
+static const char *await_release(double deadline) {
     begin("ready");
     end();
     struct pollfd input = {.fd = STDIN_FILENO, .events = POLLIN};
-    const char *how = "timeout";
     for (;;) {
         double left = deadline - clock_seconds(CLOCK_MONOTONIC);
         int n = left <= 0 ? 0 : poll(&input, 1, (int)(left * 1000) + 1);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
+        if (n <= 0) return "timeout";
         char c;
         ssize_t got = read(STDIN_FILENO, &c, 1);
         if (got < 0 && errno == EINTR) continue;
-        if (got <= 0) {
-            how = "eof";
-            break;
-        }
-        if (c == '\n') {
-            how = "line";
-            break;
-        }
+        if (got <= 0) return "eof";
+        if (c == '\n') return "line";
     }
+}
+
+static double hold_deadline(const char *argument) {
+    long seconds = argument ? strtol(argument, NULL, 10) : DEFAULT_HOLD_SECONDS;
+    if (seconds < 0) seconds = 0;
+    if (seconds > MAX_HOLD_SECONDS) seconds = MAX_HOLD_SECONDS;
+    return clock_seconds(CLOCK_MONOTONIC) + (double)seconds;
+}
+
+static int released(const char *how) {
     begin("released");
     put_field("how", how);
     end();
     return !strcmp(how, "timeout") ? 124 : 0;
 }
 
+// Prints "ready", then waits for a line (or EOF) on stdin, at most `seconds`. A probe that
+// is never released exits with 124, so a hold can never hang a run.
+static int action_hold(char *argument, const char *refused) {
+    return released(await_release(hold_deadline(argument)));
+}
+
 // Prints "ready", then waits for SIGUSR1 (blocked since main began), at most `seconds`; a
 // probe never released exits with 124, like a hold.
 static int action_pause(char *argument, const char *refused) {
-    long seconds = argument ? strtol(argument, NULL, 10) : DEFAULT_HOLD_SECONDS;
-    if (seconds < 0) seconds = 0;
-    if (seconds > MAX_HOLD_SECONDS) seconds = MAX_HOLD_SECONDS;
-    double deadline = clock_seconds(CLOCK_MONOTONIC) + (double)seconds;
+    double deadline = hold_deadline(argument);
     sigset_t release;
     sigemptyset(&release);
     sigaddset(&release, SIGUSR1);
@@ -88,10 +90,7 @@ static int action_pause(char *argument, const char *refused) {
         }
         if (errno != EINTR && errno != EAGAIN) break;
     }
-    begin("released");
-    put_field("how", how);
-    end();
-    return !strcmp(how, "timeout") ? 124 : 0;
+    return released(how);
 }
 
 // A SysV IPC object of `kind` with key KEY (IPC_PRIVATE without one).
@@ -352,6 +351,19 @@ static int action_report(char *argument, const char *refused) {
     int status = sections(argument, &chosen);
     if (status == 0) report(chosen);
     return status;
+}
+
+// Reports SECTIONS after each line on stdin, until end of file, each report followed by
+// "ready" like a hold: a process that stays in its namespaces looks as often as it is asked,
+// a line on a pipe instead of a new process each time. At most DEFAULT_HOLD_SECONDS in all.
+static int action_serve(char *argument, const char *refused) {
+    unsigned chosen;
+    int status = sections(argument, &chosen);
+    if (status != 0) return status;
+    double deadline = hold_deadline(NULL);
+    const char *how;
+    while (!strcmp(how = await_release(deadline), "line")) report(chosen);
+    return released(how);
 }
 
 // Forks a child that prints its own report of the sections asked for; the probe waits for it.
@@ -796,6 +808,7 @@ int unknown_word(const char *what, const char *word) {
 const struct nsprobe_action nsprobe_actions[] = {
     {"report", action_report, NULL},
     {"hold", action_hold, NULL},
+    {"serve", action_serve, NULL},
     {"pause", action_pause, NULL},
     {"orphan", action_orphan, NULL},
     {"spawn", action_spawn, NULL},

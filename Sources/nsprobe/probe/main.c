@@ -8,11 +8,11 @@
 // reported inside the JSON; the probe never crashes on a missing file or a refused call.
 // It is linked statically so that it also runs inside a bare busybox rootfs.
 //
-// Actions: report[=SECTIONS], hold[=SECONDS], pause[=SECONDS], orphan, spawn[=N], fork[=SECTIONS], zombie,
-// write=PATH, ls=PATH, read=PATH, await-link-gone=NAME, setns=PATH, chroot-escape=DIR,
-// unshare=KINDS and map-root only look, make processes or move the probe ("fork" makes a child
-// that reports; chroot-escape changes the probe's own root; unshare makes namespaces of its
-// own, which count as the runner's, and map-root maps it to root in its new user namespace);
+// Actions: report[=SECTIONS], hold[=SECONDS], serve[=SECTIONS], pause[=SECONDS], orphan, spawn[=N],
+// fork[=SECTIONS], zombie, write=PATH, ls=PATH, read=PATH, await-link-gone=NAME, setns=PATH,
+// chroot-escape=DIR, unshare=KINDS and map-root only look, make processes or move the probe ("fork"
+// makes a child that reports; chroot-escape changes the probe's own root; unshare makes namespaces
+// of its own, which count as the runner's, and map-root maps it to root in its new user namespace);
 // these change a namespace's state or send packets, so guarded:
 //   mkqueue=KEY, mkshm=KEY, mksem=KEY   a SysV IPC object          (ipc namespace)
 //   sethostname=NAME                    the hostname               (uts namespace)
@@ -34,7 +34,8 @@
 // parent is then in the namespace above, so getppid() is 0). Run by hand, without
 // NSLAB_OWNED, the probe changes nothing.
 //
-// hold waits for a line on stdin (the runner writes it); pause waits for SIGUSR1 instead:
+// hold waits for a line on stdin (the runner writes it), and serve reports after each line
+// until end of file; pause waits for SIGUSR1 instead:
 // `runner grade` gives `pause` to a student's program, which owns the probe's stdin, and
 // sends the signal itself from outside once it has looked. SIGUSR1 is blocked from the
 // probe's start when it is asked to pause, so a release that comes early waits for the pause
