@@ -213,11 +213,13 @@ public final class Lab {
     }
 
     /// The next report of a probe that serves them (`serve`), started with startProbe: one
-    /// more look from where it is, without a new process.
+    /// more look from where it is, without a new process. Throws when that report is missing
+    /// (the probe ended, or its output was cut), never returning an earlier one.
     public func look(_ server: ChildProcess) throws -> ProbeReport {
+        let seen = ProbeOutput(lines: server.lines).count(of: ProbeReport.self)
         server.send()
         try server.awaitHold(timeout: timeout)
-        return try ProbeOutput(lines: server.lines).lastReport()
+        return try ProbeOutput(lines: server.lines).report(seen)
     }
 
     /// Runs the probe with `actions`, which include one `hold`: `meanwhile` gets the held

@@ -105,8 +105,8 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
     case unshare(Set<Namespace>)
     /// MapRootResult: as `unshare --map-root-user`, in the user namespace `unshare` made.
     case mapRoot
-    /// LinkGoneResult: waits (at most 5 s) for a network interface to be removed.
-    case awaitLinkGone(String)
+    /// LinkGoneResult: waits (at most `seconds`, else 5) for a network interface to be removed.
+    case awaitLinkGone(String, seconds: Int? = nil)
     /// UnmountResult: umount2(2); guarded: only in a mount namespace the runner made.
     case unmount(path: String, flags: UnmountFlag? = nil)
     /// ChrootEscapeResult: chroot(dir) without entering it, then ".." up and chroot("."): the
@@ -125,8 +125,6 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
     case addAddress(String, address: String)
     case bringUp(String)
     case moveLink(String, into: NetworkNamespaceName)
-    /// The device, and a veth's peer with it.
-    case deleteLink(String)
 
     /// A full report.
     public static let fullReport = ProbeAction.report(ReportSection.all)
@@ -154,7 +152,7 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
         case .nestUser: "nest-user"
         case .write(let path): "write=\(path)"
         case .list(let path): "ls=\(path)"
-        case .awaitLinkGone(let name): "await-link-gone=\(name)"
+        case .awaitLinkGone(let name, let seconds): "await-link-gone=\(name)" + (seconds.map { ",\($0)" } ?? "")
         case .read(let path): "read=\(path)"
         case .unshare(let kinds): "unshare=" + kinds.map(\.rawValue).sorted { $0 == "user" || ($1 != "user" && $0 < $1) }.joined(separator: ",")
         case .mapRoot: "map-root"
@@ -166,7 +164,6 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
         case .addAddress(let name, let address): "addr=\(name),\(address)"
         case .bringUp(let name): "link-up=\(name)"
         case .moveLink(let name, let target): "link-netns=\(name),\(target.probeArgument)"
-        case .deleteLink(let name): "link-delete=\(name)"
         }
     }
 
@@ -177,7 +174,6 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
         case .addAddress(let name, let address): "ip addr add \(address) dev \(name)"
         case .bringUp(let name): "ip link set \(name) up"
         case .moveLink(let name, let target): "ip link set \(name) netns \(target)"
-        case .deleteLink(let name): "ip link delete \(name)"
         default: nil
         }
     }
@@ -597,7 +593,12 @@ public struct ProbeOutput: Sendable {
 
     /// The last ProbeReport the probe printed.
     public func lastReport() throws -> ProbeReport {
-        try report(max(0, events.filter { $0.event == ProbeReport.event }.count - 1))
+        try report(max(0, count(of: ProbeReport.self) - 1))
+    }
+
+    /// How many lines of `type`'s event the probe printed.
+    public func count<Result: ProbeEvent>(of type: Result.Type) -> Int {
+        events.count(where: { $0.event == Result.event })
     }
 
     /// Whether `line` is the probe's "ready" line of a hold.

@@ -128,8 +128,9 @@ struct ProbeTests {
         _ = try lab.probe(.oldSide, [.sethostname("served-\(getpid())")])
         #expect(try lab.look(server).hostname == "served-\(getpid())")
         #expect(before == HostState.read().hostname)
-        server.closeInput()
         #expect(try lab.finish(server).termination == .exited(0))
+        // A look at a probe that has ended is an error, never the last report again.
+        #expect(throws: (any Error).self) { try lab.look(server) }
     }
 
     @Test func aHoldNobodyReleasesEndsAtItsBound() throws {

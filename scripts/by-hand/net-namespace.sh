@@ -127,7 +127,8 @@ check "a second listen on it in the new namespace (the port is taken there): EAD
 
 # veth: from the demo host, ip link add veth-host type veth peer name veth-ns netns PID; ip
 # addr add 10.200.0.1/24 dev veth-host; ip link set veth-host up; in the new namespace the
-# same for veth-ns with 10.200.0.2/24; then a TCP connection across the cable.
+# same for veth-ns with 10.200.0.2/24; then a TCP connection across the cable; then the holder
+# exits, and veth-host goes with its namespace.
 hold 'ip link set lo up'
 before=$($new ip route)
 $old ip link add veth-host type veth peer name veth-ns netns $holder

@@ -98,17 +98,17 @@ public let netNamespace = Experiment(
                    kill $!'
                  """),
              syscalls: [.verbatim("RTM_NEWLINK(veth, peer netns PID)"), .verbatim("RTM_NEWADDR"),
-                        .verbatim("RTM_NEWLINK(IFF_UP)"), .verbatim("connect(\(hostAddress):\(port))")]) { lab in
+                        .verbatim("RTM_NEWLINK(IFF_UP)"), .verbatim("connect(\(hostAddress):\(port))"), say.holderExits]) { lab in
             let holder = try lab.startProbe(.new([.net], [.setLinkUp("lo")]),
                                             [.report([.ns, .routes]), .hold(), .report([.interfaces, .routes]),
                                              .connect(address: hostAddress, port: port)])
             let commands = try cable(lab, to: holder)
             let listener = try lab.startProbe(.oldSide, [.listen(address: hostAddress, port: port), .report([.interfaces, .ns]), .hold(),
-                                                         .awaitLinkGone(hostEnd)])
+                                                         .awaitLinkGone(hostEnd, seconds: Int(lab.timeout))])
             holder.send()
             // The holder connects and exits, the new namespace's last process: the namespace
-            // goes, and the kernel removes the devices in it, a veth end with its peer, which
-            // the listener then waits for (the next step makes its own pair).
+            // goes, and the kernel removes the devices in it, a veth end with its peer. The
+            // listener waits for that, which also frees the name for the next step's pair.
             let new = try lab.finish(holder)
             listener.send()
             let old = try lab.finish(listener, shown: "nsprobe listen=\(hostAddress):\(port)")
@@ -120,7 +120,7 @@ public let netNamespace = Experiment(
                                              say.listenAt("\(hostAddress):\(port)",
                                                           (try? old.probe.result(ListenResult.self))?.outcome ?? Message.verbatim("?")),
                                              say.lastProcessExits(holder.pid),
-                                             say.gone(hostEnd, (try? old.probe.result(LinkGoneResult.self))?.outcome ?? Message.verbatim("?"))]),
+                                             say.linkGone(hostEnd, (try? old.probe.result(LinkGoneResult.self))?.outcome ?? Message.verbatim("?"))]),
                     new.observation(words.newNamespace, command: commands.suffix(2).joined(separator: "; "),
                                     output: [say.devices(Message.list(after.interfaces.map(deviceLines) ?? [])),
                                              say.routes(Message.list(after.routes ?? [])),
@@ -155,19 +155,21 @@ public let netNamespace = Experiment(
              syscalls: [.verbatim("RTM_NEWLINK(IFLA_NET_NS_PID)"), .verbatim("ip netns attach \(netnsName) PID"),
                         .verbatim("RTM_NEWLINK(IFLA_NET_NS_FD)"), say.killHolder]) { lab in
             // The holder keeps the new namespace and shows its devices when asked; a probe in
-            // the demo host does the same for the old side (serve: a look is a line on a pipe).
+            // the demo host does the same for the old side (serve: a look is a line on a pipe),
+            // and at the end waits there for the pair to go.
             let holder = try lab.startProbe(.new([.net], [.setLinkUp("lo")]), [.report([.ns]), .serve([.interfaces])])
             let inside = try lab.inside(holder, [.net])
             guard let demoHost = lab.oldSideHost?.pid, let demoHostNet = lab.demoHostFile(.net) else {
                 throw LabError(say.noDemoHost)
             }
-            let observer = try lab.startProbe(.oldSide, [.serve([.interfaces, .mounts])])
+            let observer = try lab.startProbe(.oldSide, [.report([.ns]), .serve([.interfaces, .mounts]),
+                                                         .awaitLinkGone(hostEnd, seconds: Int(lab.timeout)), .report([.interfaces])])
             var steps: [(command: String, old: [String]?, new: [String]?)] = []
-            // After each command, the devices each side shows: those the checks read always,
-            // the others only where the run shows them.
-            func devices(_ side: ChildProcess, _ checked: Bool) throws -> [String]? {
+            // After each command, the devices a probe shows: those the checks read always, the
+            // others only where the run shows them.
+            func devices(_ probe: ChildProcess, _ checked: Bool) throws -> [String]? {
                 guard checked || lab.runsShownCommands else { return nil }
-                return try lab.look(side).interfaces.map(deviceLines)
+                return try lab.look(probe).interfaces.map(deviceLines)
             }
             // A change made from one side, into the other side's namespace only; the probe
             // that makes it then reads its own side's devices.
@@ -180,25 +182,24 @@ public let netNamespace = Experiment(
                 steps.append(fromNew ? (commands[0], try devices(observer, checked.old), own)
                                      : (commands[0], own, try devices(holder, checked.new)))
             }
+            func runIP(_ arguments: String) throws {
+                steps.append((try ip(lab, .oldSide, arguments), try devices(observer, false), try devices(holder, false)))
+            }
             try run(.addVeth(hostEnd, peer: namespaceEnd))
             try run(.moveLink(namespaceEnd, into: .process(holder.pid)), checked: (true, true))
             try run(.moveLink(namespaceEnd, into: .process(pid_t(demoHost))), fromNew: true, checked: (true, false))
-            let attach = try ip(lab, .oldSide, "netns attach \(netnsName) \(holder.pid)")
+            try runIP("netns attach \(netnsName) \(holder.pid)")
             // The file system of the mount at the name: "no mount" when there is none, nothing
             // when the report has no mounts.
             let seen = try lab.look(observer)
             let named: Message? = seen.mounts == nil ? nil
                 : seen.mount(at: "/run/netns/\(netnsName)").map { Message.verbatim($0.fstype) } ?? words.noMount
-            steps.append((attach, lab.runsShownCommands ? seen.interfaces.map(deviceLines) : nil, try devices(holder, false)))
             try run(.moveLink(namespaceEnd, into: .attached(netnsName)), checked: (false, true))
-            steps.append((try ip(lab, .oldSide, "netns delete \(netnsName)"), try devices(observer, false), try devices(holder, false)))
-            observer.closeInput()
-            _ = try lab.finish(observer)
+            try runIP("netns delete \(netnsName)")
             // The last process of the namespace goes; the kernel takes the pair down with it.
-            holder.closeInput()
             let ended = try lab.finish(holder)
-            let gone = try lab.probe(.oldSide, [.awaitLinkGone(hostEnd), .report([.interfaces, .ns])])
-            let final = try gone.report.interfaces.map(deviceLines)
+            let gone = try lab.finish(observer)
+            let final = try gone.probe.lastReport().interfaces.map(deviceLines)
             func at(_ index: Int) -> (old: [String]?, new: [String]?) { index < steps.count ? (steps[index].old, steps[index].new) : (nil, nil) }
             return StepOutcome(
                 // Side by side: each command, then the devices each namespace shows.
@@ -365,7 +366,7 @@ final class NetText: MessageTable {
     let routes = Template("routes: {0}", zh: "路由：{0}")
     let listenAt = Template("listen({0}): {1}", zh: "listen({0})：{1}")
     let connectAt = Template("connect({0}): {1}", zh: "connect({0})：{1}")
-    let gone = Template("{0} gone: {1}", zh: "{0} 消失：{1}")
+    let linkGone = Template("{0} gone: {1}", zh: "{0} 消失：{1}")
     let routesBeforeCable = Message("routes in the new namespace before the cable", zh: "接上网线之前，新命名空间里的路由")
     let devicesAfterCable = Message("devices in the new namespace after it", zh: "接上网线之后，新命名空间里的设备")
     let routesFromAddress = Message("its routes: only the one the address brought", zh: "它的路由，只有添加地址时带来的那一条")
@@ -373,6 +374,7 @@ final class NetText: MessageTable {
     let connectAcrossCable = Template("connect({0}) from the new namespace, across the cable", zh: "从新命名空间经网线 connect({0})")
 
     let move = Message("Moving a device: by pid, by name, and when its namespace dies", zh: "移动设备：按 pid、按名字，以及它的命名空间消亡时")
+    let holderExits = Message("exit(holder)", zh: "exit(holder)，holder 为新命名空间的最后一个进程")
     let killHolder = Message("kill(holder)", zh: "kill(holder)，holder 为新命名空间的最后一个进程")
     let noDemoHost = Message("the demo host is not running", zh: "演示宿主机没有在运行")
     /// A line of the move's observations, under the command it follows.

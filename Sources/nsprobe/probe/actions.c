@@ -50,6 +50,7 @@ static const char *await_release(double deadline) {
     }
 }
 
+// When a hold of `argument` seconds (30 by default, at most a week) ends.
 static double hold_deadline(const char *argument) {
     long seconds = argument ? strtol(argument, NULL, 10) : DEFAULT_HOLD_SECONDS;
     if (seconds < 0) seconds = 0;
@@ -57,6 +58,7 @@ static double hold_deadline(const char *argument) {
     return clock_seconds(CLOCK_MONOTONIC) + (double)seconds;
 }
 
+// Prints "released" and how; the probe's exit status: 124 after a timeout, else 0.
 static int released(const char *how) {
     begin("released");
     put_field("how", how);
@@ -612,21 +614,24 @@ static int socket_action(const char *event, const char *argument, const char *re
 static int action_listen(char *argument, const char *refused) { return socket_action("listen", argument, refused); }
 static int action_connect(char *argument, const char *refused) { return socket_action("connect", argument, refused); }
 
-// Waits until the interface NAME is gone from the probe's network namespace, at most 5 s: the
-// kernel removes a veth pair a moment after the namespace of one end died, from a work queue,
-// and says so with an RTM_DELLINK message to the link group, which this waits for.
-static int action_await_link_gone(char *name, const char *refused) {
+// await-link-gone=NAME[,SECONDS]: waits until the interface NAME is gone from the probe's
+// network namespace, at most SECONDS (5 by default). The kernel removes a veth pair a moment
+// after the namespace of one end died, from a work queue that serves the whole machine, and
+// says so with an RTM_DELLINK message to the link group, which this waits for.
+static int action_await_link_gone(char *argument, const char *refused) {
+    char *comma = argument ? strchr(argument, ',') : NULL;
+    if (comma) *comma = 0;
+    const char *name = argument ? argument : "";
+    double deadline = clock_seconds(CLOCK_MONOTONIC) + (comma ? strtod(comma + 1, NULL) : 5);
     int error = 0;
     int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
     struct sockaddr_nl group = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
     if (fd < 0 || bind(fd, (struct sockaddr *)&group, sizeof group) < 0) error = errno;
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
     // Subscribed first, then looked: a removal between the two is still heard.
-    while (!error && if_nametoindex(name ? name : "") != 0) {
-        double waited = clock_seconds(CLOCK_MONOTONIC) - ((double)start.tv_sec + start.tv_nsec / 1e9);
+    while (!error && if_nametoindex(name) != 0) {
+        double left = deadline - clock_seconds(CLOCK_MONOTONIC);
         struct pollfd readable = {fd, POLLIN, 0};
-        int ready = waited < 5 ? poll(&readable, 1, (int)((5 - waited) * 1000) + 1) : 0;
+        int ready = left > 0 ? poll(&readable, 1, (int)(left * 1000) + 1) : 0;
         if (ready == 0) error = ETIMEDOUT;
         else if (ready < 0 && errno != EINTR) error = errno;
         else if (ready > 0 && recv(fd, file_buffer, sizeof file_buffer, 0) < 0) error = errno;

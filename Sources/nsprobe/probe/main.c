@@ -9,7 +9,7 @@
 // It is linked statically so that it also runs inside a bare busybox rootfs.
 //
 // Actions: report[=SECTIONS], hold[=SECONDS], serve[=SECTIONS], pause[=SECONDS], orphan, spawn[=N],
-// fork[=SECTIONS], zombie, write=PATH, ls=PATH, read=PATH, await-link-gone=NAME, setns=PATH,
+// fork[=SECTIONS], zombie, write=PATH, ls=PATH, read=PATH, await-link-gone=NAME[,SECONDS], setns=PATH,
 // chroot-escape=DIR, unshare=KINDS and map-root only look, make processes or move the probe ("fork"
 // makes a child that reports; chroot-escape changes the probe's own root; unshare makes namespaces
 // of its own, which count as the runner's, and map-root maps it to root in its new user namespace);
