@@ -19,15 +19,15 @@ struct MessageTests {
     // MARK: choosing the language
 
     @Test func theLocaleDecidesByLCALLThenLCMESSAGESThenLANG() {
-        #expect(Language.ofLocale([:]) == .en)
-        #expect(Language.ofLocale(["LANG": "zh_CN.UTF-8"]) == .zh)
-        #expect(Language.ofLocale(["LANG": "zh_TW.UTF-8"]) == .zh)
-        #expect(Language.ofLocale(["LANG": "en_US.UTF-8"]) == .en)
-        #expect(Language.ofLocale(["LC_ALL": "C", "LANG": "zh_CN.UTF-8"]) == .en)
-        #expect(Language.ofLocale(["LC_MESSAGES": "zh_CN.UTF-8", "LANG": "C"]) == .zh)
-        #expect(Language.ofLocale(["LC_ALL": "zh_CN.UTF-8", "LC_MESSAGES": "C"]) == .zh)
+        #expect(Language.ofLocale { _ in nil } == .en)
+        #expect(Language.ofLocale { ["LANG": "zh_CN.UTF-8"][$0] } == .zh)
+        #expect(Language.ofLocale { ["LANG": "zh_TW.UTF-8"][$0] } == .zh)
+        #expect(Language.ofLocale { ["LANG": "en_US.UTF-8"][$0] } == .en)
+        #expect(Language.ofLocale { ["LC_ALL": "C", "LANG": "zh_CN.UTF-8"][$0] } == .en)
+        #expect(Language.ofLocale { ["LC_MESSAGES": "zh_CN.UTF-8", "LANG": "C"][$0] } == .zh)
+        #expect(Language.ofLocale { ["LC_ALL": "zh_CN.UTF-8", "LC_MESSAGES": "C"][$0] } == .zh)
         // Set but empty is not set (setlocale(3)).
-        #expect(Language.ofLocale(["LC_ALL": "", "LANG": "zh_CN.UTF-8"]) == .zh)
+        #expect(Language.ofLocale { ["LC_ALL": "", "LANG": "zh_CN.UTF-8"][$0] } == .zh)
     }
 
     @Test func langIsAnArgumentThatOverridesTheLocale() throws {

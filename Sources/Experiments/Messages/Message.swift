@@ -7,8 +7,10 @@ public enum Language: String, CaseIterable, Sendable, Codable {
     /// The language of the locale, as setlocale(3) picks the messages' language: the first of
     /// LC_ALL, LC_MESSAGES and LANG that is set and not empty; Chinese when it starts with
     /// "zh" (zh_CN.UTF-8, zh_TW, zh), else English.
-    public static func ofLocale(_ environment: [String: String]) -> Language {
-        let locale = ["LC_ALL", "LC_MESSAGES", "LANG"].lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
+    /// `variable` gives a variable's value. (A lookup, not a dictionary: a process's first
+    /// dictionary costs it the runtime's first look-ups of Hashable, before anything is said.)
+    public static func ofLocale(_ variable: (String) -> String?) -> Language {
+        let locale = ["LC_ALL", "LC_MESSAGES", "LANG"].lazy.compactMap(variable).first { !$0.isEmpty }
         return locale?.hasPrefix("zh") == true ? .zh : .en
     }
 

@@ -8,9 +8,7 @@ extension Language {
     /// The language of this process's locale (LC_ALL, LC_MESSAGES, LANG; see ofLocale). The
     /// processes the runner starts get LC_ALL=C; the runner inside its sandbox, this environment.
     static func ofThisProcess() -> Language {
-        ofLocale(Dictionary(uniqueKeysWithValues: ["LC_ALL", "LC_MESSAGES", "LANG"].compactMap { name in
-            environment(name).map { (name, $0) }
-        }))
+        ofLocale(environment)
     }
 
     /// A runner command to suggest, said so that it answers in this language: with `--lang`
