@@ -125,6 +125,8 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
     case addAddress(String, address: String)
     case bringUp(String)
     case moveLink(String, into: NetworkNamespaceName)
+    /// The device, and a veth's peer with it.
+    case deleteLink(String)
 
     /// A full report.
     public static let fullReport = ProbeAction.report(ReportSection.all)
@@ -164,6 +166,7 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
         case .addAddress(let name, let address): "addr=\(name),\(address)"
         case .bringUp(let name): "link-up=\(name)"
         case .moveLink(let name, let target): "link-netns=\(name),\(target.probeArgument)"
+        case .deleteLink(let name): "link-delete=\(name)"
         }
     }
 
@@ -174,6 +177,7 @@ public enum ProbeAction: Sendable, Equatable, CustomStringConvertible {
         case .addAddress(let name, let address): "ip addr add \(address) dev \(name)"
         case .bringUp(let name): "ip link set \(name) up"
         case .moveLink(let name, let target): "ip link set \(name) netns \(target)"
+        case .deleteLink(let name): "ip link delete \(name)"
         default: nil
         }
     }
