@@ -96,6 +96,14 @@ struct RunnerCommandTests {
             #expect(result.exitCode == 2)
             #expect(result.errors.contains("did you mean \(meant)?"), "\(result.errors)")
         }
+        // A flag of run's typed as a command: the command line it meant.
+        for (arguments, meant) in [(["explain", "pid-namespace"], "runner run pid-namespace --explain"),
+                                   (["map", "uts-namespace", "--lang", "zh"], "runner run uts-namespace --lang zh --map"),
+                                   (["step"], "runner run ID --step")] {
+            let result = try runCommand([runnerPath] + arguments)
+            #expect(result.exitCode == 2)
+            #expect(result.errors.contains("`\(meant)`"), "\(result.errors)")
+        }
     }
 
     @Test("--color decides alone; auto keeps to a terminal", arguments: [("always", true), ("never", false), ("auto", false)])

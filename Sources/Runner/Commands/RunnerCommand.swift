@@ -145,8 +145,16 @@ private func askedLanguage(_ arguments: [String]) -> Language? {
 /// "run" when the first argument looks like a misspelt subcommand.
 private func subcommandSuggestion(_ arguments: [String]) -> Message? {
     guard let given = arguments.first, !given.hasPrefix("-"), !subcommandNames.contains(given) else { return nil }
+    // `runner explain pid-namespace`: a flag of run's, typed as a command.
+    if runFlagsTypedAsCommands.contains(given) {
+        let rest = arguments.dropFirst()
+        return .verbatim("`runner run \(rest.isEmpty ? "ID" : rest.joined(separator: " ")) --\(given)`")
+    }
     return alternatives(closest(to: given, among: subcommandNames))
 }
+
+/// The flags of `runner run` that read like commands of their own.
+private let runFlagsTypedAsCommands: Set = ["explain", "map", "step"]
 
 
 /// A variable of the environment, when set and not empty.
