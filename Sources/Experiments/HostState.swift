@@ -5,7 +5,7 @@ let hostText = HostText()
 
 /// The contents of a file, or nil if it cannot be read. For the kernel's small text files.
 public func readTextFile(_ path: String) -> String? {
-    try? readKernelFile(path, requireProc: false)
+    try? readFile(path, requireProc: false)
 }
 
 extension String {
@@ -15,7 +15,7 @@ extension String {
 
 /// The contents of a file; with `requireProc`, only if it is a file of procfs, so that a
 /// file mounted over it cannot stand in for what the kernel shows.
-func readKernelFile(_ path: String, requireProc: Bool) throws(SystemCallError) -> String {
+func readFile(_ path: String, requireProc: Bool) throws(SystemCallError) -> String {
     let fd = try check("open(\(path))") { open(path, O_RDONLY | O_CLOEXEC) }
     defer { close(fd) }
     if requireProc {
@@ -121,7 +121,7 @@ struct MountinfoLine {
     /// The mounts of this process's mount namespace; none when they cannot be read, so that
     /// nothing is taken as mounted.
     static func ofThisProcess() -> [MountinfoLine] {
-        lines(of: (try? readKernelFile("/proc/self/mountinfo", requireProc: true)) ?? "")
+        lines(of: (try? readFile("/proc/self/mountinfo", requireProc: true)) ?? "")
     }
 }
 
@@ -257,7 +257,7 @@ public struct HostState: Sendable {
             var objects: Set<SysVObject> = []
             for kind in ["msg", "shm", "sem"] {
                 // After the header: key and id identify an object.
-                for line in try readKernelFile("/proc/sysvipc/\(kind)", requireProc: true).split(separator: "\n").dropFirst() {
+                for line in try readFile("/proc/sysvipc/\(kind)", requireProc: true).split(separator: "\n").dropFirst() {
                     let fields = line.split(separator: " ")
                     if fields.count > 1, let key = Int(fields[0]), let id = Int(fields[1]) {
                         objects.insert(SysVObject(kind: kind, key: key, id: id))
@@ -267,7 +267,7 @@ public struct HostState: Sendable {
             return objects
         }
         let mountinfo = attempt([.mounts, .cgroups]) { () throws(SystemCallError) in
-            try readKernelFile("/proc/self/mountinfo", requireProc: true)
+            try readFile("/proc/self/mountinfo", requireProc: true)
         }
         // From the fifth field on: ids and roots are reused, the rest says what is where.
         let mounts = !parts.contains(.mounts) ? nil : mountinfo.map {

@@ -116,7 +116,6 @@ private func lsns(_ report: ProbeReport?, outside: ProbeReport) -> [String] {
     }
 }
 
-/// Root inside is root outside: the runner's own ids, in a user namespace it made.
 /// How many user namespaces nest below the initial one: the kernel refuses a new one whose
 /// parent is at level 33 (user_namespaces(7) says 32; the kernel counts the initial as 0).
 private let maximumUserNesting = 33

@@ -88,7 +88,7 @@ public struct Course: Sendable, Equatable {
     /// Reads the course's file; one that cannot be read is a ManifestError too.
     public static func load(_ path: String) throws(ManifestError) -> Course {
         let text: String
-        do { text = try readKernelFile(path, requireProc: false) } catch {
+        do { text = try readFile(path, requireProc: false) } catch {
             throw ManifestError(path, line: 0, field: nil, manifestText.unreadable(error.errnoName))
         }
         return try parse(text, file: path)

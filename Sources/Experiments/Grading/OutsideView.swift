@@ -96,7 +96,7 @@ final class ProcessView {
 
     /// A small file of /proc/PID: "uid_map", "setgroups", "mountinfo", "comm".
     func text(_ name: String) -> String? {
-        try? readKernelFile("\(directory)/\(name)", requireProc: true)
+        try? readFile("\(directory)/\(name)", requireProc: true)
     }
 
     /// Its mounts, relative to its own root, in mountinfo's order (the last at a point is on top).

@@ -72,7 +72,7 @@ struct DoctorCommand: ParsableCommand, SpeaksLanguage {
             }
         }
         // What to do next: mend what blocks, or begin.
-        let next = blocking ? say.fixFirst(language.suggesting("runner doctor")) : say.doctorNext(language.suggesting("runner list"), language.suggesting("runner run \(Catalog.all.first?.id ?? "") --explain"))
+        let next = blocking ? say.fixFirst(language.suggesting("runner doctor")) : say.doctorNext(language.listCommand, language.suggesting("runner run \(Catalog.all.first?.id ?? "") --explain"))
         print("\n" + next.text(language).wrapped(width: style.width, hangingIndent: "  ").joined(separator: "\n"))
         if blocking { throw Exit.hostCannot }
     }

@@ -19,7 +19,7 @@ struct LessonCommand: ParsableCommand, SpeaksLanguage {
     func run() throws {
         let language = language.language
         guard let id else {
-            printError(runnerText.nameOneExperiment(Message.list(Catalog.all.map(\.id) + ["all"]), language.suggesting("runner list")), language)
+            printError(runnerText.nameOneExperiment(Message.list(Catalog.all.map(\.id) + ["all"]), language.listCommand), language)
             throw Exit.usage
         }
         try LessonsOption.check(language)

@@ -116,7 +116,7 @@ struct RunRequest: Codable, Equatable {
 
     func perform() throws {
         guard !ids.isEmpty else {
-            printError(runnerText.nameExperiments(Message.list(Catalog.all.map(\.id)), language.suggesting("runner list")), language)
+            printError(runnerText.nameExperiments(Message.list(Catalog.all.map(\.id)), language.listCommand), language)
             throw Exit.usage
         }
         var chosen = try experiments(named: ids, language)

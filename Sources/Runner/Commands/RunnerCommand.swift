@@ -182,7 +182,7 @@ func experiments(named ids: [String], _ language: Language) throws -> [Experimen
     let unique = expanded.enumerated().filter { expanded.firstIndex(of: $0.element) == $0.offset }.map(\.element)
     return try unique.map { id in
         if let experiment = Catalog.experiment(id) { return experiment }
-        let hint = alternatives(Catalog.suggestions(for: id)).map { runnerText.didYouMean($0) } ?? runnerText.seeList(language.suggesting("runner list"))
+        let hint = alternatives(Catalog.suggestions(for: id)).map { runnerText.didYouMean($0) } ?? runnerText.seeList(language.listCommand)
         printError(runnerText.unknownExperiment(id, hint), language)
         throw Exit.usage
     }

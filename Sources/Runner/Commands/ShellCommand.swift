@@ -18,7 +18,7 @@ struct ShellCommand: ParsableCommand, SpeaksLanguage {
         let language = language.language
         guard let id, id != "all" else {
             let ids = Message.list(Catalog.all.map(\.id))
-            printError(id == nil ? runnerText.nameOneExperiment(ids, language.suggesting("runner list")) : runnerText.allIsNotOne("runner shell", ids), language)
+            printError(id == nil ? runnerText.nameOneExperiment(ids, language.listCommand) : runnerText.allIsNotOne("runner shell", ids), language)
             throw Exit.usage
         }
         guard let experiment = try experiments(named: [id], language).first else { throw Exit.usage }

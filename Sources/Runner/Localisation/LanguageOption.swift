@@ -17,6 +17,10 @@ extension Language {
     func suggesting(_ command: String) -> String {
         self == .ofThisProcess() ? command : "\(command) --lang \(rawValue)"
     }
+
+    /// `runner list`, said so (suggesting): where a student who named no experiment, or an
+    /// unknown one, finds them.
+    var listCommand: String { suggesting("runner list") }
 }
 
 /// `--lang`: the language of what a command prints for a student (JSON and JUnit keep their
